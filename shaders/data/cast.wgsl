@@ -1,0 +1,40 @@
+// Casts between storage classes. MODE 0: f32 -> i32 (toward zero, saturating like a C cast of
+// an in-range value); 1: i32 -> f32; 2: f32 -> bool; 3: i32 -> bool; 4: i32 -> i32 wrapped to
+// `bits` bits (signed when `signed` is 1), for int8/uint8/int16/uint16 targets.
+override MODE: u32 = 0u;
+
+struct Meta {
+    n: u32,
+    bits: u32,
+    signed: u32,
+    _pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(1) var<storage, read> src: array<u32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<u32>;
+
+fn wrap(v: i32) -> i32 {
+    let shift = 32u - cfg.bits;
+    if (cfg.signed == 1u) {
+        return (v << shift) >> shift;
+    }
+    return i32((u32(v) << shift) >> shift);
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
+    if (i >= cfg.n) {
+        return;
+    }
+    let w = src[i];
+    switch MODE {
+        case 0u: { dst[i] = bitcast<u32>(wrap(i32(bitcast<f32>(w)))); }
+        case 1u: { dst[i] = bitcast<u32>(f32(bitcast<i32>(w))); }
+        case 2u: { dst[i] = select(0u, 1u, bitcast<f32>(w) != 0.0); }
+        case 3u: { dst[i] = select(0u, 1u, w != 0u); }
+        default: { dst[i] = bitcast<u32>(wrap(bitcast<i32>(w))); }
+    }
+}

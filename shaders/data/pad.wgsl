@@ -1,0 +1,59 @@
+// Padding: each output coordinate maps back to the input; outside it, MODE 0 writes the
+// constant (its 32-bit pattern), MODE 1 reflects (REFLECT), MODE 2 mirrors (SYMMETRIC).
+override MODE: u32 = 0u;
+
+struct Meta {
+    n: u32,
+    rank: u32,
+    value: u32,
+    _pad: u32,
+    out_shape: array<vec4<u32>, 2>,
+    in_shape: array<vec4<u32>, 2>,
+    before: array<vec4<u32>, 2>,
+    in_strides: array<vec4<u32>, 2>,
+}
+
+@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(1) var<storage, read> src: array<u32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<u32>;
+
+fn at(v: array<vec4<u32>, 2>, d: u32) -> u32 {
+    return v[d / 4u][d % 4u];
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
+    if (i >= cfg.n) {
+        return;
+    }
+    var rem = i;
+    var off = 0u;
+    var inside = true;
+    for (var d = i32(cfg.rank) - 1; d >= 0; d--) {
+        let ud = u32(d);
+        let dim = at(cfg.out_shape, ud);
+        let size = i32(at(cfg.in_shape, ud));
+        var c = i32(rem % dim) - i32(at(cfg.before, ud));
+        rem /= dim;
+        if (c < 0 || c >= size) {
+            if (MODE == 0u) {
+                inside = false;
+            } else if (MODE == 1u) {
+                // reflect: -1 -> 1, size -> size - 2
+                if (c < 0) { c = -c; } else { c = 2 * size - 2 - c; }
+            } else {
+                // symmetric: -1 -> 0, size -> size - 1
+                if (c < 0) { c = -c - 1; } else { c = 2 * size - 1 - c; }
+            }
+            c = clamp(c, 0, max(size - 1, 0));
+        }
+        off += u32(c) * at(cfg.in_strides, ud);
+    }
+    if (inside) {
+        dst[i] = src[off];
+    } else {
+        dst[i] = cfg.value;
+    }
+}

@@ -1,0 +1,76 @@
+// c = f(a, b) for float32 tensors with NumPy broadcasting. The output shape and the strides of
+// a and b over it (0 on broadcast dims) come in meta; FLAGS bit 0: a is contiguous with c,
+// bit 1: b is contiguous with c (then the index math is skipped).
+override OP: u32 = 0u;
+
+struct Meta {
+    n: u32,
+    rank: u32,
+    flags: u32,
+    _pad: u32,
+    shape: array<vec4<u32>, 2>,
+    sa: array<vec4<u32>, 2>,
+    sb: array<vec4<u32>, 2>,
+}
+
+@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+
+fn floor_mod(x: f32, y: f32) -> f32 {
+    let r = x - y * floor(x / y);
+    return r;
+}
+
+fn apply(x: f32, y: f32) -> f32 {
+    switch OP {
+        case 0u: { return x + y; }                              // Add, AddV2, BiasAdd
+        case 1u: { return x - y; }                              // Sub
+        case 2u: { return x * y; }                              // Mul
+        case 3u: { return x / y; }                              // RealDiv, Div
+        case 4u: { return max(x, y); }                          // Maximum
+        case 5u: { return min(x, y); }                          // Minimum
+        case 6u: { return pow(x, y); }                          // Pow
+        case 7u: { return (x - y) * (x - y); }                  // SquaredDifference
+        case 8u: { return floor(x / y); }                       // FloorDiv
+        case 9u: { return floor_mod(x, y); }                    // FloorMod
+        case 10u: { return x - y * trunc(x / y); }              // Mod / TruncateMod
+        case 11u: { return atan2(x, y); }                       // Atan2
+        case 12u: { return select(x / y, 0.0, y == 0.0); }      // DivNoNan
+        case 13u: { return select(x * y, 0.0, x == 0.0); }      // MulNoNan
+        case 14u: { return trunc(x / y); }                      // TruncateDiv
+        case 15u: { return select(y * x, x, x >= 0.0); }        // Prelu (x, alpha)
+        default: { return x; }
+    }
+}
+
+fn at(v: array<vec4<u32>, 2>, d: u32) -> u32 {
+    return v[d / 4u][d % 4u];
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
+    if (i >= cfg.n) {
+        return;
+    }
+    var ia = i;
+    var ib = i;
+    if ((cfg.flags & 3u) != 3u) {
+        var rem = i;
+        var oa = 0u;
+        var ob = 0u;
+        for (var d = i32(cfg.rank) - 1; d >= 0; d = d - 1) {
+            let dim = at(cfg.shape, u32(d));
+            let coord = rem % dim;
+            rem = rem / dim;
+            oa = oa + coord * at(cfg.sa, u32(d));
+            ob = ob + coord * at(cfg.sb, u32(d));
+        }
+        if ((cfg.flags & 1u) == 0u) { ia = oa; }
+        if ((cfg.flags & 2u) == 0u) { ib = ob; }
+    }
+    c[i] = apply(a[ia], b[ib]);
+}

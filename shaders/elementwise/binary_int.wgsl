@@ -1,0 +1,91 @@
+// c = f(a, b) for 32-bit integer and bool tensors with NumPy broadcasting (see binary_float.wgsl).
+override OP: u32 = 0u;
+
+struct Meta {
+    n: u32,
+    rank: u32,
+    flags: u32,
+    _pad: u32,
+    shape: array<vec4<u32>, 2>,
+    sa: array<vec4<u32>, 2>,
+    sb: array<vec4<u32>, 2>,
+}
+
+@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(1) var<storage, read> a: array<i32>;
+@group(0) @binding(2) var<storage, read> b: array<i32>;
+@group(0) @binding(3) var<storage, read_write> c: array<i32>;
+
+fn floor_div(x: i32, y: i32) -> i32 {
+    if (y == 0) { return 0; }
+    let q = x / y;
+    let r = x - q * y;
+    return select(q, q - 1, r != 0 && ((r < 0) != (y < 0)));
+}
+
+fn ipow(x: i32, y: i32) -> i32 {
+    var r = 1;
+    var base = x;
+    var e = y;
+    loop {
+        if (e <= 0) { break; }
+        if ((e & 1) == 1) { r = r * base; }
+        base = base * base;
+        e = e >> 1u;
+    }
+    return r;
+}
+
+fn apply(x: i32, y: i32) -> i32 {
+    switch OP {
+        case 0u: { return x + y; }
+        case 1u: { return x - y; }
+        case 2u: { return x * y; }
+        case 3u: { return select(x / y, 0, y == 0); }                 // Div truncates for ints
+        case 4u: { return max(x, y); }
+        case 5u: { return min(x, y); }
+        case 6u: { return ipow(x, y); }
+        case 7u: { return (x - y) * (x - y); }
+        case 8u: { return floor_div(x, y); }                          // FloorDiv
+        case 9u: { return select(x - floor_div(x, y) * y, 0, y == 0); } // FloorMod
+        case 10u: { return select(x % y, 0, y == 0); }                // TruncateMod
+        case 12u: { return select(x / y, 0, y == 0); }                // DivNoNan
+        case 14u: { return select(x / y, 0, y == 0); }                // TruncateDiv
+        case 100u: { return select(0, 1, x != 0 && y != 0); }         // LogicalAnd
+        case 101u: { return select(0, 1, x != 0 || y != 0); }         // LogicalOr
+        case 102u: { return x & y; }                                  // BitwiseAnd
+        case 103u: { return x | y; }                                  // BitwiseOr
+        case 104u: { return x ^ y; }                                  // BitwiseXor
+        default: { return x; }
+    }
+}
+
+fn at(v: array<vec4<u32>, 2>, d: u32) -> u32 {
+    return v[d / 4u][d % 4u];
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
+    if (i >= cfg.n) {
+        return;
+    }
+    var ia = i;
+    var ib = i;
+    if ((cfg.flags & 3u) != 3u) {
+        var rem = i;
+        var oa = 0u;
+        var ob = 0u;
+        for (var d = i32(cfg.rank) - 1; d >= 0; d = d - 1) {
+            let dim = at(cfg.shape, u32(d));
+            let coord = rem % dim;
+            rem = rem / dim;
+            oa = oa + coord * at(cfg.sa, u32(d));
+            ob = ob + coord * at(cfg.sb, u32(d));
+        }
+        if ((cfg.flags & 1u) == 0u) { ia = oa; }
+        if ((cfg.flags & 2u) == 0u) { ib = ob; }
+    }
+    c[i] = apply(a[ia], b[ib]);
+}

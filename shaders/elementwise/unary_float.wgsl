@@ -1,0 +1,120 @@
+// y = f(x) for float32 tensors. OP selects f (codes are defined by the op files in
+// src/ops/math and src/ops/nn); alpha and beta are per-op parameters.
+override OP: u32 = 0u;
+
+struct Meta {
+    n: u32,
+    alpha: f32,
+    beta: f32,
+    _pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+
+fn erf_approx(v: f32) -> f32 {
+    // Abramowitz-Stegun 7.1.26 is too coarse; use a rational approximation accurate to ~1e-7.
+    let a = abs(v);
+    let t = 1.0 / (1.0 + 0.5 * a);
+    let r = t * exp(-a * a - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
+        + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587
+        + t * (-0.82215223 + t * 0.17087277)))))))));
+    return select(r - 1.0, 1.0 - r, v >= 0.0);
+}
+
+fn erfc_approx(v: f32) -> f32 {
+    let a = abs(v);
+    let t = 1.0 / (1.0 + 0.5 * a);
+    let r = t * exp(-a * a - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
+        + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587
+        + t * (-0.82215223 + t * 0.17087277)))))))));
+    return select(2.0 - r, r, v >= 0.0);
+}
+
+fn sigmoid(v: f32) -> f32 {
+    // Stable for large |v|.
+    if (v >= 0.0) {
+        return 1.0 / (1.0 + exp(-v));
+    }
+    let e = exp(v);
+    return e / (1.0 + e);
+}
+
+fn expm1_(v: f32) -> f32 {
+    if (abs(v) < 1e-3) {
+        return v + 0.5 * v * v + v * v * v / 6.0;
+    }
+    return exp(v) - 1.0;
+}
+
+fn log1p_(v: f32) -> f32 {
+    let u = 1.0 + v;
+    if (u == 1.0) {
+        return v;
+    }
+    return log(u) * v / (u - 1.0);
+}
+
+fn round_half_even(v: f32) -> f32 {
+    let r = round(v);
+    return r;
+}
+
+fn apply(v: f32) -> f32 {
+    switch OP {
+        case 0u: { return max(v, 0.0); }                                  // Relu
+        case 1u: { return clamp(v, 0.0, 6.0); }                           // Relu6
+        case 2u: { return sigmoid(v); }                                   // Sigmoid
+        case 3u: { return tanh(v); }                                      // Tanh
+        case 4u: { return select(expm1_(v), v, v > 0.0); }                // Elu
+        case 5u: { return select(v * cfg.alpha, v, v > 0.0); }           // LeakyRelu
+        case 6u: { return inverseSqrt(v); }                               // Rsqrt
+        case 7u: { return abs(v); }                                       // Abs
+        case 8u: { return -v; }                                           // Neg
+        case 9u: { return exp(v); }                                       // Exp
+        case 10u: { return log(v); }                                      // Log
+        case 11u: { return sqrt(v); }                                     // Sqrt
+        case 12u: { return v * v; }                                       // Square
+        case 13u: { return 1.0 / v; }                                     // Reciprocal
+        case 14u: { return sin(v); }                                      // Sin
+        case 15u: { return cos(v); }                                      // Cos
+        case 16u: { return tan(v); }                                      // Tan
+        case 17u: { return asin(v); }                                     // Asin
+        case 18u: { return acos(v); }                                     // Acos
+        case 19u: { return atan(v); }                                     // Atan
+        case 20u: { return sinh(v); }                                     // Sinh
+        case 21u: { return cosh(v); }                                     // Cosh
+        case 22u: { return asinh(v); }                                    // Asinh
+        case 23u: { return acosh(v); }                                    // Acosh
+        case 24u: { return atanh(v); }                                    // Atanh
+        case 25u: { return floor(v); }                                    // Floor
+        case 26u: { return ceil(v); }                                     // Ceil
+        case 27u: { return round_half_even(v); }                          // Round
+        case 28u: { return sign(v); }                                     // Sign
+        case 29u: { return erf_approx(v); }                               // Erf
+        case 30u: { return erfc_approx(v); }                              // Erfc
+        case 31u: { return expm1_(v); }                                   // Expm1
+        case 32u: { return log1p_(v); }                                   // Log1p
+        case 33u: { return max(v, 0.0) + log1p_(exp(-abs(v))); }          // Softplus
+        case 34u: { return v / (1.0 + abs(v)); }                          // Softsign
+        case 35u: { return 1.0507009873554805 * select(1.6732632423543772 * expm1_(v), v, v > 0.0); } // Selu
+        case 36u: { return v; }                                           // Identity (copy)
+        case 37u: { return v * sigmoid(v); }                              // Swish / SiLU
+        case 38u: { return 0.5 * v * (1.0 + erf_approx(v * 0.7071067811865476)); } // Gelu (exact)
+        case 39u: { return 0.5 * v * (1.0 + tanh(0.7978845608028654 * (v + 0.044715 * v * v * v))); } // Gelu (tanh)
+        case 40u: { return clamp(v, cfg.alpha, cfg.beta); }            // clip to [alpha, beta]
+        case 41u: { return v * cfg.alpha + cfg.beta; }                  // affine
+        default: { return v; }
+    }
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
+    if (i >= cfg.n) {
+        return;
+    }
+    y[i] = apply(x[i]);
+}

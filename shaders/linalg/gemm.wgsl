@@ -1,0 +1,164 @@
+// C[b] = act(A[b] · B[b] + bias), tiled: a 16x16 workgroup computes a 64x64 tile of C, each
+// invocation a 4x4 block, with 64x16 tiles of A and B staged in workgroup memory.
+//
+// MODE 0: A and B are (batched) matrices addressed through strides, so transposes cost nothing.
+// MODE 1: A is the im2col view of an NHWC image (Conv2D as implicit GEMM, never materialised);
+//         B is the HWIO filter seen as a [KH*KW*IC, OC] matrix.
+// ACT: the activation applied in the epilogue (codes of unary_float.wgsl; 36 = none).
+override MODE: u32 = 0u;
+override ACT: u32 = 36u;
+override HAS_BIAS: bool = false;
+
+struct Meta {
+    m: u32, n: u32, k: u32, batch_inner: u32,
+    a_rs: u32, a_cs: u32, b_rs: u32, b_cs: u32,
+    a_bs0: u32, a_bs1: u32, b_bs0: u32, b_bs1: u32,
+    ih: u32, iw: u32, ic: u32, oh: u32,
+    ow: u32, kh: u32, kw: u32, sh: u32,
+    sw: u32, dh: u32, dw: u32, pt: u32,
+    pl: u32, alpha: f32, _p0: u32, _p1: u32,
+}
+
+@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> c: array<f32>;
+
+const BM: u32 = 64u;
+const BN: u32 = 64u;
+const BK: u32 = 16u;
+
+var<workgroup> tile_a: array<f32, 1024>; // [BK][BM]
+var<workgroup> tile_b: array<f32, 1024>; // [BK][BN]
+
+fn sigmoid(v: f32) -> f32 {
+    if (v >= 0.0) { return 1.0 / (1.0 + exp(-v)); }
+    let e = exp(v);
+    return e / (1.0 + e);
+}
+
+fn erf_approx(v: f32) -> f32 {
+    let x = abs(v);
+    let t = 1.0 / (1.0 + 0.5 * x);
+    let r = t * exp(-x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
+        + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587
+        + t * (-0.82215223 + t * 0.17087277)))))))));
+    return select(r - 1.0, 1.0 - r, v >= 0.0);
+}
+
+fn act(v: f32) -> f32 {
+    switch ACT {
+        case 0u: { return max(v, 0.0); }
+        case 1u: { return clamp(v, 0.0, 6.0); }
+        case 2u: { return sigmoid(v); }
+        case 3u: { return tanh(v); }
+        case 4u: { return select(exp(v) - 1.0, v, v > 0.0); }
+        case 5u: { return select(v * cfg.alpha, v, v > 0.0); }
+        case 37u: { return v * sigmoid(v); }
+        case 38u: { return 0.5 * v * (1.0 + erf_approx(v * 0.7071067811865476)); }
+        case 39u: { return 0.5 * v * (1.0 + tanh(0.7978845608028654 * (v + 0.044715 * v * v * v))); }
+        default: { return v; }
+    }
+}
+
+fn load_a(a_base: u32, row: u32, col: u32) -> f32 {
+    if (row >= cfg.m || col >= cfg.k) {
+        return 0.0;
+    }
+    if (MODE == 0u) {
+        return a[a_base + row * cfg.a_rs + col * cfg.a_cs];
+    }
+    // im2col: row = (image, oy, ox), col = (ky, kx, channel).
+    let plane = cfg.oh * cfg.ow;
+    let img = row / plane;
+    let r = row - img * plane;
+    let oy = r / cfg.ow;
+    let ox = r - oy * cfg.ow;
+    let kwc = cfg.kw * cfg.ic;
+    let ky = col / kwc;
+    let r2 = col - ky * kwc;
+    let kx = r2 / cfg.ic;
+    let ch = r2 - kx * cfg.ic;
+    let iy = i32(oy * cfg.sh + ky * cfg.dh) - i32(cfg.pt);
+    let ix = i32(ox * cfg.sw + kx * cfg.dw) - i32(cfg.pl);
+    if (iy < 0 || ix < 0 || iy >= i32(cfg.ih) || ix >= i32(cfg.iw)) {
+        return 0.0;
+    }
+    return a[((img * cfg.ih + u32(iy)) * cfg.iw + u32(ix)) * cfg.ic + ch];
+}
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let tx = lid3.x;
+    let ty = lid3.y;
+    let m0 = wid.y * BM;
+    let n0 = wid.x * BN;
+    let bz = wid.z;
+    let b0 = bz / cfg.batch_inner;
+    let b1 = bz - b0 * cfg.batch_inner;
+    let a_base = b0 * cfg.a_bs0 + b1 * cfg.a_bs1;
+    let b_base = b0 * cfg.b_bs0 + b1 * cfg.b_bs1;
+    let c_base = bz * cfg.m * cfg.n;
+
+    var acc: array<array<f32, 4>, 4>;
+    for (var i = 0u; i < 4u; i++) {
+        for (var j = 0u; j < 4u; j++) {
+            acc[i][j] = 0.0;
+        }
+    }
+    let ktiles = (cfg.k + BK - 1u) / BK;
+    for (var t = 0u; t < ktiles; t++) {
+        let k0 = t * BK;
+        for (var l = 0u; l < 4u; l++) {
+            let idx = lid + l * 256u;
+            // A tile: idx -> (row am, col ak), stored [ak][am].
+            let am = idx / BK;
+            let ak = idx - am * BK;
+            tile_a[ak * BM + am] = load_a(a_base, m0 + am, k0 + ak);
+            // B tile: idx -> (row bk, col bn), stored [bk][bn].
+            let bk = idx / BN;
+            let bn = idx - bk * BN;
+            let gk = k0 + bk;
+            let gn = n0 + bn;
+            var bv = 0.0;
+            if (gk < cfg.k && gn < cfg.n) {
+                bv = b[b_base + gk * cfg.b_rs + gn * cfg.b_cs];
+            }
+            tile_b[bk * BN + bn] = bv;
+        }
+        workgroupBarrier();
+        for (var kk = 0u; kk < BK; kk++) {
+            var av: array<f32, 4>;
+            var bv: array<f32, 4>;
+            for (var i = 0u; i < 4u; i++) {
+                av[i] = tile_a[kk * BM + ty + 16u * i];
+                bv[i] = tile_b[kk * BN + tx + 16u * i];
+            }
+            for (var i = 0u; i < 4u; i++) {
+                for (var j = 0u; j < 4u; j++) {
+                    acc[i][j] = fma(av[i], bv[j], acc[i][j]);
+                }
+            }
+        }
+        workgroupBarrier();
+    }
+    for (var i = 0u; i < 4u; i++) {
+        let row = m0 + ty + 16u * i;
+        if (row >= cfg.m) {
+            continue;
+        }
+        for (var j = 0u; j < 4u; j++) {
+            let col = n0 + tx + 16u * j;
+            if (col >= cfg.n) {
+                continue;
+            }
+            var v = acc[i][j];
+            if (HAS_BIAS) {
+                v = v + bias[col];
+            }
+            c[c_base + row * cfg.n + col] = act(v);
+        }
+    }
+}

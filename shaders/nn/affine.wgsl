@@ -1,0 +1,41 @@
+// y = act(x * scale[c] + shift[c]), c = (i / inner) % channels: inference batch norm (and bias
+// with HAS_SCALE = false) on any layout.
+override ACT: u32 = 36u;
+override HAS_SCALE: bool = true;
+
+struct Meta {
+    n: u32,
+    channels: u32,
+    inner: u32,
+    alpha: f32,
+}
+
+@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> scale: array<f32>;
+@group(0) @binding(3) var<storage, read> shift: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+
+fn act(v: f32) -> f32 {
+    switch ACT {
+        case 0u: { return max(v, 0.0); }
+        case 1u: { return clamp(v, 0.0, 6.0); }
+        case 5u: { return select(v * cfg.alpha, v, v > 0.0); }
+        default: { return v; }
+    }
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
+    if (i >= cfg.n) {
+        return;
+    }
+    let c = (i / cfg.inner) % cfg.channels;
+    var v = x[i];
+    if (HAS_SCALE) {
+        v = v * scale[c];
+    }
+    y[i] = act(v + shift[c]);
+}

@@ -1,0 +1,96 @@
+// Reduction over any set of axes: one workgroup per output element. The kept axes (the output's
+// shape, with their input strides) locate the start; the reduced axes (shape and input strides)
+// enumerate what is combined, 256 invocations at a time, then a workgroup tree.
+// OP: 0 sum, 1 mean, 2 max, 3 min, 4 prod, 5 all, 6 any, 7 euclidean norm. T: f32 or i32.
+alias T = f32;
+override OP: u32 = 0u;
+
+struct Meta {
+    n_out: u32,
+    n_red: u32,
+    kept_rank: u32,
+    red_rank: u32,
+    kept_shape: array<vec4<u32>, 2>,
+    kept_strides: array<vec4<u32>, 2>,
+    red_shape: array<vec4<u32>, 2>,
+    red_strides: array<vec4<u32>, 2>,
+}
+
+@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(1) var<storage, read> x: array<T>;
+@group(0) @binding(2) var<storage, read_write> y: array<T>;
+
+var<workgroup> red: array<T, 256>;
+
+fn at(v: array<vec4<u32>, 2>, d: u32) -> u32 {
+    return v[d / 4u][d % 4u];
+}
+
+fn identity() -> T {
+    switch OP {
+        case 2u: { return T(-3.402823466e+38); }
+        case 3u: { return T(3.402823466e+38); }
+        case 4u, 5u: { return T(1); }
+        default: { return T(0); }
+    }
+}
+
+fn combine(p: T, q: T) -> T {
+    switch OP {
+        case 2u: { return max(p, q); }
+        case 3u: { return min(p, q); }
+        case 4u: { return p * q; }
+        case 5u: { return select(T(0), T(1), p != T(0) && q != T(0)); }
+        case 6u: { return select(T(0), T(1), p != T(0) || q != T(0)); }
+        default: { return p + q; }
+    }
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let o = (wid.z * nwg.y + wid.y) * nwg.x + wid.x;
+    if (o >= cfg.n_out) {
+        return;
+    }
+    var rem = o;
+    var base = 0u;
+    for (var d = i32(cfg.kept_rank) - 1; d >= 0; d--) {
+        let dim = at(cfg.kept_shape, u32(d));
+        base += (rem % dim) * at(cfg.kept_strides, u32(d));
+        rem /= dim;
+    }
+    var acc = identity();
+    for (var r = lid; r < cfg.n_red; r += 256u) {
+        var rr = r;
+        var off = base;
+        for (var d = i32(cfg.red_rank) - 1; d >= 0; d--) {
+            let dim = at(cfg.red_shape, u32(d));
+            off += (rr % dim) * at(cfg.red_strides, u32(d));
+            rr /= dim;
+        }
+        var v = x[off];
+        if (OP == 7u) {
+            v = v * v;
+        }
+        acc = combine(acc, v);
+    }
+    red[lid] = acc;
+    workgroupBarrier();
+    for (var s = 128u; s > 0u; s >>= 1u) {
+        if (lid < s) {
+            red[lid] = combine(red[lid], red[lid + s]);
+        }
+        workgroupBarrier();
+    }
+    if (lid == 0u) {
+        var v = red[0];
+        if (OP == 1u) {
+            v = v / T(max(cfg.n_red, 1u));
+        }
+        if (OP == 7u) {
+            v = T(sqrt(f32(v)));
+        }
+        y[o] = v;
+    }
+}

@@ -1,0 +1,254 @@
+//! The `wgtf` command line: run, inspect and list devices. A thin layer over the library.
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
+use wgtf::{Context, LoadOptions, Model, Tensor};
+
+#[derive(Parser)]
+#[command(name = "wgtf", version, about = "Run TensorFlow models on any GPU through wgpu")]
+struct Cli {
+    /// Adapter index (see `wgtf devices`); also WGTF_ADAPTER.
+    #[arg(long, global = true)]
+    adapter: Option<usize>,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run a model: `wgtf run MODEL -i x:0=in.npy -o y:0=out.npy`, or several models in one
+    /// process: `wgtf run -m A -i … -o … -m B -i … -o …` (loaded together, run concurrently).
+    Run {
+        /// The model (a frozen .pb).
+        model: Option<PathBuf>,
+        /// Starts a model group (several models in one context).
+        #[arg(short = 'm', long = "model")]
+        models: Vec<PathBuf>,
+        /// A feed: NAME=FILE.npy.
+        #[arg(short = 'i', long = "input")]
+        inputs: Vec<String>,
+        /// A fetch: NAME=FILE.npy, or NAME alone to print it.
+        #[arg(short = 'o', long = "output")]
+        outputs: Vec<String>,
+        /// Import the graph under this name prefix.
+        #[arg(long)]
+        prefix: Option<String>,
+    },
+    /// Describe a model: inputs, likely outputs, ops, unsupported ops.
+    Info {
+        model: PathBuf,
+        /// Also plan a run with these input shapes (NAME=2x3x224x224) and show its kernels.
+        #[arg(long)]
+        plan: bool,
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// List the GPU adapters wgtf can use.
+    Devices,
+}
+
+struct Group {
+    model: PathBuf,
+    inputs: Vec<String>,
+    outputs: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    match real_main(cli, &matches) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("wgtf: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn context(adapter: Option<usize>) -> wgtf::Result<Context> {
+    Context::new_with(wgtf::ContextOptions { adapter, ..Default::default() })
+}
+
+fn real_main(cli: Cli, matches: &ArgMatches) -> wgtf::Result<()> {
+    match cli.cmd {
+        Cmd::Devices => {
+            let list = wgtf::list_adapters(None)?;
+            if list.is_empty() {
+                return Err(wgtf::Error::NoAdapter(String::new()));
+            }
+            for a in list {
+                println!("[{}] {} ({}, {}) driver: {}", a.index, a.name, a.backend, a.device_type, a.driver);
+                println!(
+                    "    max storage binding {} MiB, max buffer {} MiB, workgroup memory {} KiB, {} invocations; features: {}",
+                    a.max_storage_buffer_binding_size >> 20,
+                    a.max_buffer_size >> 20,
+                    a.max_compute_workgroup_storage_size >> 10,
+                    a.max_compute_invocations_per_workgroup,
+                    a.features.join(", ")
+                );
+            }
+            Ok(())
+        }
+        Cmd::Info { model, plan, verbose } => info(cli.adapter, &model, plan, verbose),
+        Cmd::Run { model, models, inputs, outputs, prefix } => {
+            let sub = matches.subcommand_matches("run").expect("run subcommand");
+            let groups = groups(sub, model, models, inputs, outputs)?;
+            run(cli.adapter, groups, prefix)
+        }
+    }
+}
+
+/// Splits -i/-o flags into groups by the -m that precedes them.
+fn groups(sub: &ArgMatches, model: Option<PathBuf>, models: Vec<PathBuf>, inputs: Vec<String>, outputs: Vec<String>) -> wgtf::Result<Vec<Group>> {
+    let err = |m: &str| wgtf::Error::Other(m.to_string());
+    if let Some(model) = model {
+        if !models.is_empty() {
+            return Err(err("give the model either as an argument or with -m, not both"));
+        }
+        return Ok(vec![Group { model, inputs, outputs }]);
+    }
+    if models.is_empty() {
+        return Err(err("no model given: wgtf run MODEL -i NAME=IN.npy -o NAME=OUT.npy"));
+    }
+    let idx = |name: &str| -> Vec<usize> { sub.indices_of(name).map(|i| i.collect()).unwrap_or_default() };
+    let m_idx = idx("models");
+    let mut gs: Vec<Group> = models.into_iter().map(|model| Group { model, inputs: vec![], outputs: vec![] }).collect();
+    let owner = |i: usize| -> wgtf::Result<usize> {
+        m_idx.iter().rposition(|&m| m < i).ok_or_else(|| err("-i and -o must follow the -m they belong to"))
+    };
+    for (v, i) in inputs.into_iter().zip(idx("inputs")) {
+        let g = owner(i)?;
+        gs[g].inputs.push(v);
+    }
+    for (v, i) in outputs.into_iter().zip(idx("outputs")) {
+        let g = owner(i)?;
+        gs[g].outputs.push(v);
+    }
+    Ok(gs)
+}
+
+fn split_kv(s: &str) -> (&str, Option<&str>) {
+    match s.split_once('=') {
+        Some((k, v)) => (k, Some(v)),
+        None => (s, None),
+    }
+}
+
+fn run(adapter: Option<usize>, groups: Vec<Group>, prefix: Option<String>) -> wgtf::Result<()> {
+    let ctx = context(adapter)?;
+    let opts = LoadOptions { prefix, ..Default::default() };
+    // Load everything first, then run the groups concurrently.
+    let mut loaded: Vec<(Model, Vec<(String, Tensor)>, Vec<(String, Option<String>)>)> = Vec::new();
+    for g in &groups {
+        let model = ctx.load_with(&g.model, &opts)?;
+        let mut feeds = Vec::new();
+        for i in &g.inputs {
+            let (name, path) = split_kv(i);
+            let path = path.ok_or_else(|| wgtf::Error::Other(format!("-i {i}: expected NAME=FILE.npy")))?;
+            feeds.push((name.to_string(), Tensor::read_npy(path)?));
+        }
+        let fetches = g.outputs.iter().map(|o| {
+            let (n, p) = split_kv(o);
+            (n.to_string(), p.map(|s| s.to_string()))
+        });
+        let fetches: Vec<_> = fetches.collect();
+        if fetches.is_empty() {
+            let outs = model.outputs().join(", ");
+            return Err(wgtf::Error::Other(format!("{}: no outputs requested (-o NAME=OUT.npy); likely outputs: {outs}", g.model.display())));
+        }
+        loaded.push((model, feeds, fetches));
+    }
+    let results: Vec<wgtf::Result<()>> = std::thread::scope(|s| {
+        let handles: Vec<_> = loaded
+            .iter()
+            .map(|(model, feeds, fetches)| {
+                s.spawn(move || -> wgtf::Result<()> {
+                    let f: Vec<(&str, &Tensor)> = feeds.iter().map(|(n, t)| (n.as_str(), t)).collect();
+                    let names: Vec<&str> = fetches.iter().map(|(n, _)| n.as_str()).collect();
+                    let outs = model.run(&f, &names)?;
+                    for ((name, path), t) in fetches.iter().zip(outs) {
+                        match path {
+                            Some(p) => t.write_npy(p)?,
+                            None => print_tensor(name, &t),
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(wgtf::Error::Other("a run panicked".into())))).collect()
+    });
+    for (g, r) in groups.iter().zip(results) {
+        r.map_err(|e| wgtf::Error::Other(format!("{}: {e}", g.model.display())))?;
+    }
+    Ok(())
+}
+
+fn print_tensor(name: &str, t: &Tensor) {
+    let v = t.to_f64_vec().unwrap_or_default();
+    let shown: Vec<String> = v.iter().take(16).map(|x| format!("{x:.6}")).collect();
+    let more = if v.len() > 16 { format!(", … ({} values)", v.len()) } else { String::new() };
+    println!("{name}: {} {:?} [{}{more}]", t.dtype(), t.shape(), shown.join(", "));
+}
+
+fn info(adapter: Option<usize>, path: &PathBuf, plan: bool, verbose: bool) -> wgtf::Result<()> {
+    let graph = wgtf::import::load_graph(path, &LoadOptions::default())?;
+    let reg = wgtf::ops::registry();
+    println!("model: {} ({} nodes)", path.display(), graph.nodes.len());
+    println!("inputs:");
+    for n in graph.nodes.iter().filter(|n| n.op == "Placeholder" || n.op == "PlaceholderWithDefault") {
+        let dt = n.attr_opt_dtype("dtype").ok().flatten().map(|d| d.to_string()).unwrap_or_else(|| "?".into());
+        let shape = match n.attr_opt_shape("shape").ok().flatten() {
+            Some(Some(d)) => format!("[{}]", d.iter().map(|x| x.map_or("?".into(), |v| v.to_string())).collect::<Vec<_>>().join(", ")),
+            _ => "unknown".into(),
+        };
+        println!("  {}:0  {dt} {shape}{}", n.name, if n.op == "PlaceholderWithDefault" { " (has a default)" } else { "" });
+    }
+    println!("likely outputs:");
+    for n in graph.sinks() {
+        if n.op != "NoOp" && n.op != "Const" {
+            println!("  {}:0  ({})", n.name, n.op);
+        }
+    }
+    let mut hist: BTreeMap<&str, usize> = BTreeMap::new();
+    for n in &graph.nodes {
+        *hist.entry(n.op.as_str()).or_default() += 1;
+    }
+    println!("ops:");
+    for (op, c) in &hist {
+        println!("  {op:<28} {c:>5}{}", if reg.contains(op) { "" } else { "   (not supported)" });
+    }
+    let unsupported: Vec<&str> = hist.keys().copied().filter(|op| !reg.contains(op)).collect();
+    if unsupported.is_empty() {
+        println!("unsupported ops: none");
+    } else {
+        println!("unsupported ops: {}", unsupported.join(", "));
+    }
+    if plan || verbose {
+        let ctx = context(adapter)?;
+        let before = ctx.pipelines_created();
+        let model = Model::from_graph(&ctx, graph)?;
+        let feeds: Vec<(String, wgtf::DType, Vec<usize>)> = model
+            .inputs()
+            .into_iter()
+            .filter_map(|i| Some((i.name, i.dtype?, i.shape?.into_iter().map(|d| d.unwrap_or(1)).collect())))
+            .collect();
+        let outs = model.outputs();
+        let f: Vec<(&str, wgtf::DType, Vec<usize>)> = feeds.iter().map(|(n, d, s)| (n.as_str(), *d, s.clone())).collect();
+        let o: Vec<&str> = outs.iter().map(|s| s.as_str()).collect();
+        let p = model.plan_summary(&f, &o)?;
+        println!("plan (unknown dims taken as 1): {} dispatches, activations {} bytes planned, peak live {} bytes, {} pipelines compiled, weights {} bytes",
+            p.dispatches, p.activation_bytes, p.peak_live_bytes, ctx.pipelines_created() - before, model.memory().weights);
+        if verbose {
+            for (node, op, kernel) in &p.kernels {
+                println!("  {node:<48} {op:<24} {kernel}");
+            }
+        }
+    }
+    Ok(())
+}

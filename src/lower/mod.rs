@@ -1,0 +1,222 @@
+//! Lowering: a pruned graph with known feed shapes becomes a [`Program`] — plain data that
+//! lists tensors, kernels (WGSL variant, workgroup counts, meta block, bindings), feeds and
+//! fetches. Nothing here touches wgpu, so lowering is testable without a GPU.
+mod compile;
+mod fold;
+mod shader;
+
+use std::sync::Arc;
+
+pub use compile::{compile, CompileRequest};
+pub use fold::{fold_constants, Folded};
+pub use shader::{fold_groups, grid, Meta, Shader, ShaderVariant, MAX_GROUPS_PER_DIM, MAX_RANK, META_BYTES};
+
+use crate::error::Result;
+use crate::graph::{Node, TensorRef};
+use crate::tensor::{num_elements, DType, Tensor};
+
+/// Index of a tensor in a [`Program`].
+pub type TensorId = usize;
+
+/// How a tensor's elements are held in a GPU buffer: every element is one 32-bit word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Storage {
+    F32,
+    I32,
+}
+
+impl Storage {
+    pub fn of(dtype: DType) -> Option<Storage> {
+        if dtype.is_float() {
+            Some(Storage::F32)
+        } else if dtype.is_int() || dtype == DType::Bool {
+            Some(Storage::I32)
+        } else {
+            None
+        }
+    }
+    /// The WGSL scalar type.
+    pub fn wgsl(self) -> &'static str {
+        match self {
+            Storage::F32 => "f32",
+            Storage::I32 => "i32",
+        }
+    }
+}
+
+/// Where a tensor's buffer comes from.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// Uploaded from the caller's feed at each run (index into `Program::feeds`).
+    Feed(usize),
+    /// A constant uploaded once when the model was loaded.
+    Const(TensorRef),
+    /// A constant computed while planning, uploaded once when the plan is built.
+    PlanConst(Arc<Tensor>),
+    /// Written by a kernel of the program.
+    Activation,
+    /// The same buffer as another tensor, seen with another shape (no copy).
+    Alias(TensorId),
+}
+
+/// A tensor of the program.
+#[derive(Clone, Debug)]
+pub struct ProgTensor {
+    pub name: String,
+    pub dtype: DType,
+    pub shape: Vec<usize>,
+    pub source: Source,
+}
+
+impl ProgTensor {
+    pub fn elements(&self) -> usize {
+        num_elements(&self.shape).unwrap_or(usize::MAX)
+    }
+    /// Bytes of its buffer (at least 4: WebGPU bindings cannot be empty).
+    pub fn bytes(&self) -> u64 {
+        (self.elements().max(1) as u64).saturating_mul(4)
+    }
+}
+
+/// A kernel's use of a tensor: read-only or written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Binding {
+    In(TensorId),
+    Out(TensorId),
+}
+
+impl Binding {
+    pub fn id(self) -> TensorId {
+        match self {
+            Binding::In(t) | Binding::Out(t) => t,
+        }
+    }
+}
+
+/// One dispatch: binding 0 is the meta block, bindings 1.. are the tensors in order.
+#[derive(Clone, Debug)]
+pub struct Kernel {
+    pub variant: ShaderVariant,
+    pub groups: [u32; 3],
+    pub meta: Meta,
+    pub bindings: Vec<Binding>,
+    /// The node it computes (for errors and profiles).
+    pub node: String,
+    pub op: String,
+}
+
+/// What a run returns for one fetch.
+#[derive(Clone, Debug)]
+pub enum Fetch {
+    /// Read back from the GPU.
+    Device(TensorId),
+    /// Known at plan time (a constant, or folded).
+    Host(Arc<Tensor>),
+}
+
+/// The lowered form of a graph for one set of feed shapes and fetches.
+#[derive(Clone, Debug, Default)]
+pub struct Program {
+    pub tensors: Vec<ProgTensor>,
+    pub kernels: Vec<Kernel>,
+    pub feeds: Vec<(TensorRef, TensorId)>,
+    pub fetches: Vec<Fetch>,
+}
+
+impl Program {
+    /// Follows aliases to the tensor that owns the buffer.
+    pub fn root(&self, mut id: TensorId) -> TensorId {
+        while let Source::Alias(of) = self.tensors[id].source {
+            id = of;
+        }
+        id
+    }
+}
+
+/// An input or output of a node while lowering: its program tensor and what is known of it.
+#[derive(Clone, Debug)]
+pub struct Operand {
+    pub id: TensorId,
+    pub dtype: DType,
+    pub shape: Vec<usize>,
+    /// The value, when known at plan time.
+    pub value: Option<Arc<Tensor>>,
+}
+
+impl Operand {
+    pub fn elements(&self) -> usize {
+        num_elements(&self.shape).unwrap_or(usize::MAX)
+    }
+    pub fn rank(&self) -> usize {
+        self.shape.len()
+    }
+    /// The storage class; every operand that reaches lowering has one.
+    pub fn storage(&self) -> Storage {
+        Storage::of(self.dtype).unwrap_or(Storage::I32)
+    }
+}
+
+/// What an op's `lower` uses to emit kernels for one node.
+pub struct Lower<'a> {
+    prog: &'a mut Program,
+    node: &'a Node,
+}
+
+impl<'a> Lower<'a> {
+    pub(crate) fn new(prog: &'a mut Program, node: &'a Node) -> Self {
+        Lower { prog, node }
+    }
+    pub fn node(&self) -> &Node {
+        self.node
+    }
+    /// Emits a dispatch. Kernels with no work are dropped.
+    pub fn kernel(&mut self, variant: ShaderVariant, groups: [u32; 3], meta: Meta, bindings: Vec<Binding>) {
+        if groups.contains(&0) {
+            return;
+        }
+        self.prog.kernels.push(Kernel {
+            variant,
+            groups,
+            meta,
+            bindings,
+            node: self.node.name.clone(),
+            op: self.node.op.clone(),
+        });
+    }
+    /// Makes `out` a view of `of` (same buffer, its own shape).
+    pub fn alias(&mut self, out: &Operand, of: &Operand) {
+        let root = self.prog.root(of.id);
+        self.prog.tensors[out.id].source = Source::Alias(root);
+    }
+    /// A scratch tensor for multi-pass kernels.
+    pub fn temp(&mut self, dtype: DType, shape: Vec<usize>) -> TensorId {
+        self.prog.tensors.push(ProgTensor {
+            name: format!("{}/tmp{}", self.node.name, self.prog.tensors.len()),
+            dtype,
+            shape,
+            source: Source::Activation,
+        });
+        self.prog.tensors.len() - 1
+    }
+    /// A constant computed while planning (e.g. a folded batch-norm scale), uploaded once.
+    pub fn constant(&mut self, t: Tensor) -> TensorId {
+        self.prog.tensors.push(ProgTensor {
+            name: format!("{}/const{}", self.node.name, self.prog.tensors.len()),
+            dtype: t.dtype(),
+            shape: t.shape().to_vec(),
+            source: Source::PlanConst(Arc::new(t)),
+        });
+        self.prog.tensors.len() - 1
+    }
+    /// An error about the node being lowered.
+    pub fn err(&self, msg: impl Into<String>) -> crate::Error {
+        self.node.err(msg)
+    }
+    /// The number of kernels emitted so far (to check that an op wrote its outputs).
+    pub(crate) fn kernel_count(&self) -> usize {
+        self.prog.kernels.len()
+    }
+}
+
+/// Result of lowering one node.
+pub type LowerResult = Result<()>;

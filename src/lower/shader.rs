@@ -1,0 +1,185 @@
+//! Shader sources, their variants, and the uniform "meta" block that carries shapes.
+//!
+//! A shader is a real `.wgsl` file under `shaders/`, included at compile time. A variant
+//! substitutes type aliases (`alias T = f32;` becomes `alias T = i32;`) and sets WGSL
+//! `override` constants (op codes, flags). Shapes never enter the source: they travel in the
+//! meta block, so one pipeline serves every shape.
+
+/// A WGSL source file.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct Shader {
+    /// Path under `shaders/`.
+    pub path: &'static str,
+    pub source: &'static str,
+}
+
+/// Declares a shader from its path under `shaders/`.
+#[macro_export]
+macro_rules! shader {
+    ($path:literal) => {
+        $crate::lower::Shader {
+            path: $path,
+            source: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/", $path)),
+        }
+    };
+}
+
+/// One compiled form of a shader: the pipeline cache key.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ShaderVariant {
+    pub shader: &'static Shader,
+    pub entry: &'static str,
+    /// Type alias substitutions: (alias name, WGSL type).
+    pub types: Vec<(&'static str, &'static str)>,
+    /// Pipeline-overridable constants: (name, value as integer).
+    pub overrides: Vec<(&'static str, i64)>,
+}
+
+impl ShaderVariant {
+    pub fn new(shader: &'static Shader) -> Self {
+        ShaderVariant { shader, entry: "main", types: vec![], overrides: vec![] }
+    }
+    pub fn entry(mut self, entry: &'static str) -> Self {
+        self.entry = entry;
+        self
+    }
+    /// Substitutes `alias NAME = f32;` with `alias NAME = ty;`.
+    pub fn ty(mut self, name: &'static str, ty: &'static str) -> Self {
+        self.types.push((name, ty));
+        self
+    }
+    /// Sets an `override NAME` constant.
+    pub fn set(mut self, name: &'static str, value: i64) -> Self {
+        self.overrides.push((name, value));
+        self
+    }
+
+    /// The WGSL source of this variant.
+    pub fn source(&self) -> Result<String, String> {
+        let mut src = self.shader.source.to_string();
+        for (name, ty) in &self.types {
+            let from = format!("alias {name} = f32;");
+            if !src.contains(&from) {
+                return Err(format!("{}: no line '{from}' to specialise", self.shader.path));
+            }
+            src = src.replacen(&from, &format!("alias {name} = {ty};"), 1);
+        }
+        Ok(src)
+    }
+
+    /// A readable name: `elementwise/unary.wgsl[T=i32,OP=3]`.
+    pub fn label(&self) -> String {
+        let mut parts: Vec<String> = self.types.iter().map(|(n, t)| format!("{n}={t}")).collect();
+        parts.extend(self.overrides.iter().map(|(n, v)| format!("{n}={v}")));
+        if self.entry != "main" {
+            parts.insert(0, self.entry.to_string());
+        }
+        format!("{}[{}]", self.shader.path, parts.join(","))
+    }
+}
+
+/// The size of every meta block, in bytes. Shader `Meta` structs must fit in it.
+pub const META_BYTES: usize = 256;
+/// Rank limit of the generic kernels (shape/stride arrays in meta hold 8 entries).
+pub const MAX_RANK: usize = 8;
+
+/// Builder of a meta block, following WGSL uniform layout rules: scalars are 4-byte words,
+/// `arr` fields are `array<vec4<u32>, 2>` (16-byte aligned, 8 entries).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Meta {
+    pub words: Vec<u32>,
+}
+
+impl Meta {
+    pub fn new() -> Self {
+        Meta::default()
+    }
+    pub fn u(mut self, v: u32) -> Self {
+        self.words.push(v);
+        self
+    }
+    /// A usize that must fit in a u32 (checked by the caller's size limits; saturates otherwise).
+    pub fn n(self, v: usize) -> Self {
+        self.u(u32::try_from(v).unwrap_or(u32::MAX))
+    }
+    pub fn i(self, v: i32) -> Self {
+        self.u(v as u32)
+    }
+    pub fn f(self, v: f32) -> Self {
+        self.u(v.to_bits())
+    }
+    /// An 8-entry array (`array<vec4<u32>, 2>`), 16-byte aligned; missing entries are `fill`.
+    pub fn arr(mut self, v: &[usize], fill: u32) -> Self {
+        while self.words.len() % 4 != 0 {
+            self.words.push(0);
+        }
+        for k in 0..MAX_RANK {
+            self.words.push(v.get(k).map(|&x| u32::try_from(x).unwrap_or(u32::MAX)).unwrap_or(fill));
+        }
+        self
+    }
+    /// An 8-entry array of signed values.
+    pub fn arr_i(mut self, v: &[i64]) -> Self {
+        while self.words.len() % 4 != 0 {
+            self.words.push(0);
+        }
+        for k in 0..MAX_RANK {
+            self.words.push(v.get(k).map(|&x| x as i32 as u32).unwrap_or(0));
+        }
+        self
+    }
+    /// The block as bytes, padded to `META_BYTES`.
+    pub fn bytes(&self) -> Vec<u8> {
+        let mut b: Vec<u8> = self.words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        b.resize(META_BYTES.max(b.len()), 0);
+        b
+    }
+}
+
+/// The most workgroups a dispatch may have along one dimension (WebGPU's default limit).
+pub const MAX_GROUPS_PER_DIM: u32 = 65535;
+
+/// Workgroup counts covering `groups` workgroups, folded into 2-D (and 3-D) when above the
+/// per-dimension limit. Shaders rebuild the linear index from `num_workgroups`.
+pub fn fold_groups(groups: usize) -> [u32; 3] {
+    let max = MAX_GROUPS_PER_DIM as usize;
+    if groups <= max {
+        return [groups as u32, 1, 1];
+    }
+    let y = groups.div_ceil(max);
+    if y <= max {
+        let x = groups.div_ceil(y);
+        return [x as u32, y as u32, 1];
+    }
+    let z = y.div_ceil(max);
+    let y2 = y.div_ceil(z);
+    [max as u32, y2 as u32, z as u32]
+}
+
+/// Workgroups for one thread per element, `wg` threads per group.
+pub fn grid(elements: usize, wg: usize) -> [u32; 3] {
+    fold_groups(elements.div_ceil(wg))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_covers_all_groups_within_limits() {
+        for g in [0usize, 1, 65535, 65536, 200_000, 65535 * 65535 + 7] {
+            let [x, y, z] = fold_groups(g);
+            assert!(x <= MAX_GROUPS_PER_DIM && y <= MAX_GROUPS_PER_DIM && z <= MAX_GROUPS_PER_DIM);
+            assert!(x as usize * y as usize * z as usize >= g, "{g}");
+        }
+    }
+
+    #[test]
+    fn meta_layout_aligns_arrays() {
+        let m = Meta::new().u(7).arr(&[2, 3], 1).u(9);
+        assert_eq!(m.words[..4], [7, 0, 0, 0]);
+        assert_eq!(m.words[4..12], [2, 3, 1, 1, 1, 1, 1, 1]);
+        assert_eq!(m.words[12], 9);
+        assert_eq!(m.bytes().len(), META_BYTES);
+    }
+}

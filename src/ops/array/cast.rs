@@ -1,0 +1,68 @@
+//! Cast between dtypes. Same-storage casts that change no bits are views; others run the cast
+//! kernel (float→int truncates toward zero, narrow integers wrap, anything→bool tests ≠ 0).
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::graph::Node;
+use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
+use crate::ops::{Op, TensorInfo};
+use crate::shaders;
+use crate::tensor::{DType, Tensor};
+
+pub struct Cast;
+
+fn target(node: &Node) -> Result<DType> {
+    let t = node.attr_dtype("DstT")?;
+    if !t.is_numeric() {
+        return Err(node.err(format!("cannot cast to {t}")));
+    }
+    Ok(t)
+}
+
+/// Width in bits and signedness of narrow integer types (wrapped after a cast).
+fn narrow(t: DType) -> Option<(u32, bool)> {
+    match t {
+        DType::I8 => Some((8, true)),
+        DType::U8 => Some((8, false)),
+        DType::I16 => Some((16, true)),
+        DType::U16 => Some((16, false)),
+        _ => None,
+    }
+}
+
+impl Op for Cast {
+    fn fold(&self, node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
+        Some(target(node).and_then(|t| Ok(vec![Arc::new(ins[0].cast(t)?)])))
+    }
+    fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
+        crate::ops::util::arity(node, ins.len(), 1)?;
+        Ok(vec![TensorInfo::new(target(node)?, ins[0].shape.clone())])
+    }
+    fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
+        let (x, y) = (&ins[0], &outs[0]);
+        let to = y.dtype;
+        let from = x.dtype;
+        let (mode, bits, signed) = match (x.storage(), Storage::of(to).unwrap_or(Storage::I32)) {
+            (_, _) if to == DType::Bool && from != DType::Bool => (if x.storage() == Storage::F32 { 2 } else { 3 }, 32, 1),
+            (Storage::F32, Storage::F32) => (u32::MAX, 0, 0),
+            (Storage::F32, Storage::I32) => {
+                let (b, s) = narrow(to).unwrap_or((32, true));
+                (0, b, s as u32)
+            }
+            (Storage::I32, Storage::F32) => (1, 32, 1),
+            (Storage::I32, Storage::I32) => match narrow(to) {
+                Some((b, s)) if narrow(from) != Some((b, s)) && from != DType::Bool => (4, b, s as u32),
+                _ => (u32::MAX, 0, 0),
+            },
+        };
+        if mode == u32::MAX {
+            cx.alias(y, x);
+            return Ok(());
+        }
+        let _ = node;
+        let n = x.elements();
+        let v = ShaderVariant::new(&shaders::CAST).set("MODE", mode as i64);
+        cx.kernel(v, grid(n, 256), Meta::new().n(n).u(bits).u(signed).u(0), vec![Binding::In(x.id), Binding::Out(y.id)]);
+        Ok(())
+    }
+}

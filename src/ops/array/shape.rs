@@ -1,0 +1,36 @@
+//! Shape, ShapeN, Size, Rank: known from shapes alone, so always folded when planning.
+use crate::error::Result;
+use crate::graph::Node;
+use crate::lower::{Lower, Operand};
+use crate::ops::util::tensor_from_i64;
+use crate::ops::{Op, TensorInfo};
+use crate::tensor::DType;
+
+pub enum Kind {
+    Shape,
+    ShapeN,
+    Size,
+    Rank,
+}
+
+pub struct ShapeOf(pub Kind);
+
+impl Op for ShapeOf {
+    fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
+        crate::ops::util::arity(node, ins.len(), 1)?;
+        let dt = node.attr_opt_dtype("out_type")?.unwrap_or(DType::I32);
+        let one = |v: Vec<i64>, shape: Vec<usize>| -> Result<TensorInfo> {
+            Ok(TensorInfo::known(std::sync::Arc::new(tensor_from_i64(dt, shape, v)?)))
+        };
+        let dims = |i: &TensorInfo| i.shape.iter().map(|&d| d as i64).collect::<Vec<_>>();
+        Ok(match self.0 {
+            Kind::Shape => vec![one(dims(&ins[0]), vec![ins[0].shape.len()])?],
+            Kind::ShapeN => ins.iter().map(|i| one(dims(i), vec![i.shape.len()])).collect::<Result<_>>()?,
+            Kind::Size => vec![one(vec![ins[0].shape.iter().product::<usize>() as i64], vec![])?],
+            Kind::Rank => vec![TensorInfo::known(std::sync::Arc::new(tensor_from_i64(DType::I32, vec![], vec![ins[0].shape.len() as i64])?))],
+        })
+    }
+    fn lower(&self, node: &Node, _cx: &mut Lower, _ins: &[Operand], _outs: &[Operand]) -> Result<()> {
+        Err(node.err("internal: shapes are always known when planning"))
+    }
+}

@@ -1,0 +1,85 @@
+//! BatchMatMul, BatchMatMulV2, BatchMatMulV3: [..., M, K]·[..., K, N] with adj_x / adj_y and
+//! broadcasting batch dims (V2/V3). Batch dims are merged to at most two for the kernel.
+use crate::error::Result;
+use crate::graph::Node;
+use crate::lower::{Lower, Operand};
+use crate::ops::linalg::gemm::Gemm;
+use crate::ops::util::{broadcast_shapes, broadcast_strides};
+use crate::ops::{Op, TensorInfo};
+
+pub struct BatchMatMul;
+
+struct Dims {
+    batch: Vec<usize>,
+    m: usize,
+    n: usize,
+    k: usize,
+    adj_x: bool,
+    adj_y: bool,
+}
+
+fn dims(node: &Node, a: &[usize], b: &[usize]) -> Result<Dims> {
+    if a.len() < 2 || b.len() < 2 {
+        return Err(node.err(format!("expects inputs of rank ≥ 2, got {a:?} and {b:?}")));
+    }
+    let adj_x = node.attr_bool_or("adj_x", false)?;
+    let adj_y = node.attr_bool_or("adj_y", false)?;
+    let (ra, rb) = (a.len(), b.len());
+    let (m, k) = if adj_x { (a[ra - 1], a[ra - 2]) } else { (a[ra - 2], a[ra - 1]) };
+    let (k2, n) = if adj_y { (b[rb - 1], b[rb - 2]) } else { (b[rb - 2], b[rb - 1]) };
+    if k != k2 {
+        return Err(node.err(format!("inner dimensions differ: {a:?} and {b:?}")));
+    }
+    let batch = broadcast_shapes(&a[..ra - 2], &b[..rb - 2])
+        .ok_or_else(|| node.err(format!("batch dims of {a:?} and {b:?} do not broadcast")))?;
+    Ok(Dims { batch, m, n, k, adj_x, adj_y })
+}
+
+impl Op for BatchMatMul {
+    fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
+        crate::ops::util::arity(node, ins.len(), 2)?;
+        if !ins[0].dtype.is_float() {
+            return Err(node.err(format!("{} matrix products are not supported", ins[0].dtype)));
+        }
+        let d = dims(node, &ins[0].shape, &ins[1].shape)?;
+        let mut s = d.batch.clone();
+        s.extend([d.m, d.n]);
+        let dtype = node.attr_opt_dtype("Tout")?.unwrap_or(ins[0].dtype);
+        Ok(vec![TensorInfo::new(dtype, s)])
+    }
+    fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
+        let (a, b) = (&ins[0], &ins[1]);
+        let d = dims(node, &a.shape, &b.shape)?;
+        let mut g = Gemm::matrix(d.m, d.n, d.k, d.adj_x, d.adj_y);
+        // Batch strides of A and B (in elements) over the broadcast batch shape.
+        let ab: Vec<usize> = a.shape[..a.rank() - 2].to_vec();
+        let bb: Vec<usize> = b.shape[..b.rank() - 2].to_vec();
+        let sa: Vec<usize> = broadcast_strides(&ab, &d.batch).iter().map(|s| s * d.m * d.k).collect();
+        let sb: Vec<usize> = broadcast_strides(&bb, &d.batch).iter().map(|s| s * d.k * d.n).collect();
+        // Merge batch dims where both strides continue each other.
+        let mut dims_: Vec<(usize, usize, usize)> = Vec::new();
+        for i in 0..d.batch.len() {
+            let (n, x, y) = (d.batch[i], sa[i], sb[i]);
+            if n == 1 {
+                continue;
+            }
+            if let Some(last) = dims_.last_mut() {
+                if last.1 == x * n && last.2 == y * n {
+                    *last = (last.0 * n, x, y);
+                    continue;
+                }
+            }
+            dims_.push((n, x, y));
+        }
+        if dims_.len() > 2 {
+            return Err(node.err("more than two independent broadcast batch dims are not supported"));
+        }
+        while dims_.len() < 2 {
+            dims_.insert(0, (1, 0, 0));
+        }
+        g.batch = [dims_[0].0, dims_[1].0];
+        g.a_bs = [dims_[0].1, dims_[1].1];
+        g.b_bs = [dims_[0].2, dims_[1].2];
+        g.emit(cx, node, a, b, None, 36, 0.0, &outs[0])
+    }
+}

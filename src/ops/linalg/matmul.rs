@@ -1,0 +1,38 @@
+//! MatMul: [M,K]·[K,N] with transpose_a / transpose_b, float32.
+use crate::error::Result;
+use crate::graph::Node;
+use crate::lower::{Lower, Operand};
+use crate::ops::linalg::gemm::Gemm;
+use crate::ops::{Op, TensorInfo};
+
+pub struct MatMul;
+
+/// (M, N, K, transpose_a, transpose_b) of a MatMul node on two shapes.
+pub fn dims(node: &Node, a: &[usize], b: &[usize]) -> Result<(usize, usize, usize, bool, bool)> {
+    if a.len() != 2 || b.len() != 2 {
+        return Err(node.err(format!("expects 2-D inputs, got {a:?} and {b:?}")));
+    }
+    let ta = node.attr_bool_or("transpose_a", false)?;
+    let tb = node.attr_bool_or("transpose_b", false)?;
+    let (m, k) = if ta { (a[1], a[0]) } else { (a[0], a[1]) };
+    let (k2, n) = if tb { (b[1], b[0]) } else { (b[0], b[1]) };
+    if k != k2 {
+        return Err(node.err(format!("inner dimensions differ: {a:?} and {b:?} (transpose_a={ta}, transpose_b={tb})")));
+    }
+    Ok((m, n, k, ta, tb))
+}
+
+impl Op for MatMul {
+    fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
+        crate::ops::util::arity(node, ins.len(), 2)?;
+        if !ins[0].dtype.is_float() {
+            return Err(node.err(format!("{} matrix products are not supported", ins[0].dtype)));
+        }
+        let (m, n, _, _, _) = dims(node, &ins[0].shape, &ins[1].shape)?;
+        Ok(vec![TensorInfo::new(ins[0].dtype, vec![m, n])])
+    }
+    fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
+        let (m, n, k, ta, tb) = dims(node, &ins[0].shape, &ins[1].shape)?;
+        Gemm::matrix(m, n, k, ta, tb).emit(cx, node, &ins[0], &ins[1], None, 36, 0.0, &outs[0])
+    }
+}

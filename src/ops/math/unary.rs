@@ -1,0 +1,78 @@
+//! The shared form of unary elementwise ops: each op file names its kernel code and its CPU
+//! function; this file infers, folds and lowers them all the same way.
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::graph::Node;
+use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
+use crate::ops::util::tensor_from_f64;
+use crate::ops::{Op, TensorInfo};
+use crate::shaders;
+use crate::tensor::{Data, Tensor};
+
+/// Per-node parameters of a unary op (e.g. LeakyRelu's alpha).
+pub type Params = fn(&Node) -> Result<[f32; 2]>;
+
+pub fn no_params(_: &Node) -> Result<[f32; 2]> {
+    Ok([0.0, 0.0])
+}
+
+/// A unary elementwise op.
+#[derive(Clone, Copy)]
+pub struct Unary {
+    /// The `OP` code in `unary_float.wgsl` / `unary_int.wgsl`.
+    pub code: u32,
+    /// The function on floats (for folding), with the op's parameters.
+    pub float: fn(f64, [f32; 2]) -> f64,
+    /// The function on integers, if the op takes them.
+    pub int: Option<fn(i64) -> i64>,
+    pub params: Params,
+}
+
+impl Unary {
+    pub const fn float(code: u32, float: fn(f64, [f32; 2]) -> f64) -> Unary {
+        Unary { code, float, int: None, params: no_params }
+    }
+}
+
+impl Op for Unary {
+    fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
+        crate::ops::util::arity(node, ins.len(), 1)?;
+        let x = &ins[0];
+        if !x.dtype.is_float() && self.int.is_none() {
+            return Err(node.err(format!("does not take {} inputs", x.dtype)));
+        }
+        Ok(vec![TensorInfo::new(x.dtype, x.shape.clone())])
+    }
+
+    fn fold(&self, node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
+        let x = &ins[0];
+        let p = match (self.params)(node) {
+            Ok(p) => p,
+            Err(e) => return Some(Err(e)),
+        };
+        let r = match (x.data(), self.int) {
+            (Data::F32(_) | Data::F64(_), _) => x
+                .to_f64_vec()
+                .and_then(|v| tensor_from_f64(x.dtype(), x.shape().to_vec(), v.into_iter().map(|a| (self.float)(a, p)).collect())),
+            (Data::I32(_) | Data::I64(_), Some(f)) => x.to_i64_vec().and_then(|v| {
+                crate::ops::util::tensor_from_i64(x.dtype(), x.shape().to_vec(), v.into_iter().map(f).collect())
+            }),
+            _ => return None,
+        };
+        Some(r.map(|t| vec![Arc::new(t)]))
+    }
+
+    fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
+        let [a, b] = (self.params)(node)?;
+        let x = &ins[0];
+        let n = x.elements();
+        let (shader, meta) = match x.storage() {
+            Storage::F32 => (&shaders::UNARY_FLOAT, Meta::new().n(n).f(a).f(b).u(0)),
+            Storage::I32 => (&shaders::UNARY_INT, Meta::new().n(n).i(a as i32).i(b as i32).u(0)),
+        };
+        let v = ShaderVariant::new(shader).set("OP", self.code as i64);
+        cx.kernel(v, grid(n, 256), meta, vec![Binding::In(x.id), Binding::Out(outs[0].id)]);
+        Ok(())
+    }
+}

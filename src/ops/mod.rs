@@ -1,0 +1,111 @@
+//! The op registry. Each TensorFlow op is one file under `src/ops/<family>/` that implements
+//! [`Op`]: its output dtypes and shapes, its CPU fold (when it has one), and its lowering to
+//! kernels. Each family registers its ops in its `register` function, one line per op.
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::graph::Node;
+use crate::lower::{Lower, Operand};
+use crate::tensor::{DType, Tensor};
+
+pub mod util;
+
+/// What is known of a tensor while planning: dtype, concrete shape, and its value when it is
+/// constant or was folded.
+#[derive(Clone, Debug)]
+pub struct TensorInfo {
+    pub dtype: DType,
+    pub shape: Vec<usize>,
+    pub value: Option<Arc<Tensor>>,
+}
+
+impl TensorInfo {
+    pub fn new(dtype: DType, shape: Vec<usize>) -> Self {
+        TensorInfo { dtype, shape, value: None }
+    }
+    pub fn known(t: Arc<Tensor>) -> Self {
+        TensorInfo { dtype: t.dtype(), shape: t.shape().to_vec(), value: Some(t) }
+    }
+}
+
+/// One TensorFlow op.
+pub trait Op: Send + Sync + 'static {
+    /// Whether input `i` must be known at plan time (a shape, axes, paddings…) rather than
+    /// read by a kernel.
+    fn is_host_input(&self, _node: &Node, _i: usize) -> bool {
+        false
+    }
+    /// Computes the outputs on the CPU when every input is known. `None`: this op does not fold.
+    fn fold(&self, _node: &Node, _inputs: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
+        None
+    }
+    /// Output dtypes and shapes (and values, when they follow from shapes alone).
+    fn infer(&self, node: &Node, inputs: &[TensorInfo]) -> Result<Vec<TensorInfo>>;
+    /// Emits the kernels (or aliases) that compute `outs` from `ins`.
+    fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()>;
+}
+
+/// An op's entry in the registry.
+pub struct OpEntry {
+    pub family: &'static str,
+    pub op: Box<dyn Op>,
+}
+
+/// Op name → implementation.
+#[derive(Default)]
+pub struct Registry {
+    ops: BTreeMap<&'static str, OpEntry>,
+}
+
+impl Registry {
+    /// Every op wgtf implements.
+    pub fn new() -> Registry {
+        let mut r = Registry::default();
+        families::register_all(&mut r);
+        r
+    }
+    pub fn add(&mut self, family: &'static str, name: &'static str, op: impl Op) {
+        let prev = self.ops.insert(name, OpEntry { family, op: Box::new(op) });
+        assert!(prev.is_none(), "op {name} registered twice");
+    }
+    pub fn get(&self, name: &str) -> Option<&dyn Op> {
+        self.ops.get(name).map(|e| e.op.as_ref())
+    }
+    pub fn contains(&self, name: &str) -> bool {
+        self.ops.contains_key(name)
+    }
+    /// (op name, family), sorted by name.
+    pub fn names(&self) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
+        self.ops.iter().map(|(n, e)| (*n, e.family))
+    }
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+}
+
+/// A process-wide registry (immutable, built once).
+pub fn registry() -> &'static Registry {
+    static R: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
+    R.get_or_init(Registry::new)
+}
+
+mod families {
+    use super::Registry;
+    pub fn register_all(r: &mut Registry) {
+        crate::ops::array::register(r);
+        crate::ops::math::register(r);
+        crate::ops::nn::register(r);
+        crate::ops::linalg::register(r);
+        crate::ops::reduce::register(r);
+    }
+}
+
+pub mod array;
+pub mod linalg;
+pub mod math;
+pub mod nn;
+pub mod reduce;

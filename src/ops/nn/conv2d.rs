@@ -1,0 +1,99 @@
+//! Conv2D: 2-D convolution, NHWC (NCHW through transposes), SAME/VALID/EXPLICIT padding,
+//! strides and dilations, lowered to one implicit-GEMM kernel (im2col never materialised).
+use crate::error::Result;
+use crate::graph::Node;
+use crate::lower::{Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::ops::nn::window::{dim, explicit_hw, hw, is_nchw};
+use crate::ops::{Op, TensorInfo};
+use crate::shaders;
+
+pub struct Conv2D;
+
+/// The geometry of a Conv2D node on an input and filter shape (NHWC, HWIO).
+pub struct Geometry {
+    pub n: usize,
+    pub ih: usize,
+    pub iw: usize,
+    pub ic: usize,
+    pub oh: usize,
+    pub ow: usize,
+    pub oc: usize,
+    pub kh: usize,
+    pub kw: usize,
+    pub sh: usize,
+    pub sw: usize,
+    pub dh: usize,
+    pub dw: usize,
+    pub pt: usize,
+    pub pl: usize,
+}
+
+/// NHWC dims of an input shape given the node's data format.
+pub fn nhwc(node: &Node, s: &[usize]) -> Result<[usize; 4]> {
+    if s.len() != 4 {
+        return Err(node.err(format!("expects a 4-D input, got shape {s:?}")));
+    }
+    Ok(if is_nchw(node)? { [s[0], s[2], s[3], s[1]] } else { [s[0], s[1], s[2], s[3]] })
+}
+
+/// Computes the geometry; `filter` is [KH, KW, IC, OC-or-multiplier].
+pub fn geometry(node: &Node, input: &[usize], filter: &[usize], depthwise: bool) -> Result<Geometry> {
+    let [n, ih, iw, ic] = nhwc(node, input)?;
+    if filter.len() != 4 {
+        return Err(node.err(format!("expects a 4-D filter, got shape {filter:?}")));
+    }
+    let (kh, kw) = (filter[0], filter[1]);
+    let groups_ok = if depthwise { filter[2] == ic } else { filter[2] > 0 && ic % filter[2] == 0 };
+    if !groups_ok {
+        return Err(node.err(format!("filter {filter:?} does not match {ic} input channels")));
+    }
+    if !depthwise && filter[2] != ic {
+        return Err(node.err(format!("grouped convolution (filter {filter:?} on {ic} channels) is not supported")));
+    }
+    let oc = if depthwise { ic * filter[3] } else { filter[3] };
+    let (sh, sw) = hw(node, "strides", 1)?;
+    let (dh, dw) = hw(node, "dilations", 1)?;
+    let padding = node.attr_string("padding")?;
+    let (eh, ew) = explicit_hw(node)?;
+    let h = dim(node, &padding, ih, kh, sh, dh, eh)?;
+    let w = dim(node, &padding, iw, kw, sw, dw, ew)?;
+    Ok(Geometry { n, ih, iw, ic, oh: h.out, ow: w.out, oc, kh, kw, sh, sw, dh, dw, pt: h.pad_before, pl: w.pad_before })
+}
+
+/// Output shape in the node's data format.
+pub fn out_shape(node: &Node, g: &Geometry) -> Result<Vec<usize>> {
+    Ok(if is_nchw(node)? { vec![g.n, g.oc, g.oh, g.ow] } else { vec![g.n, g.oh, g.ow, g.oc] })
+}
+
+/// Emits the implicit-GEMM conv kernel: `x` NHWC, `f` HWIO, optional bias, activation code.
+pub fn emit(cx: &mut Lower, g: &Geometry, x: &Operand, f: &Operand, bias: Option<&Operand>, act: u32, alpha: f32, out: &Operand) {
+    let m = g.n * g.oh * g.ow;
+    let k = g.kh * g.kw * g.ic;
+    let meta = Meta::new()
+        .n(m).n(g.oc).n(k).u(1)
+        .u(0).u(0).n(g.oc).u(1)
+        .u(0).u(0).u(0).u(0)
+        .n(g.ih).n(g.iw).n(g.ic).n(g.oh)
+        .n(g.ow).n(g.kh).n(g.kw).n(g.sh)
+        .n(g.sw).n(g.dh).n(g.dw).n(g.pt)
+        .n(g.pl).f(alpha).u(0).u(0);
+    let v = ShaderVariant::new(&shaders::GEMM).set("MODE", 1).set("ACT", act as i64).set("HAS_BIAS", bias.is_some() as i64);
+    let groups = [g.oc.div_ceil(64) as u32, m.div_ceil(64) as u32, 1];
+    let b = bias.map(|b| b.id).unwrap_or(f.id);
+    cx.kernel(v, groups, meta, vec![Binding::In(x.id), Binding::In(f.id), Binding::In(b), Binding::Out(out.id)]);
+}
+
+impl Op for Conv2D {
+    fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
+        crate::ops::util::arity(node, ins.len(), 2)?;
+        let g = geometry(node, &ins[0].shape, &ins[1].shape, false)?;
+        Ok(vec![TensorInfo::new(ins[0].dtype, out_shape(node, &g)?)])
+    }
+    fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
+        let g = geometry(node, &ins[0].shape, &ins[1].shape, false)?;
+        crate::ops::nn::layout::with_nhwc(cx, node, &ins[0], &outs[0], |cx, x, y| {
+            emit(cx, &g, x, &ins[1], None, 36, 0.0, y);
+            Ok(())
+        })
+    }
+}

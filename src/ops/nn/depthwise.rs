@@ -1,0 +1,39 @@
+//! DepthwiseConv2dNative: each input channel convolved with its own `multiplier` filters;
+//! output channel c·multiplier + q. Dilations, SAME/VALID/EXPLICIT padding, NHWC/NCHW.
+use crate::error::Result;
+use crate::graph::Node;
+use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::ops::nn::conv2d::{geometry, out_shape, Geometry};
+use crate::ops::{Op, TensorInfo};
+use crate::shaders;
+
+pub struct Depthwise;
+
+/// Emits the depthwise kernel on NHWC operands.
+pub fn emit(cx: &mut Lower, g: &Geometry, x: &Operand, f: &Operand, bias: Option<&Operand>, act: u32, alpha: f32, out: &Operand) {
+    let n_out = g.n * g.oh * g.ow * g.oc;
+    let meta = Meta::new()
+        .n(n_out).n(g.ih).n(g.iw).n(g.ic)
+        .n(g.oh).n(g.ow).n(g.oc).n(g.oc / g.ic.max(1))
+        .n(g.kh).n(g.kw).n(g.sh).n(g.sw)
+        .n(g.dh).n(g.dw).n(g.pt).n(g.pl)
+        .f(alpha).u(0).u(0).u(0);
+    let v = ShaderVariant::new(&shaders::DEPTHWISE).set("ACT", act as i64).set("HAS_BIAS", bias.is_some() as i64);
+    let b = bias.map(|b| b.id).unwrap_or(f.id);
+    cx.kernel(v, grid(n_out, 256), meta, vec![Binding::In(x.id), Binding::In(f.id), Binding::In(b), Binding::Out(out.id)]);
+}
+
+impl Op for Depthwise {
+    fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
+        crate::ops::util::arity(node, ins.len(), 2)?;
+        let g = geometry(node, &ins[0].shape, &ins[1].shape, true)?;
+        Ok(vec![TensorInfo::new(ins[0].dtype, out_shape(node, &g)?)])
+    }
+    fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
+        let g = geometry(node, &ins[0].shape, &ins[1].shape, true)?;
+        crate::ops::nn::layout::with_nhwc(cx, node, &ins[0], &outs[0], |cx, x, y| {
+            emit(cx, &g, x, &ins[1], None, 36, 0.0, y);
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,44 @@
+//! Neural-network ops: activations, convolutions, pooling, normalisation, softmax.
+
+pub mod bias_add;
+pub mod conv2d;
+pub mod depthwise;
+pub mod elu;
+pub mod fused_batch_norm;
+pub mod layout;
+pub mod leaky_relu;
+pub mod pool;
+pub mod relu;
+pub mod relu6;
+pub mod selu;
+pub mod sigmoid;
+pub mod softmax;
+pub mod softplus;
+pub mod softsign;
+pub mod tanh;
+pub mod window;
+
+use crate::ops::Registry;
+
+pub fn register(r: &mut Registry) {
+    r.add("nn", "Relu", relu::OP);
+    r.add("nn", "Relu6", relu6::OP);
+    r.add("nn", "Sigmoid", sigmoid::OP);
+    r.add("nn", "Tanh", tanh::OP);
+    r.add("nn", "Elu", elu::OP);
+    r.add("nn", "LeakyRelu", leaky_relu::OP);
+    r.add("nn", "Softplus", softplus::OP);
+    r.add("nn", "Softsign", softsign::OP);
+    r.add("nn", "Selu", selu::OP);
+    r.add("nn", "Conv2D", conv2d::Conv2D);
+    r.add("nn", "DepthwiseConv2dNative", depthwise::Depthwise);
+    r.add("nn", "MaxPool", pool::MAX);
+    r.add("nn", "AvgPool", pool::AVG);
+    r.add("nn", "FusedBatchNorm", fused_batch_norm::FusedBatchNorm);
+    r.add("nn", "FusedBatchNormV2", fused_batch_norm::FusedBatchNorm);
+    r.add("nn", "FusedBatchNormV3", fused_batch_norm::FusedBatchNorm);
+    r.add("nn", "Softmax", softmax::Softmax { log: false });
+    r.add("nn", "LogSoftmax", softmax::Softmax { log: true });
+    r.add("nn", "BiasAdd", bias_add::BiasAdd);
+    r.add("nn", "BiasAddV1", bias_add::BiasAdd);
+}

@@ -1,0 +1,68 @@
+//! MaxPool and AvgPool (2-D, NHWC or NCHW; ksize and strides as attributes). SAME padding
+//! never wins a max, and an average divides by the valid elements only, like TensorFlow.
+use crate::error::Result;
+use crate::graph::Node;
+use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::ops::nn::conv2d::nhwc;
+use crate::ops::nn::window::{dim, hw, is_nchw};
+use crate::ops::{Op, TensorInfo};
+use crate::shaders;
+
+/// A 2-D pooling op; `mode` 0 = max, 1 = average.
+pub struct Pool {
+    pub mode: u32,
+}
+
+pub const MAX: Pool = Pool { mode: 0 };
+pub const AVG: Pool = Pool { mode: 1 };
+
+struct Geo {
+    n: usize,
+    ih: usize,
+    iw: usize,
+    c: usize,
+    oh: usize,
+    ow: usize,
+    kh: usize,
+    kw: usize,
+    sh: usize,
+    sw: usize,
+    pt: usize,
+    pl: usize,
+}
+
+fn geo(node: &Node, s: &[usize]) -> Result<Geo> {
+    let [n, ih, iw, c] = nhwc(node, s)?;
+    let (kh, kw) = hw(node, "ksize", 1)?;
+    let (sh, sw) = hw(node, "strides", 1)?;
+    let padding = node.attr_string("padding")?;
+    let h = dim(node, &padding, ih, kh, sh, 1, (0, 0))?;
+    let w = dim(node, &padding, iw, kw, sw, 1, (0, 0))?;
+    Ok(Geo { n, ih, iw, c, oh: h.out, ow: w.out, kh, kw, sh, sw, pt: h.pad_before, pl: w.pad_before })
+}
+
+impl Op for Pool {
+    fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
+        crate::ops::util::arity(node, ins.len(), 1)?;
+        if !ins[0].dtype.is_float() {
+            return Err(node.err(format!("{} inputs are not supported", ins[0].dtype)));
+        }
+        let g = geo(node, &ins[0].shape)?;
+        let shape = if is_nchw(node)? { vec![g.n, g.c, g.oh, g.ow] } else { vec![g.n, g.oh, g.ow, g.c] };
+        Ok(vec![TensorInfo::new(ins[0].dtype, shape)])
+    }
+    fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
+        let g = geo(node, &ins[0].shape)?;
+        let mode = self.mode;
+        crate::ops::nn::layout::with_nhwc(cx, node, &ins[0], &outs[0], |cx, x, y| {
+            let n_out = g.n * g.oh * g.ow * g.c;
+            let meta = Meta::new()
+                .n(n_out).n(g.ih).n(g.iw).n(g.c)
+                .n(g.oh).n(g.ow).n(g.kh).n(g.kw)
+                .n(g.sh).n(g.sw).n(g.pt).n(g.pl);
+            let v = ShaderVariant::new(&shaders::POOL).set("MODE", mode as i64);
+            cx.kernel(v, grid(n_out, 256), meta, vec![Binding::In(x.id), Binding::Out(y.id)]);
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,119 @@
+//! Sum, Mean, Max, Min, Prod, All, Any, EuclideanNorm over a set of axes (keep_dims either
+//! way, negative axes). One workgroup per output element with a tree reduction.
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::graph::Node;
+use crate::lower::{fold_groups, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::ops::util::{check_rank, host, ints, norm_axis, strides, tensor_from_f64};
+use crate::ops::{Op, TensorInfo};
+use crate::shaders;
+use crate::tensor::{DType, Tensor};
+
+/// A reduction: its `OP` code in reduce.wgsl.
+#[derive(Clone, Copy)]
+pub struct Reduce {
+    pub code: u32,
+}
+
+pub const SUM: Reduce = Reduce { code: 0 };
+pub const MEAN: Reduce = Reduce { code: 1 };
+pub const MAX: Reduce = Reduce { code: 2 };
+pub const MIN: Reduce = Reduce { code: 3 };
+pub const PROD: Reduce = Reduce { code: 4 };
+pub const ALL: Reduce = Reduce { code: 5 };
+pub const ANY: Reduce = Reduce { code: 6 };
+pub const EUCLIDEAN_NORM: Reduce = Reduce { code: 7 };
+
+/// Sorted, unique reduced axes.
+fn axes(node: &Node, rank: usize, t: &Tensor) -> Result<Vec<usize>> {
+    let mut a = ints(node, t)?.into_iter().map(|x| norm_axis(node, x, rank)).collect::<Result<Vec<_>>>()?;
+    a.sort_unstable();
+    a.dedup();
+    Ok(a)
+}
+
+fn out_shape(node: &Node, shape: &[usize], axes: &[usize]) -> Result<Vec<usize>> {
+    let keep = node.attr_bool_or("keep_dims", false)?;
+    Ok(shape
+        .iter()
+        .enumerate()
+        .filter_map(|(d, &s)| if axes.contains(&d) { keep.then_some(1) } else { Some(s) })
+        .collect())
+}
+
+impl Reduce {
+    fn cpu(&self, v: &[f64]) -> f64 {
+        match self.code {
+            0 => v.iter().sum(),
+            1 => v.iter().sum::<f64>() / v.len().max(1) as f64,
+            2 => v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            3 => v.iter().copied().fold(f64::INFINITY, f64::min),
+            4 => v.iter().product(),
+            5 => v.iter().all(|&x| x != 0.0) as u8 as f64,
+            6 => v.iter().any(|&x| x != 0.0) as u8 as f64,
+            _ => v.iter().map(|x| x * x).sum::<f64>().sqrt(),
+        }
+    }
+}
+
+impl Op for Reduce {
+    fn is_host_input(&self, _node: &Node, i: usize) -> bool {
+        i == 1
+    }
+    fn fold(&self, node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
+        let x = &ins[0];
+        if x.len() > 1 << 20 {
+            return None;
+        }
+        Some((|| {
+            let a = axes(node, x.rank(), &ins[1])?;
+            let shape = x.shape();
+            let kept: Vec<usize> = (0..shape.len()).filter(|d| !a.contains(d)).collect();
+            let kept_shape: Vec<usize> = kept.iter().map(|&d| shape[d]).collect();
+            let red_shape: Vec<usize> = a.iter().map(|&d| shape[d]).collect();
+            let st = strides(shape);
+            let v = x.to_f64_vec()?;
+            let n_out: usize = kept_shape.iter().product();
+            let n_red: usize = red_shape.iter().product();
+            let kst: Vec<i64> = kept.iter().map(|&d| st[d] as i64).collect();
+            let rst: Vec<i64> = a.iter().map(|&d| st[d] as i64).collect();
+            let bases = crate::ops::util::strided_indices(&kept_shape, &kst, 0);
+            let offs = crate::ops::util::strided_indices(&red_shape, &rst, 0);
+            let mut out = Vec::with_capacity(n_out);
+            let mut buf = Vec::with_capacity(n_red);
+            for b in bases {
+                buf.clear();
+                buf.extend(offs.iter().map(|o| v[b + o]));
+                out.push(self.cpu(&buf));
+            }
+            let t = tensor_from_f64(x.dtype(), out_shape(node, shape, &a)?, out)?;
+            Ok(vec![Arc::new(t)])
+        })())
+    }
+    fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
+        crate::ops::util::arity(node, ins.len(), 2)?;
+        let a = axes(node, ins[0].shape.len(), host(node, ins, 1)?)?;
+        if matches!(self.code, 5 | 6) && ins[0].dtype != DType::Bool {
+            return Err(node.err("All/Any take bool tensors"));
+        }
+        Ok(vec![TensorInfo::new(ins[0].dtype, out_shape(node, &ins[0].shape, &a)?)])
+    }
+    fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
+        let x = &ins[0];
+        let a = axes(node, x.rank(), ins[1].value.as_ref().ok_or_else(|| node.err("axes must be constant"))?)?;
+        check_rank(node, &x.shape)?;
+        let st = strides(&x.shape);
+        let kept: Vec<usize> = (0..x.rank()).filter(|d| !a.contains(d)).collect();
+        let ks: Vec<usize> = kept.iter().map(|&d| x.shape[d]).collect();
+        let kst: Vec<usize> = kept.iter().map(|&d| st[d]).collect();
+        let rs: Vec<usize> = a.iter().map(|&d| x.shape[d]).collect();
+        let rst: Vec<usize> = a.iter().map(|&d| st[d]).collect();
+        let n_out: usize = ks.iter().product();
+        let n_red: usize = rs.iter().product();
+        let meta = Meta::new().n(n_out).n(n_red).n(ks.len()).n(rs.len()).arr(&ks, 1).arr(&kst, 0).arr(&rs, 1).arr(&rst, 0);
+        let v = ShaderVariant::new(&shaders::REDUCE).ty("T", x.storage().wgsl()).set("OP", self.code as i64);
+        cx.kernel(v, fold_groups(n_out), meta, vec![Binding::In(x.id), Binding::Out(outs[0].id)]);
+        Ok(())
+    }
+}

@@ -1,0 +1,305 @@
+//! Helpers shared by the op files: broadcasting, strides, axes, host values, and the common
+//! lowering patterns (elementwise, strided copies).
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::graph::Node;
+use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage, MAX_RANK};
+use crate::shaders;
+use crate::tensor::{num_elements, DType, Data, Tensor};
+
+/// Row-major strides of a shape.
+pub fn strides(shape: &[usize]) -> Vec<usize> {
+    let mut s = vec![1usize; shape.len()];
+    for d in (0..shape.len().saturating_sub(1)).rev() {
+        s[d] = s[d + 1] * shape[d + 1];
+    }
+    s
+}
+
+/// NumPy broadcasting of two shapes.
+pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+    let r = a.len().max(b.len());
+    let mut out = vec![0; r];
+    for i in 0..r {
+        let da = if i + a.len() >= r { a[i + a.len() - r] } else { 1 };
+        let db = if i + b.len() >= r { b[i + b.len() - r] } else { 1 };
+        out[i] = if da == db {
+            da
+        } else if da == 1 {
+            db
+        } else if db == 1 {
+            da
+        } else {
+            return None;
+        };
+    }
+    Some(out)
+}
+
+/// Strides of `shape` seen through broadcasting to `out` (0 on broadcast dims).
+pub fn broadcast_strides(shape: &[usize], out: &[usize]) -> Vec<usize> {
+    let s = strides(shape);
+    let off = out.len() - shape.len();
+    (0..out.len())
+        .map(|i| if i < off || shape[i - off] == 1 { 0 } else { s[i - off] })
+        .collect()
+}
+
+/// A possibly negative axis, checked against the rank.
+pub fn norm_axis(node: &Node, axis: i64, rank: usize) -> Result<usize> {
+    let r = rank as i64;
+    if axis < -r || axis >= r.max(1) {
+        return Err(node.err(format!("axis {axis} is out of range for rank {rank}")));
+    }
+    Ok(if axis < 0 { (axis + r) as usize } else { axis as usize })
+}
+
+/// The integer values of a host tensor.
+pub fn ints(node: &Node, t: &Tensor) -> Result<Vec<i64>> {
+    if !(t.dtype().is_int()) {
+        return Err(node.err(format!("expected an integer tensor, got {}", t.dtype())));
+    }
+    t.to_i64_vec()
+}
+
+/// The value of input `i`, which must be known at plan time.
+pub fn host<'a>(node: &Node, ins: &'a [crate::ops::TensorInfo], i: usize) -> Result<&'a Arc<Tensor>> {
+    ins.get(i)
+        .and_then(|t| t.value.as_ref())
+        .ok_or_else(|| node.err(format!("input {i} must be a constant (or computable from shapes)")))
+}
+
+/// Checks the number of inputs.
+pub fn arity(node: &Node, n: usize, want: usize) -> Result<()> {
+    if n < want {
+        return Err(node.err(format!("expects {want} inputs, has {n}")));
+    }
+    Ok(())
+}
+
+/// Checks a rank fits the generic kernels.
+pub fn check_rank(node: &Node, shape: &[usize]) -> Result<()> {
+    if shape.len() > MAX_RANK {
+        return Err(node.err(format!("rank {} is above the supported {MAX_RANK}", shape.len())));
+    }
+    Ok(())
+}
+
+/// Collapses adjacent dims that are contiguous in both the output walk and the strides,
+/// so kernels loop over as few dims as possible. Returns (shape, strides).
+pub fn simplify(shape: &[usize], st: &[i64]) -> (Vec<usize>, Vec<i64>) {
+    let mut sh: Vec<usize> = Vec::new();
+    let mut ss: Vec<i64> = Vec::new();
+    for (&d, &s) in shape.iter().zip(st) {
+        if d == 1 {
+            continue;
+        }
+        if let (Some(&ld), Some(&ls)) = (sh.last(), ss.last()) {
+            if ls == s * d as i64 {
+                *sh.last_mut().unwrap() = ld * d;
+                *ss.last_mut().unwrap() = s;
+                continue;
+            }
+        }
+        sh.push(d);
+        ss.push(s);
+    }
+    if sh.is_empty() {
+        sh.push(1);
+        ss.push(0);
+    }
+    (sh, ss)
+}
+
+/// out[i] = in[base + Σ coord_d · stride_d] over `out`'s shape (signed strides).
+pub fn strided_copy(cx: &mut Lower, node: &Node, input: &Operand, out: &Operand, base: i64, st: &[i64]) -> Result<()> {
+    let (shape, st) = simplify(&out.shape, st);
+    check_rank(node, &shape)?;
+    let n = out.elements();
+    let meta = Meta::new().n(n).n(shape.len()).u(base as u32).u(0).arr(&shape, 1).arr_i(&st);
+    cx.kernel(ShaderVariant::new(&shaders::STRIDED_COPY), grid(n, 256), meta, vec![Binding::In(input.id), Binding::Out(out.id)]);
+    Ok(())
+}
+
+/// Writes all of `input` into `out` at `base`, coordinates over input's shape mapped with `st`.
+pub fn copy_into(cx: &mut Lower, node: &Node, input: &Operand, out: &Operand, base: usize, st: &[usize]) -> Result<()> {
+    let sti: Vec<i64> = st.iter().map(|&s| s as i64).collect();
+    let (shape, st) = simplify(&input.shape, &sti);
+    check_rank(node, &shape)?;
+    let st: Vec<usize> = st.iter().map(|&s| s as usize).collect();
+    let n = input.elements();
+    let meta = Meta::new().n(n).n(shape.len()).n(base).u(0).arr(&shape, 1).arr(&st, 0);
+    cx.kernel(ShaderVariant::new(&shaders::COPY_INTO), grid(n, 256), meta, vec![Binding::In(input.id), Binding::Out(out.id)]);
+    Ok(())
+}
+
+/// A binary elementwise kernel with broadcasting: `shader` is one of the binary shaders.
+pub fn binary_kernel(cx: &mut Lower, node: &Node, variant: ShaderVariant, a: &Operand, b: &Operand, out: &Operand) -> Result<()> {
+    check_rank(node, &out.shape)?;
+    let sa = broadcast_strides(&a.shape, &out.shape);
+    let sb = broadcast_strides(&b.shape, &out.shape);
+    let mut flags = 0;
+    if a.elements() == out.elements() {
+        flags |= 1;
+    }
+    if b.elements() == out.elements() {
+        flags |= 2;
+    }
+    let n = out.elements();
+    let meta = Meta::new().n(n).n(out.rank()).u(flags).u(0).arr(&out.shape, 1).arr(&sa, 0).arr(&sb, 0);
+    cx.kernel(variant, grid(n, 256), meta, vec![Binding::In(a.id), Binding::In(b.id), Binding::Out(out.id)]);
+    Ok(())
+}
+
+/// CPU broadcasting for folds: applies `f` over the broadcast of `a` and `b`.
+pub fn broadcast_map<T: Copy, U>(a: &[T], ash: &[usize], b: &[T], bsh: &[usize], f: impl Fn(T, T) -> U) -> Option<(Vec<usize>, Vec<U>)> {
+    let out = broadcast_shapes(ash, bsh)?;
+    let n = num_elements(&out).ok()?;
+    let sa = broadcast_strides(ash, &out);
+    let sb = broadcast_strides(bsh, &out);
+    let mut v = Vec::with_capacity(n);
+    let mut idx = vec![0usize; out.len()];
+    for _ in 0..n {
+        let ia: usize = idx.iter().zip(&sa).map(|(i, s)| i * s).sum();
+        let ib: usize = idx.iter().zip(&sb).map(|(i, s)| i * s).sum();
+        v.push(f(a[ia], b[ib]));
+        for d in (0..out.len()).rev() {
+            idx[d] += 1;
+            if idx[d] < out[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+    Some((out, v))
+}
+
+/// The storage-class name of a dtype for messages.
+pub fn storage(dtype: DType) -> Option<Storage> {
+    Storage::of(dtype)
+}
+
+/// Builds a tensor of `dtype` from f64 values (folding helper).
+pub fn tensor_from_f64(dtype: DType, shape: Vec<usize>, v: Vec<f64>) -> Result<Tensor> {
+    let data = match dtype.host_class() {
+        crate::tensor::HostClass::F32 => Data::F32(v.into_iter().map(|x| x as f32).collect()),
+        crate::tensor::HostClass::F64 => Data::F64(v),
+        crate::tensor::HostClass::I32 => Data::I32(v.into_iter().map(|x| x as i32).collect()),
+        crate::tensor::HostClass::I64 => Data::I64(v.into_iter().map(|x| x as i64).collect()),
+        crate::tensor::HostClass::Bool => Data::Bool(v.into_iter().map(|x| x != 0.0).collect()),
+        crate::tensor::HostClass::Str => return Err(crate::Error::Tensor("string fold".into())),
+    };
+    Tensor::new(dtype, shape, data)
+}
+
+/// Builds a tensor of an integer `dtype` from i64 values.
+pub fn tensor_from_i64(dtype: DType, shape: Vec<usize>, v: Vec<i64>) -> Result<Tensor> {
+    let data = match dtype.host_class() {
+        crate::tensor::HostClass::I32 => Data::I32(v.into_iter().map(|x| x as i32).collect()),
+        crate::tensor::HostClass::I64 => Data::I64(v),
+        crate::tensor::HostClass::F32 => Data::F32(v.into_iter().map(|x| x as f32).collect()),
+        crate::tensor::HostClass::F64 => Data::F64(v.into_iter().map(|x| x as f64).collect()),
+        crate::tensor::HostClass::Bool => Data::Bool(v.into_iter().map(|x| x != 0).collect()),
+        crate::tensor::HostClass::Str => return Err(crate::Error::Tensor("string fold".into())),
+    };
+    Tensor::new(dtype, shape, data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcasting() {
+        assert_eq!(broadcast_shapes(&[2, 3, 4], &[4]), Some(vec![2, 3, 4]));
+        assert_eq!(broadcast_shapes(&[1, 4], &[3, 1]), Some(vec![3, 4]));
+        assert_eq!(broadcast_shapes(&[2], &[3]), None);
+        assert_eq!(broadcast_strides(&[3, 1], &[2, 3, 4]), vec![0, 1, 0]);
+        let (s, v) = broadcast_map(&[1, 2], &[2, 1], &[10, 20, 30], &[3], |a, b| a + b).unwrap();
+        assert_eq!(s, vec![2, 3]);
+        assert_eq!(v, vec![11, 21, 31, 12, 22, 32]);
+    }
+
+    #[test]
+    fn simplify_merges_contiguous_dims() {
+        assert_eq!(simplify(&[2, 3, 4], &[12, 4, 1]), (vec![24], vec![1]));
+        assert_eq!(simplify(&[2, 3], &[1, 2]), (vec![2, 3], vec![1, 2]));
+        assert_eq!(simplify(&[1, 1], &[5, 5]), (vec![1], vec![0]));
+    }
+}
+
+/// Host data gathered by index (folding data-movement ops).
+pub fn gather_data(d: &Data, idx: impl Iterator<Item = usize>) -> Data {
+    match d {
+        Data::F32(v) => Data::F32(idx.map(|i| v[i]).collect()),
+        Data::F64(v) => Data::F64(idx.map(|i| v[i]).collect()),
+        Data::I32(v) => Data::I32(idx.map(|i| v[i]).collect()),
+        Data::I64(v) => Data::I64(idx.map(|i| v[i]).collect()),
+        Data::Bool(v) => Data::Bool(idx.map(|i| v[i]).collect()),
+        Data::Str(v) => Data::Str(idx.map(|i| v[i].clone()).collect()),
+    }
+}
+
+/// Linear input indices of a strided view: for each output coordinate (row-major over
+/// `shape`), `base + Σ coord_d · stride_d`.
+pub fn strided_indices(shape: &[usize], st: &[i64], base: i64) -> Vec<usize> {
+    let n: usize = shape.iter().product();
+    let mut out = Vec::with_capacity(n);
+    let mut idx = vec![0usize; shape.len()];
+    for _ in 0..n {
+        let off: i64 = base + idx.iter().zip(st).map(|(&i, &s)| i as i64 * s).sum::<i64>();
+        out.push(off as usize);
+        for d in (0..shape.len()).rev() {
+            idx[d] += 1;
+            if idx[d] < shape[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+    out
+}
+
+/// Concatenates host tensors of one dtype along `axis`.
+pub fn concat_host(ts: &[&Tensor], axis: usize) -> Result<Tensor> {
+    let first = ts[0];
+    let mut shape = first.shape().to_vec();
+    shape[axis] = ts.iter().map(|t| t.shape()[axis]).sum();
+    let outer: usize = shape[..axis].iter().product();
+    let mut parts: Vec<Data> = Vec::new();
+    // For each outer index, append each input's block.
+    let mut order: Vec<(usize, usize)> = Vec::new(); // (tensor, element)
+    for o in 0..outer {
+        for (k, t) in ts.iter().enumerate() {
+            let block: usize = t.shape()[axis..].iter().product();
+            for e in 0..block {
+                order.push((k, o * block + e));
+            }
+        }
+    }
+    // Gather per tensor into one buffer.
+    let all: Vec<Data> = ts.iter().map(|t| t.data().clone()).collect();
+    let mut flat = crate::tensor::Data::empty(first.dtype().host_class());
+    macro_rules! cat {
+        ($var:ident) => {{
+            let mut v = Vec::with_capacity(order.len());
+            for &(k, e) in &order {
+                if let Data::$var(src) = &all[k] {
+                    v.push(src[e].clone());
+                }
+            }
+            Data::$var(v)
+        }};
+    }
+    flat = match flat {
+        Data::F32(_) => cat!(F32),
+        Data::F64(_) => cat!(F64),
+        Data::I32(_) => cat!(I32),
+        Data::I64(_) => cat!(I64),
+        Data::Bool(_) => cat!(Bool),
+        Data::Str(_) => cat!(Str),
+    };
+    parts.clear();
+    Tensor::new(first.dtype(), shape, flat)
+}

@@ -1,0 +1,337 @@
+//! The GPU context: instance, adapter, device and queue, the pipeline cache shared by every
+//! model loaded into it, and memory counters.
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::error::{Error, Result};
+use crate::lower::ShaderVariant;
+
+/// How to pick the adapter.
+#[derive(Clone, Debug, Default)]
+pub struct ContextOptions {
+    /// Backends to consider (`None`: `WGTF_BACKEND`, else all).
+    pub backends: Option<wgpu::Backends>,
+    /// Preference between integrated and discrete GPUs.
+    pub power: wgpu::PowerPreference,
+    /// An index into [`list_adapters`] (`None`: `WGTF_ADAPTER`, else the preferred one).
+    pub adapter: Option<usize>,
+}
+
+/// An adapter as listed by `wgtf devices`.
+#[derive(Clone, Debug)]
+pub struct AdapterSummary {
+    pub index: usize,
+    pub name: String,
+    pub backend: String,
+    pub device_type: String,
+    pub driver: String,
+    pub max_storage_buffer_binding_size: u64,
+    pub max_buffer_size: u64,
+    pub max_compute_workgroup_storage_size: u32,
+    pub max_compute_invocations_per_workgroup: u32,
+    pub features: Vec<&'static str>,
+}
+
+fn backends_from_env() -> Result<wgpu::Backends> {
+    match std::env::var("WGTF_BACKEND") {
+        // OpenGL only when asked: its EGL probing is noisy and it lacks compute features.
+        Err(_) => Ok(wgpu::Backends::PRIMARY),
+        Ok(s) => match s.to_ascii_lowercase().as_str() {
+            "" => Ok(wgpu::Backends::PRIMARY),
+            "all" => Ok(wgpu::Backends::all()),
+            "vulkan" | "vk" => Ok(wgpu::Backends::VULKAN),
+            "metal" | "mtl" => Ok(wgpu::Backends::METAL),
+            "dx12" | "d3d12" => Ok(wgpu::Backends::DX12),
+            "gl" | "gles" | "opengl" => Ok(wgpu::Backends::GL),
+            other => Err(Error::Other(format!("WGTF_BACKEND={other}: expected vulkan, metal, dx12 or gl"))),
+        },
+    }
+}
+
+fn new_instance(backends: wgpu::Backends) -> wgpu::Instance {
+    let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+    desc.backends = backends;
+    wgpu::Instance::new(desc)
+}
+
+/// The adapters wgtf can use, in the order `--adapter N` / `WGTF_ADAPTER` index them.
+pub fn list_adapters(backends: Option<wgpu::Backends>) -> Result<Vec<AdapterSummary>> {
+    let backends = match backends {
+        Some(b) => b,
+        None => backends_from_env()?,
+    };
+    let instance = new_instance(backends);
+    let adapters = pollster::block_on(instance.enumerate_adapters(backends));
+    Ok(adapters.iter().enumerate().map(|(index, a)| summarize(index, a)).collect())
+}
+
+fn summarize(index: usize, a: &wgpu::Adapter) -> AdapterSummary {
+    let info = a.get_info();
+    let l = a.limits();
+    let f = a.features();
+    let mut features = Vec::new();
+    for (flag, name) in [
+        (wgpu::Features::SHADER_F16, "shader-f16"),
+        (wgpu::Features::SHADER_INT64, "shader-int64"),
+        (wgpu::Features::SUBGROUP, "subgroups"),
+        (wgpu::Features::TIMESTAMP_QUERY, "timestamp-query"),
+    ] {
+        if f.contains(flag) {
+            features.push(name);
+        }
+    }
+    AdapterSummary {
+        index,
+        name: info.name,
+        backend: format!("{:?}", info.backend),
+        device_type: format!("{:?}", info.device_type),
+        driver: format!("{} {}", info.driver, info.driver_info).trim().to_string(),
+        max_storage_buffer_binding_size: l.max_storage_buffer_binding_size as u64,
+        max_buffer_size: l.max_buffer_size,
+        max_compute_workgroup_storage_size: l.max_compute_workgroup_storage_size,
+        max_compute_invocations_per_workgroup: l.max_compute_invocations_per_workgroup,
+        features,
+    }
+}
+
+/// A compiled compute pipeline and its bind group layout.
+pub struct Pipeline {
+    pub pipeline: wgpu::ComputePipeline,
+    pub layout: wgpu::BindGroupLayout,
+    pub label: String,
+}
+
+/// Counters of a context (all models together).
+#[derive(Debug, Default)]
+pub struct ContextStats {
+    pub pipelines_created: AtomicU64,
+    pub buffers_live: AtomicU64,
+    pub bytes_live: AtomicU64,
+    pub bytes_peak: AtomicU64,
+}
+
+pub(crate) struct Shared {
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    pub info: wgpu::AdapterInfo,
+    pub limits: wgpu::Limits,
+    pipelines: Mutex<HashMap<ShaderVariant, Arc<Pipeline>>>,
+    pub stats: Arc<ContextStats>,
+    pub lost: Arc<AtomicBool>,
+}
+
+/// A GPU device shared by any number of models. Cheap to clone.
+#[derive(Clone)]
+pub struct Context {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Context({} on {:?})", self.shared.info.name, self.shared.info.backend)
+    }
+}
+
+impl Context {
+    /// The default adapter (`WGTF_BACKEND` and `WGTF_ADAPTER` pick another).
+    pub fn new() -> Result<Context> {
+        Context::new_with(ContextOptions::default())
+    }
+
+    /// An adapter chosen by `opts`.
+    pub fn new_with(opts: ContextOptions) -> Result<Context> {
+        let backends = match opts.backends {
+            Some(b) => b,
+            None => backends_from_env()?,
+        };
+        let instance = new_instance(backends);
+        let index = match opts.adapter {
+            Some(i) => Some(i),
+            None => match std::env::var("WGTF_ADAPTER") {
+                Ok(s) if !s.is_empty() => {
+                    Some(s.parse::<usize>().map_err(|_| Error::Other(format!("WGTF_ADAPTER={s}: expected an index")))?)
+                }
+                _ => None,
+            },
+        };
+        let adapter = match index {
+            Some(i) => {
+                let mut all = pollster::block_on(instance.enumerate_adapters(backends));
+                if i >= all.len() {
+                    return Err(Error::NoAdapter(format!(
+                        " with index {i} ({} adapters; `wgtf devices` lists them)",
+                        all.len()
+                    )));
+                }
+                all.swap_remove(i)
+            }
+            None => pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+                power_preference: opts.power,
+                force_fallback_adapter: false,
+                compatible_surface: None,
+                apply_limit_buckets: false,
+            }))
+            .map_err(|e| Error::NoAdapter(format!(" ({e})")))?,
+        };
+        let wanted = wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::SHADER_F16 | wgpu::Features::SUBGROUP;
+        let features = adapter.features() & wanted;
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("wgtf"),
+            required_features: features,
+            required_limits: adapter.limits(),
+            experimental_features: wgpu::ExperimentalFeatures::disabled(),
+            memory_hints: wgpu::MemoryHints::Performance,
+            trace: wgpu::Trace::Off,
+        }))
+        .map_err(|e| Error::Device(format!("cannot open the device: {e}")))?;
+        Ok(Context::from_parts(device, queue, adapter.get_info()))
+    }
+
+    /// Runs models on a device the application already has (a game, a viewer).
+    pub fn from_device(device: wgpu::Device, queue: wgpu::Queue) -> Context {
+        let info = device.adapter_info();
+        Context::from_parts(device, queue, info)
+    }
+
+    fn from_parts(device: wgpu::Device, queue: wgpu::Queue, info: wgpu::AdapterInfo) -> Context {
+        let lost = Arc::new(AtomicBool::new(false));
+        {
+            let lost = lost.clone();
+            device.set_device_lost_callback(move |_reason, _msg| lost.store(true, Ordering::SeqCst));
+        }
+        // Errors are caught with error scopes where they can happen; anything else is reported,
+        // never a panic.
+        device.on_uncaptured_error(Arc::new(|e| eprintln!("wgtf: uncaptured GPU error: {e}")));
+        let limits = device.limits();
+        Context {
+            shared: Arc::new(Shared {
+                device,
+                queue,
+                info,
+                limits,
+                pipelines: Mutex::new(HashMap::new()),
+                stats: Arc::new(ContextStats::default()),
+                lost,
+            }),
+        }
+    }
+
+    pub fn device(&self) -> &wgpu::Device {
+        &self.shared.device
+    }
+    pub fn queue(&self) -> &wgpu::Queue {
+        &self.shared.queue
+    }
+    pub fn adapter_info(&self) -> &wgpu::AdapterInfo {
+        &self.shared.info
+    }
+    pub fn limits(&self) -> &wgpu::Limits {
+        &self.shared.limits
+    }
+    /// Compute pipelines compiled in this context so far.
+    pub fn pipelines_created(&self) -> u64 {
+        self.shared.stats.pipelines_created.load(Ordering::Relaxed)
+    }
+    /// Bytes of GPU buffers alive in this context (all models).
+    pub fn memory_bytes(&self) -> u64 {
+        self.shared.stats.bytes_live.load(Ordering::Relaxed)
+    }
+    /// GPU buffers alive in this context.
+    pub fn buffers_live(&self) -> u64 {
+        self.shared.stats.buffers_live.load(Ordering::Relaxed)
+    }
+
+    /// The pipeline of a shader variant, compiled on first use and shared afterwards.
+    pub(crate) fn pipeline(&self, v: &ShaderVariant) -> Result<Arc<Pipeline>> {
+        if let Some(p) = self.shared.pipelines.lock().unwrap_or_else(|e| e.into_inner()).get(v) {
+            return Ok(p.clone());
+        }
+        let src = v.source().map_err(Error::Other)?;
+        let label = v.label();
+        let device = &self.shared.device;
+        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some(&label),
+            source: wgpu::ShaderSource::Wgsl(src.into()),
+        });
+        let constants: Vec<(&str, f64)> = v.overrides.iter().map(|(n, x)| (*n, *x as f64)).collect();
+        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some(&label),
+            layout: None,
+            module: &module,
+            entry_point: Some(v.entry),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants: &constants,
+                zero_initialize_workgroup_memory: false,
+            },
+            cache: None,
+        });
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(Error::Device(format!("compiling {label}: {e}")));
+        }
+        let layout = pipeline.get_bind_group_layout(0);
+        let p = Arc::new(Pipeline { pipeline, layout, label });
+        let mut map = self.shared.pipelines.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = map.entry(v.clone()).or_insert_with(|| {
+            self.shared.stats.pipelines_created.fetch_add(1, Ordering::Relaxed);
+            p
+        });
+        Ok(entry.clone())
+    }
+
+    /// A storage buffer counted in this context's memory.
+    pub(crate) fn buffer(&self, label: &str, size: u64, usage: wgpu::BufferUsages) -> Result<GpuBuffer> {
+        let l = &self.shared.limits;
+        if size > l.max_buffer_size {
+            return Err(Error::OutOfMemory(format!(
+                "{label}: a buffer of {size} bytes exceeds the adapter's max_buffer_size of {}",
+                l.max_buffer_size
+            )));
+        }
+        if usage.contains(wgpu::BufferUsages::STORAGE) && size > l.max_storage_buffer_binding_size as u64 {
+            return Err(Error::OutOfMemory(format!(
+                "{label}: a tensor of {size} bytes exceeds the adapter's max_storage_buffer_binding_size of {}",
+                l.max_storage_buffer_binding_size
+            )));
+        }
+        let scope = self.shared.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let buf = self.shared.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size,
+            usage,
+            mapped_at_creation: false,
+        });
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(Error::OutOfMemory(format!("{label} ({size} bytes): {e}")));
+        }
+        let s = &self.shared.stats;
+        s.buffers_live.fetch_add(1, Ordering::Relaxed);
+        let now = s.bytes_live.fetch_add(size, Ordering::Relaxed) + size;
+        s.bytes_peak.fetch_max(now, Ordering::Relaxed);
+        Ok(GpuBuffer { buf, size, stats: s.clone() })
+    }
+
+    /// An error if the device was lost.
+    pub(crate) fn check_alive(&self) -> Result<()> {
+        if self.shared.lost.load(Ordering::SeqCst) {
+            return Err(Error::Device("the GPU device was lost; create a new Context".into()));
+        }
+        Ok(())
+    }
+}
+
+/// A buffer that counts itself in its context's memory and is freed when dropped.
+pub(crate) struct GpuBuffer {
+    pub buf: wgpu::Buffer,
+    pub size: u64,
+    stats: Arc<ContextStats>,
+}
+
+impl Drop for GpuBuffer {
+    fn drop(&mut self) {
+        self.buf.destroy();
+        self.stats.buffers_live.fetch_sub(1, Ordering::Relaxed);
+        self.stats.bytes_live.fetch_sub(self.size, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,352 @@
+//! A loaded model: its graph, its constants (uploaded once, at load, into buffers it owns), and
+//! its plans, one per feed-shape signature and fetch list.
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::context::{Context, GpuBuffer};
+use super::plan::{to_words, Plan};
+use crate::error::{Error, Result};
+use crate::graph::{Graph, Node, TensorRef};
+use crate::lower::{compile, fold_constants, CompileRequest, Folded};
+use crate::ops::registry;
+use crate::tensor::{DType, Tensor};
+
+/// Options for loading a model.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Import every node under this name scope (`prefix/node`), like `import_graph_def(name=…)`.
+    pub prefix: Option<String>,
+}
+
+/// Counters of one model, cumulative since load.
+#[derive(Debug, Default)]
+pub struct ModelCounters {
+    pub runs: AtomicU64,
+    pub dispatches: AtomicU64,
+    pub passes: AtomicU64,
+    pub submits: AtomicU64,
+    pub bytes_uploaded: AtomicU64,
+    pub bytes_read_back: AtomicU64,
+    pub bind_groups_created: AtomicU64,
+    pub instances_created: AtomicU64,
+    pub plans_created: AtomicU64,
+}
+
+/// A snapshot of [`ModelCounters`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ModelStats {
+    pub runs: u64,
+    pub dispatches: u64,
+    pub passes: u64,
+    pub submits: u64,
+    pub bytes_uploaded: u64,
+    pub bytes_read_back: u64,
+    pub bind_groups_created: u64,
+    pub instances_created: u64,
+    pub plans_created: u64,
+}
+
+/// GPU memory held by a model.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemoryReport {
+    /// Constants uploaded at load.
+    pub weights: u64,
+    /// Activation, feed and plan-constant buffers of every plan instance.
+    pub activations: u64,
+    /// Readback buffers.
+    pub staging: u64,
+}
+
+/// A placeholder of the graph.
+#[derive(Clone, Debug)]
+pub struct InputInfo {
+    pub name: String,
+    pub dtype: Option<DType>,
+    /// `None`: unknown rank; `Some(dims)` with `None` for unknown dims.
+    pub shape: Option<Vec<Option<usize>>>,
+}
+
+type PlanKey = (Vec<(TensorRef, DType, Vec<usize>)>, Vec<TensorRef>);
+
+/// Facts about one plan (for `wgtf info --plan` and benchmarks).
+#[derive(Clone, Debug)]
+pub struct PlanSummary {
+    pub dispatches: usize,
+    pub activation_bytes: u64,
+    pub peak_live_bytes: u64,
+    pub kernels: Vec<(String, String, String)>,
+}
+
+/// A model loaded into a [`Context`]. `Send + Sync`: `run` may be called from many threads.
+pub struct Model {
+    ctx: Context,
+    graph: Arc<Graph>,
+    folded: Folded,
+    consts: HashMap<TensorRef, GpuBuffer>,
+    plans: Mutex<HashMap<PlanKey, Arc<Plan>>>,
+    counters: ModelCounters,
+}
+
+/// Ops that serve training, saving or summaries: never part of inference, so sinks made of
+/// them are not checked for support.
+pub(crate) fn is_training_or_io(op: &str) -> bool {
+    matches!(
+        op,
+        "NoOp" | "SaveV2" | "Save" | "SaveSlices" | "RestoreV2" | "Restore" | "RestoreSlice" | "MergeV2Checkpoints"
+            | "ShardedFilename" | "StringJoin" | "Assign" | "AssignAdd" | "AssignSub" | "AssignVariableOp"
+            | "AssignAddVariableOp" | "AssignSubVariableOp" | "VarIsInitializedOp" | "IsVariableInitialized"
+            | "ScalarSummary" | "HistogramSummary" | "MergeSummary" | "Assert" | "PrintV2" | "Print"
+    ) || op.starts_with("Apply")
+        || op.starts_with("ResourceApply")
+        || op.starts_with("SparseApply")
+        || op.starts_with("ResourceSparseApply")
+}
+
+impl Model {
+    /// Loads a graph: checks every op it needs is supported (listing all that are not), folds
+    /// its constant part and uploads the constants its kernels read.
+    pub fn from_graph(ctx: &Context, graph: Graph) -> Result<Model> {
+        graph.check_inputs()?;
+        let reg = registry();
+        let order = inference_order(&graph)?;
+        let unsupported: Vec<(String, String)> = order
+            .iter()
+            .map(|&i| &graph.nodes[i])
+            .filter(|n| !reg.contains(&n.op))
+            .map(|n| (n.name.clone(), n.op.clone()))
+            .collect();
+        if !unsupported.is_empty() {
+            return Err(Error::Unsupported(unsupported));
+        }
+        let folded = fold_constants(&graph, reg, &order)?;
+        let mut consts = HashMap::new();
+        let mut names: Vec<&TensorRef> = folded.device.iter().collect();
+        names.sort();
+        for r in names {
+            let t = &folded.values[r];
+            let words = to_words(t, &r.to_string())?;
+            let buf = ctx.buffer(&r.to_string(), (words.len() as u64).max(4), wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC)?;
+            if !words.is_empty() {
+                ctx.queue().write_buffer(&buf.buf, 0, &words);
+            }
+            consts.insert(r.clone(), buf);
+        }
+        Ok(Model {
+            ctx: ctx.clone(),
+            graph: Arc::new(graph),
+            folded,
+            consts,
+            plans: Mutex::new(HashMap::new()),
+            counters: ModelCounters::default(),
+        })
+    }
+
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
+    /// The placeholders of the graph.
+    pub fn inputs(&self) -> Vec<InputInfo> {
+        self.graph
+            .nodes
+            .iter()
+            .filter(|n| n.op == "Placeholder" || n.op == "PlaceholderWithDefault")
+            .map(|n| InputInfo {
+                name: format!("{}:0", n.name),
+                dtype: n.attr_opt_dtype("dtype").ok().flatten(),
+                shape: n.attr_opt_shape("shape").ok().flatten().flatten(),
+            })
+            .collect()
+    }
+
+    /// Likely outputs: nodes no other node consumes (NoOps and training ops left out).
+    pub fn outputs(&self) -> Vec<String> {
+        self.graph
+            .sinks()
+            .into_iter()
+            .filter(|n| !is_training_or_io(&n.op) && n.op != "Const")
+            .map(|n| format!("{}:0", n.name))
+            .collect()
+    }
+
+    /// Runs the graph: feeds by tensor name (`"x:0"`, or `"x"` for `"x:0"`), returns the fetches
+    /// in order.
+    pub fn run(&self, feeds: &[(&str, &Tensor)], fetches: &[&str]) -> Result<Vec<Tensor>> {
+        self.ctx.check_alive()?;
+        let mut feed_refs = Vec::with_capacity(feeds.len());
+        let mut seen = HashSet::new();
+        for (name, t) in feeds {
+            let r = TensorRef::parse(name)?;
+            let node = self.graph.node(&r.node).ok_or_else(|| Error::UnknownTensor(name.to_string()))?;
+            check_feed(node, &r, t)?;
+            if !seen.insert(r.clone()) {
+                return Err(Error::Feed { name: r.to_string(), msg: "fed twice".into() });
+            }
+            feed_refs.push((r, t.dtype(), t.shape().to_vec()));
+        }
+        let fetch_refs = fetches
+            .iter()
+            .map(|f| {
+                let r = TensorRef::parse(f)?;
+                if self.graph.node(&r.node).is_none() {
+                    return Err(Error::UnknownTensor(f.to_string()));
+                }
+                Ok(r)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let plan = self.plan(feed_refs, fetch_refs)?;
+        let tensors: Vec<&Tensor> = feeds.iter().map(|(_, t)| *t).collect();
+        plan.run(&self.ctx, &self.consts, &tensors, &self.counters)
+    }
+
+    /// A builder for one run.
+    pub fn runner(&self) -> Runner<'_> {
+        Runner { model: self, feeds: Vec::new(), fetches: Vec::new() }
+    }
+
+    fn plan(&self, feeds: Vec<(TensorRef, DType, Vec<usize>)>, fetches: Vec<TensorRef>) -> Result<Arc<Plan>> {
+        let key = (feeds, fetches);
+        let mut plans = self.plans.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = plans.get(&key) {
+            return Ok(p.clone());
+        }
+        let prog = compile(&CompileRequest {
+            graph: &self.graph,
+            registry: registry(),
+            folded: &self.folded,
+            feeds: &key.0,
+            fetches: &key.1,
+        })?;
+        let plan = Arc::new(Plan::new(&self.ctx, prog)?);
+        self.counters.plans_created.fetch_add(1, Ordering::Relaxed);
+        plans.insert(key, plan.clone());
+        Ok(plan)
+    }
+
+    /// Plans a run without running it (to inspect kernels and memory).
+    pub fn plan_summary(&self, feeds: &[(&str, DType, Vec<usize>)], fetches: &[&str]) -> Result<PlanSummary> {
+        let feeds = feeds
+            .iter()
+            .map(|(n, d, s)| Ok((TensorRef::parse(n)?, *d, s.clone())))
+            .collect::<Result<Vec<_>>>()?;
+        let fetches = fetches.iter().map(|f| TensorRef::parse(f)).collect::<Result<Vec<_>>>()?;
+        let plan = self.plan(feeds, fetches)?;
+        Ok(PlanSummary {
+            dispatches: plan.prog.kernels.len(),
+            activation_bytes: plan.activation_bytes,
+            peak_live_bytes: plan.peak_live_bytes,
+            kernels: plan.prog.kernels.iter().map(|k| (k.node.clone(), k.op.clone(), k.variant.label())).collect(),
+        })
+    }
+
+    /// Cumulative counters.
+    pub fn stats(&self) -> ModelStats {
+        let c = &self.counters;
+        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        ModelStats {
+            runs: g(&c.runs),
+            dispatches: g(&c.dispatches),
+            passes: g(&c.passes),
+            submits: g(&c.submits),
+            bytes_uploaded: g(&c.bytes_uploaded),
+            bytes_read_back: g(&c.bytes_read_back),
+            bind_groups_created: g(&c.bind_groups_created),
+            instances_created: g(&c.instances_created),
+            plans_created: g(&c.plans_created),
+        }
+    }
+
+    /// GPU memory this model holds.
+    pub fn memory(&self) -> MemoryReport {
+        let weights = self.consts.values().map(|b| b.size).sum();
+        let plans = self.plans.lock().unwrap_or_else(|e| e.into_inner());
+        let mut r = MemoryReport { weights, ..Default::default() };
+        for p in plans.values() {
+            let (a, s) = p.memory();
+            r.activations += a;
+            r.staging += s;
+        }
+        r
+    }
+}
+
+/// Feeds must match a placeholder's declared dtype and known dims.
+fn check_feed(node: &Node, r: &TensorRef, t: &Tensor) -> Result<()> {
+    if node.op != "Placeholder" {
+        return Ok(());
+    }
+    let err = |msg: String| Error::Feed { name: r.to_string(), msg };
+    if let Some(dt) = node.attr_opt_dtype("dtype")? {
+        if dt != t.dtype() {
+            return Err(err(format!("the placeholder is {dt}, the feed is {}", t.dtype())));
+        }
+    }
+    if let Some(Some(dims)) = node.attr_opt_shape("shape")? {
+        let ok = dims.len() == t.rank() && dims.iter().zip(t.shape()).all(|(d, s)| d.is_none_or(|d| d == *s));
+        if !ok {
+            let want: Vec<String> = dims.iter().map(|d| d.map_or("?".to_string(), |d| d.to_string())).collect();
+            return Err(err(format!("the placeholder has shape [{}], the feed has shape {:?}", want.join(", "), t.shape())));
+        }
+    }
+    Ok(())
+}
+
+/// A topological order of the nodes that inference can need: everything upstream of the sinks
+/// that are not training, saving or summary ops.
+fn inference_order(graph: &Graph) -> Result<Vec<usize>> {
+    let roots: Vec<TensorRef> = graph
+        .sinks()
+        .into_iter()
+        .filter(|n| !is_training_or_io(&n.op))
+        .map(|n| TensorRef::new(&n.name, 0))
+        .collect();
+    // Inputs of ignored sinks that come from other nodes are roots too (e.g. what an Assign reads
+    // is not needed, but an Identity consumed only by a NoOp's control edge is a fetchable output).
+    graph.prune(&roots, &HashSet::new())
+}
+
+/// Builder for one run: `model.runner().feed("x", &t).fetch("y:0").run()`.
+pub struct Runner<'a> {
+    model: &'a Model,
+    feeds: Vec<(String, &'a Tensor)>,
+    fetches: Vec<String>,
+}
+
+impl<'a> Runner<'a> {
+    pub fn feed(mut self, name: &str, t: &'a Tensor) -> Self {
+        self.feeds.push((name.to_string(), t));
+        self
+    }
+    pub fn fetch(mut self, name: &str) -> Self {
+        self.fetches.push(name.to_string());
+        self
+    }
+    pub fn run(self) -> Result<Vec<Tensor>> {
+        let feeds: Vec<(&str, &Tensor)> = self.feeds.iter().map(|(n, t)| (n.as_str(), *t)).collect();
+        let fetches: Vec<&str> = self.fetches.iter().map(|s| s.as_str()).collect();
+        self.model.run(&feeds, &fetches)
+    }
+}
+
+impl Context {
+    /// Loads a model file: a frozen GraphDef `.pb`.
+    pub fn load(&self, path: impl AsRef<Path>) -> Result<Model> {
+        self.load_with(path, &LoadOptions::default())
+    }
+
+    pub fn load_with(&self, path: impl AsRef<Path>, opts: &LoadOptions) -> Result<Model> {
+        let graph = crate::import::load_graph(path.as_ref(), opts)?;
+        Model::from_graph(self, graph)
+    }
+
+    /// Loads a serialized GraphDef.
+    pub fn load_graph_def(&self, bytes: &[u8], opts: &LoadOptions) -> Result<Model> {
+        let graph = Graph::from_bytes(bytes, opts.prefix.as_deref())?;
+        Model::from_graph(self, graph)
+    }
+}

@@ -1,0 +1,40 @@
+//! Every WGSL kernel of wgtf, by name. Ops refer to these statics, never to loose strings; the
+//! test `tests/shaders.rs` validates each file under `shaders/` with naga and checks that it is
+//! listed here.
+use crate::lower::Shader;
+use crate::shader;
+
+pub static UNARY_FLOAT: Shader = shader!("elementwise/unary_float.wgsl");
+pub static UNARY_INT: Shader = shader!("elementwise/unary_int.wgsl");
+pub static BINARY_FLOAT: Shader = shader!("elementwise/binary_float.wgsl");
+pub static BINARY_INT: Shader = shader!("elementwise/binary_int.wgsl");
+pub static COMPARE: Shader = shader!("elementwise/compare.wgsl");
+pub static GEMM: Shader = shader!("linalg/gemm.wgsl");
+pub static DEPTHWISE: Shader = shader!("nn/depthwise.wgsl");
+pub static POOL: Shader = shader!("nn/pool.wgsl");
+pub static SOFTMAX: Shader = shader!("nn/softmax.wgsl");
+pub static AFFINE: Shader = shader!("nn/affine.wgsl");
+pub static REDUCE: Shader = shader!("reduce/reduce.wgsl");
+pub static STRIDED_COPY: Shader = shader!("data/strided_copy.wgsl");
+pub static COPY_INTO: Shader = shader!("data/copy_into.wgsl");
+pub static PAD: Shader = shader!("data/pad.wgsl");
+pub static CAST: Shader = shader!("data/cast.wgsl");
+
+/// All shaders, for validation.
+pub static ALL: &[&Shader] = &[
+    &UNARY_FLOAT,
+    &UNARY_INT,
+    &BINARY_FLOAT,
+    &BINARY_INT,
+    &COMPARE,
+    &GEMM,
+    &DEPTHWISE,
+    &POOL,
+    &SOFTMAX,
+    &AFFINE,
+    &REDUCE,
+    &STRIDED_COPY,
+    &COPY_INTO,
+    &PAD,
+    &CAST,
+];
