@@ -80,8 +80,8 @@ fn apply(v: f32) -> f32 {
         case 14u: { return sin(v); }                                      // Sin
         case 15u: { return cos(v); }                                      // Cos
         case 16u: { return tan(v); }                                      // Tan
-        case 17u: { return asin(v); }                                     // Asin
-        case 18u: { return acos(v); }                                     // Acos
+        case 17u: { return atan2(v, sqrt((1.0 - v) * (1.0 + v))); }                                     // Asin
+        case 18u: { return atan2(sqrt((1.0 - v) * (1.0 + v)), v); }                                     // Acos
         case 19u: { return atan(v); }                                     // Atan
         case 20u: { return sinh(v); }                                     // Sinh
         case 21u: { return cosh(v); }                                     // Cosh

@@ -177,6 +177,20 @@ impl Model {
     /// Runs the graph: feeds by tensor name (`"x:0"`, or `"x"` for `"x:0"`), returns the fetches
     /// in order.
     pub fn run(&self, feeds: &[(&str, &Tensor)], fetches: &[&str]) -> Result<Vec<Tensor>> {
+        self.run_impl(feeds, fetches, None)
+    }
+
+    /// Runs and copies each fetch into a buffer of the caller's (on this context's device,
+    /// with `COPY_DST` usage, at least 4 bytes per element; values as 32-bit words: f32 for
+    /// floats, i32 for integers and bools). Nothing is read back to the CPU: a renderer can
+    /// draw the result directly. The copies are submitted before this returns.
+    pub fn run_into(&self, feeds: &[(&str, &Tensor)], fetches: &[(&str, &wgpu::Buffer)]) -> Result<()> {
+        let names: Vec<&str> = fetches.iter().map(|(n, _)| *n).collect();
+        let bufs: Vec<&wgpu::Buffer> = fetches.iter().map(|(_, b)| *b).collect();
+        self.run_impl(feeds, &names, Some(&bufs)).map(|_| ())
+    }
+
+    fn run_impl(&self, feeds: &[(&str, &Tensor)], fetches: &[&str], dest: Option<&[&wgpu::Buffer]>) -> Result<Vec<Tensor>> {
         self.ctx.check_alive()?;
         let mut feed_refs = Vec::with_capacity(feeds.len());
         let mut seen = HashSet::new();
@@ -201,7 +215,7 @@ impl Model {
             .collect::<Result<Vec<_>>>()?;
         let plan = self.plan(feed_refs, fetch_refs)?;
         let tensors: Vec<&Tensor> = feeds.iter().map(|(_, t)| *t).collect();
-        plan.run(&self.ctx, &self.consts, &tensors, &self.counters)
+        plan.run(&self.ctx, &self.consts, &tensors, dest, &self.counters)
     }
 
     /// A builder for one run.

@@ -89,8 +89,11 @@ impl Plan {
             Source::Feed(k) => &inst.feeds[*k].buf,
             Source::Const(r) => &consts.get(r).ok_or_else(|| Error::Other(format!("internal: constant {r} not uploaded")))?.buf,
             Source::PlanConst(_) => &self.plan_consts[&root].buf,
-            Source::Activation => &inst.slots[self.slot_of[root].expect("activation has a slot")].buf,
-            Source::Alias(_) => unreachable!("root is not an alias"),
+            Source::Activation => {
+                let slot = self.slot_of[root].ok_or_else(|| Error::Other(format!("internal: tensor {} has no buffer", t.name)))?;
+                &inst.slots[slot].buf
+            }
+            Source::Alias(_) => return Err(Error::Other("internal: alias root".into())),
         })
     }
 
@@ -159,19 +162,21 @@ impl Plan {
 
     /// Runs once: uploads the feeds, records every dispatch in one pass, submits once, reads
     /// back the fetches.
-    pub fn run(&self, ctx: &Context, consts: &HashMap<TensorRef, GpuBuffer>, feeds: &[&Tensor], counters: &ModelCounters) -> Result<Vec<Tensor>> {
+    /// With `dest`, the fetches are copied into the caller's buffers on the GPU (no readback)
+    /// and the returned list is empty.
+    pub fn run(&self, ctx: &Context, consts: &HashMap<TensorRef, GpuBuffer>, feeds: &[&Tensor], dest: Option<&[&wgpu::Buffer]>, counters: &ModelCounters) -> Result<Vec<Tensor>> {
         let pooled = self.pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let inst = match pooled {
             Some(i) => i,
             None => self.new_instance(ctx, consts, counters)?,
         };
-        let result = self.run_on(ctx, consts, &inst, feeds, counters);
+        let result = self.run_on(ctx, consts, &inst, feeds, dest, counters);
         // An instance is reusable after a failed run too: nothing of it is left mapped.
         self.pool.lock().unwrap_or_else(|e| e.into_inner()).push(inst);
         result
     }
 
-    fn run_on(&self, ctx: &Context, consts: &HashMap<TensorRef, GpuBuffer>, inst: &Instance, feeds: &[&Tensor], counters: &ModelCounters) -> Result<Vec<Tensor>> {
+    fn run_on(&self, ctx: &Context, consts: &HashMap<TensorRef, GpuBuffer>, inst: &Instance, feeds: &[&Tensor], dest: Option<&[&wgpu::Buffer]>, counters: &ModelCounters) -> Result<Vec<Tensor>> {
         let queue = ctx.queue();
         let mut uploaded = 0u64;
         for ((r, id), t) in self.prog.feeds.iter().zip(feeds) {
@@ -190,6 +195,35 @@ impl Plan {
                 pass.set_bind_group(0, &inst.bind_groups[ki], &[]);
                 pass.dispatch_workgroups(k.groups[0], k.groups[1], k.groups[2]);
             }
+        }
+        if let Some(dest) = dest {
+            if dest.len() != self.prog.fetches.len() {
+                return Err(Error::Other(format!("{} destination buffers for {} fetches", dest.len(), self.prog.fetches.len())));
+            }
+            for (f, d) in self.prog.fetches.iter().zip(dest) {
+                let (bytes, src) = match f {
+                    Fetch::Device(id) => (self.prog.tensors[*id].elements() as u64 * 4, Some(self.buffer(inst, consts, *id)?)),
+                    Fetch::Host(t) => (t.len() as u64 * 4, None),
+                };
+                if d.size() < bytes {
+                    return Err(Error::Other(format!("a destination buffer of {} bytes is too small for {bytes} bytes", d.size())));
+                }
+                match (f, src) {
+                    (_, Some(src)) if bytes > 0 => enc.copy_buffer_to_buffer(src, 0, d, 0, bytes),
+                    (Fetch::Host(t), None) => queue.write_buffer(d, 0, &to_words(t, "fetch")?),
+                    _ => {}
+                }
+            }
+            queue.submit([enc.finish()]);
+            if let Some(e) = pollster::block_on(scope.pop()) {
+                return Err(Error::Device(format!("recording the run: {e}")));
+            }
+            counters.runs.fetch_add(1, Ordering::Relaxed);
+            counters.dispatches.fetch_add(self.prog.kernels.len() as u64, Ordering::Relaxed);
+            counters.passes.fetch_add(1, Ordering::Relaxed);
+            counters.submits.fetch_add(1, Ordering::Relaxed);
+            counters.bytes_uploaded.fetch_add(uploaded, Ordering::Relaxed);
+            return Ok(Vec::new());
         }
         for (f, st) in self.prog.fetches.iter().zip(&inst.staging) {
             if let (Fetch::Device(id), Some(st)) = (f, st) {
@@ -334,6 +368,13 @@ fn assign_slots(prog: &Program) -> (Vec<Option<usize>>, Vec<u64>, u64) {
         }
     }
     let _ = first_def;
+    // Fetched activations that no kernel writes (empty tensors) still need a buffer to read.
+    for &r in &fetched {
+        if is_act(r) && slot_of[r].is_none() {
+            sizes.push(prog.tensors[r].bytes());
+            slot_of[r] = Some(sizes.len() - 1);
+        }
+    }
     (slot_of, sizes, peak)
 }
 

@@ -113,7 +113,12 @@ pub fn strided_spec(node: &Node, shape: &[usize], begin: &[i64], end: &[i64], st
         }
         let canon = |x: i64, masked: bool, is_begin: bool| -> i64 {
             if masked {
-                return if (s > 0) == is_begin { if s > 0 { 0 } else { n - 1 } } else if s > 0 { n } else { -1 };
+                return match (is_begin, s > 0) {
+                    (true, true) => 0,
+                    (true, false) => n - 1,
+                    (false, true) => n,
+                    (false, false) => -1,
+                };
             }
             let x = if x < 0 { x + n } else { x };
             if s > 0 { x.clamp(0, n) } else { x.clamp(-1, n - 1) }

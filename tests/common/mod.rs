@@ -1,0 +1,227 @@
+//! Shared test helpers: the GPU context (a missing adapter fails loudly, never skips) and the
+//! fixture cases under tests/fixtures/cases.
+#![allow(dead_code)]
+use std::path::{Path, PathBuf};
+
+use wgtf::{Context, Tensor};
+
+/// The GPU context for tests. With no adapter the test fails with instructions: in CI a skip
+/// would hide a broken set-up (CI always has lavapipe).
+pub fn context() -> Context {
+    match Context::new() {
+        Ok(c) => c,
+        Err(e) => panic!(
+            "\n\n*** NO GPU ADAPTER: {e}\n*** GPU tests cannot run. Install a Vulkan driver \
+             (apt-get install mesa-vulkan-drivers libvulkan1) and run again.\n\n"
+        ),
+    }
+}
+
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cases")
+}
+
+/// One fixture case (the same format as the shared conformance cases).
+pub struct Case {
+    pub name: String,
+    pub dir: PathBuf,
+    pub model: PathBuf,
+    pub feeds: Vec<(String, PathBuf)>,
+    pub fetches: Vec<(String, PathBuf, f64, f64)>,
+}
+
+/// Minimal JSON access for case.json (objects of strings and numbers).
+mod json {
+    pub fn parse(s: &str) -> serde_like::Value {
+        serde_like::parse(s)
+    }
+    pub mod serde_like {
+        #[derive(Debug, Clone)]
+        pub enum Value {
+            Null,
+            Bool(bool),
+            Num(f64),
+            Str(String),
+            Arr(Vec<Value>),
+            Obj(Vec<(String, Value)>),
+        }
+        impl Value {
+            pub fn get(&self, k: &str) -> Option<&Value> {
+                match self {
+                    Value::Obj(v) => v.iter().find(|(kk, _)| kk == k).map(|(_, v)| v),
+                    _ => None,
+                }
+            }
+            pub fn as_str(&self) -> Option<&str> {
+                if let Value::Str(s) = self { Some(s) } else { None }
+            }
+            pub fn as_f64(&self) -> Option<f64> {
+                if let Value::Num(n) = self { Some(*n) } else { None }
+            }
+            pub fn entries(&self) -> &[(String, Value)] {
+                if let Value::Obj(v) = self { v } else { &[] }
+            }
+        }
+        pub fn parse(s: &str) -> Value {
+            let b = s.as_bytes();
+            let mut i = 0;
+            let v = value(b, &mut i);
+            v
+        }
+        fn ws(b: &[u8], i: &mut usize) {
+            while *i < b.len() && (b[*i] as char).is_whitespace() {
+                *i += 1;
+            }
+        }
+        fn value(b: &[u8], i: &mut usize) -> Value {
+            ws(b, i);
+            match b[*i] {
+                b'{' => {
+                    *i += 1;
+                    let mut v = Vec::new();
+                    loop {
+                        ws(b, i);
+                        if b[*i] == b'}' {
+                            *i += 1;
+                            break;
+                        }
+                        let Value::Str(k) = value(b, i) else { panic!("key") };
+                        ws(b, i);
+                        *i += 1; // :
+                        let x = value(b, i);
+                        v.push((k, x));
+                        ws(b, i);
+                        if b[*i] == b',' {
+                            *i += 1;
+                        }
+                    }
+                    Value::Obj(v)
+                }
+                b'[' => {
+                    *i += 1;
+                    let mut v = Vec::new();
+                    loop {
+                        ws(b, i);
+                        if b[*i] == b']' {
+                            *i += 1;
+                            break;
+                        }
+                        v.push(value(b, i));
+                        ws(b, i);
+                        if b[*i] == b',' {
+                            *i += 1;
+                        }
+                    }
+                    Value::Arr(v)
+                }
+                b'"' => {
+                    *i += 1;
+                    let mut s = String::new();
+                    while b[*i] != b'"' {
+                        if b[*i] == b'\\' {
+                            *i += 1;
+                        }
+                        s.push(b[*i] as char);
+                        *i += 1;
+                    }
+                    *i += 1;
+                    Value::Str(s)
+                }
+                b't' => {
+                    *i += 4;
+                    Value::Bool(true)
+                }
+                b'f' => {
+                    *i += 5;
+                    Value::Bool(false)
+                }
+                b'n' => {
+                    *i += 4;
+                    Value::Null
+                }
+                _ => {
+                    let st = *i;
+                    while *i < b.len() && matches!(b[*i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
+                        *i += 1;
+                    }
+                    Value::Num(std::str::from_utf8(&b[st..*i]).unwrap().parse().unwrap())
+                }
+            }
+        }
+    }
+}
+
+pub fn load_case(dir: &Path) -> Case {
+    let text = std::fs::read_to_string(dir.join("case.json")).unwrap();
+    let v = json::parse(&text);
+    let rtol = v.get("rtol").and_then(|x| x.as_f64()).unwrap_or(1e-5);
+    let atol = v.get("atol").and_then(|x| x.as_f64()).unwrap_or(1e-6);
+    let ft = v.get("fetch_tolerances");
+    let feeds = v.get("feeds").map(|f| f.entries().iter().map(|(k, p)| (k.clone(), dir.join(p.as_str().unwrap()))).collect()).unwrap_or_default();
+    let fetches = v
+        .get("fetches")
+        .map(|f| {
+            f.entries()
+                .iter()
+                .map(|(k, p)| {
+                    let t = ft.and_then(|t| t.get(k));
+                    let r = t.and_then(|t| t.get("rtol")).and_then(|x| x.as_f64()).unwrap_or(rtol);
+                    let a = t.and_then(|t| t.get("atol")).and_then(|x| x.as_f64()).unwrap_or(atol);
+                    (k.clone(), dir.join(p.as_str().unwrap()), r, a)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Case {
+        name: v.get("name").and_then(|x| x.as_str()).unwrap_or("?").to_string(),
+        dir: dir.to_path_buf(),
+        model: dir.join(v.get("model").and_then(|x| x.as_str()).unwrap_or("model.pb")),
+        feeds,
+        fetches,
+    }
+}
+
+/// Compares like check.py: same shape, same dtype kind, |got-want| <= atol + rtol·|want|
+/// (integers and bools exactly). Returns an error message, or (max abs, max rel) errors.
+pub fn compare(got: &Tensor, want: &Tensor, rtol: f64, atol: f64) -> Result<(f64, f64), String> {
+    if got.shape() != want.shape() {
+        return Err(format!("shape {:?}, want {:?}", got.shape(), want.shape()));
+    }
+    let kind = |d: wgtf::DType| if d.is_float() { 'f' } else if d == wgtf::DType::Bool { 'b' } else { 'i' };
+    if kind(got.dtype()) != kind(want.dtype()) {
+        return Err(format!("dtype {}, want {}", got.dtype(), want.dtype()));
+    }
+    let exact = !want.dtype().is_float();
+    let (g, w) = (got.to_f64_vec().unwrap(), want.to_f64_vec().unwrap());
+    let (mut ma, mut mr) = (0f64, 0f64);
+    for (i, (&a, &b)) in g.iter().zip(&w).enumerate() {
+        if a.is_nan() && b.is_nan() {
+            continue;
+        }
+        let d = (a - b).abs();
+        let ok = if exact { d == 0.0 } else { approx::relative_eq!(a, b, epsilon = atol, max_relative = rtol) || d <= atol + rtol * b.abs() };
+        if !ok || (a.is_nan() != b.is_nan()) {
+            return Err(format!("element {i}: got {a}, want {b} (rtol {rtol}, atol {atol})"));
+        }
+        ma = ma.max(d);
+        if b.abs() > 1e-6 {
+            mr = mr.max(d / b.abs());
+        }
+    }
+    Ok((ma, mr))
+}
+
+/// Runs a case through the library; returns per-fetch (max abs, max rel) or an error.
+pub fn run_case(ctx: &Context, case: &Case) -> Result<Vec<(f64, f64)>, String> {
+    let model = ctx.load(&case.model).map_err(|e| e.to_string())?;
+    let feeds: Vec<(String, Tensor)> = case.feeds.iter().map(|(n, p)| (n.clone(), Tensor::read_npy(p).unwrap())).collect();
+    let f: Vec<(&str, &Tensor)> = feeds.iter().map(|(n, t)| (n.as_str(), t)).collect();
+    let names: Vec<&str> = case.fetches.iter().map(|(n, ..)| n.as_str()).collect();
+    let outs = model.run(&f, &names).map_err(|e| e.to_string())?;
+    let mut errs = Vec::new();
+    for ((name, want, rtol, atol), got) in case.fetches.iter().zip(&outs) {
+        let want = Tensor::read_npy(want).unwrap();
+        errs.push(compare(got, &want, *rtol, *atol).map_err(|e| format!("{name}: {e}"))?);
+    }
+    Ok(errs)
+}

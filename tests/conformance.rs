@@ -1,0 +1,43 @@
+//! Every fixture case in tests/fixtures/cases (made by tests/fixtures/gen.py with TensorFlow)
+//! runs through the library on a real GPU adapter and must match TensorFlow's outputs within
+//! the case's tolerances. Cases listed in tests/fixtures/pending.txt are not supported yet:
+//! they must fail (so the list cannot go stale), every other case must pass.
+mod common;
+
+use std::collections::BTreeSet;
+
+#[test]
+fn fixture_cases_match_tensorflow() {
+    let ctx = common::context();
+    let pending: BTreeSet<String> = std::fs::read_to_string(common::fixtures_dir().join("../pending.txt"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| l.split('#').next().unwrap().trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut dirs: Vec<_> = std::fs::read_dir(common::fixtures_dir()).unwrap().map(|e| e.unwrap().path()).collect();
+    dirs.sort();
+    assert!(dirs.len() >= 40, "expected the fixture cases, found {}", dirs.len());
+    let only = std::env::var("WGTF_CASE").ok();
+    let mut failures = Vec::new();
+    let mut passed = 0;
+    for d in dirs {
+        let case = common::load_case(&d);
+        if only.as_deref().is_some_and(|o| o != case.name) {
+            continue;
+        }
+        let r = common::run_case(&ctx, &case);
+        match (r, pending.contains(&case.name)) {
+            (Ok(errs), false) => {
+                passed += 1;
+                let ma = errs.iter().map(|e| e.0).fold(0.0, f64::max);
+                println!("PASS {} maxabs={ma:.3e}", case.name);
+            }
+            (Ok(_), true) => failures.push(format!("{}: passes now; remove it from tests/fixtures/pending.txt", case.name)),
+            (Err(e), false) => failures.push(format!("{}: {e}", case.name)),
+            (Err(e), true) => println!("PENDING {}: {e}", case.name),
+        }
+    }
+    println!("{passed} fixture cases passed");
+    assert!(failures.is_empty(), "\n{}\n", failures.join("\n"));
+}

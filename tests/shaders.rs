@@ -1,0 +1,50 @@
+//! Every `shaders/**/*.wgsl` file parses and validates with naga, and is listed in
+//! `wgtf::shaders::ALL` (so no kernel is dead or referenced by a loose string).
+use std::path::{Path, PathBuf};
+
+fn wgsl_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            wgsl_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "wgsl") {
+            out.push(p);
+        }
+    }
+}
+
+fn validate(name: &str, src: &str) {
+    let module = naga::front::wgsl::parse_str(src).unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(src)));
+    naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::all())
+        .validate(&module)
+        .unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(src)));
+}
+
+#[test]
+fn every_shader_file_validates_and_is_registered() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders");
+    let mut files = Vec::new();
+    wgsl_files(&root, &mut files);
+    assert!(files.len() >= 10, "found only {} shader files under {}", files.len(), root.display());
+    for f in &files {
+        let src = std::fs::read_to_string(f).unwrap();
+        validate(&f.display().to_string(), &src);
+        let rel = f.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+        assert!(
+            wgtf::shaders::ALL.iter().any(|s| s.path == rel),
+            "{rel} is not listed in src/shaders.rs ALL"
+        );
+    }
+    assert_eq!(files.len(), wgtf::shaders::ALL.len(), "src/shaders.rs lists a shader that has no file");
+}
+
+#[test]
+fn type_variants_validate() {
+    // The integer forms that ops use.
+    for s in wgtf::shaders::ALL {
+        if s.source.contains("alias T = f32;") {
+            let v = wgtf::lower::ShaderVariant::new(s).ty("T", "i32");
+            validate(&v.label(), &v.source().unwrap());
+        }
+    }
+}
