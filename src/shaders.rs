@@ -19,6 +19,16 @@ pub static STRIDED_COPY: Shader = shader!("data/strided_copy.wgsl");
 pub static COPY_INTO: Shader = shader!("data/copy_into.wgsl");
 pub static PAD: Shader = shader!("data/pad.wgsl");
 pub static CAST: Shader = shader!("data/cast.wgsl");
+pub static TERNARY: Shader = shader!("elementwise/ternary.wgsl");
+pub static CLASSIFY: Shader = shader!("elementwise/classify.wgsl");
+pub static GATHER: Shader = shader!("data/gather.wgsl");
+pub static GATHER_ND: Shader = shader!("data/gather_nd.wgsl");
+pub static SCATTER_ND: Shader = shader!("data/scatter_nd.wgsl");
+pub static ONE_HOT: Shader = shader!("data/one_hot.wgsl");
+pub static ARG: Shader = shader!("reduce/arg.wgsl");
+pub static SCAN: Shader = shader!("reduce/scan.wgsl");
+pub static TOP_K: Shader = shader!("reduce/top_k.wgsl");
+pub static WHERE: Shader = shader!("data/where.wgsl");
 
 /// All shaders, for validation.
 pub static ALL: &[&Shader] = &[
@@ -37,4 +47,14 @@ pub static ALL: &[&Shader] = &[
     &COPY_INTO,
     &PAD,
     &CAST,
+    &TERNARY,
+    &CLASSIFY,
+    &GATHER,
+    &GATHER_ND,
+    &SCATTER_ND,
+    &ONE_HOT,
+    &ARG,
+    &SCAN,
+    &TOP_K,
+    &WHERE,
 ];

@@ -23,6 +23,25 @@ fn floor_mod(x: f32, y: f32) -> f32 {
     return r;
 }
 
+// x^y with C pow's special cases: negative bases with integer exponents (sign from the
+// exponent's parity), zero bases, and y = 0 (WGSL's pow is undefined for x <= 0).
+fn pow_c(x: f32, y: f32) -> f32 {
+    if (y == 0.0) {
+        return 1.0;
+    }
+    if (x > 0.0) {
+        return pow(x, y);
+    }
+    if (x == 0.0) {
+        return select(1.0 / abs(x), 0.0, y > 0.0);
+    }
+    if (floor(y) != y) {
+        return bitcast<f32>(bitcast<u32>(x) | 0x7fc00000u);
+    }
+    let r = pow(-x, y);
+    return select(r, -r, fract(y * 0.5) != 0.0);
+}
+
 fn apply(x: f32, y: f32) -> f32 {
     switch OP {
         case 0u: { return x + y; }                              // Add, AddV2, BiasAdd
@@ -31,7 +50,7 @@ fn apply(x: f32, y: f32) -> f32 {
         case 3u: { return x / y; }                              // RealDiv, Div
         case 4u: { return max(x, y); }                          // Maximum
         case 5u: { return min(x, y); }                          // Minimum
-        case 6u: { return pow(x, y); }                          // Pow
+        case 6u: { return pow_c(x, y); }                        // Pow
         case 7u: { return (x - y) * (x - y); }                  // SquaredDifference
         case 8u: { return floor(x / y); }                       // FloorDiv
         case 9u: { return floor_mod(x, y); }                    // FloorMod

@@ -53,6 +53,12 @@ pub mod sub;
 pub mod tan;
 pub mod truncate_div;
 pub mod truncate_mod;
+pub mod select;
+pub mod clip_by_value;
+pub mod classify;
+pub mod is_nan;
+pub mod is_inf;
+pub mod is_finite;
 
 use crate::ops::Registry;
 
@@ -113,6 +119,12 @@ pub fn register(r: &mut Registry) {
     r.add("math", "LogicalOr", logical::OR);
     r.add("math", "LogicalNot", logical::NOT);
     r.add("math", "AddN", add_n::AddN);
+    r.add("math", "Select", select::Select { v2: false });
+    r.add("math", "SelectV2", select::Select { v2: true });
+    r.add("math", "ClipByValue", clip_by_value::ClipByValue);
+    r.add("math", "IsNan", is_nan::OP);
+    r.add("math", "IsInf", is_inf::OP);
+    r.add("math", "IsFinite", is_finite::OP);
 }
 
 /// The error function (for folding), accurate to about 1e-7.

@@ -1,0 +1,110 @@
+//! The shared form of ArgMax and ArgMin: the index of the largest (smallest) element along one
+//! axis, lowest index on ties; int64 (default) or int32 output. One workgroup per output.
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::graph::Node;
+use crate::lower::{fold_groups, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::ops::util::{host, ints, norm_axis, tensor_from_i64};
+use crate::ops::{Op, TensorInfo};
+use crate::shaders;
+use crate::tensor::{DType, Tensor};
+
+/// `min`: ArgMin; else ArgMax.
+#[derive(Clone, Copy)]
+pub struct ArgReduce {
+    pub min: bool,
+}
+
+/// (axis, [outer, len, inner], output shape).
+pub fn arg_plan(node: &Node, shape: &[usize], axis: &Tensor) -> Result<(usize, [usize; 3], Vec<usize>)> {
+    let a = ints(node, axis)?;
+    let &[a] = a.as_slice() else { return Err(node.err("dimension must be a scalar")) };
+    if shape.is_empty() {
+        return Err(node.err("input must have rank >= 1"));
+    }
+    let a = norm_axis(node, a, shape.len())?;
+    if shape[a] == 0 {
+        return Err(node.err("reduction over an empty dimension"));
+    }
+    let mut out = shape.to_vec();
+    out.remove(a);
+    Ok((a, [shape[..a].iter().product(), shape[a], shape[a + 1..].iter().product()], out))
+}
+
+fn out_type(node: &Node) -> Result<DType> {
+    let t = node.attr_opt_dtype("output_type")?.unwrap_or(DType::I64);
+    if !matches!(t, DType::I32 | DType::I64 | DType::I16 | DType::U16) {
+        return Err(node.err(format!("output_type {t} is not supported")));
+    }
+    Ok(t)
+}
+
+impl ArgReduce {
+    /// The winning index along a line of values.
+    pub fn pick(&self, v: impl Iterator<Item = f64>) -> usize {
+        let mut best: Option<(f64, usize)> = None;
+        for (i, x) in v.enumerate() {
+            let better = match best {
+                None => true,
+                Some((b, _)) => if self.min { x < b } else { x > b },
+            };
+            if better {
+                best = Some((x, i));
+            }
+        }
+        best.map_or(0, |b| b.1)
+    }
+}
+
+impl Op for ArgReduce {
+    fn is_host_input(&self, _node: &Node, i: usize) -> bool {
+        i == 1
+    }
+    fn fold(&self, node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
+        if ins[0].len() > 1 << 20 {
+            return None;
+        }
+        Some((|| {
+            let (_, [outer, len, inner], out) = arg_plan(node, ins[0].shape(), &ins[1])?;
+            let v = ins[0].to_f64_vec()?;
+            let mut r = Vec::with_capacity(outer * inner);
+            for o in 0..outer {
+                for i in 0..inner {
+                    r.push(self.pick((0..len).map(|k| v[(o * len + k) * inner + i])) as i64);
+                }
+            }
+            Ok(vec![Arc::new(tensor_from_i64(out_type(node)?, out, r)?)])
+        })())
+    }
+    fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
+        crate::ops::util::arity(node, ins.len(), 2)?;
+        if !ins[0].dtype.is_numeric() {
+            return Err(node.err(format!("does not take {} inputs", ins[0].dtype)));
+        }
+        let (_, _, out) = arg_plan(node, &ins[0].shape, host(node, ins, 1)?)?;
+        Ok(vec![TensorInfo::new(out_type(node)?, out)])
+    }
+    fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
+        let axis = ins[1].value.as_ref().ok_or_else(|| node.err("dimension must be constant"))?;
+        let (_, [outer, len, inner], _) = arg_plan(node, &ins[0].shape, axis)?;
+        let n_out = outer * inner;
+        let v = ShaderVariant::new(&shaders::ARG).ty("T", ins[0].storage().wgsl()).set("OP", self.min as i64);
+        cx.kernel(v, fold_groups(n_out), Meta::new().n(n_out).n(len).n(inner).u(0), vec![Binding::In(ins[0].id), Binding::Out(outs[0].id)]);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ties_pick_the_first() {
+        assert_eq!(ArgReduce { min: false }.pick([1.0, 3.0, 3.0, 2.0].into_iter()), 1);
+        assert_eq!(ArgReduce { min: true }.pick([1.0, 0.0, 3.0, 0.0].into_iter()), 1);
+        let n = Node { name: "a".into(), op: "ArgMax".into(), inputs: vec![], controls: vec![], attrs: Default::default(), device: String::new() };
+        let ax = Tensor::from_i32(vec![], vec![-2]).unwrap();
+        assert_eq!(arg_plan(&n, &[2, 3, 4], &ax).unwrap(), (1, [2, 3, 4], vec![2, 4]));
+    }
+}

@@ -1,0 +1,114 @@
+//! TopKV2(input, k) and TopK (k attribute): the k largest entries of the last dim, sorted
+//! descending (ties: lower index first), with their indices (int32 or `index_type`). One
+//! ranking kernel; k is known when planning.
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::graph::Node;
+use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::ops::util::{gather_data, host, ints, tensor_from_i64};
+use crate::ops::{Op, TensorInfo};
+use crate::shaders;
+use crate::tensor::{DType, Tensor};
+
+/// `v2`: TopKV2 (k is input 1); else TopK (k attribute).
+pub struct TopK {
+    pub v2: bool,
+}
+
+/// (output shape, k) for the last dim.
+fn plan(node: &Node, shape: &[usize], k: i64) -> Result<(Vec<usize>, usize)> {
+    let Some(&n) = shape.last() else { return Err(node.err("input must have rank >= 1")) };
+    let k = usize::try_from(k).map_err(|_| node.err(format!("k {k} is negative")))?;
+    if k > n {
+        return Err(node.err(format!("k {k} is larger than the last dim {n}")));
+    }
+    let mut out = shape.to_vec();
+    *out.last_mut().unwrap() = k;
+    Ok((out, k))
+}
+
+/// Indices of the k largest values of a row, in TopK order.
+pub fn top_k_row(v: &[f64], k: usize) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..v.len()).collect();
+    // Stable: equal values keep index order.
+    idx.sort_by(|&a, &b| v[b].partial_cmp(&v[a]).unwrap_or(std::cmp::Ordering::Equal));
+    idx.truncate(k);
+    idx
+}
+
+fn index_type(node: &Node) -> Result<DType> {
+    let t = node.attr_opt_dtype("index_type")?.unwrap_or(DType::I32);
+    if !t.is_int() {
+        return Err(node.err(format!("index_type {t} is not an integer type")));
+    }
+    Ok(t)
+}
+
+impl TopK {
+    fn k(&self, node: &Node, t: Option<&Tensor>) -> Result<i64> {
+        if !self.v2 {
+            return node.attr_int("k");
+        }
+        let v = ints(node, t.ok_or_else(|| node.err("k must be known when planning"))?)?;
+        let &[k] = v.as_slice() else { return Err(node.err("k must be a scalar")) };
+        Ok(k)
+    }
+}
+
+impl Op for TopK {
+    fn is_host_input(&self, _node: &Node, i: usize) -> bool {
+        self.v2 && i == 1
+    }
+    fn fold(&self, node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
+        let x = &ins[0];
+        if x.len() > 1 << 20 {
+            return None;
+        }
+        Some((|| {
+            let (out, k) = plan(node, x.shape(), self.k(node, ins.get(1).map(|t| t.as_ref()))?)?;
+            let n = *x.shape().last().unwrap_or(&1);
+            let v = x.to_f64_vec()?;
+            let (mut src, mut idx) = (Vec::new(), Vec::new());
+            let rows = x.len().checked_div(n).unwrap_or(0);
+            for r in 0..rows {
+                for j in top_k_row(&v[r * n..(r + 1) * n], k) {
+                    src.push(r * n + j);
+                    idx.push(j as i64);
+                }
+            }
+            let values = Tensor::new(x.dtype(), out.clone(), gather_data(x.data(), src.into_iter()))?;
+            Ok(vec![Arc::new(values), Arc::new(tensor_from_i64(index_type(node)?, out, idx)?)])
+        })())
+    }
+    fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
+        crate::ops::util::arity(node, ins.len(), if self.v2 { 2 } else { 1 })?;
+        let k = if self.v2 { Some(host(node, ins, 1)?.as_ref()) } else { None };
+        let (out, _) = plan(node, &ins[0].shape, self.k(node, k)?)?;
+        Ok(vec![TensorInfo::new(ins[0].dtype, out.clone()), TensorInfo::new(index_type(node)?, out)])
+    }
+    fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
+        let x = &ins[0];
+        let (_, k) = plan(node, &x.shape, self.k(node, ins.get(1).and_then(|t| t.value.as_deref()))?)?;
+        let len = *x.shape.last().unwrap_or(&1);
+        let count = x.elements();
+        if k == 0 {
+            return Ok(());
+        }
+        let v = ShaderVariant::new(&shaders::TOP_K).ty("T", x.storage().wgsl());
+        let meta = Meta::new().n(count).n(len).n(k).u(0);
+        cx.kernel(v, grid(count, 256), meta, vec![Binding::In(x.id), Binding::Out(outs[0].id), Binding::Out(outs[1].id)]);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_sorted_with_stable_ties() {
+        assert_eq!(top_k_row(&[1.0, 5.0, 3.0, 5.0], 3), vec![1, 3, 2]);
+        assert_eq!(top_k_row(&[2.0, 1.0], 0), Vec::<usize>::new());
+    }
+}
