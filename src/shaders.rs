@@ -10,8 +10,14 @@ pub static BINARY_FLOAT: Shader = shader!("elementwise/binary_float.wgsl");
 pub static BINARY_INT: Shader = shader!("elementwise/binary_int.wgsl");
 pub static COMPARE: Shader = shader!("elementwise/compare.wgsl");
 pub static GEMM: Shader = shader!("linalg/gemm.wgsl");
+pub static RESIZE: Shader = shader!("image/resize.wgsl");
+pub static CROP_AND_RESIZE: Shader = shader!("image/crop_and_resize.wgsl");
+pub static NMS: Shader = shader!("image/nms.wgsl");
+pub static BAND_PART: Shader = shader!("linalg/band_part.wgsl");
 pub static DEPTHWISE: Shader = shader!("nn/depthwise.wgsl");
 pub static POOL: Shader = shader!("nn/pool.wgsl");
+pub static POOL3D: Shader = shader!("nn/pool3d.wgsl");
+pub static LRN: Shader = shader!("nn/lrn.wgsl");
 pub static SOFTMAX: Shader = shader!("nn/softmax.wgsl");
 pub static AFFINE: Shader = shader!("nn/affine.wgsl");
 pub static REDUCE: Shader = shader!("reduce/reduce.wgsl");
@@ -38,8 +44,14 @@ pub static ALL: &[&Shader] = &[
     &BINARY_INT,
     &COMPARE,
     &GEMM,
+    &RESIZE,
+    &CROP_AND_RESIZE,
+    &NMS,
+    &BAND_PART,
     &DEPTHWISE,
     &POOL,
+    &POOL3D,
+    &LRN,
     &SOFTMAX,
     &AFFINE,
     &REDUCE,

@@ -4,10 +4,17 @@
 // MODE 0: A and B are (batched) matrices addressed through strides, so transposes cost nothing.
 // MODE 1: A is the im2col view of an NHWC image (Conv2D as implicit GEMM, never materialised);
 //         B is the HWIO filter seen as a [KH*KW*IC, OC] matrix.
-// ACT: the activation applied in the epilogue (codes of unary_float.wgsl; 36 = none).
+// MODE 2: transposed convolution (Conv2DBackpropInput): row = (image, oy, ox) of the output,
+//         col = (ky, kx, ic) reads x[iy, ix] where oy + pt = iy*sh + ky*dh (zero when not on
+//         the stride grid); B is the [KH, KW, OC, IC] filter read as B[(ky,kx,ic), oc].
+// MODE 3: A is the im2col view of an NDHWC volume (Conv3D), B the [KD*KH*KW*IC, OC] filter.
+// Epilogue: c = act(acc + bias[col] + res[c index]); ACT codes of unary_float.wgsl (36 = none).
+// C is contiguous [batch, M, N] unless c_cs != 0: then C(b0, b1, m, n) is at
+// b0*c_bs0 + b1*c_bs1 + m*c_rs + n*c_cs (an einsum writing its output order directly).
 override MODE: u32 = 0u;
 override ACT: u32 = 36u;
 override HAS_BIAS: bool = false;
+override HAS_RES: bool = false;
 
 struct Meta {
     m: u32, n: u32, k: u32, batch_inner: u32,
@@ -17,6 +24,9 @@ struct Meta {
     ow: u32, kh: u32, kw: u32, sh: u32,
     sw: u32, dh: u32, dw: u32, pt: u32,
     pl: u32, alpha: f32, _p0: u32, _p1: u32,
+    id: u32, od: u32, kd: u32, sd: u32,
+    dd: u32, pf: u32, _p2: u32, _p3: u32,
+    c_bs0: u32, c_bs1: u32, c_rs: u32, c_cs: u32,
 }
 
 @group(0) @binding(0) var<uniform> cfg: Meta;
@@ -24,6 +34,7 @@ struct Meta {
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
+@group(0) @binding(5) var<storage, read> res: array<f32>;
 
 const BM: u32 = 64u;
 const BN: u32 = 64u;
@@ -47,13 +58,20 @@ fn erf_approx(v: f32) -> f32 {
     return select(r - 1.0, 1.0 - r, v >= 0.0);
 }
 
+fn expm1_(v: f32) -> f32 {
+    if (abs(v) < 1e-3) {
+        return v + 0.5 * v * v + v * v * v / 6.0;
+    }
+    return exp(v) - 1.0;
+}
+
 fn act(v: f32) -> f32 {
     switch ACT {
         case 0u: { return max(v, 0.0); }
         case 1u: { return clamp(v, 0.0, 6.0); }
         case 2u: { return sigmoid(v); }
         case 3u: { return tanh(v); }
-        case 4u: { return select(exp(v) - 1.0, v, v > 0.0); }
+        case 4u: { return select(expm1_(v), v, v > 0.0); }
         case 5u: { return select(v * cfg.alpha, v, v > 0.0); }
         case 37u: { return v * sigmoid(v); }
         case 38u: { return 0.5 * v * (1.0 + erf_approx(v * 0.7071067811865476)); }
@@ -69,6 +87,9 @@ fn load_a(a_base: u32, row: u32, col: u32) -> f32 {
     if (MODE == 0u) {
         return a[a_base + row * cfg.a_rs + col * cfg.a_cs];
     }
+    if (MODE == 3u) {
+        return load_a3(row, col);
+    }
     // im2col: row = (image, oy, ox), col = (ky, kx, channel).
     let plane = cfg.oh * cfg.ow;
     let img = row / plane;
@@ -80,12 +101,64 @@ fn load_a(a_base: u32, row: u32, col: u32) -> f32 {
     let r2 = col - ky * kwc;
     let kx = r2 / cfg.ic;
     let ch = r2 - kx * cfg.ic;
-    let iy = i32(oy * cfg.sh + ky * cfg.dh) - i32(cfg.pt);
-    let ix = i32(ox * cfg.sw + kx * cfg.dw) - i32(cfg.pl);
+    var iy: i32;
+    var ix: i32;
+    if (MODE == 2u) {
+        let ty = i32(oy + cfg.pt) - i32(ky * cfg.dh);
+        let tx = i32(ox + cfg.pl) - i32(kx * cfg.dw);
+        if (ty < 0 || tx < 0 || u32(ty) % cfg.sh != 0u || u32(tx) % cfg.sw != 0u) {
+            return 0.0;
+        }
+        iy = ty / i32(cfg.sh);
+        ix = tx / i32(cfg.sw);
+    } else {
+        iy = i32(oy * cfg.sh + ky * cfg.dh) - i32(cfg.pt);
+        ix = i32(ox * cfg.sw + kx * cfg.dw) - i32(cfg.pl);
+    }
     if (iy < 0 || ix < 0 || iy >= i32(cfg.ih) || ix >= i32(cfg.iw)) {
         return 0.0;
     }
     return a[((img * cfg.ih + u32(iy)) * cfg.iw + u32(ix)) * cfg.ic + ch];
+}
+
+// 3-D im2col: row = (image, oz, oy, ox), col = (kz, ky, kx, channel).
+fn load_a3(row: u32, col: u32) -> f32 {
+    let hw = cfg.oh * cfg.ow;
+    let vol = cfg.od * hw;
+    let img = row / vol;
+    var r = row - img * vol;
+    let oz = r / hw;
+    r = r - oz * hw;
+    let oy = r / cfg.ow;
+    let ox = r - oy * cfg.ow;
+    let kwc = cfg.kw * cfg.ic;
+    let khwc = cfg.kh * kwc;
+    let kz = col / khwc;
+    var r2 = col - kz * khwc;
+    let ky = r2 / kwc;
+    r2 = r2 - ky * kwc;
+    let kx = r2 / cfg.ic;
+    let ch = r2 - kx * cfg.ic;
+    let iz = i32(oz * cfg.sd + kz * cfg.dd) - i32(cfg.pf);
+    let iy = i32(oy * cfg.sh + ky * cfg.dh) - i32(cfg.pt);
+    let ix = i32(ox * cfg.sw + kx * cfg.dw) - i32(cfg.pl);
+    if (iz < 0 || iy < 0 || ix < 0 || iz >= i32(cfg.id) || iy >= i32(cfg.ih) || ix >= i32(cfg.iw)) {
+        return 0.0;
+    }
+    return a[(((img * cfg.id + u32(iz)) * cfg.ih + u32(iy)) * cfg.iw + u32(ix)) * cfg.ic + ch];
+}
+
+fn load_b(b_base: u32, gk: u32, gn: u32) -> f32 {
+    if (gk >= cfg.k || gn >= cfg.n) {
+        return 0.0;
+    }
+    if (MODE == 2u) {
+        // filter [KH, KW, OC, IC]: gk = (ky, kx, ic), gn = oc.
+        let kk = gk / cfg.ic;
+        let ch = gk - kk * cfg.ic;
+        return b[(kk * cfg.n + gn) * cfg.ic + ch];
+    }
+    return b[b_base + gk * cfg.b_rs + gn * cfg.b_cs];
 }
 
 @compute @workgroup_size(16, 16)
@@ -100,7 +173,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let b1 = bz - b0 * cfg.batch_inner;
     let a_base = b0 * cfg.a_bs0 + b1 * cfg.a_bs1;
     let b_base = b0 * cfg.b_bs0 + b1 * cfg.b_bs1;
-    let c_base = bz * cfg.m * cfg.n;
+    var c_base = bz * cfg.m * cfg.n;
+    var c_rs = cfg.n;
+    var c_cs = 1u;
+    if (cfg.c_cs != 0u) {
+        c_base = b0 * cfg.c_bs0 + b1 * cfg.c_bs1;
+        c_rs = cfg.c_rs;
+        c_cs = cfg.c_cs;
+    }
 
     var acc: array<array<f32, 4>, 4>;
     for (var i = 0u; i < 4u; i++) {
@@ -120,13 +200,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
             // B tile: idx -> (row bk, col bn), stored [bk][bn].
             let bk = idx / BN;
             let bn = idx - bk * BN;
-            let gk = k0 + bk;
-            let gn = n0 + bn;
-            var bv = 0.0;
-            if (gk < cfg.k && gn < cfg.n) {
-                bv = b[b_base + gk * cfg.b_rs + gn * cfg.b_cs];
-            }
-            tile_b[bk * BN + bn] = bv;
+            tile_b[bk * BN + bn] = load_b(b_base, k0 + bk, n0 + bn);
         }
         workgroupBarrier();
         for (var kk = 0u; kk < BK; kk++) {
@@ -158,7 +232,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
             if (HAS_BIAS) {
                 v = v + bias[col];
             }
-            c[c_base + row * cfg.n + col] = act(v);
+            let ci = c_base + row * c_rs + col * c_cs;
+            if (HAS_RES) {
+                v = v + res[ci];
+            }
+            c[ci] = act(v);
         }
     }
 }

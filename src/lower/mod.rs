@@ -121,9 +121,21 @@ pub struct Program {
     pub kernels: Vec<Kernel>,
     pub feeds: Vec<(TensorRef, TensorId)>,
     pub fetches: Vec<Fetch>,
+    /// Tensors whose leading dim is data-dependent (e.g. NonMaxSuppression's selected indices):
+    /// (tensor, its name, an i32 scalar tensor holding the length). The buffer holds the upper
+    /// bound its shape says; a fetch is cut to the length; no kernel may read it.
+    pub lengths: Vec<(TensorId, String, TensorId)>,
 }
 
 impl Program {
+    /// The length tensor of `id` when its leading dim is data-dependent (see `lengths`).
+    pub fn length_of(&self, id: TensorId) -> Option<TensorId> {
+        let root = self.root(id);
+        self.lengths
+            .iter()
+            .find(|(t, name, c)| *t == root && self.tensors.get(*t).is_some_and(|x| &x.name == name) && *c < self.tensors.len())
+            .map(|(_, _, c)| *c)
+    }
     /// Follows aliases to the tensor that owns the buffer.
     pub fn root(&self, mut id: TensorId) -> TensorId {
         while let Source::Alias(of) = self.tensors[id].source {
@@ -207,6 +219,13 @@ impl<'a> Lower<'a> {
             source: Source::PlanConst(Arc::new(t)),
         });
         self.prog.tensors.len() - 1
+    }
+    /// Declares that only the first `count[0]` rows of `out` are valid (a data-dependent
+    /// length; `count` is an i32 scalar written by a kernel): fetches are cut to it, and kernels
+    /// that read `out` are refused when the plan is built.
+    pub fn dynamic_length(&mut self, out: &Operand, count: TensorId) {
+        let name = self.prog.tensors[out.id].name.clone();
+        self.prog.lengths.push((out.id, name, count));
     }
     /// An error about the node being lowered.
     pub fn err(&self, msg: impl Into<String>) -> crate::Error {

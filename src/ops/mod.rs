@@ -101,10 +101,12 @@ mod families {
         crate::ops::nn::register(r);
         crate::ops::linalg::register(r);
         crate::ops::reduce::register(r);
+        crate::ops::image::register(r);
     }
 }
 
 pub mod array;
+pub mod image;
 pub mod linalg;
 pub mod math;
 pub mod nn;

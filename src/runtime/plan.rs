@@ -42,6 +42,18 @@ const STORAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
 impl Plan {
     pub fn new(ctx: &Context, prog: Program) -> Result<Plan> {
         let pipelines = prog.kernels.iter().map(|k| ctx.pipeline(&k.variant)).collect::<Result<Vec<_>>>()?;
+        // A tensor of data-dependent length may be fetched, never read by a kernel.
+        for k in &prog.kernels {
+            for b in &k.bindings {
+                if let (Binding::In(id), Some(_)) = (b, prog.length_of(b.id())) {
+                    return Err(Error::node(&k.node, &k.op, format!(
+                        "reads '{}', whose length depends on the data (only fetching it is supported; \
+                         NonMaxSuppression with pad_to_max_output_size=true gives a fixed-size output)",
+                        prog.tensors[*id].name
+                    )));
+                }
+            }
+        }
         let align = ctx.limits().min_uniform_buffer_offset_alignment.max(1) as u64;
         let meta_stride = (META_BYTES as u64).div_ceil(align) * align;
         let meta = ctx.buffer("wgtf meta", (meta_stride * prog.kernels.len().max(1) as u64).max(META_BYTES as u64),
@@ -117,7 +129,12 @@ impl Plan {
             .iter()
             .map(|f| match f {
                 Fetch::Device(id) => ctx
-                    .buffer("wgtf readback", self.prog.tensors[*id].bytes(), wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST)
+                    .buffer(
+                        "wgtf readback",
+                        // + the length word of a data-dependent-length tensor
+                        self.prog.tensors[*id].bytes() + 4 * self.prog.length_of(*id).is_some() as u64,
+                        wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                    )
                     .map(Some),
                 Fetch::Host(_) => Ok(None),
             })
@@ -228,7 +245,11 @@ impl Plan {
         for (f, st) in self.prog.fetches.iter().zip(&inst.staging) {
             if let (Fetch::Device(id), Some(st)) = (f, st) {
                 let src = self.buffer(inst, consts, *id)?;
-                enc.copy_buffer_to_buffer(src, 0, &st.buf, 0, st.size);
+                let bytes = self.prog.tensors[*id].bytes();
+                enc.copy_buffer_to_buffer(src, 0, &st.buf, 0, bytes);
+                if let Some(c) = self.prog.length_of(*id) {
+                    enc.copy_buffer_to_buffer(self.buffer(inst, consts, c)?, 0, &st.buf, bytes, 4);
+                }
             }
         }
         let index = queue.submit([enc.finish()]);
@@ -268,9 +289,17 @@ impl Plan {
                     }
                     let t = &self.prog.tensors[*id];
                     let bytes = st.buf.slice(..).get_mapped_range().map_err(|e| Error::Device(format!("readback: {e:?}")))?;
-                    let n = t.elements();
+                    let mut shape = t.shape.clone();
+                    if self.prog.length_of(*id).is_some() {
+                        let at = t.bytes() as usize;
+                        let len = i32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+                        if let Some(d0) = shape.first_mut() {
+                            *d0 = (len.max(0) as usize).min(*d0);
+                        }
+                    }
+                    let n = shape.iter().product::<usize>();
                     read += (n * 4) as u64;
-                    let r = from_words(&bytes[..n * 4], t.dtype, t.shape.clone());
+                    let r = from_words(&bytes[..n * 4], t.dtype, shape);
                     drop(bytes);
                     st.buf.unmap();
                     out.push(r?);

@@ -4,6 +4,47 @@ use crate::graph::Node;
 use crate::lower::{Binding, Lower, Meta, Operand, ShaderVariant, MAX_GROUPS_PER_DIM};
 use crate::shaders;
 
+/// The activation codes of the kernels' epilogues (the codes of `unary_float.wgsl`).
+pub mod act {
+    pub const RELU: u32 = 0;
+    pub const RELU6: u32 = 1;
+    pub const SIGMOID: u32 = 2;
+    pub const TANH: u32 = 3;
+    pub const ELU: u32 = 4;
+    pub const LEAKY_RELU: u32 = 5;
+    pub const NONE: u32 = 36;
+    pub const SWISH: u32 = 37;
+    pub const GELU: u32 = 38;
+    pub const GELU_TANH: u32 = 39;
+}
+
+/// What the kernels do to each output after the product: `act(v + bias[col] + residual[i])`.
+#[derive(Clone, Copy)]
+pub struct Epilogue<'a> {
+    pub bias: Option<&'a Operand>,
+    /// A tensor of the output's shape added before the activation.
+    pub residual: Option<&'a Operand>,
+    pub act: u32,
+    pub alpha: f32,
+}
+
+impl<'a> Epilogue<'a> {
+    pub fn none() -> Self {
+        Epilogue { bias: None, residual: None, act: act::NONE, alpha: 0.0 }
+    }
+    pub fn bias_act(bias: Option<&'a Operand>, act: u32, alpha: f32) -> Self {
+        Epilogue { bias, residual: None, act, alpha }
+    }
+    /// The variant's epilogue overrides.
+    pub fn apply(&self, v: ShaderVariant) -> ShaderVariant {
+        v.set("ACT", self.act as i64).set("HAS_BIAS", self.bias.is_some() as i64).set("HAS_RES", self.residual.is_some() as i64)
+    }
+    /// The bias and residual bindings (`dummy`, an input of the kernel, stands in for absent ones).
+    pub fn bindings(&self, dummy: &Operand) -> (Binding, Binding) {
+        (Binding::In(self.bias.unwrap_or(dummy).id), Binding::In(self.residual.unwrap_or(dummy).id))
+    }
+}
+
 /// A batched matrix product C[b] = A[b]·B[b] described by strides.
 pub struct Gemm {
     pub m: usize,
@@ -18,6 +59,8 @@ pub struct Gemm {
     pub batch: [usize; 2],
     pub a_bs: [usize; 2],
     pub b_bs: [usize; 2],
+    /// Output strides (batch outer, batch inner, row, column); `None`: contiguous [batch, M, N].
+    pub c_strides: Option<[usize; 4]>,
 }
 
 impl Gemm {
@@ -25,13 +68,18 @@ impl Gemm {
     pub fn matrix(m: usize, n: usize, k: usize, ta: bool, tb: bool) -> Gemm {
         let (a_rs, a_cs) = if ta { (1, m) } else { (k, 1) };
         let (b_rs, b_cs) = if tb { (1, k) } else { (n, 1) };
-        Gemm { m, n, k, a_rs, a_cs, b_rs, b_cs, batch: [1, 1], a_bs: [0, 0], b_bs: [0, 0] }
+        Gemm { m, n, k, a_rs, a_cs, b_rs, b_cs, batch: [1, 1], a_bs: [0, 0], b_bs: [0, 0], c_strides: None }
     }
 
     /// Emits the kernel; `act` is an activation code of unary_float.wgsl (36: none).
     pub fn emit(&self, cx: &mut Lower, node: &Node, a: &Operand, b: &Operand, bias: Option<&Operand>, act: u32, alpha: f32, out: &Operand) -> Result<()> {
+        self.emit_with(cx, node, a, b, &Epilogue::bias_act(bias, act, alpha), out)
+    }
+
+    /// Emits the kernel with a full epilogue (bias, residual add, activation).
+    pub fn emit_with(&self, cx: &mut Lower, node: &Node, a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand) -> Result<()> {
         let batches = self.batch[0] * self.batch[1];
-        if batches > MAX_GROUPS_PER_DIM as usize || self.m.div_ceil(64) > MAX_GROUPS_PER_DIM as usize {
+        if batches > MAX_GROUPS_PER_DIM as usize || self.m.div_ceil(64) > MAX_GROUPS_PER_DIM as usize || self.n.div_ceil(64) > MAX_GROUPS_PER_DIM as usize {
             return Err(node.err("matrix product too large for one dispatch"));
         }
         let meta = Meta::new()
@@ -41,11 +89,15 @@ impl Gemm {
             .u(0).u(0).u(0).u(0)
             .u(0).u(0).u(0).u(0)
             .u(0).u(0).u(0).u(0)
-            .u(0).f(alpha).u(0).u(0);
-        let v = ShaderVariant::new(&shaders::GEMM).set("MODE", 0).set("ACT", act as i64).set("HAS_BIAS", bias.is_some() as i64);
+            .u(0).f(ep.alpha).u(0).u(0)
+            .u(0).u(0).u(0).u(0)
+            .u(0).u(0).u(0).u(0);
+        let cs = self.c_strides.unwrap_or([0; 4]);
+        let meta = meta.n(cs[0]).n(cs[1]).n(cs[2]).n(cs[3]);
+        let v = ep.apply(ShaderVariant::new(&shaders::GEMM).set("MODE", 0));
         let groups = [self.n.div_ceil(64) as u32, self.m.div_ceil(64) as u32, batches as u32];
-        let bid = bias.map(|x| x.id).unwrap_or(b.id);
-        cx.kernel(v, groups, meta, vec![Binding::In(a.id), Binding::In(b.id), Binding::In(bid), Binding::Out(out.id)]);
+        let (bias, res) = ep.bindings(b);
+        cx.kernel(v, groups, meta, vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(out.id), res]);
         Ok(())
     }
 }

@@ -1,5 +1,7 @@
 //! Matrix products.
+pub mod band_part;
 pub mod batch_matmul;
+pub mod einsum;
 pub mod gemm;
 pub mod matmul;
 
@@ -10,4 +12,6 @@ pub fn register(r: &mut Registry) {
     r.add("linalg", "BatchMatMul", batch_matmul::BatchMatMul);
     r.add("linalg", "BatchMatMulV2", batch_matmul::BatchMatMul);
     r.add("linalg", "BatchMatMulV3", batch_matmul::BatchMatMul);
+    r.add("linalg", "Einsum", einsum::Einsum);
+    r.add("linalg", "MatrixBandPart", band_part::MatrixBandPart);
 }

@@ -3,6 +3,7 @@
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::ops::linalg::gemm::Epilogue;
 use crate::ops::nn::window::{dim, explicit_hw, hw, is_nchw};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -67,6 +68,17 @@ pub fn out_shape(node: &Node, g: &Geometry) -> Result<Vec<usize>> {
 
 /// Emits the implicit-GEMM conv kernel: `x` NHWC, `f` HWIO, optional bias, activation code.
 pub fn emit(cx: &mut Lower, g: &Geometry, x: &Operand, f: &Operand, bias: Option<&Operand>, act: u32, alpha: f32, out: &Operand) {
+    emit_with(cx, g, x, f, &Epilogue::bias_act(bias, act, alpha), out)
+}
+
+/// The conv kernel with a full epilogue (bias, residual add, activation).
+pub fn emit_with(cx: &mut Lower, g: &Geometry, x: &Operand, f: &Operand, ep: &Epilogue, out: &Operand) {
+    emit_mode(cx, 1, g, x, f, ep, out)
+}
+
+/// The implicit-GEMM kernel in `mode` 1 (convolution) or 2 (transposed convolution: `g`
+/// describes the output as the image, `x` with ih/iw/ic, the filter [KH, KW, OC, IC]).
+pub fn emit_mode(cx: &mut Lower, mode: i64, g: &Geometry, x: &Operand, f: &Operand, ep: &Epilogue, out: &Operand) {
     let m = g.n * g.oh * g.ow;
     let k = g.kh * g.kw * g.ic;
     let meta = Meta::new()
@@ -76,11 +88,11 @@ pub fn emit(cx: &mut Lower, g: &Geometry, x: &Operand, f: &Operand, bias: Option
         .n(g.ih).n(g.iw).n(g.ic).n(g.oh)
         .n(g.ow).n(g.kh).n(g.kw).n(g.sh)
         .n(g.sw).n(g.dh).n(g.dw).n(g.pt)
-        .n(g.pl).f(alpha).u(0).u(0);
-    let v = ShaderVariant::new(&shaders::GEMM).set("MODE", 1).set("ACT", act as i64).set("HAS_BIAS", bias.is_some() as i64);
+        .n(g.pl).f(ep.alpha).u(0).u(0);
+    let v = ep.apply(ShaderVariant::new(&shaders::GEMM).set("MODE", mode));
     let groups = [g.oc.div_ceil(64) as u32, m.div_ceil(64) as u32, 1];
-    let b = bias.map(|b| b.id).unwrap_or(f.id);
-    cx.kernel(v, groups, meta, vec![Binding::In(x.id), Binding::In(f.id), Binding::In(b), Binding::Out(out.id)]);
+    let (b, r) = ep.bindings(f);
+    cx.kernel(v, groups, meta, vec![Binding::In(x.id), Binding::In(f.id), b, Binding::Out(out.id), r]);
 }
 
 impl Op for Conv2D {

@@ -2,12 +2,16 @@
 
 pub mod bias_add;
 pub mod conv2d;
+pub mod conv2d_transpose;
+pub mod conv3d;
 pub mod depthwise;
 pub mod elu;
 pub mod fused_batch_norm;
 pub mod layout;
 pub mod leaky_relu;
+pub mod lrn;
 pub mod pool;
+pub mod pool3d;
 pub mod relu;
 pub mod relu6;
 pub mod selu;
@@ -41,4 +45,9 @@ pub fn register(r: &mut Registry) {
     r.add("nn", "LogSoftmax", softmax::Softmax { log: true });
     r.add("nn", "BiasAdd", bias_add::BiasAdd);
     r.add("nn", "BiasAddV1", bias_add::BiasAdd);
+    r.add("nn", "Conv2DBackpropInput", conv2d_transpose::Conv2DBackpropInput);
+    r.add("nn", "Conv3D", conv3d::Conv3D);
+    r.add("nn", "MaxPool3D", pool3d::MAX);
+    r.add("nn", "AvgPool3D", pool3d::AVG);
+    r.add("nn", "LRN", lrn::Lrn);
 }

@@ -1,0 +1,65 @@
+//! CropAndResize: crops boxes out of a batch of NHWC images and resizes them to `crop_size`
+//! (a host input), bilinear or nearest, with `extrapolation_value` outside the image. Boxes
+//! are normalised [y1, x1, y2, x2] (flipped boxes flip the crop). A box whose `box_ind` is out
+//! of range gets `extrapolation_value` everywhere (TensorFlow reports an error; the index is
+//! only known on the GPU here).
+use crate::error::Result;
+use crate::graph::Node;
+use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::ops::util::{host, ints};
+use crate::ops::{Op, TensorInfo};
+use crate::shaders;
+use crate::tensor::DType;
+
+pub struct CropAndResize;
+
+fn crop(node: &Node, t: &crate::tensor::Tensor) -> Result<(usize, usize)> {
+    let v = ints(node, t)?;
+    match v.as_slice() {
+        [h, w] if *h > 0 && *w > 0 => Ok((*h as usize, *w as usize)),
+        _ => Err(node.err(format!("crop_size must be two positive ints, got {v:?}"))),
+    }
+}
+
+fn method(node: &Node) -> Result<u32> {
+    match node.attr_string_or("method", "bilinear")?.as_str() {
+        "bilinear" => Ok(0),
+        "nearest" => Ok(1),
+        m => Err(node.err(format!("unsupported method '{m}'"))),
+    }
+}
+
+impl Op for CropAndResize {
+    fn is_host_input(&self, _node: &Node, i: usize) -> bool {
+        i == 3
+    }
+    fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
+        crate::ops::util::arity(node, ins.len(), 4)?;
+        let (img, boxes, ind) = (&ins[0], &ins[1], &ins[2]);
+        if img.shape.len() != 4 || img.shape[1] == 0 || img.shape[2] == 0 {
+            return Err(node.err(format!("expects a non-empty 4-D image, got {:?}", img.shape)));
+        }
+        if !(img.dtype.is_float() || img.dtype.is_int()) {
+            return Err(node.err(format!("{} images are not supported", img.dtype)));
+        }
+        if boxes.shape.len() != 2 || boxes.shape[1] != 4 || ind.shape != [boxes.shape[0]] {
+            return Err(node.err(format!("boxes must be [N, 4] and box_ind [N], got {:?} and {:?}", boxes.shape, ind.shape)));
+        }
+        method(node)?;
+        let (h, w) = crop(node, host(node, ins, 3)?)?;
+        Ok(vec![TensorInfo::new(DType::F32, vec![boxes.shape[0], h, w, img.shape[3]])])
+    }
+    fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
+        let img = &ins[0];
+        let (h, w) = crop(node, ins[3].value.as_deref().ok_or_else(|| node.err("crop_size must be known"))?)?;
+        let extrapolation = node.attr_opt_float("extrapolation_value")?.unwrap_or(0.0);
+        let y = &outs[0];
+        let n = y.elements();
+        let meta = Meta::new()
+            .n(n).n(img.shape[0]).n(img.shape[1]).n(img.shape[2])
+            .n(img.shape[3]).n(h).n(w).f(extrapolation);
+        let v = ShaderVariant::new(&shaders::CROP_AND_RESIZE).ty("T", img.storage().wgsl()).set("MODE", method(node)? as i64);
+        cx.kernel(v, grid(n, 256), meta, vec![Binding::In(img.id), Binding::In(ins[1].id), Binding::In(ins[2].id), Binding::Out(y.id)]);
+        Ok(())
+    }
+}

@@ -1,0 +1,79 @@
+//! Conv2DBackpropInput (`conv2d_transpose`): the gradient of Conv2D with respect to its input,
+//! used as a learned upsampling. `input_sizes` (input 0) is a host input: the output shape.
+//! Lowered to one implicit-GEMM kernel (MODE 2 of gemm.wgsl): each output pixel gathers the
+//! input pixels whose forward window covers it; SAME/VALID/EXPLICIT padding, strides,
+//! dilations, NHWC or NCHW.
+use crate::error::Result;
+use crate::graph::Node;
+use crate::lower::{Lower, Operand};
+use crate::ops::linalg::gemm::Epilogue;
+use crate::ops::nn::conv2d::{emit_mode, nhwc, Geometry};
+use crate::ops::nn::window::{dim, explicit_hw, hw, is_nchw};
+use crate::ops::util::{host, ints};
+use crate::ops::{Op, TensorInfo};
+
+pub struct Conv2DBackpropInput;
+
+/// The output shape (from `input_sizes`) and the geometry of the transposed convolution:
+/// `g.ih/iw/ic` describe the value fed (the forward conv's output), `g.oh/ow/oc` the result,
+/// `g.pt/pl` the forward conv's padding.
+pub fn geometry(node: &Node, sizes: &[i64], filter: &[usize], x: &[usize]) -> Result<(Vec<usize>, Geometry)> {
+    if sizes.len() != 4 || sizes.iter().any(|&s| s < 0) {
+        return Err(node.err(format!("input_sizes must be 4 non-negative sizes, got {sizes:?}")));
+    }
+    let out: Vec<usize> = sizes.iter().map(|&s| s as usize).collect();
+    if filter.len() != 4 {
+        return Err(node.err(format!("expects a 4-D filter, got shape {filter:?}")));
+    }
+    let [n, oh, ow, oc] = nhwc(node, &out)?;
+    let [xn, ih, iw, ic] = nhwc(node, x)?;
+    let (kh, kw) = (filter[0], filter[1]);
+    if filter[2] != oc || filter[3] != ic {
+        return Err(node.err(format!(
+            "filter {filter:?} does not match {oc} output channels and {ic} input channels"
+        )));
+    }
+    if xn != n {
+        return Err(node.err(format!("input_sizes batch {n} differs from the value's batch {xn}")));
+    }
+    let (sh, sw) = hw(node, "strides", 1)?;
+    let (dh, dw) = hw(node, "dilations", 1)?;
+    let padding = node.attr_string("padding")?;
+    let (eh, ew) = explicit_hw(node)?;
+    // The forward convolution maps the result's shape to the value's shape.
+    let h = dim(node, &padding, oh, kh, sh, dh, eh)?;
+    let w = dim(node, &padding, ow, kw, sw, dw, ew)?;
+    if h.out != ih || w.out != iw {
+        return Err(node.err(format!(
+            "input_sizes {sizes:?} are inconsistent with the value's shape {x:?}: a convolution of \
+             the output would give {}x{}, not {ih}x{iw}",
+            h.out, w.out
+        )));
+    }
+    let g = Geometry { n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, pt: h.pad_before, pl: w.pad_before };
+    Ok((out, g))
+}
+
+impl Op for Conv2DBackpropInput {
+    fn is_host_input(&self, _node: &Node, i: usize) -> bool {
+        i == 0
+    }
+    fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
+        crate::ops::util::arity(node, ins.len(), 3)?;
+        if !ins[2].dtype.is_float() {
+            return Err(node.err(format!("{} inputs are not supported", ins[2].dtype)));
+        }
+        let sizes = ints(node, host(node, ins, 0)?)?;
+        let (out, _) = geometry(node, &sizes, &ins[1].shape, &ins[2].shape)?;
+        Ok(vec![TensorInfo::new(ins[2].dtype, out)])
+    }
+    fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
+        let sizes = ints(node, ins[0].value.as_deref().ok_or_else(|| node.err("input_sizes must be known"))?)?;
+        let (_, g) = geometry(node, &sizes, &ins[1].shape, &ins[2].shape)?;
+        let _ = is_nchw(node)?;
+        crate::ops::nn::layout::with_nhwc(cx, node, &ins[2], &outs[0], |cx, x, y| {
+            emit_mode(cx, 2, &g, x, &ins[1], &Epilogue::none(), y);
+            Ok(())
+        })
+    }
+}

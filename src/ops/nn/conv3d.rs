@@ -1,0 +1,146 @@
+//! Conv3D: 3-D convolution, NDHWC (NCDHW through transposes), SAME/VALID padding, strides and
+//! dilations, lowered to one implicit-GEMM kernel (MODE 3 of gemm.wgsl). Also the 3-D window
+//! helpers shared with MaxPool3D/AvgPool3D.
+use crate::error::Result;
+use crate::graph::Node;
+use crate::lower::{Binding, Lower, Meta, Operand, ShaderVariant, MAX_GROUPS_PER_DIM};
+use crate::ops::linalg::gemm::Epilogue;
+use crate::ops::nn::window::{dim, is_nchw};
+use crate::ops::util::{strided_copy, strides};
+use crate::ops::{Op, TensorInfo};
+use crate::shaders;
+
+pub struct Conv3D;
+
+/// NDHWC dims of a 5-D shape given the node's data format.
+pub fn ndhwc(node: &Node, s: &[usize]) -> Result<[usize; 5]> {
+    if s.len() != 5 {
+        return Err(node.err(format!("expects a 5-D input, got shape {s:?}")));
+    }
+    Ok(if is_nchw(node)? { [s[0], s[2], s[3], s[4], s[1]] } else { [s[0], s[1], s[2], s[3], s[4]] })
+}
+
+/// A 5-D attribute (strides, dilations, ksize) as (d, h, w) for the node's data format.
+pub fn dhw(node: &Node, name: &str) -> Result<[usize; 3]> {
+    let v = node.attr_opt_ints(name)?.unwrap_or_else(|| vec![1; 5]);
+    if v.len() != 5 || v.iter().any(|&x| x <= 0) {
+        return Err(node.err(format!("attribute '{name}' must be 5 positive ints, got {v:?}")));
+    }
+    let (sp, b, c) = if is_nchw(node)? { (&v[2..5], v[0], v[1]) } else { (&v[1..4], v[0], v[4]) };
+    if b != 1 || c != 1 {
+        return Err(node.err(format!("attribute '{name}' must be 1 on the batch and channel dims, got {v:?}")));
+    }
+    Ok([sp[0] as usize, sp[1] as usize, sp[2] as usize])
+}
+
+/// The geometry of a 3-D window op: input [n, d, h, w, c] (NDHWC), window, strides,
+/// dilations, output dims and padding before, per spatial dim.
+pub struct Geometry3 {
+    pub n: usize,
+    pub input: [usize; 3],
+    pub c: usize,
+    pub out: [usize; 3],
+    pub k: [usize; 3],
+    pub s: [usize; 3],
+    pub d: [usize; 3],
+    pub pad: [usize; 3],
+}
+
+/// Computes the 3-D geometry of `node` on an input shape with window `k`.
+pub fn geometry3(node: &Node, input: &[usize], k: [usize; 3], dilated: bool) -> Result<Geometry3> {
+    let [n, d0, h0, w0, c] = ndhwc(node, input)?;
+    let s = dhw(node, "strides")?;
+    let d = if dilated { dhw(node, "dilations")? } else { [1, 1, 1] };
+    let padding = node.attr_string("padding")?;
+    let inp = [d0, h0, w0];
+    let mut out = [0; 3];
+    let mut pad = [0; 3];
+    for i in 0..3 {
+        let r = dim(node, &padding, inp[i], k[i], s[i], d[i], (0, 0))?;
+        out[i] = r.out;
+        pad[i] = r.pad_before;
+    }
+    Ok(Geometry3 { n, input: inp, c, out, k, s, d, pad })
+}
+
+/// The output shape in the node's data format.
+pub fn out_shape3(node: &Node, g: &Geometry3, oc: usize) -> Result<Vec<usize>> {
+    let [d, h, w] = g.out;
+    Ok(if is_nchw(node)? { vec![g.n, oc, d, h, w] } else { vec![g.n, d, h, w, oc] })
+}
+
+/// Runs `body` on NDHWC views of `x` and `y`, transposing when the node is NCDHW.
+pub fn with_ndhwc(
+    cx: &mut Lower,
+    node: &Node,
+    x: &Operand,
+    y: &Operand,
+    body: impl FnOnce(&mut Lower, &Operand, &Operand) -> Result<()>,
+) -> Result<()> {
+    if !is_nchw(node)? {
+        return body(cx, x, y);
+    }
+    let s = &x.shape;
+    let xs = vec![s[0], s[2], s[3], s[4], s[1]];
+    let st = strides(s);
+    let xt = Operand { id: cx.temp(x.dtype, xs.clone()), shape: xs, value: None, ..x.clone() };
+    strided_copy(cx, node, x, &xt, 0, &[st[0] as i64, st[2] as i64, st[3] as i64, st[4] as i64, st[1] as i64])?;
+    let o = &y.shape;
+    let ys = vec![o[0], o[2], o[3], o[4], o[1]];
+    let yt = Operand { id: cx.temp(y.dtype, ys.clone()), shape: ys.clone(), value: None, ..y.clone() };
+    body(cx, &xt, &yt)?;
+    let t = strides(&ys);
+    strided_copy(cx, node, &yt, y, 0, &[t[0] as i64, t[4] as i64, t[1] as i64, t[2] as i64, t[3] as i64])
+}
+
+fn filter_dims(node: &Node, f: &[usize], c: usize) -> Result<([usize; 3], usize)> {
+    if f.len() != 5 {
+        return Err(node.err(format!("expects a 5-D filter, got shape {f:?}")));
+    }
+    if f[3] != c {
+        return Err(node.err(format!("filter {f:?} does not match {c} input channels (grouped 3-D convolution is not supported)")));
+    }
+    Ok(([f[0], f[1], f[2]], f[4]))
+}
+
+impl Op for Conv3D {
+    fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
+        crate::ops::util::arity(node, ins.len(), 2)?;
+        if !ins[0].dtype.is_float() {
+            return Err(node.err(format!("{} inputs are not supported", ins[0].dtype)));
+        }
+        let c = ndhwc(node, &ins[0].shape)?[4];
+        let (k, oc) = filter_dims(node, &ins[1].shape, c)?;
+        let g = geometry3(node, &ins[0].shape, k, true)?;
+        Ok(vec![TensorInfo::new(ins[0].dtype, out_shape3(node, &g, oc)?)])
+    }
+    fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
+        let c = ndhwc(node, &ins[0].shape)?[4];
+        let (k, oc) = filter_dims(node, &ins[1].shape, c)?;
+        let g = geometry3(node, &ins[0].shape, k, true)?;
+        let m = g.n * g.out.iter().product::<usize>();
+        let kk = k.iter().product::<usize>() * c;
+        if m.div_ceil(64) > MAX_GROUPS_PER_DIM as usize || oc.div_ceil(64) > MAX_GROUPS_PER_DIM as usize {
+            return Err(node.err("convolution too large for one dispatch"));
+        }
+        let f = &ins[1];
+        with_ndhwc(cx, node, &ins[0], &outs[0], |cx, x, y| {
+            let ep = Epilogue::none();
+            let meta = Meta::new()
+                .n(m).n(oc).n(kk).u(1)
+                .u(0).u(0).n(oc).u(1)
+                .u(0).u(0).u(0).u(0)
+                .n(g.input[1]).n(g.input[2]).n(c).n(g.out[1])
+                .n(g.out[2]).n(k[1]).n(k[2]).n(g.s[1])
+                .n(g.s[2]).n(g.d[1]).n(g.d[2]).n(g.pad[1])
+                .n(g.pad[2]).f(0.0).u(0).u(0)
+                .n(g.input[0]).n(g.out[0]).n(k[0]).n(g.s[0])
+                .n(g.d[0]).n(g.pad[0]).u(0).u(0);
+            let v = ep.apply(ShaderVariant::new(&shaders::GEMM).set("MODE", 3));
+            let groups = [oc.div_ceil(64) as u32, m.div_ceil(64) as u32, 1];
+            let (b, r) = ep.bindings(f);
+            cx.kernel(v, groups, meta, vec![Binding::In(x.id), Binding::In(f.id), b, Binding::Out(y.id), r]);
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,50 @@
+//! LRN (local response normalisation) over the depth axis of a 4-D NHWC tensor:
+//! y = x / (bias + alpha · Σ x²)^beta, the sum over depth_radius neighbours on each side.
+use crate::error::Result;
+use crate::graph::Node;
+use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::ops::{Op, TensorInfo};
+use crate::shaders;
+
+pub struct Lrn;
+
+struct Params {
+    radius: usize,
+    bias: f32,
+    alpha: f32,
+    beta: f32,
+}
+
+fn params(node: &Node) -> Result<Params> {
+    let radius = node.attr_opt_int("depth_radius")?.unwrap_or(5);
+    if radius < 0 {
+        return Err(node.err(format!("depth_radius must be non-negative, got {radius}")));
+    }
+    Ok(Params {
+        radius: radius as usize,
+        bias: node.attr_opt_float("bias")?.unwrap_or(1.0),
+        alpha: node.attr_opt_float("alpha")?.unwrap_or(1.0),
+        beta: node.attr_opt_float("beta")?.unwrap_or(0.5),
+    })
+}
+
+impl Op for Lrn {
+    fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
+        crate::ops::util::arity(node, ins.len(), 1)?;
+        let x = &ins[0];
+        if !x.dtype.is_float() || x.shape.len() != 4 {
+            return Err(node.err(format!("expects a 4-D float input, got {} {:?}", x.dtype, x.shape)));
+        }
+        params(node)?;
+        Ok(vec![TensorInfo::new(x.dtype, x.shape.clone())])
+    }
+    fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
+        let p = params(node)?;
+        let x = &ins[0];
+        let n = x.elements();
+        let depth = x.shape[3];
+        let meta = Meta::new().n(n).n(depth).n(p.radius.min(depth)).u(0).f(p.bias).f(p.alpha).f(p.beta).u(0);
+        cx.kernel(ShaderVariant::new(&shaders::LRN), grid(n, 256), meta, vec![Binding::In(x.id), Binding::Out(outs[0].id)]);
+        Ok(())
+    }
+}

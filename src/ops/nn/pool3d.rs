@@ -1,0 +1,49 @@
+//! MaxPool3D and AvgPool3D (NDHWC or NCDHW; ksize and strides as 5-int attributes). SAME
+//! padding never wins a max, and an average divides by the valid elements only, like TensorFlow.
+use crate::error::Result;
+use crate::graph::Node;
+use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::ops::nn::conv3d::{dhw, geometry3, out_shape3, with_ndhwc, Geometry3};
+use crate::ops::{Op, TensorInfo};
+use crate::shaders;
+
+/// A 3-D pooling op; `mode` 0 = max, 1 = average.
+pub struct Pool3D {
+    pub mode: u32,
+}
+
+pub const MAX: Pool3D = Pool3D { mode: 0 };
+pub const AVG: Pool3D = Pool3D { mode: 1 };
+
+fn geo(node: &Node, s: &[usize]) -> Result<Geometry3> {
+    let k = dhw(node, "ksize")?;
+    geometry3(node, s, k, false)
+}
+
+impl Op for Pool3D {
+    fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
+        crate::ops::util::arity(node, ins.len(), 1)?;
+        if !ins[0].dtype.is_float() {
+            return Err(node.err(format!("{} inputs are not supported", ins[0].dtype)));
+        }
+        let g = geo(node, &ins[0].shape)?;
+        Ok(vec![TensorInfo::new(ins[0].dtype, out_shape3(node, &g, g.c)?)])
+    }
+    fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
+        let g = geo(node, &ins[0].shape)?;
+        let mode = self.mode;
+        with_ndhwc(cx, node, &ins[0], &outs[0], |cx, x, y| {
+            let n_out = y.elements();
+            let meta = Meta::new()
+                .n(n_out).n(g.c).u(0).u(0)
+                .n(g.input[0]).n(g.input[1]).n(g.input[2]).u(0)
+                .n(g.out[0]).n(g.out[1]).n(g.out[2]).u(0)
+                .n(g.k[0]).n(g.k[1]).n(g.k[2]).u(0)
+                .n(g.s[0]).n(g.s[1]).n(g.s[2]).u(0)
+                .n(g.pad[0]).n(g.pad[1]).n(g.pad[2]).u(0);
+            let v = ShaderVariant::new(&shaders::POOL3D).set("MODE", mode as i64);
+            cx.kernel(v, grid(n_out, 256), meta, vec![Binding::In(x.id), Binding::Out(y.id)]);
+            Ok(())
+        })
+    }
+}
