@@ -37,6 +37,10 @@ pub enum Error {
     #[error("checkpoint {path}: {msg}")]
     Checkpoint { path: PathBuf, msg: String },
 
+    /// A variable that cannot be restored (missing from the checkpoint, mismatched, unnamed).
+    #[error("restoring variables: {0}")]
+    Restore(String),
+
     #[error("no GPU adapter found{0}. Install a Vulkan driver (on Linux without a GPU: `apt-get install mesa-vulkan-drivers libvulkan1`) or pick another backend with WGTF_BACKEND=vulkan|metal|dx12|gl")]
     NoAdapter(String),
 

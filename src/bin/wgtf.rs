@@ -21,7 +21,7 @@ enum Cmd {
     /// Run a model: `wgtf run MODEL -i x:0=in.npy -o y:0=out.npy`, or several models in one
     /// process: `wgtf run -m A -i … -o … -m B -i … -o …` (loaded together, run concurrently).
     Run {
-        /// The model (a frozen .pb).
+        /// The model: a .pb, a checkpoint prefix (or its directory), a .meta, a SavedModel directory.
         model: Option<PathBuf>,
         /// Starts a model group (several models in one context).
         #[arg(short = 'm', long = "model")]
@@ -35,10 +35,14 @@ enum Cmd {
         /// Import the graph under this name prefix.
         #[arg(long)]
         prefix: Option<String>,
+        #[command(flatten)]
+        persist: PersistArgs,
     },
     /// Describe a model: inputs, likely outputs, ops, unsupported ops.
     Info {
         model: PathBuf,
+        #[command(flatten)]
+        persist: PersistArgs,
         /// Also plan a run with these input shapes (NAME=2x3x224x224) and show its kernels.
         #[arg(long)]
         plan: bool,
@@ -47,6 +51,28 @@ enum Cmd {
     },
     /// List the GPU adapters wgtf can use.
     Devices,
+    /// Freeze a checkpoint, .meta or SavedModel into one GraphDef: variables become constants,
+    /// what the outputs do not need is pruned (like TensorFlow's convert_variables_to_constants).
+    Freeze {
+        model: PathBuf,
+        /// Output node names.
+        #[arg(long, value_delimiter = ',', required = true)]
+        outputs: Vec<String>,
+        /// Convert only these variables.
+        #[arg(long, value_delimiter = ',')]
+        allow: Option<Vec<String>>,
+        /// Never convert these variables.
+        #[arg(long, value_delimiter = ',')]
+        deny: Vec<String>,
+        /// The GraphDef to write.
+        #[arg(short = 'o', long = "out")]
+        out: PathBuf,
+        /// Import the graph under this name prefix.
+        #[arg(long)]
+        prefix: Option<String>,
+        #[command(flatten)]
+        persist: PersistArgs,
+    },
 }
 
 struct Group {
@@ -94,11 +120,17 @@ fn real_main(cli: Cli, matches: &ArgMatches) -> wgtf::Result<()> {
             }
             Ok(())
         }
-        Cmd::Info { model, plan, verbose } => info(cli.adapter, &model, plan, verbose),
-        Cmd::Run { model, models, inputs, outputs, prefix } => {
+        Cmd::Info { model, persist, plan, verbose } => info(cli.adapter, &model, &persist.load_options(None)?, plan, verbose),
+        Cmd::Freeze { model, outputs, allow, deny, out, prefix, persist } => {
+            let f = wgtf::import::FreezeOptions { outputs, allow, deny };
+            let gd = wgtf::import::freeze_to_file(&model, &persist.load_options(prefix)?, &f, &out)?;
+            println!("wrote {} ({} nodes)", out.display(), gd.node.len());
+            Ok(())
+        }
+        Cmd::Run { model, models, inputs, outputs, prefix, persist } => {
             let sub = matches.subcommand_matches("run").expect("run subcommand");
             let groups = groups(sub, model, models, inputs, outputs)?;
-            run(cli.adapter, groups, prefix)
+            run(cli.adapter, groups, persist.load_options(prefix)?)
         }
     }
 }
@@ -139,9 +171,8 @@ fn split_kv(s: &str) -> (&str, Option<&str>) {
     }
 }
 
-fn run(adapter: Option<usize>, groups: Vec<Group>, prefix: Option<String>) -> wgtf::Result<()> {
+fn run(adapter: Option<usize>, groups: Vec<Group>, opts: LoadOptions) -> wgtf::Result<()> {
     let ctx = context(adapter)?;
-    let opts = LoadOptions { prefix, ..Default::default() };
     // Load everything first, then run the groups concurrently.
     let mut loaded: Vec<(Model, Vec<(String, Tensor)>, Vec<(String, Option<String>)>)> = Vec::new();
     for g in &groups {
@@ -196,8 +227,10 @@ fn print_tensor(name: &str, t: &Tensor) {
     println!("{name}: {} {:?} [{}{more}]", t.dtype(), t.shape(), shown.join(", "));
 }
 
-fn info(adapter: Option<usize>, path: &PathBuf, plan: bool, verbose: bool) -> wgtf::Result<()> {
-    let graph = wgtf::import::load_graph(path, &LoadOptions::default())?;
+fn info(adapter: Option<usize>, path: &PathBuf, opts: &LoadOptions, plan: bool, verbose: bool) -> wgtf::Result<()> {
+    let loaded = wgtf::import::load(path, opts)?;
+    print_persisted(&loaded);
+    let graph = loaded.graph;
     let reg = wgtf::ops::registry();
     println!("model: {} ({} nodes)", path.display(), graph.nodes.len());
     println!("inputs:");
@@ -251,4 +284,85 @@ fn info(adapter: Option<usize>, path: &PathBuf, plan: bool, verbose: bool) -> wg
         }
     }
     Ok(())
+}
+
+/// Options for checkpoints and SavedModels (run, info, freeze).
+#[derive(clap::Args, Default)]
+struct PersistArgs {
+    /// SavedModel: the signature whose keys may name feeds and fetches (default serving_default).
+    #[arg(long)]
+    signature: Option<String>,
+    /// SavedModel: a tag of the meta graph to load (default serve); may repeat.
+    #[arg(long = "tag", value_delimiter = ',')]
+    tags: Vec<String>,
+    /// Restore the variables from this checkpoint (prefix or directory) instead of the model's.
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+    /// Restore only these variables; the others that the outputs need must be given with --var.
+    #[arg(long = "restore", value_delimiter = ',')]
+    restore: Option<Vec<String>>,
+    /// CHECKPOINT_KEY=VARIABLE: restore a variable from another checkpoint key; may repeat.
+    #[arg(long = "rename")]
+    rename: Vec<String>,
+    /// VARIABLE=FILE.npy: the value of a variable; may repeat.
+    #[arg(long = "var")]
+    vars: Vec<String>,
+}
+
+impl PersistArgs {
+    fn load_options(&self, prefix: Option<String>) -> wgtf::Result<LoadOptions> {
+        let mut r = wgtf::import::RestoreOptions { checkpoint: self.checkpoint.clone(), only: self.restore.clone(), ..Default::default() };
+        for kv in &self.rename {
+            let (k, v) = split_kv(kv);
+            let v = v.ok_or_else(|| wgtf::Error::Other(format!("--rename {kv}: expected CHECKPOINT_KEY=VARIABLE")))?;
+            r.rename.insert(k.to_string(), v.to_string());
+        }
+        for kv in &self.vars {
+            let (k, v) = split_kv(kv);
+            let v = v.ok_or_else(|| wgtf::Error::Other(format!("--var {kv}: expected VARIABLE=FILE.npy")))?;
+            r.values.insert(k.to_string(), Tensor::read_npy(v)?);
+        }
+        Ok(LoadOptions { prefix, signature: self.signature.clone(), tags: self.tags.clone(), restore: r, ..Default::default() })
+    }
+}
+
+/// What `wgtf info` shows of a checkpoint or SavedModel: variables and signatures.
+fn print_persisted(l: &wgtf::import::Loaded) {
+    let dims = |s: &Option<Vec<Option<usize>>>| match s {
+        Some(d) => format!("[{}]", d.iter().map(|x| x.map_or("?".into(), |v| v.to_string())).collect::<Vec<_>>().join(", ")),
+        None => "unknown".into(),
+    };
+    let dt = |d: Option<wgtf::DType>| d.map_or("?".to_string(), |d| d.to_string());
+    match &l.kind {
+        wgtf::import::ModelKind::GraphDef => {}
+        wgtf::import::ModelKind::MetaGraph { meta } => println!("meta graph: {}", meta.display()),
+        wgtf::import::ModelKind::SavedModel { dir, tags } => println!("SavedModel: {} (tags: {})", dir.display(), tags.join(", ")),
+    }
+    if let Some(c) = &l.checkpoint {
+        println!("checkpoint: {}", c.display());
+    }
+    if !l.variables.is_empty() {
+        println!("variables:");
+        for v in &l.variables {
+            let note = match v.source {
+                wgtf::import::ValueSource::Checkpoint if v.key != v.name => format!("  (key {})", v.key),
+                wgtf::import::ValueSource::Checkpoint | wgtf::import::ValueSource::Kept => String::new(),
+                wgtf::import::ValueSource::Given => "  (value given)".into(),
+                wgtf::import::ValueSource::Unused => "  (not needed: training only)".into(),
+            };
+            println!("  {}  {} {}  {}{note}", v.name, dt(v.dtype), dims(&v.shape), v.op);
+        }
+    }
+    if !l.signatures.is_empty() {
+        println!("signatures:");
+        for s in &l.signatures {
+            let mark = if l.signature.as_deref() == Some(s.key.as_str()) { " (used for names)" } else { "" };
+            println!("  {}{mark}  {}", s.key, s.method);
+            for (what, ts) in [("in ", &s.inputs), ("out", &s.outputs)] {
+                for t in ts {
+                    println!("    {what} {} -> {}  {} {}", t.key, t.tensor, dt(t.dtype), dims(&t.shape));
+                }
+            }
+        }
+    }
 }

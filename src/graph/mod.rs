@@ -87,6 +87,8 @@ pub struct Graph {
     index: HashMap<String, usize>,
     pub library: Option<proto::FunctionDefLibrary>,
     pub versions: Option<proto::VersionDef>,
+    /// Other names of tensors: a SavedModel signature's keys (`"output_0"` → `"call:0"`).
+    pub aliases: BTreeMap<String, TensorRef>,
 }
 
 impl Graph {
@@ -147,6 +149,14 @@ impl Graph {
             }
         }
         Ok(())
+    }
+
+    /// The tensor a feed or fetch name designates: an alias (signature key), else `"op:N"`.
+    pub fn resolve(&self, name: &str) -> Result<TensorRef> {
+        match self.aliases.get(name) {
+            Some(r) => Ok(r.clone()),
+            None => TensorRef::parse(name),
+        }
     }
 
     pub fn node(&self, name: &str) -> Option<&Node> {

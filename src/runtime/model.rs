@@ -18,6 +18,13 @@ use crate::tensor::{DType, Tensor};
 pub struct LoadOptions {
     /// Import every node under this name scope (`prefix/node`), like `import_graph_def(name=…)`.
     pub prefix: Option<String>,
+    /// SavedModel: the signature whose keys may name feeds and fetches (default
+    /// `serving_default`, when there is one).
+    pub signature: Option<String>,
+    /// SavedModel: the tags of the meta graph to load (default `serve`, or the only one).
+    pub tags: Vec<String>,
+    /// Checkpoints: which variables to restore, from where, and values given for them.
+    pub restore: crate::import::RestoreOptions,
 }
 
 /// Counters of one model, cumulative since load.
@@ -195,7 +202,7 @@ impl Model {
         let mut feed_refs = Vec::with_capacity(feeds.len());
         let mut seen = HashSet::new();
         for (name, t) in feeds {
-            let r = TensorRef::parse(name)?;
+            let r = self.graph.resolve(name)?;
             let node = self.graph.node(&r.node).ok_or_else(|| Error::UnknownTensor(name.to_string()))?;
             check_feed(node, &r, t)?;
             if !seen.insert(r.clone()) {
@@ -206,7 +213,7 @@ impl Model {
         let fetch_refs = fetches
             .iter()
             .map(|f| {
-                let r = TensorRef::parse(f)?;
+                let r = self.graph.resolve(f)?;
                 if self.graph.node(&r.node).is_none() {
                     return Err(Error::UnknownTensor(f.to_string()));
                 }
@@ -246,9 +253,9 @@ impl Model {
     pub fn plan_summary(&self, feeds: &[(&str, DType, Vec<usize>)], fetches: &[&str]) -> Result<PlanSummary> {
         let feeds = feeds
             .iter()
-            .map(|(n, d, s)| Ok((TensorRef::parse(n)?, *d, s.clone())))
+            .map(|(n, d, s)| Ok((self.graph.resolve(n)?, *d, s.clone())))
             .collect::<Result<Vec<_>>>()?;
-        let fetches = fetches.iter().map(|f| TensorRef::parse(f)).collect::<Result<Vec<_>>>()?;
+        let fetches = fetches.iter().map(|f| self.graph.resolve(f)).collect::<Result<Vec<_>>>()?;
         let plan = self.plan(feeds, fetches)?;
         Ok(PlanSummary {
             dispatches: plan.prog.kernels.len(),
