@@ -22,7 +22,7 @@ pub enum Error {
     #[error("unsupported op{}: {}", if .0.len() > 1 { "s" } else { "" }, list_unsupported(.0))]
     Unsupported(Vec<(String, String)>),
 
-    #[error("unknown tensor '{0}': no node of that name in the graph")]
+    #[error("unknown tensor '{0}': no node of that name in the graph (`wgtf info MODEL` lists its inputs and likely outputs)")]
     UnknownTensor(String),
 
     #[error("feed '{name}': {msg}")]

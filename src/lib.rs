@@ -16,6 +16,7 @@
 //! inference, constant folding, kernels as plain data) → [`runtime`] (device, buffers, runs).
 pub mod error;
 pub mod graph;
+pub mod image;
 pub mod import;
 pub mod lower;
 pub mod ops;

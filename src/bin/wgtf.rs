@@ -26,7 +26,7 @@ enum Cmd {
         /// Starts a model group (several models in one context).
         #[arg(short = 'm', long = "model")]
         models: Vec<PathBuf>,
-        /// A feed: NAME=FILE.npy.
+        /// A feed: NAME=FILE.npy, or NAME=IMAGE.png/.jpg (NHWC float32, batch 1; see --scale).
         #[arg(short = 'i', long = "input")]
         inputs: Vec<String>,
         /// A fetch: NAME=FILE.npy, or NAME alone to print it.
@@ -37,6 +37,8 @@ enum Cmd {
         prefix: Option<String>,
         #[command(flatten)]
         persist: PersistArgs,
+        #[command(flatten)]
+        image: ImageArgs,
     },
     /// Describe a model: inputs, likely outputs, ops, unsupported ops.
     Info {
@@ -127,10 +129,10 @@ fn real_main(cli: Cli, matches: &ArgMatches) -> wgtf::Result<()> {
             println!("wrote {} ({} nodes)", out.display(), gd.node.len());
             Ok(())
         }
-        Cmd::Run { model, models, inputs, outputs, prefix, persist } => {
+        Cmd::Run { model, models, inputs, outputs, prefix, persist, image } => {
             let sub = matches.subcommand_matches("run").expect("run subcommand");
             let groups = groups(sub, model, models, inputs, outputs)?;
-            run(cli.adapter, groups, persist.load_options(prefix)?)
+            run(cli.adapter, groups, persist.load_options(prefix)?, &image)
         }
     }
 }
@@ -171,7 +173,8 @@ fn split_kv(s: &str) -> (&str, Option<&str>) {
     }
 }
 
-fn run(adapter: Option<usize>, groups: Vec<Group>, opts: LoadOptions) -> wgtf::Result<()> {
+fn run(adapter: Option<usize>, groups: Vec<Group>, opts: LoadOptions, image: &ImageArgs) -> wgtf::Result<()> {
+    let (img_opts, top) = image.options()?;
     let ctx = context(adapter)?;
     // Load everything first, then run the groups concurrently.
     let mut loaded: Vec<(Model, Vec<(String, Tensor)>, Vec<(String, Option<String>)>)> = Vec::new();
@@ -180,8 +183,8 @@ fn run(adapter: Option<usize>, groups: Vec<Group>, opts: LoadOptions) -> wgtf::R
         let mut feeds = Vec::new();
         for i in &g.inputs {
             let (name, path) = split_kv(i);
-            let path = path.ok_or_else(|| wgtf::Error::Other(format!("-i {i}: expected NAME=FILE.npy")))?;
-            feeds.push((name.to_string(), Tensor::read_npy(path)?));
+            let path = path.ok_or_else(|| wgtf::Error::Other(format!("-i {i}: expected NAME=FILE (.npy, .png or .jpg)")))?;
+            feeds.push((name.to_string(), wgtf::image::read_feed(&model, name, path, &img_opts)?));
         }
         let fetches = g.outputs.iter().map(|o| {
             let (n, p) = split_kv(o);
@@ -194,6 +197,7 @@ fn run(adapter: Option<usize>, groups: Vec<Group>, opts: LoadOptions) -> wgtf::R
         }
         loaded.push((model, feeds, fetches));
     }
+    let top = &top;
     let results: Vec<wgtf::Result<()>> = std::thread::scope(|s| {
         let handles: Vec<_> = loaded
             .iter()
@@ -205,7 +209,14 @@ fn run(adapter: Option<usize>, groups: Vec<Group>, opts: LoadOptions) -> wgtf::R
                     for ((name, path), t) in fetches.iter().zip(outs) {
                         match path {
                             Some(p) => t.write_npy(p)?,
-                            None => print_tensor(name, &t),
+                            None => {
+                                print_tensor(name, &t);
+                                if let Some((k, labels)) = top {
+                                    for line in wgtf::image::format_top_k(&t, *k, labels.as_deref())? {
+                                        println!("{line}");
+                                    }
+                                }
+                            }
                         }
                     }
                     Ok(())
@@ -364,5 +375,48 @@ fn print_persisted(l: &wgtf::import::Loaded) {
                 }
             }
         }
+    }
+}
+
+/// Image inputs and classifier outputs of `wgtf run` (helpers in `wgtf::image`).
+#[derive(clap::Args)]
+struct ImageArgs {
+    /// Resize image inputs to WIDTHxHEIGHT first (needed when the size differs from the model's).
+    #[arg(long, value_name = "WxH")]
+    resize: Option<String>,
+    /// Image inputs: each pixel (0..255) is multiplied by SCALE (e.g. 1/255, 1, 2/255) ...
+    #[arg(long, default_value = "1/255")]
+    scale: String,
+    /// ... then MEAN is subtracted (one value or one per channel: 0.485,0.456,0.406) ...
+    #[arg(long, default_value = "0")]
+    mean: String,
+    /// ... and the result divided by STD (one value or one per channel).
+    #[arg(long, default_value = "1")]
+    std: String,
+    /// Labels, one per line: printed outputs also show their top classes.
+    #[arg(long, value_name = "FILE")]
+    labels: Option<PathBuf>,
+    /// How many top classes to print (default 5 with --labels).
+    #[arg(long, value_name = "K")]
+    top: Option<usize>,
+}
+
+impl ImageArgs {
+    #[allow(clippy::type_complexity)]
+    fn options(&self) -> wgtf::Result<(wgtf::image::ImageOptions, Option<(usize, Option<Vec<String>>)>)> {
+        use wgtf::image::{parse_list, parse_number, parse_size};
+        let opts = wgtf::image::ImageOptions {
+            resize: self.resize.as_deref().map(parse_size).transpose()?,
+            scale: parse_number(&self.scale)?,
+            mean: parse_list(&self.mean)?,
+            std: parse_list(&self.std)?,
+            channels: None,
+        };
+        let labels = self.labels.as_ref().map(wgtf::image::read_labels).transpose()?;
+        let top = match (self.top, labels) {
+            (None, None) => None,
+            (k, labels) => Some((k.unwrap_or(5), labels)),
+        };
+        Ok((opts, top))
     }
 }

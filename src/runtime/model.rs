@@ -304,14 +304,23 @@ fn check_feed(node: &Node, r: &TensorRef, t: &Tensor) -> Result<()> {
     let err = |msg: String| Error::Feed { name: r.to_string(), msg };
     if let Some(dt) = node.attr_opt_dtype("dtype")? {
         if dt != t.dtype() {
-            return Err(err(format!("the placeholder is {dt}, the feed is {}", t.dtype())));
+            return Err(err(format!("the placeholder is {dt}, the feed is {}: convert the feed (NumPy: x.astype(np.{dt}))", t.dtype())));
         }
     }
     if let Some(Some(dims)) = node.attr_opt_shape("shape")? {
         let ok = dims.len() == t.rank() && dims.iter().zip(t.shape()).all(|(d, s)| d.is_none_or(|d| d == *s));
         if !ok {
             let want: Vec<String> = dims.iter().map(|d| d.map_or("?".to_string(), |d| d.to_string())).collect();
-            return Err(err(format!("the placeholder has shape [{}], the feed has shape {:?}", want.join(", "), t.shape())));
+            // The same values in the placeholder's shape, when the feed only lacks or has extra unit dims.
+            let known: usize = dims.iter().map(|d| d.unwrap_or(1)).product();
+            let hint = if dims.iter().filter(|d| d.is_none()).count() <= 1 && known > 0 && t.len() % known == 0 {
+                let fill = t.len() / known;
+                let s: Vec<String> = dims.iter().map(|d| d.unwrap_or(fill).to_string()).collect();
+                format!("; it has the right number of values to be reshaped to [{}] (NumPy: x.reshape({}))", s.join(", "), s.join(", "))
+            } else {
+                "; `wgtf info MODEL` shows the inputs".to_string()
+            };
+            return Err(err(format!("the placeholder has shape [{}], the feed has shape {:?}{hint}", want.join(", "), t.shape())));
         }
     }
     Ok(())
