@@ -84,7 +84,16 @@ fn copy_dir(from: &Path, to: &Path) {
 #[test]
 fn checkpoints_and_saved_models_match_tensorflow() {
     let ctx = common::context();
-    for name in ["ckpt_tf1_mlp", "ckpt_tf1_two_graphs", "ckpt_tf1_rename", "saved_model_tf1_builder", "saved_model_keras", "saved_model_module"] {
+    for name in [
+        "ckpt_tf1_mlp",
+        "ckpt_tf1_two_graphs",
+        "ckpt_tf1_rename",
+        "ckpt_tf1_while_frames",
+        "ckpt_tf1_while_v2",
+        "saved_model_tf1_builder",
+        "saved_model_keras",
+        "saved_model_module",
+    ] {
         let c = case(name);
         let errs = common::run_case(&ctx, &c).unwrap_or_else(|e| panic!("{name}: {e}"));
         println!("PASS {name} {errs:?}");

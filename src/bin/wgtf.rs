@@ -357,7 +357,7 @@ fn print_persisted(l: &wgtf::import::Loaded) {
         for v in &l.variables {
             let note = match v.source {
                 wgtf::import::ValueSource::Checkpoint if v.key != v.name => format!("  (key {})", v.key),
-                wgtf::import::ValueSource::Checkpoint | wgtf::import::ValueSource::Kept => String::new(),
+                wgtf::import::ValueSource::Checkpoint => String::new(),
                 wgtf::import::ValueSource::Given => "  (value given)".into(),
                 wgtf::import::ValueSource::Unused => "  (not needed: training only)".into(),
             };

@@ -41,11 +41,7 @@ impl StoredTensor {
     /// As a TensorProto (the value of a Const node): the bytes go to `tensor_content` unchanged,
     /// so every dtype keeps its exact encoding.
     pub fn to_proto(&self) -> TensorProto {
-        let shape = proto::TensorShapeProto {
-            dim: self.shape.iter().map(|&d| proto::tensor_shape_proto::Dim { size: d as i64, name: String::new() }).collect(),
-            unknown_rank: false,
-        };
-        let mut t = TensorProto { dtype: self.dtype.to_tf(), tensor_shape: Some(shape), ..Default::default() };
+        let mut t = TensorProto { dtype: self.dtype.to_tf(), tensor_shape: Some(shape_proto(&self.shape)), ..Default::default() };
         match &self.data {
             StoredData::Bytes(b) => t.tensor_content = b.clone(),
             StoredData::Strings(s) => t.string_val = s.clone(),
@@ -56,6 +52,14 @@ impl StoredTensor {
     /// As a host tensor.
     pub fn to_tensor(&self) -> Result<Tensor> {
         crate::graph::decode_tensor(&self.to_proto())
+    }
+}
+
+/// A fully known shape as a TensorShapeProto.
+pub(crate) fn shape_proto(dims: &[usize]) -> proto::TensorShapeProto {
+    proto::TensorShapeProto {
+        dim: dims.iter().map(|&d| proto::tensor_shape_proto::Dim { size: d as i64, name: String::new() }).collect(),
+        unknown_rank: false,
     }
 }
 

@@ -243,6 +243,35 @@ fn park_training_outputs(g: &mut Graph, keep: &HashSet<String>) -> Result<()> {
     })
 }
 
+/// Whether a node name lies in a gradient scope (`gradients/…`, `gradients_3/…` under the import
+/// scope): what `tf.gradients` and TF1 optimizers build.
+fn in_gradient_scope(name: &str, scope: Option<&str>) -> bool {
+    let top = variables::unscoped(name, scope).split('/').next().unwrap_or("");
+    top == "gradients" || top.strip_prefix("gradients_").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Removes the gradient computation of a training graph and what it feeds (optimizer updates):
+/// only training needs them, and their loops (TF1 gradient frames) are not meant to run.
+/// Gradient nodes that the forward graph reads (TF2 loop accumulators) stay.
+fn remove_gradients(g: &mut Graph, scope: Option<&str>) -> Result<()> {
+    let grad: Vec<bool> = g.nodes.iter().map(|n| in_gradient_scope(&n.name, scope)).collect();
+    if !grad.contains(&true) {
+        return Ok(());
+    }
+    let mut up = vec![false; g.nodes.len()];
+    let mut todo: Vec<usize> = (0..g.nodes.len())
+        .filter(|&i| !grad[i] && !crate::runtime::model::is_training_or_io(&g.nodes[i].op))
+        .collect();
+    while let Some(i) = todo.pop() {
+        if std::mem::replace(&mut up[i], true) {
+            continue;
+        }
+        todo.extend(g.nodes[i].inputs.iter().filter_map(|r| g.node_index(&r.node)));
+    }
+    let start: HashSet<String> = (0..g.nodes.len()).filter(|&i| grad[i] && !up[i]).map(|i| g.nodes[i].name.clone()).collect();
+    variables::remove_downstream(g, &start)
+}
+
 /// Loads a model: a GraphDef `.pb`, a checkpoint (prefix, `.meta`, or directory with a
 /// `checkpoint` file) or a SavedModel directory; restores its variables as constants (see
 /// [`LoadOptions::restore`]) and names the chosen signature's keys as tensors.
@@ -250,6 +279,9 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded> {
     let Prepared { mut graph, kind, ckpt, keys, saver_nodes, signatures } = prepare(path, opts)?;
     let scope = opts.prefix.as_deref().filter(|s| !s.is_empty());
     variables::remove_savers(&mut graph, &saver_nodes)?;
+    if kind != ModelKind::GraphDef {
+        remove_gradients(&mut graph, scope)?;
+    }
     let sig = meta_graph::pick_signature(&signatures, opts.signature.as_deref())?;
     let keep: HashSet<String> = signatures
         .iter()

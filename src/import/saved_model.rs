@@ -91,6 +91,8 @@ pub fn object_graph_keys(
         let node = tog.nodes.get(usize::try_from(id).ok()?)?;
         node.attributes.iter().find(|a| a.name == "VARIABLE_VALUE").map(|a| a.checkpoint_key.as_str())
     };
+    let var_nodes: std::collections::HashSet<&str> =
+        gd.node.iter().filter(|m| m.op == "VarHandleOp").map(|m| m.name.as_str()).collect();
     for n in &gd.node {
         if !matches!(n.op.as_str(), "StatefulPartitionedCall" | "PartitionedCall") {
             continue;
@@ -104,8 +106,7 @@ pub fn object_graph_keys(
         let first = data.len() - cf.bound_inputs.len();
         for (input, &id) in data[first..].iter().zip(&cf.bound_inputs) {
             let Ok(r) = TensorRef::parse(input) else { continue };
-            let is_var = gd.node.iter().any(|m| m.name == r.node && m.op == "VarHandleOp");
-            if let (true, Some(key)) = (is_var, key_of(id)) {
+            if let (true, Some(key)) = (var_nodes.contains(r.node.as_str()), key_of(id)) {
                 out.insert(scoped(&r.node, scope), key.to_string());
             }
         }

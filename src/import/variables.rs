@@ -56,8 +56,6 @@ pub enum ValueSource {
     Given,
     /// Not restored: the model's outputs do not need it (it was removed from the graph).
     Unused,
-    /// Left as a variable (freezing with an allow/deny list).
-    Kept,
 }
 
 fn verr(msg: impl Into<String>) -> Error {
@@ -148,10 +146,7 @@ fn source<'a>(g: &'a Graph, mut r: &'a TensorRef) -> Option<&'a Node> {
 
 /// Encodes a host tensor as a TensorProto (little-endian `tensor_content`).
 pub fn encode_tensor(t: &Tensor) -> TensorProto {
-    let shape = crate::proto::TensorShapeProto {
-        dim: t.shape().iter().map(|&d| crate::proto::tensor_shape_proto::Dim { size: d as i64, name: String::new() }).collect(),
-        unknown_rank: false,
-    };
+    let shape = super::checkpoint::shape_proto(t.shape());
     let mut p = TensorProto { dtype: t.dtype().to_tf(), tensor_shape: Some(shape), ..Default::default() };
     let mut b = Vec::new();
     match (t.data(), t.dtype()) {
@@ -316,8 +311,19 @@ pub fn variable_uses(g: &Graph) -> Result<Uses> {
             roots.push(TensorRef::new(&n.name, 0));
         }
     }
-    let order = g.prune(&roots, &HashSet::new())?;
-    let needed = order.into_iter().map(|i| &g.nodes[i]).filter(|n| VARIABLE_OPS.contains(&n.op.as_str())).map(|n| n.name.clone()).collect();
+    // Upstream of the roots through data edges (TF1 loops have cycles: no topological order).
+    let mut seen = vec![false; g.nodes.len()];
+    let mut todo: Vec<usize> = roots.iter().filter_map(|r| g.node_index(&r.node)).collect();
+    while let Some(i) = todo.pop() {
+        if std::mem::replace(&mut seen[i], true) {
+            continue;
+        }
+        todo.extend(g.nodes[i].inputs.iter().filter_map(|r| g.node_index(&r.node)));
+    }
+    let needed = (0..g.nodes.len())
+        .filter(|&i| seen[i] && VARIABLE_OPS.contains(&g.nodes[i].op.as_str()))
+        .map(|i| g.nodes[i].name.clone())
+        .collect();
     Ok(Uses { needed, read })
 }
 
@@ -416,9 +422,12 @@ pub fn convert_to_constants(g: &mut Graph, values: Vec<(String, TensorProto)>) -
         }
     }
     let mut added: Vec<Node> = Vec::new();
+    // Loops and conditionals that take a converted variable: (node, input, dtype, shape).
+    let mut captured: Vec<(usize, usize, i32, Option<crate::proto::TensorShapeProto>)> = Vec::new();
     for (name, value) in values {
         let Some(vi) = g.node_index(&name) else { continue };
         let dtype = value.dtype;
+        let value_shape = value.tensor_shape.clone();
         let var = &mut g.nodes[vi];
         let mut attrs = BTreeMap::new();
         attrs.insert("dtype".to_string(), type_attr(dtype));
@@ -488,6 +497,10 @@ pub fn convert_to_constants(g: &mut Graph, values: Vec<(String, TensorProto)>) -
                         c.controls.clear();
                         c.attrs = attrs;
                     }
+                    "While" | "StatelessWhile" | "If" | "StatelessIf" => {
+                        let shape = value_shape.clone();
+                        captured.push((ci, k, dtype, shape));
+                    }
                     "Identity" | "Enter" | "Exit" | "NextIteration" | "Switch" | "_SwitchN" | "Merge" => {
                         let idx = if c.op == "Merge" { 0 } else { k };
                         if let Some(a) = c.attrs.get_mut("T") {
@@ -509,6 +522,99 @@ pub fn convert_to_constants(g: &mut Graph, values: Vec<(String, TensorProto)>) -
         if g.node(&n.name).is_none() {
             g.push(n)?;
         }
+    }
+    for (ni, k, dtype, shape) in captured {
+        convert_captured(g, ni, k, dtype, shape)?;
+    }
+    Ok(())
+}
+
+/// A loop or conditional whose input `k` was a resource variable and is now its value: its
+/// body functions get a copy where that argument is the value (reads of it become Identity),
+/// and the node's type (and shape) lists follow.
+fn convert_captured(g: &mut Graph, ni: usize, k: usize, dtype: i32, shape: Option<crate::proto::TensorShapeProto>) -> Result<()> {
+    use crate::proto::attr_value::ListValue;
+    let node = g.nodes[ni].clone();
+    let is_while = node.op.ends_with("While");
+    // While: input k is argument k of cond and body (and output k of body). If: input 0 is the
+    // condition, input k is argument k - 1 of both branches.
+    let (arg, types_attr, funcs): (usize, &str, [&str; 2]) = if is_while {
+        (k, "T", ["cond", "body"])
+    } else if k > 0 {
+        (k - 1, "Tin", ["then_branch", "else_branch"])
+    } else {
+        return Ok(());
+    };
+    match g.nodes[ni].attrs.get_mut(types_attr).and_then(|a| a.value.as_mut()) {
+        Some(Value::List(l)) if arg < l.r#type.len() => {
+            if l.r#type[arg] != DType::Resource.to_tf() {
+                return Ok(());
+            }
+            l.r#type[arg] = dtype;
+        }
+        _ => return Err(node.err(format!("attribute '{types_attr}' does not list input {k}"))),
+    }
+    if is_while {
+        for a in ["output_shapes", "_output_shapes"] {
+            if let Some(Value::List(ListValue { shape: shapes, .. })) = g.nodes[ni].attrs.get_mut(a).and_then(|a| a.value.as_mut()) {
+                if let (Some(s), Some(v)) = (shapes.get_mut(arg), shape.clone()) {
+                    *s = v;
+                }
+            }
+        }
+    }
+    let Some(lib) = g.library.as_mut() else { return Err(node.err("its functions are not in the graph's library")) };
+    for attr in funcs {
+        let Some(Value::Func(f)) = g.nodes[ni].attrs.get(attr).and_then(|a| a.value.clone()) else { continue };
+        let Some(def) = lib.function.iter().find(|d| d.signature.as_ref().is_some_and(|s| s.name == f.name)).cloned() else {
+            return Err(node.err(format!("function '{}' is not in the library", f.name)));
+        };
+        let new_name = format!("{}_wgtf_{}_{}", f.name, node.name.replace('/', "_"), arg);
+        let mut def = def;
+        let sig = def.signature.as_mut().expect("found by its signature");
+        sig.name = new_name.clone();
+        let Some(a) = sig.input_arg.get_mut(arg) else { return Err(node.err(format!("'{}' has no argument {arg}", f.name))) };
+        a.r#type = dtype;
+        a.type_attr.clear();
+        let arg_name = a.name.clone();
+        if is_while && attr == "body" {
+            if let Some(o) = sig.output_arg.get_mut(arg) {
+                o.r#type = dtype;
+                o.type_attr.clear();
+            }
+        }
+        // Reads of the argument become Identity; references to their `value` output follow.
+        let mut reads = HashSet::new();
+        for nd in def.node_def.iter_mut() {
+            if nd.op == "ReadVariableOp" && nd.input.first().is_some_and(|i| *i == arg_name) {
+                nd.op = "Identity".into();
+                nd.input.truncate(1);
+                nd.attr.clear();
+                nd.attr.insert("T".into(), type_attr(dtype));
+                reads.insert(nd.name.clone());
+            }
+        }
+        for nd in def.node_def.iter_mut() {
+            for i in nd.input.iter_mut() {
+                if let Some((n, rest)) = i.split_once(':') {
+                    if reads.contains(n) && rest.starts_with("value:") {
+                        *i = format!("{n}:output:{}", &rest["value:".len()..]);
+                    }
+                }
+            }
+        }
+        for v in def.ret.values_mut() {
+            if let Some((n, rest)) = v.split_once(':') {
+                if reads.contains(n) && rest.starts_with("value:") {
+                    *v = format!("{n}:output:{}", &rest["value:".len()..]);
+                }
+            }
+        }
+        if !lib.function.iter().any(|d| d.signature.as_ref().is_some_and(|s| s.name == new_name)) {
+            lib.function.push(def);
+        }
+        let renamed = crate::proto::NameAttrList { name: new_name, attr: f.attr.clone() };
+        g.nodes[ni].attrs.insert(attr.to_string(), AttrValue { value: Some(Value::Func(renamed)) });
     }
     Ok(())
 }
