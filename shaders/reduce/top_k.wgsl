@@ -1,6 +1,6 @@
 // TopKV2 on the last dim, rows of `len`: each invocation ranks one element of its row (how
-// many elements are larger, ties to the lower index) and, when the rank is below k, writes the
-// value and its index to that position. Sorted output, exact, one pass.
+// many elements are larger, NaN largest, ties to the lower index) and, when the rank is below
+// k, writes the value and its index to that position. Sorted output, exact, one pass.
 alias T = f32;
 
 struct Meta {
@@ -14,6 +14,14 @@ struct Meta {
 @group(0) @binding(1) var<storage, read> x: array<T>;
 @group(0) @binding(2) var<storage, read_write> values: array<T>;
 @group(0) @binding(3) var<storage, read_write> indices: array<i32>;
+
+// A total order: NaN above every number, equal NaNs tie (so ranks form a permutation).
+fn above(w: T, v: T) -> bool {
+    if (w != w) {
+        return v == v;
+    }
+    return w > v;
+}
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -29,7 +37,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     var rank = 0u;
     for (var q = 0u; q < cfg.len && rank < cfg.k; q++) {
         let w = x[base + q];
-        if (w > v || (w == v && q < j)) {
+        if (above(w, v) || (!above(v, w) && q < j)) {
             rank += 1u;
         }
     }

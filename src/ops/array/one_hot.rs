@@ -46,6 +46,9 @@ impl Op for OneHot {
             let (out, outer, depth, inner) = one_hot_plan(node, ins[0].shape(), &ins[1])?;
             let idx = ints(node, &ins[0])?;
             let (on, off) = (&ins[2], &ins[3]);
+            if on.len() != 1 || off.len() != 1 {
+                return Err(node.err("on_value and off_value must be scalars"));
+            }
             let both = crate::ops::math::select::concat_data(on.data(), off.data()).ok_or_else(|| node.err("on and off values differ in type"))?;
             let mut src = Vec::with_capacity(outer * depth * inner);
             for o in 0..outer {

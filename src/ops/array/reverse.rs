@@ -43,6 +43,9 @@ impl Reverse {
         let mut f = vec![false; rank];
         for a in ints(node, t)? {
             let d = norm_axis(node, a, rank)?;
+            if d >= rank {
+                return Err(node.err(format!("axis {a} is out of range for rank {rank}")));
+            }
             if std::mem::replace(&mut f[d], true) {
                 return Err(node.err(format!("axis {a} is given twice")));
             }

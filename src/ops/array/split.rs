@@ -15,6 +15,9 @@ pub struct Split;
 pub fn axis_of(node: &Node, t: &Tensor, rank: usize) -> Result<usize> {
     let a = ints(node, t)?;
     let &[a] = a.as_slice() else { return Err(node.err("axis must be a scalar")) };
+    if rank == 0 {
+        return Err(node.err("cannot split a scalar"));
+    }
     norm_axis(node, a, rank)
 }
 

@@ -30,9 +30,16 @@ fn plan(node: &Node, shape: &[usize], k: i64) -> Result<(Vec<usize>, usize)> {
 
 /// Indices of the k largest values of a row, in TopK order.
 pub fn top_k_row(v: &[f64], k: usize) -> Vec<usize> {
+    use std::cmp::Ordering;
+    // A total order, as the kernel's: NaN above every number.
+    let above = |w: f64, x: f64| if w.is_nan() { !x.is_nan() } else { w > x };
     let mut idx: Vec<usize> = (0..v.len()).collect();
     // Stable: equal values keep index order.
-    idx.sort_by(|&a, &b| v[b].partial_cmp(&v[a]).unwrap_or(std::cmp::Ordering::Equal));
+    idx.sort_by(|&a, &b| match (above(v[a], v[b]), above(v[b], v[a])) {
+        (true, _) => Ordering::Less,
+        (_, true) => Ordering::Greater,
+        _ => Ordering::Equal,
+    });
     idx.truncate(k);
     idx
 }
@@ -110,5 +117,6 @@ mod tests {
     fn rows_sorted_with_stable_ties() {
         assert_eq!(top_k_row(&[1.0, 5.0, 3.0, 5.0], 3), vec![1, 3, 2]);
         assert_eq!(top_k_row(&[2.0, 1.0], 0), Vec::<usize>::new());
+        assert_eq!(top_k_row(&[1.0, f64::NAN, 3.0, f64::NAN], 4), vec![1, 3, 2, 0]);
     }
 }
