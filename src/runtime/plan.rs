@@ -339,6 +339,8 @@ fn assign_slots(prog: &Program) -> (Vec<Option<usize>>, Vec<u64>, u64) {
         .fetches
         .iter()
         .filter_map(|f| if let Fetch::Device(id) = f { Some(prog.root(*id)) } else { None })
+        // The length word of a data-dependent-length fetch is read back too: keep it alive.
+        .flat_map(|r| [Some(r), prog.length_of(r).map(|c| prog.root(c))].into_iter().flatten())
         .collect();
     for (ki, k) in prog.kernels.iter().enumerate() {
         for b in &k.bindings {
