@@ -24,7 +24,10 @@ impl Op for Identity {
     }
     fn lower(&self, _node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         for (o, i) in outs.iter().zip(ins) {
-            cx.alias(o, i);
+            // IdentityN may pass a constant (known when planning: no buffer) beside tensors.
+            if o.value.is_none() {
+                cx.alias(o, i);
+            }
         }
         Ok(())
     }

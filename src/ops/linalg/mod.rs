@@ -2,6 +2,7 @@
 pub mod band_part;
 pub mod batch_matmul;
 pub mod einsum;
+pub mod fused_matmul;
 pub mod gemm;
 pub mod matmul;
 
@@ -14,4 +15,5 @@ pub fn register(r: &mut Registry) {
     r.add("linalg", "BatchMatMulV3", batch_matmul::BatchMatMul);
     r.add("linalg", "Einsum", einsum::Einsum);
     r.add("linalg", "MatrixBandPart", band_part::MatrixBandPart);
+    r.add("linalg", "_FusedMatMul", fused_matmul::FusedMatMul);
 }

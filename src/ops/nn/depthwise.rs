@@ -3,6 +3,7 @@
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::ops::linalg::gemm::Epilogue;
 use crate::ops::nn::conv2d::{geometry, out_shape, Geometry};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -11,16 +12,21 @@ pub struct Depthwise;
 
 /// Emits the depthwise kernel on NHWC operands.
 pub fn emit(cx: &mut Lower, g: &Geometry, x: &Operand, f: &Operand, bias: Option<&Operand>, act: u32, alpha: f32, out: &Operand) {
+    emit_with(cx, g, x, f, &Epilogue::bias_act(bias, act, alpha), out)
+}
+
+/// The depthwise kernel with a full epilogue (bias, residual add, activation).
+pub fn emit_with(cx: &mut Lower, g: &Geometry, x: &Operand, f: &Operand, ep: &Epilogue, out: &Operand) {
     let n_out = g.n * g.oh * g.ow * g.oc;
     let meta = Meta::new()
         .n(n_out).n(g.ih).n(g.iw).n(g.ic)
         .n(g.oh).n(g.ow).n(g.oc).n(g.oc / g.ic.max(1))
         .n(g.kh).n(g.kw).n(g.sh).n(g.sw)
         .n(g.dh).n(g.dw).n(g.pt).n(g.pl)
-        .f(alpha).u(0).u(0).u(0);
-    let v = ShaderVariant::new(&shaders::DEPTHWISE).set("ACT", act as i64).set("HAS_BIAS", bias.is_some() as i64);
-    let b = bias.map(|b| b.id).unwrap_or(f.id);
-    cx.kernel(v, grid(n_out, 256), meta, vec![Binding::In(x.id), Binding::In(f.id), Binding::In(b), Binding::Out(out.id)]);
+        .f(ep.alpha).u(0).u(0).u(0);
+    let v = ep.apply(ShaderVariant::new(&shaders::DEPTHWISE));
+    let (b, r) = ep.bindings(f);
+    cx.kernel(v, grid(n_out, 256), meta, vec![Binding::In(x.id), Binding::In(f.id), b, Binding::Out(out.id), r]);
 }
 
 impl Op for Depthwise {

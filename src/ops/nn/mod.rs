@@ -6,7 +6,10 @@ pub mod conv2d_transpose;
 pub mod conv3d;
 pub mod depthwise;
 pub mod elu;
+pub mod fused;
 pub mod fused_batch_norm;
+pub mod fused_conv2d;
+pub mod fused_depthwise;
 pub mod layout;
 pub mod leaky_relu;
 pub mod lrn;
@@ -50,4 +53,6 @@ pub fn register(r: &mut Registry) {
     r.add("nn", "MaxPool3D", pool3d::MAX);
     r.add("nn", "AvgPool3D", pool3d::AVG);
     r.add("nn", "LRN", lrn::Lrn);
+    r.add("nn", "_FusedConv2D", fused_conv2d::FusedConv2D);
+    r.add("nn", "_FusedDepthwiseConv2dNative", fused_depthwise::FusedDepthwise);
 }

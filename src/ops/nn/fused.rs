@@ -1,0 +1,162 @@
+//! What TensorFlow's grappler-fused ops (`_FusedConv2D`, `_FusedDepthwiseConv2dNative`,
+//! `_FusedMatMul`) apply after the product, from their `fused_ops` attribute: a BiasAdd (one
+//! arg) or an inference FusedBatchNorm (four args: scale, offset, mean, variance; `epsilon`),
+//! then optionally a residual `Add` (one more arg, the output's shape), then optionally an
+//! activation (Relu, Relu6, Elu, LeakyRelu with `leakyrelu_alpha`, Sigmoid, Tanh, Swish,
+//! GeluExact, GeluApproximate). Everything lowers into the product kernel's epilogue; a batch
+//! norm's scale is folded into the weights (on the host when they are constant, else by one
+//! multiply kernel).
+use crate::error::Result;
+use crate::graph::Node;
+use crate::lower::{Lower, Operand, ShaderVariant};
+use crate::ops::linalg::gemm::act;
+use crate::ops::util::{binary_kernel, broadcast_map};
+use crate::ops::TensorInfo;
+use crate::shaders;
+use crate::tensor::Tensor;
+
+/// The first fused op.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Pre {
+    None,
+    Bias,
+    BatchNorm,
+}
+
+/// A parsed `fused_ops` list.
+#[derive(Clone, Copy, Debug)]
+pub struct Fusion {
+    pub pre: Pre,
+    pub residual: bool,
+    pub act: u32,
+    pub alpha: f32,
+    pub eps: f32,
+}
+
+impl Fusion {
+    pub fn parse(node: &Node) -> Result<Fusion> {
+        let ops = node.attr_opt_strings("fused_ops")?.unwrap_or_default();
+        let bad = || node.err(format!("unsupported fused_ops {ops:?}"));
+        let mut it = ops.iter().map(|s| s.as_str()).peekable();
+        let pre = match it.peek() {
+            Some(&"BiasAdd") => Pre::Bias,
+            Some(&("FusedBatchNorm" | "FusedBatchNormV2" | "FusedBatchNormV3")) => Pre::BatchNorm,
+            _ => Pre::None,
+        };
+        if pre != Pre::None {
+            it.next();
+        }
+        let residual = matches!(it.peek(), Some(&("Add" | "AddV2")));
+        if residual {
+            it.next();
+        }
+        let mut alpha = 0.0;
+        let a = match it.next() {
+            None => act::NONE,
+            Some("Relu") => act::RELU,
+            Some("Relu6") => act::RELU6,
+            Some("Elu") => act::ELU,
+            Some("LeakyRelu") => {
+                alpha = node.attr_opt_float("leakyrelu_alpha")?.unwrap_or(0.2);
+                act::LEAKY_RELU
+            }
+            Some("Sigmoid") => act::SIGMOID,
+            Some("Tanh") => act::TANH,
+            Some("Swish" | "_MklSwish") => act::SWISH,
+            Some("GeluExact") => act::GELU,
+            Some("GeluApproximate") => act::GELU_TANH,
+            Some(_) => return Err(bad()),
+        };
+        if it.next().is_some() || (pre == Pre::None && ops.len() > 1 && !residual) {
+            return Err(bad());
+        }
+        let eps = node.attr_opt_float("epsilon")?.unwrap_or(1e-4);
+        Ok(Fusion { pre, residual, act: a, alpha, eps })
+    }
+
+    /// Args taken by the first fused op.
+    pub fn pre_args(&self) -> usize {
+        match self.pre {
+            Pre::None => 0,
+            Pre::Bias => 1,
+            Pre::BatchNorm => 4,
+        }
+    }
+
+    /// Index of the residual input, when there is one.
+    pub fn residual_input(&self) -> Option<usize> {
+        self.residual.then(|| 2 + self.pre_args())
+    }
+
+    /// Whether input `i` is a host input (the batch norm's statistics).
+    pub fn is_host(node: &Node, i: usize) -> bool {
+        Fusion::parse(node).is_ok_and(|f| f.pre == Pre::BatchNorm && (2..6).contains(&i))
+    }
+
+    /// Checks the inputs: the args' count and shapes for `channels` output channels and the
+    /// output `shape`.
+    pub fn check(&self, node: &Node, ins: &[TensorInfo], channels: usize, shape: &[usize]) -> Result<()> {
+        let want = 2 + self.pre_args() + self.residual as usize;
+        if ins.len() < want {
+            return Err(node.err(format!("fused_ops need {} args, the node has {}", want - 2, ins.len().saturating_sub(2))));
+        }
+        if let Some(n) = node.attr_opt_int("num_args")? {
+            if n as usize != want - 2 {
+                return Err(node.err(format!("num_args is {n}, fused_ops need {}", want - 2)));
+            }
+        }
+        for a in ins.iter().take(2 + self.pre_args()).skip(2) {
+            if a.shape.iter().product::<usize>() != channels || a.shape.len() != 1 {
+                return Err(node.err(format!("a fused arg of shape {:?} for {channels} channels", a.shape)));
+            }
+        }
+        if let Some(r) = self.residual_input() {
+            if ins[r].shape != shape {
+                return Err(node.err(format!("the residual has shape {:?}, the output {shape:?}", ins[r].shape)));
+            }
+        }
+        if !ins[0].dtype.is_float() {
+            return Err(node.err(format!("{} inputs are not supported", ins[0].dtype)));
+        }
+        Ok(())
+    }
+
+    /// The batch norm as a per-channel (scale, shift).
+    pub fn batch_norm(&self, node: &Node, ins: &[Operand]) -> Result<(Vec<f32>, Vec<f32>)> {
+        let v = |i: usize| ins[i].value.as_deref().ok_or_else(|| node.err(format!("input {i} must be constant")));
+        crate::ops::nn::fused_batch_norm::scale_shift(node, v(2)?, v(3)?, v(4)?, v(5)?, self.eps)
+    }
+}
+
+/// The weights multiplied by a per-output-channel scale `s` seen with shape `s_shape` (which
+/// broadcasts onto the weights): on the host when the weights are constant, else by a kernel.
+pub fn scaled_weights(cx: &mut Lower, node: &Node, w: &Operand, s: Vec<f32>, s_shape: Vec<usize>) -> Result<Operand> {
+    if let Some(t) = &w.value {
+        let wv = t.to_f32_vec()?;
+        let (_, v) = broadcast_map(&wv, t.shape(), &s, &s_shape, |a, b| a * b)
+            .ok_or_else(|| node.err("internal: scale does not broadcast onto the weights"))?;
+        let id = cx.constant(Tensor::from_f32(t.shape().to_vec(), v)?);
+        return Ok(Operand { id, dtype: w.dtype, shape: w.shape.clone(), value: None });
+    }
+    let sid = cx.constant(Tensor::from_f32(s_shape.clone(), s)?);
+    let so = Operand { id: sid, dtype: w.dtype, shape: s_shape, value: None };
+    let out = Operand { id: cx.temp(w.dtype, w.shape.clone()), dtype: w.dtype, shape: w.shape.clone(), value: None };
+    binary_kernel(cx, node, ShaderVariant::new(&shaders::BINARY_FLOAT).set("OP", 2), w, &so, &out)?;
+    Ok(out)
+}
+
+/// The bias (BiasAdd's arg, or the batch norm's shift as a plan constant) and the weights to
+/// use (scaled for a batch norm). `s_shape` is the shape the scale broadcasts with.
+pub fn prepare<'a>(f: &Fusion, cx: &mut Lower, node: &Node, ins: &'a [Operand], s_shape: Vec<usize>) -> Result<(Operand, Option<Operand>)> {
+    match f.pre {
+        Pre::None => Ok((ins[1].clone(), None)),
+        Pre::Bias => Ok((ins[1].clone(), Some(ins[2].clone()))),
+        Pre::BatchNorm => {
+            let (s, t) = f.batch_norm(node, ins)?;
+            let c = t.len();
+            let w = scaled_weights(cx, node, &ins[1], s, s_shape)?;
+            let id = cx.constant(Tensor::from_f32(vec![c], t)?);
+            Ok((w, Some(Operand { id, dtype: ins[0].dtype, shape: vec![c], value: None })))
+        }
+    }
+}
