@@ -32,6 +32,8 @@ pub mod depth_to_space;
 pub mod space_to_depth;
 pub mod where_op;
 pub mod bitcast;
+pub mod lin_space;
+pub mod invert_permutation;
 
 use crate::ops::Registry;
 
@@ -90,4 +92,6 @@ pub fn register(r: &mut Registry) {
     r.add("array", "Where", where_op::Where);
     r.add("array", "Bitcast", bitcast::Bitcast);
     r.add("array", "Assert", identity::NoOp);
+    r.add("array", "LinSpace", lin_space::LinSpace);
+    r.add("array", "InvertPermutation", invert_permutation::InvertPermutation);
 }
