@@ -14,6 +14,7 @@
 //!
 //! The pipeline follows the data: [`proto`] → [`import`] → [`graph`] → [`lower`] (shape
 //! inference, constant folding, kernels as plain data) → [`runtime`] (device, buffers, runs).
+pub mod bench;
 pub mod error;
 pub mod graph;
 pub mod image;

@@ -10,6 +10,7 @@ pub static BINARY_FLOAT: Shader = shader!("elementwise/binary_float.wgsl");
 pub static BINARY_INT: Shader = shader!("elementwise/binary_int.wgsl");
 pub static COMPARE: Shader = shader!("elementwise/compare.wgsl");
 pub static GEMM: Shader = shader!("linalg/gemm.wgsl");
+pub static GEMM_SUBGROUP: Shader = shader!("linalg/gemm_subgroup.wgsl");
 pub static RESIZE: Shader = shader!("image/resize.wgsl");
 pub static CROP_AND_RESIZE: Shader = shader!("image/crop_and_resize.wgsl");
 pub static NMS: Shader = shader!("image/nms.wgsl");
@@ -35,6 +36,10 @@ pub static ARG: Shader = shader!("reduce/arg.wgsl");
 pub static SCAN: Shader = shader!("reduce/scan.wgsl");
 pub static TOP_K: Shader = shader!("reduce/top_k.wgsl");
 pub static WHERE: Shader = shader!("data/where.wgsl");
+pub static SELECT_PRED: Shader = shader!("control/select_pred.wgsl");
+pub static LIST_GET_ROW: Shader = shader!("control/list_get_row.wgsl");
+pub static LIST_SET_ROW: Shader = shader!("control/list_set_row.wgsl");
+pub static COPY_IF: Shader = shader!("control/copy_if.wgsl");
 
 /// All shaders, for validation.
 pub static ALL: &[&Shader] = &[
@@ -44,6 +49,7 @@ pub static ALL: &[&Shader] = &[
     &BINARY_INT,
     &COMPARE,
     &GEMM,
+    &GEMM_SUBGROUP,
     &RESIZE,
     &CROP_AND_RESIZE,
     &NMS,
@@ -69,4 +75,8 @@ pub static ALL: &[&Shader] = &[
     &SCAN,
     &TOP_K,
     &WHERE,
+    &SELECT_PRED,
+    &LIST_GET_ROW,
+    &LIST_SET_ROW,
+    &COPY_IF,
 ];

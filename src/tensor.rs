@@ -363,6 +363,7 @@ impl Tensor {
 
     /// Parses the bytes of a `.npy` file.
     pub fn from_npy_bytes(bytes: &[u8]) -> std::result::Result<Tensor, String> {
+        check_npy_preamble(bytes)?;
         let npy = npyz::NpyFile::new(bytes).map_err(|e| e.to_string())?;
         if npy.order() == npyz::Order::Fortran {
             return Err("Fortran-ordered arrays are not supported; save with np.ascontiguousarray".into());
@@ -440,6 +441,21 @@ impl Tensor {
         };
         r.map_err(|e| Error::Tensor(format!("npy encoding: {e}")))
     }
+}
+
+/// The header length an `.npy` preamble declares (u16 in version 1, u32 in versions 2 and 3)
+/// must fit in the file: npyz allocates it before reading, so 4 bytes could ask for 4 GiB.
+fn check_npy_preamble(bytes: &[u8]) -> std::result::Result<(), String> {
+    let (len, start) = match bytes {
+        [0x93, b'N', b'U', b'M', b'P', b'Y', 1, _, a, b, ..] => (u16::from_le_bytes([*a, *b]) as usize, 10),
+        [0x93, b'N', b'U', b'M', b'P', b'Y', 2 | 3, _, a, b, c, d, ..] => (u32::from_le_bytes([*a, *b, *c, *d]) as usize, 12),
+        // Anything else: npyz says what is wrong.
+        _ => return Ok(()),
+    };
+    if len > bytes.len() - start {
+        return Err(format!("the header declares {len} bytes, but only {} follow the preamble", bytes.len() - start));
+    }
+    Ok(())
 }
 
 /// Wraps an integer into the range of a narrower integer dtype (two's complement), like a C cast.

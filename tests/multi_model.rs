@@ -212,7 +212,7 @@ fn runs_upload_only_feeds_and_read_back_only_fetches() {
 fn names_are_isolated_by_prefix_and_intermediates_are_fetchable() {
     let ctx = common::context();
     let mlp = Mlp::new(8);
-    let m = ctx.load_graph_def(&mlp.graph_def(), &LoadOptions { prefix: Some("net".into()) }).unwrap();
+    let m = ctx.load_graph_def(&mlp.graph_def(), &LoadOptions { prefix: Some("net".into()), ..Default::default() }).unwrap();
     let x = Tensor::from_f32(vec![1, 8], vec![0.3; 8]).unwrap();
     let out = m.runner().feed("net/x", &x).fetch("net/y:0").fetch("net/r").run().unwrap();
     assert!(close(out[0].as_f32().unwrap(), &mlp.reference(x.as_f32().unwrap(), 1)));

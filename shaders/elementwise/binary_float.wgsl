@@ -42,14 +42,23 @@ fn pow_c(x: f32, y: f32) -> f32 {
     return select(r, -r, fract(y * 0.5) != 0.0);
 }
 
+// NaN tests on the bits: WGSL's max/min may return either operand when one is NaN.
+fn is_nan_(v: f32) -> bool {
+    return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+}
+
+fn nan_() -> f32 {
+    return bitcast<f32>(0x7fc00000u);
+}
+
 fn apply(x: f32, y: f32) -> f32 {
     switch OP {
         case 0u: { return x + y; }                              // Add, AddV2, BiasAdd
         case 1u: { return x - y; }                              // Sub
         case 2u: { return x * y; }                              // Mul
         case 3u: { return x / y; }                              // RealDiv, Div
-        case 4u: { return max(x, y); }                          // Maximum
-        case 5u: { return min(x, y); }                          // Minimum
+        case 4u: { return select(max(x, y), nan_(), is_nan_(x) || is_nan_(y)); } // Maximum (NaN wins, as in TF)
+        case 5u: { return select(min(x, y), nan_(), is_nan_(x) || is_nan_(y)); } // Minimum
         case 6u: { return pow_c(x, y); }                        // Pow
         case 7u: { return (x - y) * (x - y); }                  // SquaredDifference
         case 8u: { return floor(x / y); }                       // FloorDiv

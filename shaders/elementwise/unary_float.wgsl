@@ -63,8 +63,8 @@ fn round_half_even(v: f32) -> f32 {
 
 fn apply(v: f32) -> f32 {
     switch OP {
-        case 0u: { return max(v, 0.0); }                                  // Relu
-        case 1u: { return clamp(v, 0.0, 6.0); }                           // Relu6
+        case 0u: { return select(max(v, 0.0), v, (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u); }                                  // Relu
+        case 1u: { return select(clamp(v, 0.0, 6.0), v, (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u); }                           // Relu6
         case 2u: { return sigmoid(v); }                                   // Sigmoid
         case 3u: { return tanh(v); }                                      // Tanh
         case 4u: { return select(expm1_(v), v, v > 0.0); }                // Elu

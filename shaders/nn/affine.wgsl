@@ -18,8 +18,8 @@ struct Meta {
 
 fn act(v: f32) -> f32 {
     switch ACT {
-        case 0u: { return max(v, 0.0); }
-        case 1u: { return clamp(v, 0.0, 6.0); }
+        case 0u: { return select(max(v, 0.0), v, (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u); }
+        case 1u: { return select(clamp(v, 0.0, 6.0), v, (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u); }
         case 5u: { return select(v * cfg.alpha, v, v > 0.0); }
         default: { return v; }
     }

@@ -44,8 +44,8 @@ fn erf_approx(v: f32) -> f32 {
 
 fn act(v: f32) -> f32 {
     switch ACT {
-        case 0u: { return max(v, 0.0); }
-        case 1u: { return clamp(v, 0.0, 6.0); }
+        case 0u: { return select(max(v, 0.0), v, (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u); }
+        case 1u: { return select(clamp(v, 0.0, 6.0), v, (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u); }
         case 2u: { return sigmoid(v); }
         case 3u: { return tanh(v); }
         case 4u: { return select(expm1_(v), v, v > 0.0); }

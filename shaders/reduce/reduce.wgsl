@@ -35,10 +35,22 @@ fn identity() -> T {
     }
 }
 
+// Max and Min propagate NaN, as TensorFlow's do (WGSL's max/min may drop it). T is f32 or
+// i32: only floats have NaNs.
+const T_IS_FLOAT: bool = T(0.5) != T(0);
+
+fn is_nan_t(v: T) -> bool {
+    return T_IS_FLOAT && (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+}
+
+fn nan_t() -> T {
+    return bitcast<T>(0x7fc00000u);
+}
+
 fn combine(p: T, q: T) -> T {
     switch OP {
-        case 2u: { return max(p, q); }
-        case 3u: { return min(p, q); }
+        case 2u: { return select(max(p, q), nan_t(), is_nan_t(p) || is_nan_t(q)); }
+        case 3u: { return select(min(p, q), nan_t(), is_nan_t(p) || is_nan_t(q)); }
         case 4u: { return p * q; }
         case 5u: { return select(T(0), T(1), p != T(0) && q != T(0)); }
         case 6u: { return select(T(0), T(1), p != T(0) || q != T(0)); }
@@ -93,4 +105,44 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         }
         y[o] = v;
     }
+}
+
+// One invocation per output element: for short reductions (a global average pool over 7x7,
+// say), where a workgroup per output would mostly idle.
+@compute @workgroup_size(64)
+fn serial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+          @builtin(local_invocation_index) lid: u32) {
+    let o = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 64u + lid;
+    if (o >= cfg.n_out) {
+        return;
+    }
+    var rem = o;
+    var base = 0u;
+    for (var d = i32(cfg.kept_rank) - 1; d >= 0; d--) {
+        let dim = at(cfg.kept_shape, u32(d));
+        base += (rem % dim) * at(cfg.kept_strides, u32(d));
+        rem /= dim;
+    }
+    var acc = identity();
+    for (var r = 0u; r < cfg.n_red; r++) {
+        var rr = r;
+        var off = base;
+        for (var d = i32(cfg.red_rank) - 1; d >= 0; d--) {
+            let dim = at(cfg.red_shape, u32(d));
+            off += (rr % dim) * at(cfg.red_strides, u32(d));
+            rr /= dim;
+        }
+        var v = x[off];
+        if (OP == 7u) {
+            v = v * v;
+        }
+        acc = combine(acc, v);
+    }
+    if (OP == 1u) {
+        acc = acc / T(max(cfg.n_red, 1u));
+    }
+    if (OP == 7u) {
+        acc = T(sqrt(f32(acc)));
+    }
+    y[o] = acc;
 }

@@ -36,9 +36,9 @@ enum Cmd {
         #[arg(long)]
         prefix: Option<String>,
         #[command(flatten)]
-        persist: PersistArgs,
-        #[command(flatten)]
         image: ImageArgs,
+        #[command(flatten)]
+        persist: PersistArgs,
     },
     /// Describe a model: inputs, likely outputs, ops, unsupported ops.
     Info {
@@ -75,6 +75,28 @@ enum Cmd {
         #[command(flatten)]
         persist: PersistArgs,
     },
+    /// Benchmark a model: load time, latency percentiles, throughput, counters.
+    Bench {
+        model: PathBuf,
+        #[arg(long)]
+        batch: Option<usize>,
+        #[arg(long, default_value_t = 50)]
+        iters: usize,
+        #[arg(long, default_value_t = 5)]
+        warmup: usize,
+        /// Feeds (NAME=FILE.npy); other inputs get random values.
+        #[arg(short = 'i', long = "input")]
+        inputs: Vec<String>,
+        /// Fetches (default: the likely outputs).
+        #[arg(short = 'o', long = "output")]
+        outputs: Vec<String>,
+        /// GPU time per op from timestamp queries (top 10).
+        #[arg(long)]
+        profile: bool,
+        /// Print the figures as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 struct Group {
@@ -84,6 +106,12 @@ struct Group {
 }
 
 fn main() -> ExitCode {
+    // Without a desktop session, libwayland (loaded by the Vulkan driver stack) prints a
+    // misleading "XDG_RUNTIME_DIR is invalid" error at start-up; give it a directory.
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir());
+    }
     let matches = Cli::command().get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(c) => c,
@@ -129,7 +157,17 @@ fn real_main(cli: Cli, matches: &ArgMatches) -> wgtf::Result<()> {
             println!("wrote {} ({} nodes)", out.display(), gd.node.len());
             Ok(())
         }
-        Cmd::Run { model, models, inputs, outputs, prefix, persist, image } => {
+        Cmd::Bench { model, batch, iters, warmup, inputs, outputs, profile, json } => {
+            let mut feeds = Vec::new();
+            for i in &inputs {
+                let (name, path) = split_kv(i);
+                let path = path.ok_or_else(|| wgtf::Error::Other(format!("-i {i}: expected NAME=FILE.npy")))?;
+                feeds.push((name.to_string(), Tensor::read_npy(path)?));
+            }
+            let opts = wgtf::bench::BenchOptions { iters, warmup, batch, feeds, fetches: outputs, profile };
+            bench(cli.adapter, &model, &opts, json)
+        }
+        Cmd::Run { model, models, inputs, outputs, prefix, image, persist } => {
             let sub = matches.subcommand_matches("run").expect("run subcommand");
             let groups = groups(sub, model, models, inputs, outputs)?;
             run(cli.adapter, groups, persist.load_options(prefix)?, &image)
@@ -273,6 +311,10 @@ fn info(adapter: Option<usize>, path: &PathBuf, opts: &LoadOptions, plan: bool, 
     } else {
         println!("unsupported ops: {}", unsupported.join(", "));
     }
+    // Loops, conditionals and calls: functions, and iterations when the plan unrolls them.
+    for line in wgtf::lower::control::info_lines(&graph) {
+        println!("{line}");
+    }
     if plan || verbose {
         let ctx = context(adapter)?;
         let before = ctx.pipelines_created();
@@ -295,6 +337,83 @@ fn info(adapter: Option<usize>, path: &PathBuf, opts: &LoadOptions, plan: bool, 
         }
     }
     Ok(())
+}
+
+fn bench(adapter: Option<usize>, path: &PathBuf, opts: &wgtf::bench::BenchOptions, json: bool) -> wgtf::Result<()> {
+    let ctx = context(adapter)?;
+    let bar = indicatif::ProgressBar::new((opts.iters + opts.warmup) as u64);
+    if json {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    } else {
+        bar.set_style(indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} runs").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+        bar.set_message("benchmarking");
+    }
+    let r = wgtf::bench::bench(&ctx, path, opts, |done, _| bar.set_position(done as u64))?;
+    bar.finish_and_clear();
+    if json {
+        println!("{}", r.to_json());
+        return Ok(());
+    }
+    println!("model:      {}  on {}", path.display(), r.adapter);
+    println!("load:       {:.1} ms cold ({} pipelines compiled), {:.1} ms warm ({} new pipelines); first run {:.1} ms",
+        r.load_ms, r.pipelines_created, r.load_warm_ms, r.pipelines_created_warm, r.first_run_ms);
+    println!("latency:    p50 {:.3} ms  p90 {:.3} ms  p99 {:.3} ms  (mean {:.3} ms, {} runs, batch {})", r.p50_ms, r.p90_ms, r.p99_ms, r.mean_ms, opts.iters, r.batch);
+    println!("throughput: {:.1} samples/s", r.throughput_per_s);
+    println!("per run:    {} dispatches, {} compute passes, {} submits, {} bytes uploaded (feeds: {}), {} bytes read back, {} bind groups created",
+        r.dispatches_per_run, r.passes_per_run, r.submits_per_run, r.upload_bytes_per_run, r.feed_bytes, r.readback_bytes_per_run, r.bind_groups_created_per_run);
+    println!("memory:     weights {} bytes, activations planned {} bytes, peak live {} bytes ({:.2}x)",
+        r.weight_bytes, r.activation_bytes, r.peak_live_bytes, r.activation_bytes as f64 / r.peak_live_bytes.max(1) as f64);
+    if !r.profile.is_empty() {
+        let total: f64 = r.profile.iter().map(|p| p.1).sum();
+        println!("GPU time per op (one profiled run, {total:.3} ms in all):");
+        for (op, ms, n) in r.profile.iter().take(10) {
+            println!("  {op:<28} {ms:>9.3} ms  {:>5.1}%  ({n} kernels)", 100.0 * ms / total.max(1e-12));
+        }
+    }
+    Ok(())
+}
+
+/// Image inputs and classifier outputs of `wgtf run` (helpers in `wgtf::image`).
+#[derive(clap::Args)]
+struct ImageArgs {
+    /// Resize image inputs to WIDTHxHEIGHT first (needed when the size differs from the model's).
+    #[arg(long, value_name = "WxH")]
+    resize: Option<String>,
+    /// Image inputs: each pixel (0..255) is multiplied by SCALE (e.g. 1/255, 1, 2/255) ...
+    #[arg(long, default_value = "1/255")]
+    scale: String,
+    /// ... then MEAN is subtracted (one value or one per channel: 0.485,0.456,0.406) ...
+    #[arg(long, default_value = "0")]
+    mean: String,
+    /// ... and the result divided by STD (one value or one per channel).
+    #[arg(long, default_value = "1")]
+    std: String,
+    /// Labels, one per line: printed outputs also show their top classes.
+    #[arg(long, value_name = "FILE")]
+    labels: Option<PathBuf>,
+    /// How many top classes to print (default 5 with --labels).
+    #[arg(long, value_name = "K")]
+    top: Option<usize>,
+}
+
+impl ImageArgs {
+    #[allow(clippy::type_complexity)]
+    fn options(&self) -> wgtf::Result<(wgtf::image::ImageOptions, Option<(usize, Option<Vec<String>>)>)> {
+        use wgtf::image::{parse_list, parse_number, parse_size};
+        let opts = wgtf::image::ImageOptions {
+            resize: self.resize.as_deref().map(parse_size).transpose()?,
+            scale: parse_number(&self.scale)?,
+            mean: parse_list(&self.mean)?,
+            std: parse_list(&self.std)?,
+            channels: None,
+        };
+        let labels = self.labels.as_ref().map(wgtf::image::read_labels).transpose()?;
+        let top = match (self.top, labels) {
+            (None, None) => None,
+            (k, labels) => Some((k.unwrap_or(5), labels)),
+        };
+        Ok((opts, top))
+    }
 }
 
 /// Options for checkpoints and SavedModels (run, info, freeze).
@@ -375,48 +494,5 @@ fn print_persisted(l: &wgtf::import::Loaded) {
                 }
             }
         }
-    }
-}
-
-/// Image inputs and classifier outputs of `wgtf run` (helpers in `wgtf::image`).
-#[derive(clap::Args)]
-struct ImageArgs {
-    /// Resize image inputs to WIDTHxHEIGHT first (needed when the size differs from the model's).
-    #[arg(long, value_name = "WxH")]
-    resize: Option<String>,
-    /// Image inputs: each pixel (0..255) is multiplied by SCALE (e.g. 1/255, 1, 2/255) ...
-    #[arg(long, default_value = "1/255")]
-    scale: String,
-    /// ... then MEAN is subtracted (one value or one per channel: 0.485,0.456,0.406) ...
-    #[arg(long, default_value = "0")]
-    mean: String,
-    /// ... and the result divided by STD (one value or one per channel).
-    #[arg(long, default_value = "1")]
-    std: String,
-    /// Labels, one per line: printed outputs also show their top classes.
-    #[arg(long, value_name = "FILE")]
-    labels: Option<PathBuf>,
-    /// How many top classes to print (default 5 with --labels).
-    #[arg(long, value_name = "K")]
-    top: Option<usize>,
-}
-
-impl ImageArgs {
-    #[allow(clippy::type_complexity)]
-    fn options(&self) -> wgtf::Result<(wgtf::image::ImageOptions, Option<(usize, Option<Vec<String>>)>)> {
-        use wgtf::image::{parse_list, parse_number, parse_size};
-        let opts = wgtf::image::ImageOptions {
-            resize: self.resize.as_deref().map(parse_size).transpose()?,
-            scale: parse_number(&self.scale)?,
-            mean: parse_list(&self.mean)?,
-            std: parse_list(&self.std)?,
-            channels: None,
-        };
-        let labels = self.labels.as_ref().map(wgtf::image::read_labels).transpose()?;
-        let top = match (self.top, labels) {
-            (None, None) => None,
-            (k, labels) => Some((k.unwrap_or(5), labels)),
-        };
-        Ok((opts, top))
     }
 }

@@ -5,10 +5,16 @@ use crate::error::{Error, Result};
 use crate::proto::{TensorProto, TensorShapeProto};
 use crate::tensor::{num_elements, DType, Data, Tensor};
 
+/// The largest rank TensorFlow allows (`TensorShape::MaxDimensions()`).
+pub const MAX_DIMS: usize = 254;
+
 /// `None` for unknown rank, else one entry per dim, `None` where the dim is unknown.
 pub fn decode_shape(s: &TensorShapeProto) -> Result<Option<Vec<Option<usize>>>> {
     if s.unknown_rank {
         return Ok(None);
+    }
+    if s.dim.len() > MAX_DIMS {
+        return Err(Error::Tensor(format!("a shape of rank {} (TensorFlow's limit is {MAX_DIMS})", s.dim.len())));
     }
     s.dim
         .iter()

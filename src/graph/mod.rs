@@ -2,6 +2,7 @@
 //! with pruning to what a set of fetches needs and a topological order.
 mod attr;
 mod decode;
+pub mod function;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -87,6 +88,9 @@ pub struct Graph {
     index: HashMap<String, usize>,
     pub library: Option<proto::FunctionDefLibrary>,
     pub versions: Option<proto::VersionDef>,
+    /// Functions built by wgtf (TF1 loop frames converted to While bodies), by name; looked up
+    /// before `library` (see [`function`]).
+    pub functions: BTreeMap<String, std::sync::Arc<function::Function>>,
     /// Other names of tensors: a SavedModel signature's keys (`"output_0"` → `"call:0"`).
     pub aliases: BTreeMap<String, TensorRef>,
 }

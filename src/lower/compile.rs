@@ -1,13 +1,22 @@
 //! Plans one run: prunes the graph to the fetches, infers shapes from the feed shapes, folds
 //! what depends only on constants and shapes, and lowers the rest to kernels.
+//!
+//! The same per-node evaluation serves the main graph and function bodies (While/If bodies,
+//! see `control.rs`): a value is a tensor ([`Known`]: its dtype, shape, value when known at
+//! plan time, and program tensor once it lives on the GPU), a plan-time TensorList, or dead
+//! (the untaken side of a TF1 `Switch`).
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
+use super::control::{self, LoopMark, LoopReport};
+use super::control_list::TList;
 use super::{Fetch, Lower, Operand, ProgTensor, Program, Source, Storage, TensorId};
 use crate::error::{Error, Result};
-use crate::graph::{Graph, TensorRef};
+use crate::graph::function::Function;
+use crate::graph::{Graph, Node, TensorRef};
 use crate::lower::Folded;
 use crate::ops::{Registry, TensorInfo};
-use crate::tensor::DType;
+use crate::tensor::{DType, Tensor};
 
 /// What to plan.
 pub struct CompileRequest<'a> {
@@ -19,13 +28,371 @@ pub struct CompileRequest<'a> {
     pub fetches: &'a [TensorRef],
 }
 
-struct Known {
-    info: TensorInfo,
-    id: Option<TensorId>,
+/// A tensor while planning: what is known of it, and its program tensor once it has one.
+#[derive(Clone, Debug)]
+pub(crate) struct Known {
+    pub info: TensorInfo,
+    pub id: Option<TensorId>,
+    /// A folded constant of the main graph that was uploaded at load under this name.
+    pub upload: Option<TensorRef>,
+}
+
+impl Known {
+    pub fn host(t: Arc<Tensor>) -> Known {
+        Known { info: TensorInfo::known(t), id: None, upload: None }
+    }
+    pub fn device(id: TensorId, dtype: DType, shape: Vec<usize>) -> Known {
+        Known { info: TensorInfo::new(dtype, shape), id: Some(id), upload: None }
+    }
+    pub fn value(&self) -> Option<&Arc<Tensor>> {
+        self.info.value.as_ref()
+    }
+}
+
+/// A value while planning.
+#[derive(Clone, Debug)]
+pub(crate) enum Val {
+    T(Known),
+    /// A TensorList / TensorArray: a plan-time list of tensors.
+    List(Arc<TList>),
+    /// The untaken output of a TF1 `Switch` whose predicate is known when planning.
+    Dead,
+}
+
+impl Val {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Val::T(_) => "a tensor",
+            Val::List(_) => "a TensorList",
+            Val::Dead => "on the untaken side of a conditional",
+        }
+    }
+}
+
+/// The values of one graph (the main graph or one call of a function body).
+pub(crate) struct Env<'g> {
+    pub graph: &'g Graph,
+    pub vals: HashMap<TensorRef, Val>,
+    /// Nodes all of whose outputs are dead.
+    pub dead: HashSet<String>,
+}
+
+impl<'g> Env<'g> {
+    pub fn new(graph: &'g Graph) -> Self {
+        Env { graph, vals: HashMap::new(), dead: HashSet::new() }
+    }
+    pub fn get(&self, r: &TensorRef, node: &Node) -> Result<Val> {
+        if self.dead.contains(&r.node) {
+            return Ok(Val::Dead);
+        }
+        self.vals.get(r).cloned().ok_or_else(|| {
+            node.err(format!("input '{r}' is not produced (its node has fewer outputs, or was not planned)"))
+        })
+    }
+    pub fn set(&mut self, node: &Node, outs: Vec<Val>) {
+        for (i, v) in outs.into_iter().enumerate() {
+            self.vals.insert(TensorRef::new(&node.name, i), v);
+        }
+    }
+}
+
+/// Where the plan stands (to undo a partial loop unrolling).
+#[derive(Clone, Copy)]
+pub(crate) struct Mark {
+    pub kernels: usize,
+    tensors: usize,
+    loops: usize,
+    reports: usize,
+}
+
+/// The state of one planning.
+pub(crate) struct Planner<'a> {
+    pub prog: Program,
+    pub registry: &'a Registry,
+    /// The main graph: its function library serves every call.
+    pub graph: &'a Graph,
+    pub folded: &'a Folded,
+    /// Program tensors of load-time constants.
+    const_ids: HashMap<TensorRef, TensorId>,
+    /// Program tensors of plan-time values, by the value's address (the Arc keeps it alive).
+    host_ids: HashMap<usize, (Arc<Tensor>, TensorId)>,
+    /// Const nodes of function bodies, decoded once (by node address; bodies live in `functions`).
+    const_cache: HashMap<usize, Known>,
+    /// Instantiated functions, by name and call attributes.
+    pub functions: HashMap<String, Arc<Function>>,
+    /// Evaluation order of each function body (by function address).
+    orders: HashMap<usize, Arc<Vec<usize>>>,
+    /// Function call nesting.
+    pub depth: usize,
+    /// Loops run on the GPU with a host round trip per iteration.
+    pub loops: Vec<LoopMark>,
+    /// Every loop and conditional met, for `wgtf info`.
+    pub reports: Vec<LoopReport>,
+}
+
+impl<'a> Planner<'a> {
+    fn new(req: &CompileRequest<'a>) -> Self {
+        Planner {
+            prog: Program::default(),
+            registry: req.registry,
+            graph: req.graph,
+            folded: req.folded,
+            const_ids: HashMap::new(),
+            host_ids: HashMap::new(),
+            const_cache: HashMap::new(),
+            functions: HashMap::new(),
+            orders: HashMap::new(),
+            depth: 0,
+            loops: Vec::new(),
+            reports: Vec::new(),
+        }
+    }
+
+    pub fn mark(&self) -> Mark {
+        Mark {
+            kernels: self.prog.kernels.len(),
+            tensors: self.prog.tensors.len(),
+            loops: self.loops.len(),
+            reports: self.reports.len(),
+        }
+    }
+
+    /// Forgets every kernel and tensor made since `m`.
+    pub fn rollback(&mut self, m: Mark) {
+        self.prog.kernels.truncate(m.kernels);
+        self.prog.tensors.truncate(m.tensors);
+        self.loops.truncate(m.loops);
+        self.reports.truncate(m.reports);
+        self.const_ids.retain(|_, id| *id < m.tensors);
+        self.host_ids.retain(|_, (_, id)| *id < m.tensors);
+    }
+
+    /// The evaluation order of a function body: everything its outputs need, arguments given.
+    pub fn order(&mut self, f: &Arc<Function>) -> Result<Arc<Vec<usize>>> {
+        let key = Arc::as_ptr(f) as usize;
+        if let Some(o) = self.orders.get(&key) {
+            return Ok(o.clone());
+        }
+        let fed: HashSet<TensorRef> = f.args.iter().map(|a| TensorRef::new(a.clone(), 0)).collect();
+        let order = Arc::new(f.graph.prune(&f.rets, &fed)?);
+        self.orders.insert(key, order.clone());
+        Ok(order)
+    }
+
+    /// Evaluates one node of `env`'s graph. `main`: the node is in the main graph (folded
+    /// constants apply).
+    pub fn node(&mut self, node: &Node, env: &mut Env<'_>, main: bool) -> Result<()> {
+        if main {
+            let r0 = TensorRef::new(&node.name, 0);
+            if self.folded.values.contains_key(&r0) {
+                let mut i = 0;
+                while let Some(t) = self.folded.values.get(&TensorRef::new(&node.name, i)) {
+                    let r = TensorRef::new(&node.name, i);
+                    let upload = self.folded.device.contains(&r).then(|| r.clone());
+                    env.vals.entry(r).or_insert(Val::T(Known { info: TensorInfo::known(t.clone()), id: None, upload }));
+                    i += 1;
+                }
+                return Ok(());
+            }
+        } else if node.op == "Const" {
+            let key = node as *const Node as usize;
+            let k = match self.const_cache.get(&key) {
+                Some(k) => k.clone(),
+                None => {
+                    let k = Known::host(node.attr_tensor("value")?);
+                    self.const_cache.insert(key, k.clone());
+                    k
+                }
+            };
+            env.set(node, vec![Val::T(k)]);
+            return Ok(());
+        }
+        let mut ins = Vec::with_capacity(node.inputs.len());
+        for r in &node.inputs {
+            ins.push(env.get(r, node)?);
+        }
+        if !control::takes_dead(&node.op) && ins.iter().any(|v| matches!(v, Val::Dead)) {
+            env.dead.insert(node.name.clone());
+            return Ok(());
+        }
+        if control::is_structural(&node.op) {
+            let outs = self.structural(node, ins, env)?;
+            env.set(node, outs);
+            return Ok(());
+        }
+        if ins.iter().any(|v| !matches!(v, Val::T(_))) {
+            // Identities pass lists through (`while/Identity_3` of a TensorList).
+            if matches!(node.op.as_str(), "Identity" | "IdentityN" | "Snapshot" | "StopGradient") {
+                let n = if node.op == "IdentityN" { ins.len() } else { 1.min(ins.len()) };
+                env.set(node, ins.into_iter().take(n).collect());
+                return Ok(());
+            }
+            let (i, v) = ins.iter().enumerate().find(|(_, v)| !matches!(v, Val::T(_))).expect("a non-tensor input");
+            return Err(node.err(format!("input {i} ('{}') is {}, which {} does not take", node.inputs[i], v.kind(), node.op)));
+        }
+        let knowns: Vec<Known> = ins
+            .into_iter()
+            .map(|v| match v {
+                Val::T(k) => k,
+                _ => unreachable!("checked above"),
+            })
+            .collect();
+        let outs = self.op(node, &knowns)?;
+        env.set(node, outs.into_iter().map(Val::T).collect());
+        Ok(())
+    }
+
+    /// Folds, infers and lowers one ordinary op.
+    pub fn op(&mut self, node: &Node, ins: &[Known]) -> Result<Vec<Known>> {
+        let op = self
+            .registry
+            .get(&node.op)
+            .ok_or_else(|| Error::Unsupported(vec![(node.name.clone(), node.op.clone())]))?;
+        let infos: Vec<TensorInfo> = ins.iter().map(|k| k.info.clone()).collect();
+        // A tensor of data-dependent length (Where, NonMaxSuppression) holds only an upper
+        // bound of rows: it may be fetched (through identities), never read, even for its shape.
+        let passes = matches!(node.op.as_str(), "Identity" | "IdentityN" | "Snapshot" | "StopGradient" | "PreventGradient" | "CheckNumerics");
+        if let Some(i) = (!passes).then(|| ins.iter().position(|k| k.id.is_some_and(|id| self.prog.length_of(id).is_some()))).flatten() {
+            return Err(node.err(format!(
+                "input {i} ('{}') has a length that depends on the data; it can only be fetched, not used by {}",
+                node.inputs[i], node.op
+            )));
+        }
+        // `infer` checks the inputs (count, dtypes, shapes) before a fold or a lowering reads them.
+        let inferred = op.infer(node, &infos)?;
+        // Fold on the CPU when every input is known (and the result is not huge: see fold.rs).
+        let foldable = !infos.is_empty() && !super::fold::too_large_to_fold(&inferred);
+        let folded = if foldable && infos.iter().all(|i| i.value.is_some()) && node.op != "PlaceholderWithDefault" {
+            let vals: Vec<_> = infos.iter().map(|i| i.value.clone().unwrap()).collect();
+            op.fold(node, &vals).transpose()?
+        } else {
+            None
+        };
+        let outs: Vec<TensorInfo> = match folded {
+            Some(vals) => vals.into_iter().map(TensorInfo::known).collect(),
+            None => inferred,
+        };
+        if outs.iter().all(|o| o.value.is_some()) {
+            return Ok(outs.into_iter().map(|info| Known { info, id: None, upload: None }).collect());
+        }
+        // Lower to kernels.
+        for (i, info) in infos.iter().enumerate() {
+            if op.is_host_input(node, i) && info.value.is_none() {
+                return Err(node.err(format!(
+                    "input {i} ('{}') must be known when planning (it depends on feed values, not only on shapes)",
+                    node.inputs[i]
+                )));
+            }
+        }
+        let mut operands = Vec::with_capacity(ins.len());
+        for (i, k) in ins.iter().enumerate() {
+            let id = if op.is_host_input(node, i) { usize::MAX } else { self.device_id(k, node)? };
+            operands.push(Operand { id, dtype: k.info.dtype, shape: k.info.shape.clone(), value: k.info.value.clone() });
+        }
+        let mut out_ops = Vec::with_capacity(outs.len());
+        for (i, o) in outs.iter().enumerate() {
+            if o.value.is_some() {
+                // Known when planning (e.g. batch-norm statistics passed through): no kernel.
+                out_ops.push(Operand { id: usize::MAX, dtype: o.dtype, shape: o.shape.clone(), value: o.value.clone() });
+                continue;
+            }
+            if Storage::of(o.dtype).is_none() {
+                return Err(node.err(format!("output {i} has type {}, which cannot live on the GPU", o.dtype)));
+            }
+            let id = self.activation(format!("{}:{i}", node.name), o.dtype, o.shape.clone());
+            out_ops.push(Operand { id, dtype: o.dtype, shape: o.shape.clone(), value: o.value.clone() });
+        }
+        let first_kernel = self.prog.kernels.len();
+        {
+            let mut cx = Lower::new(&mut self.prog, node);
+            op.lower(node, &mut cx, &operands, &out_ops)?;
+            let _ = cx.kernel_count();
+        }
+        self.check_written(node, first_kernel, &out_ops)?;
+        Ok(out_ops
+            .into_iter()
+            .zip(outs)
+            .map(|(o, info)| {
+                let id = if info.value.is_some() { None } else { Some(o.id) };
+                Known { info, id, upload: None }
+            })
+            .collect())
+    }
+
+    /// Every output must be written by a kernel emitted since `first_kernel`, or be a view.
+    pub fn check_written(&self, node: &Node, first_kernel: usize, outs: &[Operand]) -> Result<()> {
+        for o in outs.iter().filter(|o| o.value.is_none()) {
+            let written = self.prog.kernels[first_kernel..]
+                .iter()
+                .any(|k| k.bindings.iter().any(|b| *b == super::Binding::Out(o.id)));
+            let aliased = matches!(self.prog.tensors[o.id].source, Source::Alias(_));
+            if !written && !aliased && o.elements() > 0 {
+                return Err(node.err(format!("internal: output {} was not computed by the lowering", o.id)));
+            }
+        }
+        Ok(())
+    }
+
+    /// A new tensor written by kernels.
+    pub fn activation(&mut self, name: String, dtype: DType, shape: Vec<usize>) -> TensorId {
+        self.prog.tensors.push(ProgTensor { name, dtype, shape, source: Source::Activation });
+        self.prog.tensors.len() - 1
+    }
+
+    /// The program tensor of a value, uploading it (once per plan) when it is known on the host.
+    pub fn device_id(&mut self, k: &Known, node: &Node) -> Result<TensorId> {
+        if let Some(id) = k.id {
+            return Ok(id);
+        }
+        let v = k.info.value.clone().ok_or_else(|| node.err("internal: an input has neither a value nor a tensor"))?;
+        if Storage::of(v.dtype()).is_none() {
+            return Err(node.err(format!("an input is a {} tensor, which cannot live on the GPU", v.dtype())));
+        }
+        if let Some(r) = &k.upload {
+            if let Some(&id) = self.const_ids.get(r) {
+                return Ok(id);
+            }
+            self.prog.tensors.push(ProgTensor { name: r.to_string(), dtype: v.dtype(), shape: v.shape().to_vec(), source: Source::Const(r.clone()) });
+            let id = self.prog.tensors.len() - 1;
+            self.const_ids.insert(r.clone(), id);
+            return Ok(id);
+        }
+        let key = Arc::as_ptr(&v) as usize;
+        if let Some((_, id)) = self.host_ids.get(&key) {
+            return Ok(*id);
+        }
+        self.prog.tensors.push(ProgTensor {
+            name: format!("{}/value{}", node.name, self.prog.tensors.len()),
+            dtype: v.dtype(),
+            shape: v.shape().to_vec(),
+            source: Source::PlanConst(v.clone()),
+        });
+        let id = self.prog.tensors.len() - 1;
+        self.host_ids.insert(key, (v, id));
+        Ok(id)
+    }
+
+    /// An operand for a kernel reading `k`.
+    pub fn operand(&mut self, k: &Known, node: &Node) -> Result<Operand> {
+        let id = self.device_id(k, node)?;
+        Ok(Operand { id, dtype: k.info.dtype, shape: k.info.shape.clone(), value: k.info.value.clone() })
+    }
 }
 
 /// Lowers the part of the graph that computes `fetches` from `feeds`.
 pub fn compile(req: &CompileRequest) -> Result<Program> {
+    compile_for(req, &super::Target::default())
+}
+
+/// Lowers for an adapter described by `target` (kernel choices only; results are the same).
+pub fn compile_for(req: &CompileRequest, target: &super::Target) -> Result<Program> {
+    compile_valued(req, target, &[])
+}
+
+/// Like [`compile_for`], with the values of some feeds known when planning (small feeds that
+/// shape computations read, e.g. `tf.range(n)`): they fold like constants, so the program is
+/// only valid for those values.
+pub fn compile_valued(req: &CompileRequest, target: &super::Target, values: &[(TensorRef, Arc<Tensor>)]) -> Result<Program> {
     let graph = req.graph;
     let fed: HashSet<TensorRef> = req.feeds.iter().map(|(r, _, _)| r.clone()).collect();
     let order = graph.prune(req.fetches, &fed)?;
@@ -40,150 +407,41 @@ pub fn compile(req: &CompileRequest) -> Result<Program> {
         return Err(Error::Unsupported(unsupported));
     }
 
-    let mut prog = Program::default();
-    let mut known: HashMap<TensorRef, Known> = HashMap::new();
+    let mut p = Planner::new(req);
+    p.prog.target = target.clone();
+    let mut env = Env::new(graph);
     for (k, (r, dtype, shape)) in req.feeds.iter().enumerate() {
-        let node = graph.node(&r.node).ok_or_else(|| Error::UnknownTensor(r.to_string()))?;
+        graph.node(&r.node).ok_or_else(|| Error::UnknownTensor(r.to_string()))?;
         if Storage::of(*dtype).is_none() {
             return Err(Error::Feed { name: r.to_string(), msg: format!("{dtype} tensors cannot be fed") });
         }
-        let _ = node;
-        prog.tensors.push(ProgTensor { name: r.to_string(), dtype: *dtype, shape: shape.clone(), source: Source::Feed(k) });
-        prog.feeds.push((r.clone(), prog.tensors.len() - 1));
-        known.insert(r.clone(), Known { info: TensorInfo::new(*dtype, shape.clone()), id: Some(prog.tensors.len() - 1) });
+        p.prog.tensors.push(ProgTensor { name: r.to_string(), dtype: *dtype, shape: shape.clone(), source: Source::Feed(k) });
+        let id = p.prog.tensors.len() - 1;
+        p.prog.feeds.push((r.clone(), id));
+        let mut known = Known::device(id, *dtype, shape.clone());
+        known.info.value = values.iter().find(|(v, _)| v == r).map(|(_, t)| t.clone());
+        env.vals.insert(r.clone(), Val::T(known));
     }
 
     for &ni in &order {
-        let node = &graph.nodes[ni];
-        // Folded at load?
-        let r0 = TensorRef::new(&node.name, 0);
-        if let Some(v) = req.folded.values.get(&r0) {
-            let mut i = 0;
-            let mut v = Some(v.clone());
-            while let Some(t) = v {
-                known.entry(TensorRef::new(&node.name, i)).or_insert(Known { info: TensorInfo::known(t), id: None });
-                i += 1;
-                v = req.folded.values.get(&TensorRef::new(&node.name, i)).cloned();
-            }
-            continue;
-        }
-        let op = req.registry.get(&node.op).ok_or_else(|| Error::Unsupported(vec![(node.name.clone(), node.op.clone())]))?;
-        let mut ins: Vec<TensorInfo> = Vec::with_capacity(node.inputs.len());
-        for r in &node.inputs {
-            let k = known.get(r).ok_or_else(|| {
-                node.err(format!("input '{r}' is not produced (its node has fewer outputs, or was not planned)"))
-            })?;
-            ins.push(k.info.clone());
-        }
-        // Fold on the CPU when every input is known.
-        let folded = if ins.iter().all(|i| i.value.is_some()) && !ins.is_empty() && node.op != "PlaceholderWithDefault" {
-            let vals: Vec<_> = ins.iter().map(|i| i.value.clone().unwrap()).collect();
-            op.fold(node, &vals).transpose()?
-        } else {
-            None
-        };
-        let outs: Vec<TensorInfo> = match folded {
-            Some(vals) => vals.into_iter().map(TensorInfo::known).collect(),
-            None => op.infer(node, &ins)?,
-        };
-        if outs.iter().all(|o| o.value.is_some()) {
-            for (i, o) in outs.into_iter().enumerate() {
-                known.insert(TensorRef::new(&node.name, i), Known { info: o, id: None });
-            }
-            continue;
-        }
-        // Lower to kernels.
-        for (i, info) in ins.iter().enumerate() {
-            if op.is_host_input(node, i) && info.value.is_none() {
-                return Err(node.err(format!(
-                    "input {i} ('{}') must be known when planning (it depends on feed values, not only on shapes)",
-                    node.inputs[i]
-                )));
-            }
-        }
-        let mut operands = Vec::with_capacity(ins.len());
-        for (i, r) in node.inputs.iter().enumerate() {
-            let info = ins[i].clone();
-            let id = if op.is_host_input(node, i) {
-                usize::MAX
-            } else {
-                device_id(&mut prog, &mut known, req.folded, r, node)?
-            };
-            operands.push(Operand { id, dtype: info.dtype, shape: info.shape, value: info.value });
-        }
-        let mut out_ops = Vec::with_capacity(outs.len());
-        for (i, o) in outs.iter().enumerate() {
-            if o.value.is_some() {
-                // Known when planning (e.g. batch-norm statistics passed through): no kernel.
-                out_ops.push(Operand { id: usize::MAX, dtype: o.dtype, shape: o.shape.clone(), value: o.value.clone() });
-                continue;
-            }
-            if Storage::of(o.dtype).is_none() {
-                return Err(node.err(format!("output {i} has type {}, which cannot live on the GPU", o.dtype)));
-            }
-            prog.tensors.push(ProgTensor {
-                name: format!("{}:{i}", node.name),
-                dtype: o.dtype,
-                shape: o.shape.clone(),
-                source: Source::Activation,
-            });
-            let id = prog.tensors.len() - 1;
-            out_ops.push(Operand { id, dtype: o.dtype, shape: o.shape.clone(), value: o.value.clone() });
-        }
-        let first_kernel = prog.kernels.len();
-        {
-            let mut cx = Lower::new(&mut prog, node);
-            op.lower(node, &mut cx, &operands, &out_ops)?;
-            let _ = cx.kernel_count();
-        }
-        // Every output must be written by a kernel of this node or be a view.
-        for o in out_ops.iter().filter(|o| o.value.is_none()) {
-            let written = prog.kernels[first_kernel..]
-                .iter()
-                .any(|k| k.bindings.iter().any(|b| *b == super::Binding::Out(o.id)));
-            let aliased = matches!(prog.tensors[o.id].source, Source::Alias(_));
-            if !written && !aliased && o.elements() > 0 {
-                return Err(node.err(format!("internal: output {} was not computed by the lowering", o.id)));
-            }
-        }
-        for (i, (o, info)) in out_ops.into_iter().zip(outs).enumerate() {
-            let id = if info.value.is_some() { None } else { Some(o.id) };
-            known.insert(TensorRef::new(&node.name, i), Known { info, id });
-        }
+        p.node(&graph.nodes[ni], &mut env, true)?;
     }
 
     for f in req.fetches {
-        let k = known.get(f).ok_or_else(|| {
-            Error::UnknownTensor(format!("{f} (node '{}' has no output {})", f.node, f.index))
-        })?;
-        match (&k.info.value, k.id) {
-            (_, Some(id)) => prog.fetches.push(Fetch::Device(id)),
-            (Some(v), None) => prog.fetches.push(Fetch::Host(v.clone())),
-            (None, None) => return Err(Error::UnknownTensor(f.to_string())),
+        let v = env.vals.get(f).cloned().or_else(|| env.dead.contains(&f.node).then_some(Val::Dead));
+        let v = v.ok_or_else(|| Error::UnknownTensor(format!("{f} (node '{}' has no output {})", f.node, f.index)))?;
+        match v {
+            Val::T(k) => match (&k.info.value, k.id) {
+                (Some(v), _) => p.prog.fetches.push(Fetch::Host(v.clone())),
+                (None, Some(id)) => p.prog.fetches.push(Fetch::Device(id)),
+                (None, None) => return Err(Error::UnknownTensor(f.to_string())),
+            },
+            other => {
+                return Err(Error::Other(format!("fetch '{f}' is {}, not a tensor that can be read", other.kind())));
+            }
         }
     }
+    let Planner { mut prog, loops, reports, .. } = p;
+    control::finish(&mut prog, loops, reports);
     Ok(prog)
-}
-
-/// The program tensor of a known input, creating a constant tensor for a folded value.
-fn device_id(
-    prog: &mut Program,
-    known: &mut HashMap<TensorRef, Known>,
-    folded: &Folded,
-    r: &TensorRef,
-    node: &crate::graph::Node,
-) -> Result<TensorId> {
-    let k = known.get_mut(r).ok_or_else(|| node.err(format!("input '{r}' is not produced")))?;
-    if let Some(id) = k.id {
-        return Ok(id);
-    }
-    let v = k.info.value.clone().ok_or_else(|| node.err(format!("input '{r}' has no value")))?;
-    if Storage::of(v.dtype()).is_none() {
-        return Err(node.err(format!("input '{r}' is a {} tensor, which cannot live on the GPU", v.dtype())));
-    }
-    let source = if folded.device.contains(r) { Source::Const(r.clone()) } else { Source::PlanConst(v.clone()) };
-    prog.tensors.push(ProgTensor { name: r.to_string(), dtype: v.dtype(), shape: v.shape().to_vec(), source });
-    let id = prog.tensors.len() - 1;
-    k.id = Some(id);
-    Ok(id)
 }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::{Graph, TensorRef};
-use crate::ops::Registry;
-use crate::tensor::Tensor;
+use crate::ops::{Registry, TensorInfo};
+use crate::tensor::{num_elements, Tensor};
 
 /// The constants of a graph after folding.
 #[derive(Clone, Debug, Default)]
@@ -20,6 +20,16 @@ pub struct Folded {
 /// Ops whose value may change between runs or that can be fed: never folded.
 fn never_fold(op: &str) -> bool {
     matches!(op, "Placeholder" | "PlaceholderWithDefault" | "PlaceholderV2")
+}
+
+/// Folds whose outputs hold more elements than this are left to the GPU: a few bytes of model
+/// (a OneHot depth, a Fill shape) must not make the CPU allocate gigabytes.
+pub const MAX_FOLD_ELEMENTS: usize = 1 << 26;
+
+/// Whether outputs (as inferred) are too large to compute on the CPU.
+pub(crate) fn too_large_to_fold(outs: &[TensorInfo]) -> bool {
+    let n = outs.iter().map(|o| num_elements(&o.shape).unwrap_or(usize::MAX)).fold(0usize, usize::saturating_add);
+    n > MAX_FOLD_ELEMENTS
 }
 
 /// Folds the constant part of `graph`. `order` is a topological order of the nodes to consider.
@@ -42,7 +52,13 @@ pub fn fold_constants(graph: &Graph, registry: &Registry, order: &[usize]) -> Re
             continue;
         };
         // A fold that fails here is left to the GPU path, where the error (if any) is reported
-        // when a run needs the node.
+        // when a run needs the node. `infer` checks the inputs (count, dtypes, shapes) first:
+        // folds rely on it, as kernels do.
+        let infos: Vec<TensorInfo> = inputs.iter().map(|t| TensorInfo::known(t.clone())).collect();
+        match op.infer(node, &infos) {
+            Ok(outs) if !too_large_to_fold(&outs) => {}
+            _ => continue,
+        }
         if let Some(Ok(outs)) = op.fold(node, &inputs) {
             for (i, t) in outs.into_iter().enumerate() {
                 values.insert(TensorRef::new(&node.name, i), t);

@@ -2,18 +2,32 @@
 //! lists tensors, kernels (WGSL variant, workgroup counts, meta block, bindings), feeds and
 //! fetches. Nothing here touches wgpu, so lowering is testable without a GPU.
 mod compile;
+pub mod control;
+mod control_frames;
+mod control_list;
 mod fold;
+pub mod fuse;
 mod shader;
 
 use std::sync::Arc;
 
-pub use compile::{compile, CompileRequest};
+pub use compile::{compile, compile_for, compile_valued, CompileRequest};
+pub use control::{LoopReport, Step};
 pub use fold::{fold_constants, Folded};
 pub use shader::{fold_groups, grid, Meta, Shader, ShaderVariant, MAX_GROUPS_PER_DIM, MAX_RANK, META_BYTES};
 
 use crate::error::Result;
 use crate::graph::{Node, TensorRef};
 use crate::tensor::{num_elements, DType, Tensor};
+
+/// What lowering may assume about the adapter. Plain data: lowering stays testable without a
+/// GPU, and only kernel choices depend on it, never results.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Target {
+    /// Matrix products use the subgroup-broadcast kernel (`gemm_subgroup.wgsl`): for adapters
+    /// with subgroups of at least 8 lanes where loads, not arithmetic, cost (CPU adapters).
+    pub subgroup_gemm: bool,
+}
 
 /// Index of a tensor in a [`Program`].
 pub type TensorId = usize;
@@ -117,10 +131,16 @@ pub enum Fetch {
 /// The lowered form of a graph for one set of feed shapes and fetches.
 #[derive(Clone, Debug, Default)]
 pub struct Program {
+    /// The adapter traits the kernels were chosen for.
+    pub target: Target,
     pub tensors: Vec<ProgTensor>,
     pub kernels: Vec<Kernel>,
     pub feeds: Vec<(TensorRef, TensorId)>,
     pub fetches: Vec<Fetch>,
+    /// Runtime loops split the kernels into steps (see [`control`]); empty: one pass.
+    pub steps: Vec<Step>,
+    /// Loops and conditionals, and how each was planned.
+    pub loops: Vec<LoopReport>,
     /// Tensors whose leading dim is data-dependent (e.g. NonMaxSuppression's selected indices):
     /// (tensor, its name, an i32 scalar tensor holding the length). The buffer holds the upper
     /// bound its shape says; a fetch is cut to the length; no kernel may read it.
@@ -180,6 +200,10 @@ impl<'a> Lower<'a> {
     }
     pub fn node(&self) -> &Node {
         self.node
+    }
+    /// The adapter traits kernels may be chosen by.
+    pub fn target(&self) -> &Target {
+        &self.prog.target
     }
     /// Emits a dispatch. Kernels with no work are dropped.
     pub fn kernel(&mut self, variant: ShaderVariant, groups: [u32; 3], meta: Meta, bindings: Vec<Binding>) {

@@ -102,11 +102,13 @@ mod families {
         crate::ops::linalg::register(r);
         crate::ops::reduce::register(r);
         crate::ops::image::register(r);
+        crate::ops::control::register(r);
     }
 }
 
 pub mod array;
 pub mod image;
+pub mod control;
 pub mod linalg;
 pub mod math;
 pub mod nn;

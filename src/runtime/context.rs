@@ -16,6 +16,10 @@ pub struct ContextOptions {
     pub power: wgpu::PowerPreference,
     /// An index into [`list_adapters`] (`None`: `WGTF_ADAPTER`, else the preferred one).
     pub adapter: Option<usize>,
+    /// Limits to ask the device for instead of the adapter's own (`None`). Lower limits make
+    /// the context behave like a smaller GPU: tests of tensors and dispatches at the limits
+    /// use them. Start from [`Context::limits`] of a default context and lower what you need.
+    pub limits: Option<wgpu::Limits>,
 }
 
 /// An adapter as listed by `wgtf devices`.
@@ -179,7 +183,7 @@ impl Context {
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("wgtf"),
             required_features: features,
-            required_limits: adapter.limits(),
+            required_limits: opts.limits.clone().unwrap_or_else(|| adapter.limits()),
             experimental_features: wgpu::ExperimentalFeatures::disabled(),
             memory_hints: wgpu::MemoryHints::Performance,
             trace: wgpu::Trace::Off,
@@ -229,6 +233,19 @@ impl Context {
     pub fn limits(&self) -> &wgpu::Limits {
         &self.shared.limits
     }
+    /// The adapter traits lowering chooses kernels by. `WGTF_GEMM=tiled|subgroup` overrides the
+    /// matrix-product kernel (for benchmarks).
+    pub fn target(&self) -> crate::lower::Target {
+        let info = &self.shared.info;
+        let sub = self.shared.device.features().contains(wgpu::Features::SUBGROUP) && info.subgroup_min_size >= 8;
+        let subgroup_gemm = match std::env::var("WGTF_GEMM").as_deref() {
+            Ok("tiled") => false,
+            Ok("subgroup") => sub,
+            _ => sub && info.device_type == wgpu::DeviceType::Cpu,
+        };
+        crate::lower::Target { subgroup_gemm }
+    }
+
     /// Compute pipelines compiled in this context so far.
     pub fn pipelines_created(&self) -> u64 {
         self.shared.stats.pipelines_created.load(Ordering::Relaxed)

@@ -1,4 +1,4 @@
 //! The runtime: the only part of wgtf that talks to wgpu.
 pub mod context;
 pub mod model;
-pub(crate) mod plan;
+pub mod plan;

@@ -9,7 +9,7 @@ use super::context::{Context, GpuBuffer};
 use super::plan::{to_words, Plan};
 use crate::error::{Error, Result};
 use crate::graph::{Graph, Node, TensorRef};
-use crate::lower::{compile, fold_constants, CompileRequest, Folded};
+use crate::lower::{compile_valued, fold_constants, CompileRequest, Folded};
 use crate::ops::registry;
 use crate::tensor::{DType, Tensor};
 
@@ -75,7 +75,9 @@ pub struct InputInfo {
     pub shape: Option<Vec<Option<usize>>>,
 }
 
-type PlanKey = (Vec<(TensorRef, DType, Vec<usize>)>, Vec<TensorRef>);
+type PlanKey = (Vec<(TensorRef, DType, Vec<usize>)>, Vec<TensorRef>, Vec<(TensorRef, String)>);
+/// Feed signature and fetches.
+type Signature = (Vec<(TensorRef, DType, Vec<usize>)>, Vec<TensorRef>);
 
 /// Facts about one plan (for `wgtf info --plan` and benchmarks).
 #[derive(Clone, Debug)]
@@ -89,16 +91,23 @@ pub struct PlanSummary {
 /// A model loaded into a [`Context`]. `Send + Sync`: `run` may be called from many threads.
 pub struct Model {
     ctx: Context,
+    /// The optimized graph that plans use.
     graph: Arc<Graph>,
+    /// The graph as loaded (with its constants, none uploaded at load): plans fall back to it
+    /// for tensors that fusion removed, or when the optimized graph cannot be planned.
+    original: Arc<(Graph, Folded)>,
     folded: Folded,
     consts: HashMap<TensorRef, GpuBuffer>,
     plans: Mutex<HashMap<PlanKey, Arc<Plan>>>,
+    /// Feeds (indices) whose values plans of a signature are specialised on, learned when
+    /// planning without them failed (see `plan_with_values`).
+    value_feeds: Mutex<HashMap<Signature, Vec<usize>>>,
     counters: ModelCounters,
 }
 
 /// Ops that serve training, saving or summaries: never part of inference, so sinks made of
 /// them are not checked for support.
-pub(crate) fn is_training_or_io(op: &str) -> bool {
+pub fn is_training_or_io(op: &str) -> bool {
     matches!(
         op,
         "NoOp" | "SaveV2" | "Save" | "SaveSlices" | "RestoreV2" | "Restore" | "RestoreSlice" | "MergeV2Checkpoints"
@@ -115,7 +124,10 @@ impl Model {
     /// Loads a graph: checks every op it needs is supported (listing all that are not), folds
     /// its constant part and uploads the constants its kernels read.
     pub fn from_graph(ctx: &Context, graph: Graph) -> Result<Model> {
+        ctx.check_alive()?;
         graph.check_inputs()?;
+        // Function calls inlined, TF1 loop frames turned into While loops, bodies checked.
+        let graph = crate::lower::control::prepare(graph, registry())?;
         let reg = registry();
         let order = inference_order(&graph)?;
         let unsupported: Vec<(String, String)> = order
@@ -127,7 +139,15 @@ impl Model {
         if !unsupported.is_empty() {
             return Err(Error::Unsupported(unsupported));
         }
-        let folded = fold_constants(&graph, reg, &order)?;
+        let original_folded = fold_constants(&graph, reg, &order)?;
+        // The optimized graph (fused kernels, folded batch norms) serves every plan whose feeds
+        // and fetches it still has; others plan with the original graph, whose constants are
+        // then uploaded with the plan.
+        let opt = crate::lower::fuse::optimize(&graph, &original_folded.values, reg);
+        let opt_order = inference_order(&opt)?;
+        let folded = fold_constants(&opt, reg, &opt_order)?;
+        let original = Arc::new((graph, Folded { values: original_folded.values, device: HashSet::new() }));
+        let graph = opt;
         let mut consts = HashMap::new();
         let mut names: Vec<&TensorRef> = folded.device.iter().collect();
         names.sort();
@@ -143,15 +163,18 @@ impl Model {
         Ok(Model {
             ctx: ctx.clone(),
             graph: Arc::new(graph),
+            original,
             folded,
             consts,
             plans: Mutex::new(HashMap::new()),
+            value_feeds: Mutex::new(HashMap::new()),
             counters: ModelCounters::default(),
         })
     }
 
+    /// The graph as loaded.
     pub fn graph(&self) -> &Graph {
-        &self.graph
+        &self.original.0
     }
     pub fn context(&self) -> &Context {
         &self.ctx
@@ -159,7 +182,7 @@ impl Model {
 
     /// The placeholders of the graph.
     pub fn inputs(&self) -> Vec<InputInfo> {
-        self.graph
+        self.original.0
             .nodes
             .iter()
             .filter(|n| n.op == "Placeholder" || n.op == "PlaceholderWithDefault")
@@ -173,7 +196,7 @@ impl Model {
 
     /// Likely outputs: nodes no other node consumes (NoOps and training ops left out).
     pub fn outputs(&self) -> Vec<String> {
-        self.graph
+        self.original.0
             .sinks()
             .into_iter()
             .filter(|n| !is_training_or_io(&n.op) && n.op != "Const")
@@ -198,12 +221,18 @@ impl Model {
     }
 
     fn run_impl(&self, feeds: &[(&str, &Tensor)], fetches: &[&str], dest: Option<&[&wgpu::Buffer]>) -> Result<Vec<Tensor>> {
+        let (plan, tensors) = self.prepare(feeds, fetches)?;
+        plan.run(&self.ctx, &self.consts, &tensors, dest, &self.counters)
+    }
+
+    /// Validates names and feeds and finds (or makes) the plan.
+    fn prepare<'t>(&self, feeds: &[(&str, &'t Tensor)], fetches: &[&str]) -> Result<(Arc<Plan>, Vec<&'t Tensor>)> {
         self.ctx.check_alive()?;
         let mut feed_refs = Vec::with_capacity(feeds.len());
         let mut seen = HashSet::new();
         for (name, t) in feeds {
-            let r = self.graph.resolve(name)?;
-            let node = self.graph.node(&r.node).ok_or_else(|| Error::UnknownTensor(name.to_string()))?;
+            let r = self.original.0.resolve(name)?;
+            let node = self.original.0.node(&r.node).ok_or_else(|| Error::UnknownTensor(name.to_string()))?;
             check_feed(node, &r, t)?;
             if !seen.insert(r.clone()) {
                 return Err(Error::Feed { name: r.to_string(), msg: "fed twice".into() });
@@ -213,16 +242,28 @@ impl Model {
         let fetch_refs = fetches
             .iter()
             .map(|f| {
-                let r = self.graph.resolve(f)?;
-                if self.graph.node(&r.node).is_none() {
+                let r = self.original.0.resolve(f)?;
+                if self.original.0.node(&r.node).is_none() {
                     return Err(Error::UnknownTensor(f.to_string()));
                 }
                 Ok(r)
             })
             .collect::<Result<Vec<_>>>()?;
-        let plan = self.plan(feed_refs, fetch_refs)?;
+        let plan = self.plan_with_values(feed_refs, fetch_refs, feeds)?;
         let tensors: Vec<&Tensor> = feeds.iter().map(|(_, t)| *t).collect();
-        plan.run(&self.ctx, &self.consts, &tensors, dest, &self.counters)
+        Ok((plan, tensors))
+    }
+
+    /// Runs once with GPU timestamps around every kernel (diagnostics; see `wgtf bench --profile`).
+    pub fn profile(&self, feeds: &[(&str, &Tensor)], fetches: &[&str]) -> Result<Vec<super::plan::KernelTime>> {
+        let (plan, tensors) = self.prepare(feeds, fetches)?;
+        plan.profile(&self.ctx, &self.consts, &tensors, &self.counters)
+    }
+
+    /// Facts about the plan for these feeds and fetches (planned on first use).
+    pub fn plan_for(&self, feeds: &[(&str, &Tensor)], fetches: &[&str]) -> Result<PlanSummary> {
+        let (plan, _) = self.prepare(feeds, fetches)?;
+        Ok(summary(&plan))
     }
 
     /// A builder for one run.
@@ -230,19 +271,56 @@ impl Model {
         Runner { model: self, feeds: Vec::new(), fetches: Vec::new() }
     }
 
-    fn plan(&self, feeds: Vec<(TensorRef, DType, Vec<usize>)>, fetches: Vec<TensorRef>) -> Result<Arc<Plan>> {
-        let key = (feeds, fetches);
+    /// Plans; when that fails because a node needs, when planning, the value of a small fed
+    /// tensor (`tf.range(n)`, `tf.fill(dims, v)`, a fed reshape target), plans again with those
+    /// values known. The feeds are learned once per signature; each of their values then gets
+    /// its own plan.
+    fn plan_with_values(&self, feeds: Vec<(TensorRef, DType, Vec<usize>)>, fetches: Vec<TensorRef>, given: &[(&str, &Tensor)]) -> Result<Arc<Plan>> {
+        let sig: Signature = (feeds, fetches);
+        let learned = self.value_feeds.lock().unwrap_or_else(|e| e.into_inner()).get(&sig).cloned();
+        let mut which = learned.clone().unwrap_or_default();
+        let mut first_err = None;
+        loop {
+            let values: Vec<(TensorRef, Arc<Tensor>)> = which.iter().map(|&k| (sig.0[k].0.clone(), Arc::new(given[k].1.clone()))).collect();
+            match self.plan(sig.0.clone(), sig.1.clone(), &values) {
+                Ok(p) => {
+                    if learned.as_ref() != Some(&which) && !which.is_empty() {
+                        self.value_feeds.lock().unwrap_or_else(|e| e.into_inner()).insert(sig, which);
+                    }
+                    return Ok(p);
+                }
+                Err(e) => {
+                    let more = value_candidates(&self.original.0, &e, &sig.0, given, &which);
+                    if more.is_empty() {
+                        return Err(first_err.unwrap_or(e));
+                    }
+                    first_err.get_or_insert(e);
+                    which.extend(more);
+                }
+            }
+        }
+    }
+
+    fn plan(&self, feeds: Vec<(TensorRef, DType, Vec<usize>)>, fetches: Vec<TensorRef>, values: &[(TensorRef, Arc<Tensor>)]) -> Result<Arc<Plan>> {
+        let key: PlanKey = (feeds, fetches, values.iter().map(|(r, t)| (r.clone(), format!("{:?}", t.data()))).collect());
         let mut plans = self.plans.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(p) = plans.get(&key) {
             return Ok(p.clone());
         }
-        let prog = compile(&CompileRequest {
-            graph: &self.graph,
-            registry: registry(),
-            folded: &self.folded,
-            feeds: &key.0,
-            fetches: &key.1,
-        })?;
+        let names_in = |g: &Graph| key.0.iter().map(|f| &f.0).chain(&key.1).all(|r| g.node(&r.node).is_some());
+        let opt = if names_in(&self.graph) {
+            compile_valued(&CompileRequest { graph: &self.graph, registry: registry(), folded: &self.folded, feeds: &key.0, fetches: &key.1 }, &self.ctx.target(), values)
+        } else {
+            Err(Error::Other("not in the optimized graph".into()))
+        };
+        let prog = match opt {
+            Ok(p) => p,
+            Err(e) => {
+                let (g, f) = &*self.original;
+                compile_valued(&CompileRequest { graph: g, registry: registry(), folded: f, feeds: &key.0, fetches: &key.1 }, &self.ctx.target(), values)
+                    .map_err(|e2| if names_in(&self.graph) { e } else { e2 })?
+            }
+        };
         let plan = Arc::new(Plan::new(&self.ctx, prog)?);
         self.counters.plans_created.fetch_add(1, Ordering::Relaxed);
         plans.insert(key, plan.clone());
@@ -253,16 +331,11 @@ impl Model {
     pub fn plan_summary(&self, feeds: &[(&str, DType, Vec<usize>)], fetches: &[&str]) -> Result<PlanSummary> {
         let feeds = feeds
             .iter()
-            .map(|(n, d, s)| Ok((self.graph.resolve(n)?, *d, s.clone())))
+            .map(|(n, d, s)| Ok((self.original.0.resolve(n)?, *d, s.clone())))
             .collect::<Result<Vec<_>>>()?;
-        let fetches = fetches.iter().map(|f| self.graph.resolve(f)).collect::<Result<Vec<_>>>()?;
-        let plan = self.plan(feeds, fetches)?;
-        Ok(PlanSummary {
-            dispatches: plan.prog.kernels.len(),
-            activation_bytes: plan.activation_bytes,
-            peak_live_bytes: plan.peak_live_bytes,
-            kernels: plan.prog.kernels.iter().map(|k| (k.node.clone(), k.op.clone(), k.variant.label())).collect(),
-        })
+        let fetches = fetches.iter().map(|f| self.original.0.resolve(f)).collect::<Result<Vec<_>>>()?;
+        let plan = self.plan(feeds, fetches, &[])?;
+        Ok(summary(&plan))
     }
 
     /// Cumulative counters.
@@ -294,6 +367,45 @@ impl Model {
         }
         r
     }
+}
+
+fn summary(plan: &Plan) -> PlanSummary {
+    PlanSummary {
+        dispatches: plan.prog.kernels.len(),
+        activation_bytes: plan.activation_bytes,
+        peak_live_bytes: plan.peak_live_bytes,
+        kernels: plan.prog.kernels.iter().map(|k| (k.node.clone(), k.op.clone(), k.variant.label())).collect(),
+    }
+}
+
+/// The most elements of a feed whose value a plan may be specialised on.
+const MAX_VALUE_FEED: usize = 64;
+
+/// Feeds (indices, not yet in `have`) upstream of the node that `err` names, small enough to
+/// specialise a plan on: the values that planning may have missed.
+fn value_candidates(g: &Graph, err: &Error, feeds: &[(TensorRef, DType, Vec<usize>)], given: &[(&str, &Tensor)], have: &[usize]) -> Vec<usize> {
+    let Error::Node { node, .. } = err else { return Vec::new() };
+    let fed: HashMap<&str, Vec<usize>> = feeds.iter().enumerate().fold(HashMap::new(), |mut m, (k, f)| {
+        m.entry(f.0.node.as_str()).or_default().push(k);
+        m
+    });
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    let mut stack = vec![node.as_str()];
+    while let Some(n) = stack.pop() {
+        if !seen.insert(n) {
+            continue;
+        }
+        if let Some(ks) = fed.get(n) {
+            out.extend(ks.iter().filter(|&&k| !have.contains(&k) && given.get(k).is_some_and(|(_, t)| t.len() <= MAX_VALUE_FEED)));
+            continue;
+        }
+        if let Some(nd) = g.node(n) {
+            stack.extend(nd.inputs.iter().map(|r| r.node.as_str()));
+        }
+    }
+    out.sort_unstable();
+    out
 }
 
 /// Feeds must match a placeholder's declared dtype and known dims.

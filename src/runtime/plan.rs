@@ -12,7 +12,9 @@ use crate::graph::TensorRef;
 use crate::lower::{Binding, Fetch, Program, Source, Storage, TensorId, META_BYTES};
 use crate::tensor::{DType, Data, Tensor};
 
-pub(crate) struct Plan {
+mod flow;
+
+pub struct Plan {
     pub prog: Program,
     pipelines: Vec<Arc<Pipeline>>,
     meta: GpuBuffer,
@@ -20,6 +22,8 @@ pub(crate) struct Plan {
     plan_consts: HashMap<TensorId, GpuBuffer>,
     /// Activation slot of each root tensor.
     slot_of: Vec<Option<usize>>,
+    /// Byte offset of each root tensor in its slot's buffer.
+    offset_of: Vec<u64>,
     slot_sizes: Vec<u64>,
     pool: Mutex<Vec<Instance>>,
     /// Sum of the activation slots (one instance).
@@ -33,6 +37,8 @@ struct Instance {
     slots: Vec<GpuBuffer>,
     staging: Vec<Option<GpuBuffer>>,
     bind_groups: Vec<wgpu::BindGroup>,
+    /// Readback of runtime loop predicates (programs with loops only).
+    pred: Option<GpuBuffer>,
 }
 
 const STORAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
@@ -41,6 +47,7 @@ const STORAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
 
 impl Plan {
     pub fn new(ctx: &Context, prog: Program) -> Result<Plan> {
+        check_limits(ctx.limits(), &prog)?;
         let pipelines = prog.kernels.iter().map(|k| ctx.pipeline(&k.variant)).collect::<Result<Vec<_>>>()?;
         // A tensor of data-dependent length may be fetched, never read by a kernel.
         for k in &prog.kernels {
@@ -78,7 +85,7 @@ impl Plan {
                 plan_consts.insert(id, buf);
             }
         }
-        let (slot_of, slot_sizes, peak) = assign_slots(&prog);
+        let (slot_of, offset_of, slot_sizes, peak) = assign_slots(&prog);
         let activation_bytes = slot_sizes.iter().sum();
         Ok(Plan {
             prog,
@@ -87,6 +94,7 @@ impl Plan {
             meta_stride,
             plan_consts,
             slot_of,
+            offset_of,
             slot_sizes,
             pool: Mutex::new(Vec::new()),
             activation_bytes,
@@ -107,6 +115,15 @@ impl Plan {
             }
             Source::Alias(_) => return Err(Error::Other("internal: alias root".into())),
         })
+    }
+
+    /// Byte offset of a tensor in its buffer (activations share arena buffers).
+    fn offset(&self, id: TensorId) -> u64 {
+        let root = self.prog.root(id);
+        match self.prog.tensors[root].source {
+            Source::Activation => self.offset_of[root],
+            _ => 0,
+        }
     }
 
     fn new_instance(&self, ctx: &Context, consts: &HashMap<TensorRef, GpuBuffer>, counters: &ModelCounters) -> Result<Instance> {
@@ -139,7 +156,11 @@ impl Plan {
                 Fetch::Host(_) => Ok(None),
             })
             .collect::<Result<Vec<_>>>()?;
-        let mut inst = Instance { feeds, slots, staging, bind_groups: Vec::new() };
+        let pred = match self.prog.steps.is_empty() {
+            true => None,
+            false => Some(ctx.buffer("wgtf loop predicate", 4, wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST)?),
+        };
+        let mut inst = Instance { feeds, slots, staging, bind_groups: Vec::new(), pred };
         let mut groups = Vec::with_capacity(self.prog.kernels.len());
         for (ki, k) in self.prog.kernels.iter().enumerate() {
             let mut entries = vec![wgpu::BindGroupEntry {
@@ -152,12 +173,13 @@ impl Plan {
             }];
             for (bi, b) in k.bindings.iter().enumerate() {
                 let buf = self.buffer(&inst, consts, b.id())?;
+                let offset = self.offset(b.id());
                 let size = self.prog.tensors[b.id()].bytes();
                 entries.push(wgpu::BindGroupEntry {
                     binding: bi as u32 + 1,
                     resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
                         buffer: buf,
-                        offset: 0,
+                        offset,
                         size: wgpu::BufferSize::new(size),
                     }),
                 });
@@ -181,7 +203,7 @@ impl Plan {
     /// back the fetches.
     /// With `dest`, the fetches are copied into the caller's buffers on the GPU (no readback)
     /// and the returned list is empty.
-    pub fn run(&self, ctx: &Context, consts: &HashMap<TensorRef, GpuBuffer>, feeds: &[&Tensor], dest: Option<&[&wgpu::Buffer]>, counters: &ModelCounters) -> Result<Vec<Tensor>> {
+    pub(crate) fn run(&self, ctx: &Context, consts: &HashMap<TensorRef, GpuBuffer>, feeds: &[&Tensor], dest: Option<&[&wgpu::Buffer]>, counters: &ModelCounters) -> Result<Vec<Tensor>> {
         let pooled = self.pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let inst = match pooled {
             Some(i) => i,
@@ -205,7 +227,14 @@ impl Plan {
         }
         let scope = ctx.device().push_error_scope(wgpu::ErrorFilter::Validation);
         let mut enc = ctx.device().create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("wgtf run") });
-        {
+        let mut flow = flow::FlowStats::default();
+        if !self.prog.steps.is_empty() {
+            // Runtime loops: submits and predicate readbacks along the way (plan/flow.rs).
+            enc = self.run_steps(ctx, consts, inst, enc, &mut flow)?;
+            flow.count(counters);
+        } else {
+            flow.dispatches = self.prog.kernels.len() as u64;
+            flow.passes = 1;
             let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("wgtf"), timestamp_writes: None });
             for (ki, k) in self.prog.kernels.iter().enumerate() {
                 pass.set_pipeline(&self.pipelines[ki].pipeline);
@@ -226,7 +255,7 @@ impl Plan {
                     return Err(Error::Other(format!("a destination buffer of {} bytes is too small for {bytes} bytes", d.size())));
                 }
                 match (f, src) {
-                    (_, Some(src)) if bytes > 0 => enc.copy_buffer_to_buffer(src, 0, d, 0, bytes),
+                    (_, Some(src)) if bytes > 0 => enc.copy_buffer_to_buffer(src, match f { Fetch::Device(id) => self.offset(*id), _ => 0 }, d, 0, bytes),
                     (Fetch::Host(t), None) => queue.write_buffer(d, 0, &to_words(t, "fetch")?),
                     _ => {}
                 }
@@ -236,9 +265,9 @@ impl Plan {
                 return Err(Error::Device(format!("recording the run: {e}")));
             }
             counters.runs.fetch_add(1, Ordering::Relaxed);
-            counters.dispatches.fetch_add(self.prog.kernels.len() as u64, Ordering::Relaxed);
-            counters.passes.fetch_add(1, Ordering::Relaxed);
-            counters.submits.fetch_add(1, Ordering::Relaxed);
+            counters.dispatches.fetch_add(flow.dispatches, Ordering::Relaxed);
+            counters.passes.fetch_add(flow.passes, Ordering::Relaxed);
+            counters.submits.fetch_add(1 + flow.submits, Ordering::Relaxed);
             counters.bytes_uploaded.fetch_add(uploaded, Ordering::Relaxed);
             return Ok(Vec::new());
         }
@@ -246,9 +275,9 @@ impl Plan {
             if let (Fetch::Device(id), Some(st)) = (f, st) {
                 let src = self.buffer(inst, consts, *id)?;
                 let bytes = self.prog.tensors[*id].bytes();
-                enc.copy_buffer_to_buffer(src, 0, &st.buf, 0, bytes);
+                enc.copy_buffer_to_buffer(src, self.offset(*id), &st.buf, 0, bytes);
                 if let Some(c) = self.prog.length_of(*id) {
-                    enc.copy_buffer_to_buffer(self.buffer(inst, consts, c)?, 0, &st.buf, bytes, 4);
+                    enc.copy_buffer_to_buffer(self.buffer(inst, consts, c)?, self.offset(c), &st.buf, bytes, 4);
                 }
             }
         }
@@ -311,13 +340,38 @@ impl Plan {
             return Err(e);
         }
         counters.runs.fetch_add(1, Ordering::Relaxed);
-        counters.dispatches.fetch_add(self.prog.kernels.len() as u64, Ordering::Relaxed);
-        counters.passes.fetch_add(1, Ordering::Relaxed);
-        counters.submits.fetch_add(1, Ordering::Relaxed);
+        counters.dispatches.fetch_add(flow.dispatches, Ordering::Relaxed);
+        counters.passes.fetch_add(flow.passes, Ordering::Relaxed);
+        counters.submits.fetch_add(1 + flow.submits, Ordering::Relaxed);
         counters.bytes_uploaded.fetch_add(uploaded, Ordering::Relaxed);
         counters.bytes_read_back.fetch_add(read, Ordering::Relaxed);
         Ok(out)
     }
+}
+
+/// Whether the device can run a program at all: every tensor must fit in one storage binding
+/// (tensors are not split across buffers) and every dispatch within the workgroup limits.
+/// Checked when planning, before anything is allocated, with errors that name the tensor or
+/// node (a huge declared or fed shape ends here).
+fn check_limits(l: &wgpu::Limits, prog: &Program) -> Result<()> {
+    let max_bind = (l.max_storage_buffer_binding_size as u64).min(l.max_buffer_size);
+    if let Some(t) = prog.tensors.iter().find(|t| t.bytes() > max_bind) {
+        return Err(Error::OutOfMemory(format!(
+            "tensor '{}' of shape {:?} needs {} bytes; this device binds at most {max_bind} bytes per tensor \
+             (max_storage_buffer_binding_size)",
+            t.name,
+            t.shape,
+            t.bytes()
+        )));
+    }
+    let max_groups = l.max_compute_workgroups_per_dimension;
+    if let Some(k) = prog.kernels.iter().find(|k| k.groups.iter().any(|&g| g > max_groups)) {
+        return Err(Error::node(&k.node, &k.op, format!(
+            "a dispatch of {:?} workgroups exceeds this device's {max_groups} per dimension",
+            k.groups
+        )));
+    }
+    Ok(())
 }
 
 impl crate::lower::ProgTensor {
@@ -331,7 +385,7 @@ impl crate::lower::ProgTensor {
 
 /// Assigns activation slots by liveness: a slot is reused once every tensor in it is dead.
 /// Returns (slot of each root tensor, slot sizes, peak bytes alive at once).
-fn assign_slots(prog: &Program) -> (Vec<Option<usize>>, Vec<u64>, u64) {
+fn assign_slots(prog: &Program) -> (Vec<Option<usize>>, Vec<u64>, Vec<u64>, u64) {
     let n = prog.tensors.len();
     let mut last_use = vec![0usize; n];
     let mut first_def = vec![usize::MAX; n];
@@ -351,62 +405,175 @@ fn assign_slots(prog: &Program) -> (Vec<Option<usize>>, Vec<u64>, u64) {
             }
         }
     }
+    // Runtime loops read what was made before them again at every iteration.
+    for (r, k) in crate::lower::control::loop_liveness(prog) {
+        last_use[r] = last_use[r].max(k);
+    }
     let is_act = |r: usize| matches!(prog.tensors[r].source, Source::Activation);
-    let mut slot_of = vec![None; n];
-    let mut sizes: Vec<u64> = Vec::new();
-    let mut free: Vec<usize> = Vec::new();
-    let mut live: u64 = 0;
-    let mut peak: u64 = 0;
+    // Lifetimes [first use, last use] of every activation root (fetched ones live to the end).
+    let mut first_use = vec![usize::MAX; n];
     for (ki, k) in prog.kernels.iter().enumerate() {
         for b in &k.bindings {
             let r = prog.root(b.id());
-            if !is_act(r) || slot_of[r].is_some() {
-                continue;
-            }
-            let need = prog.tensors[r].bytes();
-            live += need;
-            // Best fit among free slots; else grow the largest free one; else a new slot.
+            first_use[r] = first_use[r].min(ki);
+        }
+    }
+    let end_of = |r: usize| if fetched.contains(&r) { usize::MAX } else { last_use[r] };
+    let mut roots: Vec<usize> = (0..n).filter(|&r| is_act(r) && first_use[r] != usize::MAX).collect();
+    // Peak of the bytes alive at once: the lower bound of any assignment.
+    let mut events: Vec<(usize, i64)> = Vec::new();
+    for &r in &roots {
+        let b = prog.tensors[r].bytes() as i64;
+        events.push((first_use[r], b));
+        if end_of(r) != usize::MAX {
+            events.push((end_of(r) + 1, -b));
+        }
+    }
+    events.sort_by_key(|&(t, d)| (t, d));
+    let (mut live, mut peak) = (0i64, 0i64);
+    for (_, d) in events {
+        live += d;
+        peak = peak.max(live);
+    }
+    let peak = peak.max(0) as u64;
+    // Three assignments, the smallest kept: greedy by size with first fit and with best fit
+    // (largest tensors first, each into a slot whose tenants' lifetimes it does not overlap),
+    // and a linear scan that reuses freed slots (growing them when needed). A kernel's inputs and
+    // outputs overlap at that kernel, so they never share a buffer — WebGPU forbids one buffer
+    // bound read-only and writable in one dispatch.
+    let size = |r: usize| prog.tensors[r].bytes();
+    let mut by_size = roots.clone();
+    by_size.sort_by_key(|&r| (std::cmp::Reverse(size(r)), first_use[r]));
+    // Also by area (bytes × kernels alive): long-lived large tensors first.
+    let mut by_area = roots.clone();
+    by_area.sort_by_key(|&r| {
+        let len = end_of(r).min(prog.kernels.len()).saturating_sub(first_use[r]) as u64 + 1;
+        (std::cmp::Reverse(size(r).saturating_mul(len)), first_use[r])
+    });
+    let greedy = |best: bool, by_size: &Vec<usize>| -> (Vec<Option<usize>>, Vec<u64>) {
+        let mut slot_of = vec![None; n];
+        let mut sizes: Vec<u64> = Vec::new();
+        let mut tenants: Vec<Vec<(usize, usize)>> = Vec::new();
+        for &r in by_size {
+            let (a, b) = (first_use[r], end_of(r));
+            let need = size(r);
+            let fits = |s: usize| sizes[s] >= need && tenants[s].iter().all(|&(x, y)| b < x || y < a);
+            let found = if best {
+                (0..sizes.len()).filter(|&s| fits(s)).min_by_key(|&s| sizes[s])
+            } else {
+                (0..sizes.len()).find(|&s| fits(s))
+            };
+            let slot = found.unwrap_or_else(|| {
+                sizes.push(need);
+                tenants.push(Vec::new());
+                sizes.len() - 1
+            });
+            tenants[slot].push((a, b));
+            slot_of[r] = Some(slot);
+        }
+        (slot_of, sizes)
+    };
+    let scan = || -> (Vec<Option<usize>>, Vec<u64>) {
+        let mut order = roots.clone();
+        order.sort_by_key(|&r| first_use[r]);
+        let mut slot_of = vec![None; n];
+        let mut sizes: Vec<u64> = Vec::new();
+        let mut busy_until: Vec<usize> = Vec::new();
+        for r in order {
+            let (a, b) = (first_use[r], end_of(r));
+            let need = size(r);
+            let free: Vec<usize> = (0..sizes.len()).filter(|&s| busy_until[s] < a).collect();
             let pick = free
                 .iter()
-                .enumerate()
-                .filter(|(_, &s)| sizes[s] >= need)
-                .min_by_key(|(_, &s)| sizes[s])
-                .map(|(i, _)| i)
-                .or_else(|| free.iter().enumerate().max_by_key(|(_, &s)| sizes[s]).map(|(i, _)| i));
+                .copied()
+                .filter(|&s| sizes[s] >= need)
+                .min_by_key(|&s| sizes[s])
+                .or_else(|| free.iter().copied().max_by_key(|&s| sizes[s]));
             let slot = match pick {
-                Some(i) => {
-                    let s = free.swap_remove(i);
+                Some(s) => {
                     sizes[s] = sizes[s].max(need);
                     s
                 }
                 None => {
                     sizes.push(need);
+                    busy_until.push(0);
                     sizes.len() - 1
                 }
             };
+            busy_until[slot] = b;
             slot_of[r] = Some(slot);
         }
-        peak = peak.max(live);
-        let mut seen = std::collections::HashSet::new();
-        for b in &k.bindings {
-            let r = prog.root(b.id());
-            if is_act(r) && last_use[r] == ki && !fetched.contains(&r) && seen.insert(r) {
-                if let Some(s) = slot_of[r] {
-                    free.push(s);
-                    live -= prog.tensors[r].bytes();
+        (slot_of, sizes)
+    };
+    // Arenas: tensors at aligned offsets inside a few buffers. A kernel's outputs must not share
+    // a buffer with its inputs, so tensors are first coloured (an output never gets a colour of
+    // one of its kernel's inputs), then packed by offset within each colour's buffer.
+    let arenas = || -> (Vec<Option<usize>>, Vec<u64>, Vec<u64>) {
+        const ALIGN: u64 = 256;
+        let mut conflicts: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for k in &prog.kernels {
+            let ins: Vec<usize> = k.bindings.iter().filter(|b| matches!(b, Binding::In(_))).map(|b| prog.root(b.id())).filter(|&r| is_act(r)).collect();
+            let outs: Vec<usize> = k.bindings.iter().filter(|b| matches!(b, Binding::Out(_))).map(|b| prog.root(b.id())).filter(|&r| is_act(r)).collect();
+            for &o in &outs {
+                for &i in &ins {
+                    if i != o {
+                        conflicts[o].push(i);
+                        conflicts[i].push(o);
+                    }
                 }
             }
         }
-    }
+        let mut colour = vec![usize::MAX; n];
+        let mut order = roots.clone();
+        order.sort_by_key(|&r| first_use[r]);
+        for &r in &order {
+            let used: std::collections::HashSet<usize> = conflicts[r].iter().map(|&c| colour[c]).collect();
+            colour[r] = (0..).find(|c| !used.contains(c)).unwrap_or(0);
+        }
+        let colours = roots.iter().map(|&r| colour[r] + 1).max().unwrap_or(0);
+        let mut offset = vec![0u64; n];
+        let mut sizes = vec![0u64; colours];
+        let mut placed: Vec<Vec<(usize, usize, u64, u64)>> = vec![Vec::new(); colours];
+        for &r in &by_size {
+            let c = colour[r];
+            let (a, b) = (first_use[r], end_of(r));
+            let need = size(r).div_ceil(ALIGN) * ALIGN;
+            let mut busy: Vec<(u64, u64)> = placed[c].iter().filter(|&&(x, y, _, _)| !(b < x || y < a)).map(|&(_, _, o, s)| (o, o + s)).collect();
+            busy.sort_unstable();
+            let mut off = 0u64;
+            for (lo, hi) in busy {
+                if off + need <= lo {
+                    break;
+                }
+                off = off.max(hi);
+            }
+            placed[c].push((a, b, off, need));
+            offset[r] = off;
+            sizes[c] = sizes[c].max(off + need);
+        }
+        let slot_of = (0..n).map(|r| (colour[r] != usize::MAX).then_some(colour[r])).collect();
+        (slot_of, offset, sizes)
+    };
+    let per_tensor = [greedy(false, &by_size), greedy(true, &by_size), greedy(false, &by_area), greedy(true, &by_area), scan()]
+        .into_iter()
+        .min_by_key(|(_, s)| s.iter().sum::<u64>())
+        .unwrap_or_default();
+    let packed = arenas();
+    let (mut slot_of, mut offset_of, mut sizes) = if packed.2.iter().sum::<u64>() < per_tensor.1.iter().sum::<u64>() {
+        packed
+    } else {
+        (per_tensor.0, vec![0u64; n], per_tensor.1)
+    };
     let _ = first_def;
     // Fetched activations that no kernel writes (empty tensors) still need a buffer to read.
     for &r in &fetched {
         if is_act(r) && slot_of[r].is_none() {
             sizes.push(prog.tensors[r].bytes());
             slot_of[r] = Some(sizes.len() - 1);
+            offset_of[r] = 0;
         }
     }
-    (slot_of, sizes, peak)
+    (slot_of, offset_of, sizes, peak)
 }
 
 /// A host tensor as the 32-bit words its GPU buffer holds.
@@ -481,5 +648,86 @@ impl Plan {
             staging += i.staging.iter().flatten().map(|b| b.size).sum::<u64>();
         }
         (act, staging)
+    }
+}
+
+/// GPU time of one kernel, from timestamp queries.
+#[derive(Clone, Debug)]
+pub struct KernelTime {
+    pub node: String,
+    pub op: String,
+    pub kernel: String,
+    pub nanos: f64,
+}
+
+impl Plan {
+    /// Runs once with a compute pass per kernel and timestamps around each (diagnostics only:
+    /// slower than `run`, which records one pass).
+    pub(crate) fn profile(&self, ctx: &Context, consts: &HashMap<TensorRef, GpuBuffer>, feeds: &[&Tensor], counters: &ModelCounters) -> Result<Vec<KernelTime>> {
+        if !ctx.device().features().contains(wgpu::Features::TIMESTAMP_QUERY) {
+            return Err(Error::Device("this adapter has no timestamp queries".into()));
+        }
+        let pooled = self.pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let inst = match pooled {
+            Some(i) => i,
+            None => self.new_instance(ctx, consts, counters)?,
+        };
+        let result = self.profile_on(ctx, &inst, feeds);
+        self.pool.lock().unwrap_or_else(|e| e.into_inner()).push(inst);
+        result
+    }
+
+    fn profile_on(&self, ctx: &Context, inst: &Instance, feeds: &[&Tensor]) -> Result<Vec<KernelTime>> {
+        let queue = ctx.queue();
+        for ((r, id), t) in self.prog.feeds.iter().zip(feeds) {
+            let words = to_words(t, &r.to_string())?;
+            if !words.is_empty() {
+                queue.write_buffer(&inst.feeds[self.prog.tensors[*id].source_feed()].buf, 0, &words);
+            }
+        }
+        let period = queue.get_timestamp_period() as f64;
+        let mut out = Vec::with_capacity(self.prog.kernels.len());
+        const CHUNK: usize = (wgpu::QUERY_SET_MAX_QUERIES / 2) as usize;
+        for (c, chunk) in self.prog.kernels.chunks(CHUNK).enumerate() {
+            let n = chunk.len() as u32 * 2;
+            let qs = ctx.device().create_query_set(&wgpu::QuerySetDescriptor { label: Some("wgtf profile"), ty: wgpu::QueryType::Timestamp, count: n });
+            let resolve = ctx.buffer("wgtf profile", n as u64 * 8, wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC)?;
+            let read = ctx.buffer("wgtf profile", n as u64 * 8, wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST)?;
+            let mut enc = ctx.device().create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("wgtf profile") });
+            for (j, k) in chunk.iter().enumerate() {
+                let ki = c * CHUNK + j;
+                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                    label: Some(&k.node),
+                    timestamp_writes: Some(wgpu::ComputePassTimestampWrites {
+                        query_set: &qs,
+                        beginning_of_pass_write_index: Some(2 * j as u32),
+                        end_of_pass_write_index: Some(2 * j as u32 + 1),
+                    }),
+                });
+                pass.set_pipeline(&self.pipelines[ki].pipeline);
+                pass.set_bind_group(0, &inst.bind_groups[ki], &[]);
+                pass.dispatch_workgroups(k.groups[0], k.groups[1], k.groups[2]);
+            }
+            enc.resolve_query_set(&qs, 0..n, &resolve.buf, 0);
+            enc.copy_buffer_to_buffer(&resolve.buf, 0, &read.buf, 0, n as u64 * 8);
+            let index = queue.submit([enc.finish()]);
+            let (tx, rx) = std::sync::mpsc::channel();
+            read.buf.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+                let _ = tx.send(r);
+            });
+            ctx.device()
+                .poll(wgpu::PollType::Wait { submission_index: Some(index), timeout: None })
+                .map_err(|e| Error::Device(format!("waiting for the GPU: {e}")))?;
+            rx.recv().map_err(|_| Error::Device("profile readback lost".into()))?.map_err(|e| Error::Device(format!("{e}")))?;
+            let bytes = read.buf.slice(..).get_mapped_range().map_err(|e| Error::Device(format!("{e:?}")))?;
+            let ts: Vec<u64> = bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect();
+            drop(bytes);
+            read.buf.unmap();
+            for (j, k) in chunk.iter().enumerate() {
+                let dt = ts[2 * j + 1].saturating_sub(ts[2 * j]) as f64 * period;
+                out.push(KernelTime { node: k.node.clone(), op: k.op.clone(), kernel: k.variant.label(), nanos: dt });
+            }
+        }
+        Ok(out)
     }
 }

@@ -73,6 +73,16 @@ pub fn emit(cx: &mut Lower, g: &Geometry, x: &Operand, f: &Operand, bias: Option
 
 /// The conv kernel with a full epilogue (bias, residual add, activation).
 pub fn emit_with(cx: &mut Lower, g: &Geometry, x: &Operand, f: &Operand, ep: &Epilogue, out: &Operand) {
+    // A 1×1 convolution with stride 1 and no padding is a plain matrix product:
+    // [N·H·W, IC] · [IC, OC].
+    let pointwise = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.oh == g.ih && g.ow == g.iw;
+    if pointwise {
+        let node = cx.node().clone();
+        let gm = crate::ops::linalg::gemm::Gemm::matrix(g.n * g.oh * g.ow, g.oc, g.ic, false, false);
+        if gm.emit_with(cx, &node, x, f, ep, out).is_ok() {
+            return;
+        }
+    }
     emit_mode(cx, 1, g, x, f, ep, out)
 }
 
@@ -81,6 +91,23 @@ pub fn emit_with(cx: &mut Lower, g: &Geometry, x: &Operand, f: &Operand, ep: &Ep
 pub fn emit_mode(cx: &mut Lower, mode: i64, g: &Geometry, x: &Operand, f: &Operand, ep: &Epilogue, out: &Operand) {
     let m = g.n * g.oh * g.ow;
     let k = g.kh * g.kw * g.ic;
+    if mode == 1 && cx.target().subgroup_gemm && m.div_ceil(8) <= crate::lower::MAX_GROUPS_PER_DIM as usize {
+        // CPU adapters: the subgroup-broadcast kernel with the im2col loader.
+        let meta = Meta::new()
+            .n(m).n(g.oc).n(k).u(1)
+            .u(0).u(0).n(g.oc).u(1)
+            .u(0).u(0).u(0).u(0)
+            .f(ep.alpha).u(0).u(0).u(0)
+            .n(g.ih).n(g.iw).n(g.ic).n(g.oh)
+            .n(g.ow).n(g.kh).n(g.kw).n(g.sh)
+            .n(g.sw).n(g.dh).n(g.dw).n(g.pt)
+            .n(g.pl).u(0).u(0).u(0);
+        let v = ep.apply(ShaderVariant::new(&shaders::GEMM_SUBGROUP).set("MODE", 1));
+        let groups = [g.oc.div_ceil(32) as u32, m.div_ceil(8) as u32, 1];
+        let (b, r) = ep.bindings(f);
+        cx.kernel(v, groups, meta, vec![Binding::In(x.id), Binding::In(f.id), b, Binding::Out(out.id), r]);
+        return;
+    }
     let meta = Meta::new()
         .n(m).n(g.oc).n(k).u(1)
         .u(0).u(0).n(g.oc).u(1)

@@ -43,7 +43,8 @@ pub fn dim(node: &Node, padding: &str, input: usize, k: usize, stride: usize, di
 pub fn hw(node: &Node, name: &str, default: i64) -> Result<(usize, usize)> {
     let v = node.attr_opt_ints(name)?.unwrap_or_else(|| vec![default; 4]);
     if v.len() != 4 || v.iter().any(|&x| x <= 0) {
-        return Err(node.err(format!("attribute '{name}' must be 4 positive ints, got {v:?}")));
+        let shown = if v.len() <= 8 { format!("{v:?}") } else { format!("{} values", v.len()) };
+        return Err(node.err(format!("attribute '{name}' must be 4 positive ints, got {shown}")));
     }
     let nchw = is_nchw(node)?;
     let (h, w) = if nchw { (v[2], v[3]) } else { (v[1], v[2]) };

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{fold_groups, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::lower::{fold_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant};
 use crate::ops::util::{check_rank, host, ints, norm_axis, strides, tensor_from_f64};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -47,8 +47,9 @@ impl Reduce {
         match self.code {
             0 => v.iter().sum(),
             1 => v.iter().sum::<f64>() / v.len().max(1) as f64,
-            2 => v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-            3 => v.iter().copied().fold(f64::INFINITY, f64::min),
+            // NaN propagates, as in TensorFlow (f64::max would drop it).
+            2 => v.iter().copied().fold(f64::NEG_INFINITY, |a, b| if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) }),
+            3 => v.iter().copied().fold(f64::INFINITY, |a, b| if a.is_nan() || b.is_nan() { f64::NAN } else { a.min(b) }),
             4 => v.iter().product(),
             5 => v.iter().all(|&x| x != 0.0) as u8 as f64,
             6 => v.iter().any(|&x| x != 0.0) as u8 as f64,
@@ -113,7 +114,9 @@ impl Op for Reduce {
         let n_red: usize = rs.iter().product();
         let meta = Meta::new().n(n_out).n(n_red).n(ks.len()).n(rs.len()).arr(&ks, 1).arr(&kst, 0).arr(&rs, 1).arr(&rst, 0);
         let v = ShaderVariant::new(&shaders::REDUCE).ty("T", x.storage().wgsl()).set("OP", self.code as i64);
-        cx.kernel(v, fold_groups(n_out), meta, vec![Binding::In(x.id), Binding::Out(outs[0].id)]);
+        // Short reductions over many outputs: one invocation per output; else a workgroup each.
+        let (v, groups) = if n_red <= 256 && n_out >= 64 { (v.entry("serial"), grid(n_out, 64)) } else { (v, fold_groups(n_out)) };
+        cx.kernel(v, groups, meta, vec![Binding::In(x.id), Binding::Out(outs[0].id)]);
         Ok(())
     }
 }

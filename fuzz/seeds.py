@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora (fuzz/corpus/<target>/) from the test fixtures: a few small, valid
+inputs per target, in the framing of common.rs (`split`: each part but the last prefixed by its
+u32 little-endian length). Run from anywhere: python3 fuzz/seeds.py"""
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIX = os.path.join(HERE, "..", "tests", "fixtures")
+
+
+def read(*p):
+    with open(os.path.join(FIX, *p), "rb") as f:
+        return f.read()
+
+
+def join(parts):
+    out = b""
+    for i, p in enumerate(parts):
+        if i + 1 < len(parts):
+            out += struct.pack("<I", len(p))
+        out += p
+    return out
+
+
+def write(target, name, data):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+for case in ["mlp", "shape_subgraph", "concat_pad", "cf_cond_v1_false", "cf_while_loop", "strided_slice", "fused_batchnorm"]:
+    write("graph_def", case, read("cases", case, "model.pb"))
+
+write("checkpoint", "tf1_mlp", join([read("persist", "ckpt_tf1_mlp", "checkpoint"),
+                                      read("persist", "ckpt_tf1_mlp", "model.ckpt-5.index"),
+                                      read("persist", "ckpt_tf1_mlp", "model.ckpt-5.data-00000-of-00001")]))
+write("checkpoint", "tf1_subset", join([b"", read("persist", "ckpt_tf1_subset", "model.ckpt.index"),
+                                         read("persist", "ckpt_tf1_subset", "model.ckpt.data-00000-of-00001")]))
+v = ("persist", "saved_model_module", "saved_model", "variables")
+write("checkpoint", "tf2_object_graph", join([b'model_checkpoint_path: "model.ckpt"\n', read(*v, "variables.index"),
+                                               read(*v, "variables.data-00000-of-00001")]))
+
+for case in ["saved_model_tf1_builder", "saved_model_module"]:
+    sm = ("persist", case, "saved_model")
+    write("saved_model", case, join([read(*sm, "saved_model.pb"), read(*sm, "variables", "variables.index"),
+                                     read(*sm, "variables", "variables.data-00000-of-00001")]))
+
+for case, f in [("mlp", "in0.npy"), ("int64_ops", "in0.npy"), ("compare_logic", "out0.npy"), ("cast_ops", "in0.npy")]:
+    write("npy", case + "_" + f, read("cases", case, f))

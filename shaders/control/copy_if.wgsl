@@ -1,0 +1,31 @@
+// dst[i] = src[i] when pred[0] is true, else dst is left as it is — how a runtime loop commits
+// an iteration's new values into its carried buffers. Guarded commits make iterations run
+// after the loop's condition turned false harmless (the carried values stay frozen), so several
+// iterations can be recorded per predicate readback. 32-bit words, whatever their type; a
+// float predicate ignores the sign bit (-0.0 is false).
+struct Meta {
+    n: u32,
+}
+
+override PRED_FLOAT: u32 = 0u;
+
+@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(1) var<storage, read> pred: array<u32>;
+@group(0) @binding(2) var<storage, read> src: array<u32>;
+@group(0) @binding(3) var<storage, read_write> dst: array<u32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
+    if (i >= cfg.n) {
+        return;
+    }
+    var p = pred[0];
+    if (PRED_FLOAT != 0u) {
+        p = p & 0x7fffffffu;
+    }
+    if (p != 0u) {
+        dst[i] = src[i];
+    }
+}

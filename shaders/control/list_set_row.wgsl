@@ -1,0 +1,28 @@
+// out = a stacked list [rows, row_len] with row `idx[0]` replaced by `item` —
+// TensorListSetItem / TensorArrayWrite with an index computed on the GPU. The list is copied
+// (lists are values: the input stays valid). An index out of range changes nothing.
+struct Meta {
+    n: u32,
+    row_len: u32,
+}
+
+@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(1) var<storage, read> idx: array<i32>;
+@group(0) @binding(2) var<storage, read> src: array<u32>;
+@group(0) @binding(3) var<storage, read> item: array<u32>;
+@group(0) @binding(4) var<storage, read_write> dst: array<u32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
+    if (i >= cfg.n) {
+        return;
+    }
+    let r = idx[0];
+    if (r >= 0 && i / cfg.row_len == u32(r)) {
+        dst[i] = item[i % cfg.row_len];
+    } else {
+        dst[i] = src[i];
+    }
+}

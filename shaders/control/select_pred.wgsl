@@ -1,0 +1,28 @@
+// out[i] = pred[0] ? a[i] : b[i] — the outputs of a conditional whose predicate is computed on
+// the GPU (both branches ran). Elements are copied as 32-bit words, whatever their type. The
+// predicate is true when non-zero; a float predicate ignores the sign bit (-0.0 is false).
+struct Meta {
+    n: u32,
+}
+
+override PRED_FLOAT: u32 = 0u;
+
+@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(1) var<storage, read> pred: array<u32>;
+@group(0) @binding(2) var<storage, read> a: array<u32>;
+@group(0) @binding(3) var<storage, read> b: array<u32>;
+@group(0) @binding(4) var<storage, read_write> dst: array<u32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
+    if (i >= cfg.n) {
+        return;
+    }
+    var p = pred[0];
+    if (PRED_FLOAT != 0u) {
+        p = p & 0x7fffffffu;
+    }
+    dst[i] = select(b[i], a[i], p != 0u);
+}

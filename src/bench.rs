@@ -1,0 +1,204 @@
+//! Benchmarks of a loaded model: load time (cold, and warm with pipelines cached), latency
+//! percentiles, throughput, the run counters, and optionally GPU time per op. Used by
+//! `wgtf bench`; figures come from here, never from timed tests.
+use std::path::Path;
+use std::time::Instant;
+
+use crate::error::{Error, Result};
+use crate::runtime::model::LoadOptions;
+use crate::tensor::{DType, Data, Tensor};
+use crate::{Context, Model};
+
+/// What to measure.
+#[derive(Clone, Debug)]
+pub struct BenchOptions {
+    pub iters: usize,
+    pub warmup: usize,
+    /// Replaces unknown (and the first) input dims by this batch size.
+    pub batch: Option<usize>,
+    /// Given feeds (by name); other placeholders get random values.
+    pub feeds: Vec<(String, Tensor)>,
+    /// Fetches; empty = the model's likely outputs.
+    pub fetches: Vec<String>,
+    pub profile: bool,
+}
+
+impl Default for BenchOptions {
+    fn default() -> Self {
+        BenchOptions { iters: 50, warmup: 5, batch: None, feeds: vec![], fetches: vec![], profile: false }
+    }
+}
+
+/// The figures of one benchmark.
+#[derive(Clone, Debug, Default)]
+pub struct BenchReport {
+    pub adapter: String,
+    pub load_ms: f64,
+    pub load_warm_ms: f64,
+    pub first_run_ms: f64,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub mean_ms: f64,
+    pub throughput_per_s: f64,
+    pub batch: usize,
+    pub dispatches_per_run: u64,
+    pub passes_per_run: u64,
+    pub submits_per_run: u64,
+    pub upload_bytes_per_run: u64,
+    pub readback_bytes_per_run: u64,
+    pub feed_bytes: u64,
+    pub pipelines_created: u64,
+    pub pipelines_created_warm: u64,
+    pub bind_groups_created_per_run: u64,
+    pub activation_bytes: u64,
+    pub peak_live_bytes: u64,
+    pub weight_bytes: u64,
+    /// (op, GPU ms per run, kernels) sorted by time, with --profile.
+    pub profile: Vec<(String, f64, usize)>,
+}
+
+impl BenchReport {
+    /// The figures as one JSON object.
+    pub fn to_json(&self) -> String {
+        let prof: Vec<String> = self
+            .profile
+            .iter()
+            .map(|(op, ms, n)| format!("{{\"op\":\"{}\",\"gpu_ms\":{ms:.4},\"kernels\":{n}}}", op.replace('"', "'")))
+            .collect();
+        format!(
+            "{{\"adapter\":\"{}\",\"load_ms\":{:.3},\"load_warm_ms\":{:.3},\"first_run_ms\":{:.3},\"p50_ms\":{:.4},\"p90_ms\":{:.4},\"p99_ms\":{:.4},\"mean_ms\":{:.4},\"throughput_per_s\":{:.2},\"batch\":{},\"dispatches_per_run\":{},\"passes_per_run\":{},\"submits_per_run\":{},\"upload_bytes_per_run\":{},\"readback_bytes_per_run\":{},\"feed_bytes\":{},\"pipelines_created\":{},\"pipelines_created_warm\":{},\"bind_groups_created_per_run\":{},\"activation_bytes\":{},\"peak_live_bytes\":{},\"weight_bytes\":{},\"profile\":[{}]}}",
+            self.adapter.replace('"', "'"), self.load_ms, self.load_warm_ms, self.first_run_ms, self.p50_ms, self.p90_ms, self.p99_ms, self.mean_ms,
+            self.throughput_per_s, self.batch, self.dispatches_per_run, self.passes_per_run, self.submits_per_run, self.upload_bytes_per_run,
+            self.readback_bytes_per_run, self.feed_bytes, self.pipelines_created, self.pipelines_created_warm, self.bind_groups_created_per_run,
+            self.activation_bytes, self.peak_live_bytes, self.weight_bytes, prof.join(",")
+        )
+    }
+}
+
+/// Random feeds for the model's placeholders (given ones kept).
+fn make_feeds(model: &Model, opts: &BenchOptions) -> Result<Vec<(String, Tensor)>> {
+    let mut feeds = opts.feeds.clone();
+    let mut seed = 0x9e3779b97f4a7c15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed >> 40) as f32 / (1u64 << 24) as f32
+    };
+    for input in model.inputs() {
+        if feeds.iter().any(|(n, _)| crate::graph::TensorRef::parse(n).ok() == crate::graph::TensorRef::parse(&input.name).ok()) {
+            continue;
+        }
+        let Some(dims) = input.shape.clone() else {
+            return Err(Error::Other(format!("input {} has unknown rank: give it with -i", input.name)));
+        };
+        let shape: Vec<usize> = dims
+            .iter()
+            .enumerate()
+            .map(|(i, d)| match (d, opts.batch) {
+                (_, Some(b)) if i == 0 => b,
+                (Some(d), _) => *d,
+                (None, _) => 1,
+            })
+            .collect();
+        let n: usize = shape.iter().product();
+        let dtype = input.dtype.unwrap_or(DType::F32);
+        let data = match dtype.host_class() {
+            crate::tensor::HostClass::F32 => Data::F32((0..n).map(|_| next() * 2.0 - 1.0).collect()),
+            crate::tensor::HostClass::I32 => Data::I32((0..n).map(|_| (next() * 4.0) as i32).collect()),
+            crate::tensor::HostClass::I64 => Data::I64((0..n).map(|_| (next() * 4.0) as i64).collect()),
+            crate::tensor::HostClass::Bool => Data::Bool((0..n).map(|_| next() > 0.5).collect()),
+            _ => return Err(Error::Other(format!("input {}: cannot make random {dtype} values", input.name))),
+        };
+        feeds.push((input.name.clone(), Tensor::new(dtype, shape, data)?));
+    }
+    Ok(feeds)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// Loads `path` into `ctx` (twice, to time a warm load) and measures runs.
+pub fn bench(ctx: &Context, path: &Path, opts: &BenchOptions, mut progress: impl FnMut(usize, usize)) -> Result<BenchReport> {
+    let p0 = ctx.pipelines_created();
+    let t = Instant::now();
+    let cold = ctx.load_with(path, &LoadOptions::default())?;
+    let load_ms = t.elapsed().as_secs_f64() * 1e3;
+    let feeds = make_feeds(&cold, opts)?;
+    let fetches: Vec<String> = if opts.fetches.is_empty() { cold.outputs() } else { opts.fetches.clone() };
+    let f: Vec<(&str, &Tensor)> = feeds.iter().map(|(n, t)| (n.as_str(), t)).collect();
+    let names: Vec<&str> = fetches.iter().map(|s| s.as_str()).collect();
+    let t = Instant::now();
+    cold.run(&f, &names)?;
+    let first_run_ms = t.elapsed().as_secs_f64() * 1e3;
+    let pipelines_created = ctx.pipelines_created() - p0;
+    drop(cold);
+    // Warm: pipelines are cached in the context, the load costs only the uploads.
+    let p1 = ctx.pipelines_created();
+    let t = Instant::now();
+    let model = ctx.load_with(path, &LoadOptions::default())?;
+    let load_warm_ms = t.elapsed().as_secs_f64() * 1e3;
+    model.run(&f, &names)?;
+    let pipelines_created_warm = ctx.pipelines_created() - p1;
+    for i in 0..opts.warmup {
+        model.run(&f, &names)?;
+        progress(i + 1, opts.warmup + opts.iters);
+    }
+    let s0 = model.stats();
+    let mut times = Vec::with_capacity(opts.iters);
+    for i in 0..opts.iters {
+        let t = Instant::now();
+        model.run(&f, &names)?;
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        progress(opts.warmup + i + 1, opts.warmup + opts.iters);
+    }
+    let s1 = model.stats();
+    let runs = (s1.runs - s0.runs).max(1);
+    times.sort_by(|a, b| a.total_cmp(b));
+    let mean = times.iter().sum::<f64>() / times.len().max(1) as f64;
+    let plan = model.plan_for(&f, &names)?;
+    let batch = feeds.first().and_then(|(_, t)| t.shape().first().copied()).unwrap_or(1);
+    let mut profile = Vec::new();
+    if opts.profile {
+        let kt = model.profile(&f, &names)?;
+        let mut by_op: std::collections::BTreeMap<String, (f64, usize)> = Default::default();
+        for k in kt {
+            let e = by_op.entry(k.op).or_default();
+            e.0 += k.nanos / 1e6;
+            e.1 += 1;
+        }
+        profile = by_op.into_iter().map(|(op, (ms, n))| (op, ms, n)).collect();
+        profile.sort_by(|a, b| b.1.total_cmp(&a.1));
+    }
+    Ok(BenchReport {
+        adapter: format!("{} ({:?})", ctx.adapter_info().name, ctx.adapter_info().backend),
+        load_ms,
+        load_warm_ms,
+        first_run_ms,
+        p50_ms: percentile(&times, 0.5),
+        p90_ms: percentile(&times, 0.9),
+        p99_ms: percentile(&times, 0.99),
+        mean_ms: mean,
+        throughput_per_s: if mean > 0.0 { batch as f64 * 1e3 / mean } else { 0.0 },
+        batch,
+        dispatches_per_run: (s1.dispatches - s0.dispatches) / runs,
+        passes_per_run: (s1.passes - s0.passes) / runs,
+        submits_per_run: (s1.submits - s0.submits) / runs,
+        upload_bytes_per_run: (s1.bytes_uploaded - s0.bytes_uploaded) / runs,
+        readback_bytes_per_run: (s1.bytes_read_back - s0.bytes_read_back) / runs,
+        feed_bytes: feeds.iter().map(|(_, t)| t.len() as u64 * 4).sum(),
+        pipelines_created,
+        pipelines_created_warm,
+        bind_groups_created_per_run: (s1.bind_groups_created - s0.bind_groups_created) / runs,
+        activation_bytes: plan.activation_bytes,
+        peak_live_bytes: plan.peak_live_bytes,
+        weight_bytes: model.memory().weights,
+        profile,
+    })
+}

@@ -1,0 +1,599 @@
+//! TensorLists (TensorList* ops, TF2's TensorArray) and TF1 TensorArrays (TensorArray*V3) as
+//! plan-time structures: a list is a vector of element tensors, each a planned tensor (on the
+//! GPU or known on the host) or a lazy slice of a stacked tensor (`TensorListFromTensor`), so
+//! that reading element `t` of an unstacked input costs one copy kernel, and stacking a list
+//! whose elements are slices of one tensor in order costs nothing (a view).
+//!
+//! Indices (`GetItem`, `SetItem`, `Read`, `Write`) are usually known when planning: in
+//! unrolled loops the loop counter is a plan-time value. In a runtime loop (trip count decided
+//! on the GPU) a list is one stacked GPU tensor `[n, ...element]` (its elements are the rows,
+//! so it is a list of slices of that tensor), carried like any tensor; reading a row at a GPU
+//! index is one kernel, writing one is a kernel that copies the list with the row replaced.
+use std::sync::Arc;
+
+use super::compile::{Known, Planner, Val};
+use super::{grid, Binding, Lower, Meta, Operand, ProgTensor, ShaderVariant, Source, Storage};
+use crate::error::Result;
+use crate::graph::Node;
+use crate::ops::util::{copy_into, gather_data, strided_copy, strides};
+use crate::tensor::{DType, Tensor};
+
+/// A partially known shape: `None` = unknown rank; dims `None` = unknown.
+pub(crate) type PShape = Option<Vec<Option<usize>>>;
+
+/// One element of a list.
+#[derive(Clone, Debug)]
+pub(crate) enum Item {
+    T(Known),
+    /// Row `1` of the stacked tensor `0` (made when read).
+    Slice(Known, usize),
+}
+
+/// A TensorList / TensorArray while planning.
+#[derive(Clone, Debug)]
+pub(crate) struct TList {
+    pub dtype: DType,
+    /// The declared element shape.
+    pub elem: PShape,
+    pub items: Vec<Option<Item>>,
+    /// A TensorArray that may grow.
+    pub growable: bool,
+}
+
+/// Ops on lists.
+pub fn is_list_op(op: &str) -> bool {
+    matches!(
+        op,
+        "EmptyTensorList"
+            | "TensorListReserve"
+            | "TensorListFromTensor"
+            | "TensorListGetItem"
+            | "TensorListSetItem"
+            | "TensorListStack"
+            | "TensorListLength"
+            | "TensorListPushBack"
+            | "TensorListPopBack"
+            | "TensorListElementShape"
+            | "TensorListGather"
+            | "TensorListScatter"
+            | "TensorListScatterV2"
+            | "TensorListScatterIntoExistingList"
+            | "TensorListResize"
+            | "TensorArrayV3"
+            | "TensorArrayWriteV3"
+            | "TensorArrayReadV3"
+            | "TensorArrayGatherV3"
+            | "TensorArrayScatterV3"
+            | "TensorArraySizeV3"
+            | "TensorArrayCloseV3"
+    )
+}
+
+/// Inputs of list ops that are read on the host (shapes, indices, lengths).
+pub fn is_host_input(op: &str, i: usize) -> bool {
+    match op {
+        "EmptyTensorList" | "TensorListReserve" => true,
+        "TensorListFromTensor" | "TensorListSetItem" | "TensorListStack" | "TensorListPopBack" | "TensorListResize" => i == 1,
+        "TensorListGetItem" | "TensorListGather" | "TensorListScatter" => i == 1 || i == 2,
+        "TensorListScatterV2" => (1..=3).contains(&i),
+        "TensorListScatterIntoExistingList" => i == 2,
+        "TensorArrayV3" => i == 0,
+        "TensorArrayWriteV3" | "TensorArrayReadV3" | "TensorArrayGatherV3" | "TensorArrayScatterV3" => i == 1,
+        _ => false,
+    }
+}
+
+fn host_ints(node: &Node, v: &Val, what: &str) -> Result<Vec<i64>> {
+    match v {
+        Val::T(k) => match k.value() {
+            Some(t) => t.to_i64_vec(),
+            None => Err(node.err(format!("{what} is computed on the GPU; it must be known when planning"))),
+        },
+        other => Err(node.err(format!("{what} is {}, not a tensor", other.kind()))),
+    }
+}
+
+fn host_int(node: &Node, v: &Val, what: &str) -> Result<i64> {
+    let v = host_ints(node, v, what)?;
+    match v.as_slice() {
+        [x] => Ok(*x),
+        _ => Err(node.err(format!("{what} must be a scalar, it has {} values", v.len()))),
+    }
+}
+
+/// An element-shape input: -1 (unknown rank) or a vector with -1 for unknown dims.
+fn elem_shape_input(node: &Node, v: &Val) -> Result<PShape> {
+    let Val::T(k) = v else { return Err(node.err(format!("the element shape is {}", v.kind()))) };
+    let Some(t) = k.value() else { return Err(node.err("the element shape must be known when planning")) };
+    if t.rank() == 0 {
+        return Ok(None);
+    }
+    Ok(Some(t.to_i64_vec()?.into_iter().map(|d| if d < 0 { None } else { Some(d as usize) }).collect()))
+}
+
+/// The more specific of two partial shapes (conflicts keep `a`).
+fn merge_shapes(a: &PShape, b: &PShape) -> PShape {
+    match (a, b) {
+        (None, x) | (x, None) => x.clone(),
+        (Some(a), Some(b)) if a.len() == b.len() => Some(a.iter().zip(b).map(|(x, y)| x.or(*y)).collect()),
+        (a, _) => a.clone(),
+    }
+}
+
+fn full(s: &PShape) -> Option<Vec<usize>> {
+    s.as_ref()?.iter().copied().collect()
+}
+
+fn index(node: &Node, i: i64, len: usize, what: &str) -> Result<usize> {
+    if i < 0 || i as usize >= len {
+        return Err(node.err(format!("{what} {i} is out of range for a list of {len} elements")));
+    }
+    Ok(i as usize)
+}
+
+fn list_arg(node: &Node, v: &Val, what: &str) -> Result<Arc<TList>> {
+    match v {
+        Val::List(l) => Ok(l.clone()),
+        other => Err(node.err(format!("{what} is {}, not a TensorList", other.kind()))),
+    }
+}
+
+/// An index computed on the GPU (a tensor with no plan-time value).
+fn gpu_index(v: &Val) -> Option<&Known> {
+    match v {
+        Val::T(k) if k.value().is_none() => Some(k),
+        _ => None,
+    }
+}
+
+fn scalar_i32(v: i64) -> Val {
+    Val::T(Known::host(Arc::new(Tensor::from_i32(vec![], vec![v as i32]).expect("scalar"))))
+}
+
+impl TList {
+    /// The element shape, when the declaration or a set element gives it in full.
+    pub fn element_shape(&self) -> Option<Vec<usize>> {
+        full(&self.elem).or_else(|| (0..self.items.len()).find_map(|k| self.item_shape(k)))
+    }
+    /// The list whose elements are the rows of `base`.
+    pub fn rows_of(base: Known, growable: bool) -> TList {
+        let n = base.info.shape.first().copied().unwrap_or(0);
+        TList {
+            dtype: base.info.dtype,
+            elem: Some(base.info.shape[1.min(base.info.shape.len())..].iter().map(|&d| Some(d)).collect()),
+            items: (0..n).map(|k| Some(Item::Slice(base.clone(), k))).collect(),
+            growable,
+        }
+    }
+    fn item_shape(&self, k: usize) -> Option<Vec<usize>> {
+        match self.items.get(k)?.as_ref()? {
+            Item::T(x) => Some(x.info.shape.clone()),
+            Item::Slice(b, _) => Some(b.info.shape[1..].to_vec()),
+        }
+    }
+}
+
+impl<'a> Planner<'a> {
+    pub(crate) fn list_op(&mut self, node: &Node, ins: Vec<Val>) -> Result<Vec<Val>> {
+        let arity = |n: usize| -> Result<()> {
+            if ins.len() < n {
+                return Err(node.err(format!("expected {n} inputs, got {}", ins.len())));
+            }
+            Ok(())
+        };
+        let elem_dtype = || -> Result<DType> { node.attr_dtype("element_dtype") };
+        match node.op.as_str() {
+            "EmptyTensorList" => {
+                arity(2)?;
+                let elem = elem_shape_input(node, &ins[0])?;
+                Ok(vec![Val::List(Arc::new(TList { dtype: elem_dtype()?, elem, items: vec![], growable: true }))])
+            }
+            "TensorListReserve" => {
+                arity(2)?;
+                let elem = elem_shape_input(node, &ins[0])?;
+                let n = host_int(node, &ins[1], "the number of elements")?;
+                if !(0..=1 << 24).contains(&n) {
+                    return Err(node.err(format!("{n} elements")));
+                }
+                Ok(vec![Val::List(Arc::new(TList { dtype: elem_dtype()?, elem, items: vec![None; n as usize], growable: true }))])
+            }
+            "TensorListFromTensor" => {
+                arity(2)?;
+                let Val::T(t) = &ins[0] else { return Err(node.err(format!("input 0 is {}", ins[0].kind()))) };
+                if t.info.shape.is_empty() {
+                    return Err(node.err("the tensor must have at least one dimension"));
+                }
+                let declared = elem_shape_input(node, &ins[1])?;
+                let elem = merge_shapes(&Some(t.info.shape[1..].iter().map(|&d| Some(d)).collect()), &declared);
+                let items = (0..t.info.shape[0]).map(|k| Some(Item::Slice(t.clone(), k))).collect();
+                Ok(vec![Val::List(Arc::new(TList { dtype: t.info.dtype, elem, items, growable: true }))])
+            }
+            "TensorListGetItem" => {
+                arity(2)?;
+                let l = list_arg(node, &ins[0], "input 0")?;
+                let want = if ins.len() > 2 { elem_shape_input(node, &ins[2])? } else { None };
+                if let Some(k) = gpu_index(&ins[1]) {
+                    return Ok(vec![Val::T(self.get_row(node, &l, k)?)]);
+                }
+                let i = index(node, host_int(node, &ins[1], "the index")?, l.items.len(), "index")?;
+                Ok(vec![Val::T(self.item(node, &l, i, &want)?)])
+            }
+            "TensorListSetItem" => {
+                arity(3)?;
+                let l = list_arg(node, &ins[0], "input 0")?;
+                let Val::T(x) = &ins[2] else { return Err(node.err(format!("the item is {}", ins[2].kind()))) };
+                if let Some(k) = gpu_index(&ins[1]) {
+                    return Ok(vec![Val::List(Arc::new(self.set_row(node, &l, k, x)?))]);
+                }
+                let i = host_int(node, &ins[1], "the index")?;
+                let mut nl = (*l).clone();
+                if i >= 0 && i as usize >= nl.items.len() && node.attr_bool_or("resize_if_index_out_of_bounds", false)? {
+                    nl.items.resize(i as usize + 1, None);
+                }
+                let i = index(node, i, nl.items.len(), "index")?;
+                nl.items[i] = Some(Item::T(x.clone()));
+                Ok(vec![Val::List(Arc::new(nl))])
+            }
+            "TensorListStack" | "TensorListGather" => {
+                let l = list_arg(node, &ins[0], "input 0")?;
+                let (idx, shape_in) = if node.op == "TensorListGather" {
+                    arity(3)?;
+                    let idx = host_ints(node, &ins[1], "the indices")?;
+                    let idx = idx.iter().map(|&i| index(node, i, l.items.len(), "index")).collect::<Result<Vec<_>>>()?;
+                    (idx, &ins[2])
+                } else {
+                    arity(2)?;
+                    ((0..l.items.len()).collect(), &ins[1])
+                };
+                let want = elem_shape_input(node, shape_in)?;
+                Ok(vec![Val::T(self.stack(node, &l, &idx, &want)?)])
+            }
+            "TensorListLength" => {
+                arity(1)?;
+                let l = list_arg(node, &ins[0], "input 0")?;
+                Ok(vec![scalar_i32(l.items.len() as i64)])
+            }
+            "TensorListPushBack" => {
+                arity(2)?;
+                let l = list_arg(node, &ins[0], "input 0")?;
+                let Val::T(x) = &ins[1] else { return Err(node.err(format!("the item is {}", ins[1].kind()))) };
+                let mut nl = (*l).clone();
+                nl.items.push(Some(Item::T(x.clone())));
+                Ok(vec![Val::List(Arc::new(nl))])
+            }
+            "TensorListPopBack" => {
+                arity(1)?;
+                let l = list_arg(node, &ins[0], "input 0")?;
+                if l.items.is_empty() {
+                    return Err(node.err("popping from an empty list"));
+                }
+                let want = if ins.len() > 1 { elem_shape_input(node, &ins[1])? } else { None };
+                let x = self.item(node, &l, l.items.len() - 1, &want)?;
+                let mut nl = (*l).clone();
+                nl.items.pop();
+                Ok(vec![Val::List(Arc::new(nl)), Val::T(x)])
+            }
+            "TensorListElementShape" => {
+                arity(1)?;
+                let l = list_arg(node, &ins[0], "input 0")?;
+                let dt = node.attr_opt_dtype("shape_type")?.unwrap_or(DType::I32);
+                let t = match &l.elem {
+                    None => Tensor::from_i64(vec![], vec![-1])?,
+                    Some(d) => Tensor::from_i64(vec![d.len()], d.iter().map(|x| x.map_or(-1, |v| v as i64)).collect())?,
+                };
+                Ok(vec![Val::T(Known::host(Arc::new(t.cast(dt)?)))])
+            }
+            "TensorListScatter" | "TensorListScatterV2" | "TensorListScatterIntoExistingList" => {
+                let existing = node.op == "TensorListScatterIntoExistingList";
+                arity(3)?;
+                let (t, idx_v) = if existing { (&ins[1], &ins[2]) } else { (&ins[0], &ins[1]) };
+                let Val::T(t) = t else { return Err(node.err(format!("the tensor is {}", t.kind()))) };
+                if t.info.shape.is_empty() {
+                    return Err(node.err("the tensor must have at least one dimension"));
+                }
+                let idx = host_ints(node, idx_v, "the indices")?;
+                if idx.len() != t.info.shape[0] {
+                    return Err(node.err(format!("{} indices for {} rows", idx.len(), t.info.shape[0])));
+                }
+                let mut nl = if existing {
+                    (*list_arg(node, &ins[0], "input 0")?).clone()
+                } else {
+                    let elem = merge_shapes(&Some(t.info.shape[1..].iter().map(|&d| Some(d)).collect()), &elem_shape_input(node, &ins[2])?);
+                    let mut n = 0usize;
+                    if node.op == "TensorListScatterV2" && ins.len() > 3 {
+                        n = host_int(node, &ins[3], "the number of elements")?.max(0) as usize;
+                    }
+                    TList { dtype: t.info.dtype, elem, items: vec![None; n], growable: true }
+                };
+                for (row, &i) in idx.iter().enumerate() {
+                    if i < 0 || i > 1 << 24 {
+                        return Err(node.err(format!("index {i} is out of range")));
+                    }
+                    let i = i as usize;
+                    if i >= nl.items.len() {
+                        nl.items.resize(i + 1, None);
+                    }
+                    nl.items[i] = Some(Item::Slice(t.clone(), row));
+                }
+                Ok(vec![Val::List(Arc::new(nl))])
+            }
+            "TensorListResize" => {
+                arity(2)?;
+                let l = list_arg(node, &ins[0], "input 0")?;
+                let n = host_int(node, &ins[1], "the size")?;
+                if !(0..=1 << 24).contains(&n) {
+                    return Err(node.err(format!("size {n}")));
+                }
+                let mut nl = (*l).clone();
+                nl.items.resize(n as usize, None);
+                Ok(vec![Val::List(Arc::new(nl))])
+            }
+            "TensorArrayV3" => {
+                arity(1)?;
+                let n = host_int(node, &ins[0], "the size")?;
+                if !(0..=1 << 24).contains(&n) {
+                    return Err(node.err(format!("size {n}")));
+                }
+                let elem = node.attr_opt_shape("element_shape")?.flatten();
+                let l = Arc::new(TList {
+                    dtype: node.attr_dtype("dtype")?,
+                    elem,
+                    items: vec![None; n as usize],
+                    growable: node.attr_bool_or("dynamic_size", false)?,
+                });
+                // Handle and flow: the flow carries the contents from op to op.
+                Ok(vec![Val::List(l.clone()), Val::List(l)])
+            }
+            "TensorArrayWriteV3" => {
+                arity(4)?;
+                let l = self.array_flow(node, &ins[3], &ins[0])?;
+                let Val::T(x) = &ins[2] else { return Err(node.err(format!("the value is {}", ins[2].kind()))) };
+                if let Some(k) = gpu_index(&ins[1]) {
+                    return Ok(vec![Val::List(Arc::new(self.set_row(node, &l, k, x)?))]);
+                }
+                let i = host_int(node, &ins[1], "the index")?;
+                let mut nl = (*l).clone();
+                if i >= 0 && i as usize >= nl.items.len() && nl.growable && i < 1 << 24 {
+                    nl.items.resize(i as usize + 1, None);
+                }
+                let i = index(node, i, nl.items.len(), "index")?;
+                nl.items[i] = Some(Item::T(x.clone()));
+                Ok(vec![Val::List(Arc::new(nl))])
+            }
+            "TensorArrayReadV3" => {
+                arity(3)?;
+                let l = self.array_flow(node, &ins[2], &ins[0])?;
+                if let Some(k) = gpu_index(&ins[1]) {
+                    return Ok(vec![Val::T(self.get_row(node, &l, k)?)]);
+                }
+                let i = index(node, host_int(node, &ins[1], "the index")?, l.items.len(), "index")?;
+                Ok(vec![Val::T(self.item(node, &l, i, &None)?)])
+            }
+            "TensorArrayGatherV3" => {
+                arity(3)?;
+                let l = self.array_flow(node, &ins[2], &ins[0])?;
+                let idx = host_ints(node, &ins[1], "the indices")?;
+                let idx = idx.iter().map(|&i| index(node, i, l.items.len(), "index")).collect::<Result<Vec<_>>>()?;
+                let want = node.attr_opt_shape("element_shape")?.flatten();
+                Ok(vec![Val::T(self.stack(node, &l, &idx, &want)?)])
+            }
+            "TensorArrayScatterV3" => {
+                arity(4)?;
+                let l = self.array_flow(node, &ins[3], &ins[0])?;
+                let idx = host_ints(node, &ins[1], "the indices")?;
+                let Val::T(t) = &ins[2] else { return Err(node.err(format!("the value is {}", ins[2].kind()))) };
+                if t.info.shape.first() != Some(&idx.len()) {
+                    return Err(node.err(format!("{} indices for a value of shape {:?}", idx.len(), t.info.shape)));
+                }
+                let mut nl = (*l).clone();
+                for (row, &i) in idx.iter().enumerate() {
+                    if i >= 0 && i as usize >= nl.items.len() && nl.growable && i < 1 << 24 {
+                        nl.items.resize(i as usize + 1, None);
+                    }
+                    let i = index(node, i, nl.items.len(), "index")?;
+                    nl.items[i] = Some(Item::Slice(t.clone(), row));
+                }
+                Ok(vec![Val::List(Arc::new(nl))])
+            }
+            "TensorArraySizeV3" => {
+                arity(2)?;
+                let l = self.array_flow(node, &ins[1], &ins[0])?;
+                Ok(vec![scalar_i32(l.items.len() as i64)])
+            }
+            "TensorArrayCloseV3" => Ok(vec![]),
+            _ => Err(node.err("internal: not a list op")),
+        }
+    }
+
+    /// The contents of a TensorArray: its flow input (or its handle when the flow is not a list).
+    fn array_flow(&mut self, node: &Node, flow: &Val, handle: &Val) -> Result<Arc<TList>> {
+        match (flow, handle) {
+            (Val::List(l), _) | (_, Val::List(l)) => Ok(l.clone()),
+            _ => Err(node.err(format!("the TensorArray flow is {}", flow.kind()))),
+        }
+    }
+
+    /// The list as one stacked tensor `[n, ...element]` (a view when its elements are already
+    /// the rows of one tensor).
+    pub(crate) fn stacked(&mut self, node: &Node, l: &TList) -> Result<Known> {
+        let idx: Vec<usize> = (0..l.items.len()).collect();
+        self.stack(node, l, &idx, &None)
+    }
+
+    /// Row `idx` (computed on the GPU) of a list.
+    fn get_row(&mut self, node: &Node, l: &TList, idx: &Known) -> Result<Known> {
+        let base = self.stacked(node, l)?;
+        let rest = base.info.shape[1..].to_vec();
+        let row_len: usize = rest.iter().product();
+        let b = self.operand(&base, node)?;
+        let i = self.operand(idx, node)?;
+        let out = self.activation(format!("{}:0", node.name), base.info.dtype, rest.clone());
+        let meta = Meta::new().n(row_len).n(base.info.shape[0]);
+        let mut cx = Lower::new(&mut self.prog, node);
+        cx.kernel(ShaderVariant::new(&crate::shaders::LIST_GET_ROW), grid(row_len, 256), meta, vec![Binding::In(i.id), Binding::In(b.id), Binding::Out(out)]);
+        Ok(Known::device(out, base.info.dtype, rest))
+    }
+
+    /// The list with row `idx` (computed on the GPU) replaced by `x`.
+    fn set_row(&mut self, node: &Node, l: &TList, idx: &Known, x: &Known) -> Result<TList> {
+        let base = self.stacked(node, l)?;
+        let rest = &base.info.shape[1..];
+        if x.info.shape != rest {
+            return Err(node.err(format!("writing an element of shape {:?} into a list of {:?}", x.info.shape, rest)));
+        }
+        let row_len: usize = rest.iter().product();
+        let n = base.info.shape.iter().product::<usize>();
+        let b = self.operand(&base, node)?;
+        let i = self.operand(idx, node)?;
+        let v = self.operand(x, node)?;
+        let out = self.activation(format!("{}:0", node.name), base.info.dtype, base.info.shape.clone());
+        let meta = Meta::new().n(n).n(row_len);
+        let mut cx = Lower::new(&mut self.prog, node);
+        cx.kernel(
+            ShaderVariant::new(&crate::shaders::LIST_SET_ROW),
+            grid(n, 256),
+            meta,
+            vec![Binding::In(i.id), Binding::In(b.id), Binding::In(v.id), Binding::Out(out)],
+        );
+        Ok(TList::rows_of(Known::device(out, base.info.dtype, base.info.shape.clone()), l.growable))
+    }
+
+    /// Element `k` of a list as a tensor. Unset elements are zeros of the element shape.
+    fn item(&mut self, node: &Node, l: &TList, k: usize, want: &PShape) -> Result<Known> {
+        match &l.items[k] {
+            Some(Item::T(x)) => Ok(x.clone()),
+            Some(Item::Slice(b, i)) => self.slice(node, b, *i),
+            None => {
+                let shape = full(&merge_shapes(&l.elem, want))
+                    .or_else(|| (0..l.items.len()).find_map(|j| l.item_shape(j)))
+                    .ok_or_else(|| node.err(format!("element {k} was never set and the element shape is not fully known")))?;
+                Ok(Known::host(Arc::new(Tensor::zeros(l.dtype, shape)?)))
+            }
+        }
+    }
+
+    /// Row `i` of a stacked tensor.
+    fn slice(&mut self, node: &Node, b: &Known, i: usize) -> Result<Known> {
+        let rest = b.info.shape[1..].to_vec();
+        let n: usize = rest.iter().product();
+        if let Some(t) = b.value() {
+            let data = gather_data(t.data(), i * n..(i + 1) * n);
+            return Ok(Known::host(Arc::new(Tensor::new(t.dtype(), rest, data)?)));
+        }
+        let src = self.operand(b, node)?;
+        let out = self.activation(format!("{}/item{i}", node.name), b.info.dtype, rest.clone());
+        let dst = Operand { id: out, dtype: b.info.dtype, shape: rest.clone(), value: None };
+        let st: Vec<i64> = strides(&rest).into_iter().map(|s| s as i64).collect();
+        let mut cx = Lower::new(&mut self.prog, node);
+        strided_copy(&mut cx, node, &src, &dst, (i * n) as i64, &st)?;
+        Ok(Known::device(out, b.info.dtype, rest))
+    }
+
+    /// Elements `idx` of a list stacked along a new first axis.
+    fn stack(&mut self, node: &Node, l: &TList, idx: &[usize], want: &PShape) -> Result<Known> {
+        let declared = merge_shapes(&l.elem, want);
+        let shape = idx
+            .iter()
+            .find_map(|&k| l.item_shape(k))
+            .or_else(|| full(&declared))
+            .or_else(|| (0..l.items.len()).find_map(|j| l.item_shape(j)))
+            .ok_or_else(|| node.err("the element shape is not known: no element was set and the declared shape is partial"))?;
+        for &k in idx {
+            if let Some(s) = l.item_shape(k) {
+                if s != shape {
+                    return Err(node.err(format!("elements have shapes {shape:?} and {s:?}; they cannot be stacked")));
+                }
+            }
+        }
+        let mut out_shape = vec![idx.len()];
+        out_shape.extend_from_slice(&shape);
+        let n: usize = shape.iter().product();
+        if Storage::of(l.dtype).is_none() {
+            return Err(node.err(format!("a list of {} cannot be stacked on the GPU", l.dtype)));
+        }
+        // Elements that are rows of one GPU tensor, in order: a view of it.
+        let first_base = match idx.first().and_then(|&k| l.items[k].as_ref()) {
+            Some(Item::Slice(b, 0)) if b.id.is_some() && b.info.shape[0] == idx.len() => Some(b),
+            _ => None,
+        };
+        if let Some(b) = first_base {
+            let all = idx.iter().enumerate().all(|(j, &k)| matches!(&l.items[k], Some(Item::Slice(c, r)) if c.id == b.id && *r == j));
+            if all {
+                let root = self.prog.root(b.id.unwrap_or(0));
+                return Ok(self.view(node, root, l.dtype, out_shape));
+            }
+        }
+        // One GPU element: a view of it.
+        if let [k] = idx {
+            if let Some(Item::T(x)) = &l.items[*k] {
+                if let (Some(id), None) = (x.id, x.value()) {
+                    let root = self.prog.root(id);
+                    return Ok(self.view(node, root, l.dtype, out_shape));
+                }
+            }
+        }
+        let items: Vec<Known> = idx.iter().map(|&k| self.item(node, l, k, &Some(shape.iter().map(|&d| Some(d)).collect()))).collect::<Result<_>>()?;
+        // All known on the host: stack on the host.
+        if items.iter().all(|x| x.value().is_some()) {
+            let mut data = Vec::with_capacity(items.len());
+            for x in &items {
+                let t = x.value().expect("host");
+                data.push(gather_data(t.data(), 0..t.len()));
+            }
+            let t = if data.is_empty() {
+                Tensor::zeros(l.dtype, out_shape)?
+            } else {
+                let mut it = data.into_iter();
+                let mut acc = it.next().expect("one");
+                for d in it {
+                    acc = concat_data(acc, d);
+                }
+                Tensor::new(l.dtype, out_shape, acc)?
+            };
+            return Ok(Known::host(Arc::new(t)));
+        }
+        let out = self.activation(format!("{}:0", node.name), l.dtype, out_shape.clone());
+        let dst = Operand { id: out, dtype: l.dtype, shape: out_shape.clone(), value: None };
+        let st = strides(&shape);
+        for (j, x) in items.iter().enumerate() {
+            let src = self.operand(x, node)?;
+            let mut cx = Lower::new(&mut self.prog, node);
+            copy_into(&mut cx, node, &src, &dst, j * n, &st)?;
+        }
+        Ok(Known::device(out, l.dtype, out_shape))
+    }
+
+    /// A view of tensor `root` with another shape.
+    fn view(&mut self, node: &Node, root: usize, dtype: DType, shape: Vec<usize>) -> Known {
+        self.prog.tensors.push(ProgTensor { name: format!("{}:0", node.name), dtype, shape: shape.clone(), source: Source::Alias(root) });
+        Known::device(self.prog.tensors.len() - 1, dtype, shape)
+    }
+}
+
+/// Appends host data of the same class.
+fn concat_data(a: crate::tensor::Data, b: crate::tensor::Data) -> crate::tensor::Data {
+    use crate::tensor::Data;
+    match (a, b) {
+        (Data::F32(mut x), Data::F32(y)) => {
+            x.extend(y);
+            Data::F32(x)
+        }
+        (Data::F64(mut x), Data::F64(y)) => {
+            x.extend(y);
+            Data::F64(x)
+        }
+        (Data::I32(mut x), Data::I32(y)) => {
+            x.extend(y);
+            Data::I32(x)
+        }
+        (Data::I64(mut x), Data::I64(y)) => {
+            x.extend(y);
+            Data::I64(x)
+        }
+        (Data::Bool(mut x), Data::Bool(y)) => {
+            x.extend(y);
+            Data::Bool(x)
+        }
+        (a, _) => a,
+    }
+}
