@@ -572,7 +572,7 @@ mod tests {
     #[test]
     fn calls_are_inlined_recursively_and_bounded() {
         let inner = fdef("inner", &["a"], &[("r", "n:y:0")], vec![nd("n", "Relu", &["a"])]);
-        let outer = fdef("outer", &["a"], &[("r", "c:output:0")], vec![nd("c", "inner", &["a"])]);
+        let outer = fdef("outer", &["a"], &[("r", "c:r:0")], vec![nd("c", "inner", &["a"])]);
         let mut call = nd("call", "StatefulPartitionedCall", &["x"]);
         call.attr.insert("f".into(), AttrValue { value: Some(Value::Func(NameAttrList { name: "outer".into(), attr: Default::default() })) });
         let mut g = graph_with(vec![inner, outer], vec![nd("x", "Placeholder", &[]), call, nd("out", "Identity", &["call"])]);
@@ -580,11 +580,13 @@ mod tests {
         g.check_inputs().unwrap();
         let c = g.node("call").unwrap();
         assert_eq!(c.op, "IdentityN");
-        assert_eq!(c.inputs, [TensorRef::new("call/c/n", 0)]);
+        // The nested call became an IdentityN of its body's output too.
+        assert_eq!(c.inputs, [TensorRef::new("call/c", 0)]);
+        assert_eq!(g.node("call/c").unwrap().inputs, [TensorRef::new("call/c/n", 0)]);
         assert_eq!(g.node("call/c/n").unwrap().inputs, [TensorRef::new("x", 0)]);
 
         // A function that calls itself is an error, not a stack overflow.
-        let rec = fdef("rec", &["a"], &[("r", "c:output:0")], vec![nd("c", "rec", &["a"])]);
+        let rec = fdef("rec", &["a"], &[("r", "c:r:0")], vec![nd("c", "rec", &["a"])]);
         let mut g = graph_with(vec![rec], vec![nd("x", "Placeholder", &[]), nd("call", "rec", &["x"])]);
         let e = inline_calls(&mut g).unwrap_err().to_string();
         assert!(e.contains("nest deeper"), "{e}");
