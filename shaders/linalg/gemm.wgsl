@@ -8,6 +8,8 @@
 //         col = (ky, kx, ic) reads x[iy, ix] where oy + pt = iy*sh + ky*dh (zero when not on
 //         the stride grid); B is the [KH, KW, OC, IC] filter read as B[(ky,kx,ic), oc].
 // MODE 3: A is the im2col view of an NDHWC volume (Conv3D), B the [KD*KH*KW*IC, OC] filter.
+// MODE 4: 3-D transposed convolution (Conv3DBackpropInputV2), as MODE 2 with a depth dim; the
+//         filter is [KD, KH, KW, OC, IC].
 // Epilogue: c = act(acc + bias[col] + res[c index]); ACT codes of unary_float.wgsl (36 = none).
 // C is contiguous [batch, M, N] unless c_cs != 0: then C(b0, b1, m, n) is at
 // b0*c_bs0 + b1*c_bs1 + m*c_rs + n*c_cs (an einsum writing its output order directly).
@@ -87,7 +89,7 @@ fn load_a(a_base: u32, row: u32, col: u32) -> f32 {
     if (MODE == 0u) {
         return a[a_base + row * cfg.a_rs + col * cfg.a_cs];
     }
-    if (MODE == 3u) {
+    if (MODE == 3u || MODE == 4u) {
         return load_a3(row, col);
     }
     // im2col: row = (image, oy, ox), col = (ky, kx, channel).
@@ -139,9 +141,24 @@ fn load_a3(row: u32, col: u32) -> f32 {
     r2 = r2 - ky * kwc;
     let kx = r2 / cfg.ic;
     let ch = r2 - kx * cfg.ic;
-    let iz = i32(oz * cfg.sd + kz * cfg.dd) - i32(cfg.pf);
-    let iy = i32(oy * cfg.sh + ky * cfg.dh) - i32(cfg.pt);
-    let ix = i32(ox * cfg.sw + kx * cfg.dw) - i32(cfg.pl);
+    var iz: i32;
+    var iy: i32;
+    var ix: i32;
+    if (MODE == 4u) {
+        let tz = i32(oz + cfg.pf) - i32(kz * cfg.dd);
+        let ty = i32(oy + cfg.pt) - i32(ky * cfg.dh);
+        let tx = i32(ox + cfg.pl) - i32(kx * cfg.dw);
+        if (tz < 0 || ty < 0 || tx < 0 || u32(tz) % cfg.sd != 0u || u32(ty) % cfg.sh != 0u || u32(tx) % cfg.sw != 0u) {
+            return 0.0;
+        }
+        iz = tz / i32(cfg.sd);
+        iy = ty / i32(cfg.sh);
+        ix = tx / i32(cfg.sw);
+    } else {
+        iz = i32(oz * cfg.sd + kz * cfg.dd) - i32(cfg.pf);
+        iy = i32(oy * cfg.sh + ky * cfg.dh) - i32(cfg.pt);
+        ix = i32(ox * cfg.sw + kx * cfg.dw) - i32(cfg.pl);
+    }
     if (iz < 0 || iy < 0 || ix < 0 || iz >= i32(cfg.id) || iy >= i32(cfg.ih) || ix >= i32(cfg.iw)) {
         return 0.0;
     }
@@ -152,8 +169,8 @@ fn load_b(b_base: u32, gk: u32, gn: u32) -> f32 {
     if (gk >= cfg.k || gn >= cfg.n) {
         return 0.0;
     }
-    if (MODE == 2u) {
-        // filter [KH, KW, OC, IC]: gk = (ky, kx, ic), gn = oc.
+    if (MODE == 2u || MODE == 4u) {
+        // filter [KH, KW, OC, IC] ([KD, KH, KW, OC, IC]): gk = (ky, kx, ic), gn = oc.
         let kk = gk / cfg.ic;
         let ch = gk - kk * cfg.ic;
         return b[(kk * cfg.n + gn) * cfg.ic + ch];

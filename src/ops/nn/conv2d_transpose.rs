@@ -12,7 +12,20 @@ use crate::ops::nn::window::{dim, explicit_hw, hw, is_nchw};
 use crate::ops::util::{host, ints};
 use crate::ops::{Op, TensorInfo};
 
-pub struct Conv2DBackpropInput;
+/// `sizes_input`: input 0 holds the output sizes (Conv2DBackpropInput); else input 0's shape is
+/// the output shape (Conv2DBackpropInputV2).
+pub struct Conv2DBackpropInput {
+    pub sizes_input: bool,
+}
+
+impl Conv2DBackpropInput {
+    fn sizes(&self, node: &Node, i0: Option<&crate::tensor::Tensor>, shape0: &[usize]) -> Result<Vec<i64>> {
+        if !self.sizes_input {
+            return Ok(shape0.iter().map(|&d| d as i64).collect());
+        }
+        ints(node, i0.ok_or_else(|| node.err("input_sizes must be known when planning"))?)
+    }
+}
 
 /// The output shape (from `input_sizes`) and the geometry of the transposed convolution:
 /// `g.ih/iw/ic` describe the value fed (the forward conv's output), `g.oh/ow/oc` the result,
@@ -56,19 +69,20 @@ pub fn geometry(node: &Node, sizes: &[i64], filter: &[usize], x: &[usize]) -> Re
 
 impl Op for Conv2DBackpropInput {
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
-        i == 0
+        self.sizes_input && i == 0
     }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 3)?;
         if !ins[2].dtype.is_float() {
             return Err(node.err(format!("{} inputs are not supported", ins[2].dtype)));
         }
-        let sizes = ints(node, host(node, ins, 0)?)?;
+        let v0 = if self.sizes_input { Some(&**host(node, ins, 0)?) } else { None };
+        let sizes = self.sizes(node, v0, &ins[0].shape)?;
         let (out, _) = geometry(node, &sizes, &ins[1].shape, &ins[2].shape)?;
         Ok(vec![TensorInfo::new(ins[2].dtype, out)])
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let sizes = ints(node, ins[0].value.as_deref().ok_or_else(|| node.err("input_sizes must be known"))?)?;
+        let sizes = self.sizes(node, ins[0].value.as_deref(), &ins[0].shape)?;
         let (_, g) = geometry(node, &sizes, &ins[1].shape, &ins[2].shape)?;
         let _ = is_nchw(node)?;
         crate::ops::nn::layout::with_nhwc(cx, node, &ins[2], &outs[0], |cx, x, y| {

@@ -93,6 +93,43 @@ pub fn with_ndhwc(
     strided_copy(cx, node, &yt, y, 0, &[t[0] as i64, t[4] as i64, t[1] as i64, t[2] as i64, t[3] as i64])
 }
 
+/// The implicit GEMM of a 3-D (transposed) convolution: `input` is the volume the kernel reads
+/// (A), `out` the one it writes; window `k`, strides `s`, dilations `d`, and the forward
+/// convolution's padding before each dim.
+pub struct Volume {
+    pub n: usize,
+    pub input: [usize; 3],
+    pub ic: usize,
+    pub out: [usize; 3],
+    pub oc: usize,
+    pub k: [usize; 3],
+    pub s: [usize; 3],
+    pub d: [usize; 3],
+    pub pad: [usize; 3],
+}
+
+/// Emits gemm.wgsl in `mode` 3 (Conv3D: filter [KD, KH, KW, IC, OC]) or 4 (transposed:
+/// filter [KD, KH, KW, OC, IC]) on NDHWC operands.
+pub fn emit3(cx: &mut Lower, mode: i64, v: &Volume, x: &Operand, f: &Operand, y: &Operand) {
+    let m = v.n * v.out.iter().product::<usize>();
+    let kk = v.k.iter().product::<usize>() * v.ic;
+    let ep = Epilogue::none();
+    let meta = Meta::new()
+        .n(m).n(v.oc).n(kk).u(1)
+        .u(0).u(0).n(v.oc).u(1)
+        .u(0).u(0).u(0).u(0)
+        .n(v.input[1]).n(v.input[2]).n(v.ic).n(v.out[1])
+        .n(v.out[2]).n(v.k[1]).n(v.k[2]).n(v.s[1])
+        .n(v.s[2]).n(v.d[1]).n(v.d[2]).n(v.pad[1])
+        .n(v.pad[2]).f(0.0).u(0).u(0)
+        .n(v.input[0]).n(v.out[0]).n(v.k[0]).n(v.s[0])
+        .n(v.d[0]).n(v.pad[0]).u(0).u(0);
+    let var = ep.apply(ShaderVariant::new(&shaders::GEMM).set("MODE", mode));
+    let groups = [v.oc.div_ceil(64) as u32, m.div_ceil(64) as u32, 1];
+    let (b, r) = ep.bindings(f);
+    cx.kernel(var, groups, meta, vec![Binding::In(x.id), Binding::In(f.id), b, Binding::Out(y.id), r]);
+}
+
 fn filter_dims(node: &Node, f: &[usize], c: usize) -> Result<([usize; 3], usize)> {
     if f.len() != 5 {
         return Err(node.err(format!("expects a 5-D filter, got shape {f:?}")));
@@ -119,27 +156,13 @@ impl Op for Conv3D {
         let (k, oc) = filter_dims(node, &ins[1].shape, c)?;
         let g = geometry3(node, &ins[0].shape, k, true)?;
         let m = g.n * g.out.iter().product::<usize>();
-        let kk = k.iter().product::<usize>() * c;
         if m.div_ceil(64) > MAX_GROUPS_PER_DIM as usize || oc.div_ceil(64) > MAX_GROUPS_PER_DIM as usize {
             return Err(node.err("convolution too large for one dispatch"));
         }
         let f = &ins[1];
         with_ndhwc(cx, node, &ins[0], &outs[0], |cx, x, y| {
-            let ep = Epilogue::none();
-            let meta = Meta::new()
-                .n(m).n(oc).n(kk).u(1)
-                .u(0).u(0).n(oc).u(1)
-                .u(0).u(0).u(0).u(0)
-                .n(g.input[1]).n(g.input[2]).n(c).n(g.out[1])
-                .n(g.out[2]).n(k[1]).n(k[2]).n(g.s[1])
-                .n(g.s[2]).n(g.d[1]).n(g.d[2]).n(g.pad[1])
-                .n(g.pad[2]).f(0.0).u(0).u(0)
-                .n(g.input[0]).n(g.out[0]).n(k[0]).n(g.s[0])
-                .n(g.d[0]).n(g.pad[0]).u(0).u(0);
-            let v = ep.apply(ShaderVariant::new(&shaders::GEMM).set("MODE", 3));
-            let groups = [oc.div_ceil(64) as u32, m.div_ceil(64) as u32, 1];
-            let (b, r) = ep.bindings(f);
-            cx.kernel(v, groups, meta, vec![Binding::In(x.id), Binding::In(f.id), b, Binding::Out(y.id), r]);
+            let v = Volume { n: g.n, input: g.input, ic: c, out: g.out, oc, k, s: g.s, d: g.d, pad: g.pad };
+            emit3(cx, 3, &v, x, f, y);
             Ok(())
         })
     }
