@@ -235,6 +235,7 @@ impl<'a> Planner<'a> {
                 Ok(vec![Val::List(Arc::new(nl))])
             }
             "TensorListStack" | "TensorListGather" => {
+                arity(if node.op == "TensorListGather" { 3 } else { 2 })?;
                 let l = list_arg(node, &ins[0], "input 0")?;
                 let (idx, shape_in) = if node.op == "TensorListGather" {
                     arity(3)?;
