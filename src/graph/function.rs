@@ -20,6 +20,10 @@ use crate::tensor::DType;
 /// How deep function calls (and control-flow bodies) may nest.
 pub const MAX_CALL_DEPTH: usize = 32;
 
+/// A graph or function body may grow to this many nodes by inlining (calls of calls can
+/// multiply sizes; a hostile library must not exhaust memory).
+pub const MAX_INLINED_NODES: usize = 1_000_000;
+
 /// The op of argument nodes in a [`Function`]'s graph.
 pub const ARG_OP: &str = "_Arg";
 
@@ -477,6 +481,9 @@ fn inline_in(lib: &Graph, g: &mut Graph, depth: usize) -> Result<usize> {
             attrs,
             device: call.device.clone(),
         };
+        if g.nodes.len() + added.len() > MAX_INLINED_NODES {
+            return Err(call.err(format!("inlining '{fname}' makes the graph larger than {MAX_INLINED_NODES} nodes")));
+        }
         for m in added {
             g.push(m)?;
         }

@@ -124,6 +124,8 @@ pub(crate) struct Planner<'a> {
     orders: HashMap<usize, Arc<Vec<usize>>>,
     /// Function call nesting.
     pub depth: usize,
+    /// Loop iterations unrolled so far (all loops).
+    pub unrolled: usize,
     /// Loops run on the GPU with a host round trip per iteration.
     pub loops: Vec<LoopMark>,
     /// Every loop and conditional met, for `wgtf info`.
@@ -143,6 +145,7 @@ impl<'a> Planner<'a> {
             functions: HashMap::new(),
             orders: HashMap::new(),
             depth: 0,
+            unrolled: 0,
             loops: Vec::new(),
             reports: Vec::new(),
         }

@@ -36,6 +36,8 @@ use crate::tensor::Tensor;
 pub const MAX_UNROLL_ITERATIONS: usize = 4096;
 /// …and this many kernels; longer loops become runtime loops.
 pub const MAX_UNROLL_KERNELS: usize = 200_000;
+/// All loops of one plan together (nested loops multiply) may unroll this many iterations.
+pub const MAX_PLAN_ITERATIONS: usize = 1_000_000;
 /// A runtime loop that runs longer than this is stopped with an error (the environment
 /// variable `WGTF_MAX_LOOP_ITERATIONS` overrides it when a plan is made).
 pub const MAX_RUNTIME_ITERATIONS: u64 = 1_000_000;
@@ -268,6 +270,12 @@ impl<'a> Planner<'a> {
                         self.rollback(start);
                         let why = format!("more than {iterations} iterations or {MAX_UNROLL_KERNELS} kernels to unroll");
                         return self.runtime_while(node, &cond, &body, ins, fns, why);
+                    }
+                    self.unrolled += 1;
+                    if self.unrolled > MAX_PLAN_ITERATIONS {
+                        return Err(node.err(format!(
+                            "planning unrolls more than {MAX_PLAN_ITERATIONS} loop iterations in all (nested loops); stopped"
+                        )));
                     }
                     vals = self.call(&body, vals, node)?;
                     iterations += 1;
