@@ -15,7 +15,7 @@ use super::compile::{Known, Planner, Val};
 use super::{grid, Binding, Lower, Meta, Operand, ProgTensor, ShaderVariant, Source, Storage};
 use crate::error::Result;
 use crate::graph::Node;
-use crate::ops::util::{copy_into, gather_data, strided_copy, strides};
+use crate::ops::util::{concat_host, copy_into, gather_data, strided_copy, strides};
 use crate::tensor::{DType, Tensor};
 
 /// A partially known shape: `None` = unknown rank; dims `None` = unknown.
@@ -535,21 +535,16 @@ impl<'a> Planner<'a> {
         }
         let items: Vec<Known> = idx.iter().map(|&k| self.item(node, l, k, &Some(shape.iter().map(|&d| Some(d)).collect()))).collect::<Result<_>>()?;
         // All known on the host: stack on the host.
-        if items.iter().all(|x| x.value().is_some()) {
-            let mut data = Vec::with_capacity(items.len());
-            for x in &items {
-                let t = x.value().expect("host");
-                data.push(gather_data(t.data(), 0..t.len()));
-            }
-            let t = if data.is_empty() {
+        let host: Option<Vec<Tensor>> = items.iter().map(|x| x.value().map(|t| (**t).clone())).collect();
+        if let Some(host) = host {
+            let t = if host.is_empty() {
                 Tensor::zeros(l.dtype, out_shape)?
             } else {
-                let mut it = data.into_iter();
-                let mut acc = it.next().expect("one");
-                for d in it {
-                    acc = concat_data(acc, d);
-                }
-                Tensor::new(l.dtype, out_shape, acc)?
+                // Rows [1, ...element] concatenated along the first axis.
+                let mut row = vec![1];
+                row.extend_from_slice(&shape);
+                let rows = host.into_iter().map(|t| t.reshape(row.clone())).collect::<Result<Vec<_>>>()?;
+                concat_host(&rows.iter().collect::<Vec<_>>(), 0)?.reshape(out_shape)?
             };
             return Ok(Known::host(Arc::new(t)));
         }
@@ -568,33 +563,5 @@ impl<'a> Planner<'a> {
     fn view(&mut self, node: &Node, root: usize, dtype: DType, shape: Vec<usize>) -> Known {
         self.prog.tensors.push(ProgTensor { name: format!("{}:0", node.name), dtype, shape: shape.clone(), source: Source::Alias(root) });
         Known::device(self.prog.tensors.len() - 1, dtype, shape)
-    }
-}
-
-/// Appends host data of the same class.
-fn concat_data(a: crate::tensor::Data, b: crate::tensor::Data) -> crate::tensor::Data {
-    use crate::tensor::Data;
-    match (a, b) {
-        (Data::F32(mut x), Data::F32(y)) => {
-            x.extend(y);
-            Data::F32(x)
-        }
-        (Data::F64(mut x), Data::F64(y)) => {
-            x.extend(y);
-            Data::F64(x)
-        }
-        (Data::I32(mut x), Data::I32(y)) => {
-            x.extend(y);
-            Data::I32(x)
-        }
-        (Data::I64(mut x), Data::I64(y)) => {
-            x.extend(y);
-            Data::I64(x)
-        }
-        (Data::Bool(mut x), Data::Bool(y)) => {
-            x.extend(y);
-            Data::Bool(x)
-        }
-        (a, _) => a,
     }
 }
