@@ -11,9 +11,11 @@
 //!   iteration costs only its own dispatches, no host round trip.
 //! - **A runtime loop** when the condition depends on data computed on the GPU (or the loop is
 //!   too long to unroll). The cond and body are lowered once, with the carried tensors in fixed
-//!   buffers; each run records the cond, reads the predicate back (one submit + one wait), and
-//!   if true records the body plus copies of the new values into the carried buffers.
-//!   Shapes of carried tensors must then stay the same across iterations.
+//!   buffers (TensorLists as one stacked tensor); the body ends with copies of the new values
+//!   into the carried buffers, guarded by the predicate. A run records iterations in batches
+//!   and reads the predicate back after each (one submit + one wait; see
+//!   `runtime/plan/flow.rs`): iterations recorded after the condition turned false change
+//!   nothing. Shapes of carried tensors must stay the same across iterations.
 //!
 //! If with a predicate known at plan time lowers only the branch taken; with a predicate
 //! computed on the GPU, both branches are lowered and each output is selected by a kernel
@@ -116,7 +118,11 @@ impl std::fmt::Display for LoopReport {
                 let s = if *n == 1 { "" } else { "s" };
                 write!(f, "{} ({}){fns}: {n} iteration{s}, unrolled at plan time", self.node, self.op)
             }
-            How::Runtime(why) => write!(f, "{} ({}){fns}: runtime loop ({why}), one predicate readback per iteration", self.node, self.op),
+            How::Runtime(why) => write!(
+                f,
+                "{} ({}){fns}: runtime loop ({why}); the predicate is read back after batches of 1, 2, 4, … 32 iterations",
+                self.node, self.op
+            ),
             How::Branch(b) => write!(f, "{} ({}){fns}: branch {b} taken (known at plan time)", self.node, self.op),
             How::Select => write!(f, "{} ({}){fns}: predicate computed on the GPU, both branches run, outputs selected", self.node, self.op),
         }
@@ -286,7 +292,8 @@ impl<'a> Planner<'a> {
                     let why = if iterations == 0 {
                         "the condition depends on data".to_string()
                     } else {
-                        format!("the condition depends on data after {iterations} unrolled iterations")
+                        let s = if iterations == 1 { "" } else { "s" };
+                        format!("the condition depends on data after {iterations} unrolled iteration{s}")
                     };
                     return self.runtime_while(node, &cond, &body, vals, fns, why);
                 }
