@@ -600,6 +600,22 @@ mod tests {
     }
 
     #[test]
+    fn attribute_placeholders_take_the_call_values() {
+        let mut f = fdef("f", &["x"], &[("r", "c:y:0")], vec![nd("c", "Cast", &["x"])]);
+        let ph = AttrValue { value: Some(Value::Placeholder("DstT".into())) };
+        f.node_def[0].attr.insert("DstT".into(), ph);
+        f.signature.as_mut().unwrap().attr.push(proto::op_def::AttrDef { name: "DstT".into(), r#type: "type".into(), ..Default::default() });
+        let g = graph_with(vec![f], vec![]);
+        let mut attrs = BTreeMap::new();
+        attrs.insert("DstT".to_string(), AttrValue { value: Some(Value::Type(DType::I32.to_tf())) });
+        let body = instantiate(&g, "f", &attrs).unwrap();
+        assert_eq!(body.graph.node("c").unwrap().attr_dtype("DstT").unwrap(), DType::I32);
+        // Without a value (and no default) the placeholder is an error naming it.
+        let e = instantiate(&g, "f", &BTreeMap::new()).unwrap_err().to_string();
+        assert!(e.contains("$DstT"), "{e}");
+    }
+
+    #[test]
     fn bad_references_are_errors() {
         let f = fdef("f", &["x"], &[("r", "nope:y:0")], vec![]);
         let g = graph_with(vec![f], vec![]);
