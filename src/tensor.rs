@@ -455,6 +455,19 @@ fn check_npy_preamble(bytes: &[u8]) -> std::result::Result<(), String> {
     if len > bytes.len() - start {
         return Err(format!("the header declares {len} bytes, but only {} follow the preamble", bytes.len() - start));
     }
+    // npyz's parser of the header (a Python literal) takes exponential time in the nesting
+    // depth: 60 braces hang it. Real headers nest 4 deep at most (structured dtypes).
+    let mut depth = 0usize;
+    for &b in &bytes[start..start + len] {
+        match b {
+            b'{' | b'[' | b'(' => depth += 1,
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth > 8 {
+            return Err("the header nests deeper than 8 levels".into());
+        }
+    }
     Ok(())
 }
 

@@ -802,6 +802,16 @@ fn crashes_found_while_fuzzing_are_errors() {
     let _ = harness::graph_def(&g); // plans "x" alone: what matters is that "y" does not panic
     let e = load(&g).and_then(|m| m.run(&[("x", &x)], &["y"])).err().expect("TensorListStack of nothing ran");
     assert!(e.to_string().contains("inputs"), "{e}");
+    // A reduction of a scalar over axis 0: the fold indexed the scalar's (empty) shape
+    // (fuzz/regressions/graph_ops/crash-reduce-scalar-axis0).
+    let g = bytes(vec![
+        const_f32("c", &[], &[3.0]),
+        const_i32("ax", &[], &[0]),
+        node("y", "Sum", &["c", "ax"], vec![("T", ty(F32)), ("Tidx", ty(I32)), ("keep_dims", bool_attr(false))]),
+    ]);
+    assert!(harness::graph_def(&g).is_err());
+    let e = load(&g).and_then(|m| m.run(&[], &["y"])).err().expect("Sum of a scalar over axis 0 ran");
+    assert!(e.to_string().contains("scalar"), "{e}");
     // OneHot of depth 2^31 - 1 from constants: folding allocated 32 GiB (abort). Folds of more
     // than MAX_FOLD_ELEMENTS outputs are left to the GPU, which refuses the tensor.
     let g = bytes(vec![
@@ -814,6 +824,12 @@ fn crashes_found_while_fuzzing_are_errors() {
     let (r, largest) = largest_allocation(|| load(&g).and_then(|m| m.run(&[], &["y"])));
     assert!(matches!(r, Err(Error::OutOfMemory(_))), "{:?}", r.map(|_| ()));
     assert!(largest < SMALL_ALLOC, "{largest} bytes");
+    // An .npy header nesting 50 braces: npyz's parser took exponential time (a hang found by
+    // fuzzing, fuzz/regressions/npy/timeout-nested-braces).
+    let deep = npy_with_header(&format!("{{'descr': '<f4', 'fortran_order': False, 'shape': (1,{} 3), }}", "{".repeat(50)), &[0; 4]);
+    let t0 = std::time::Instant::now();
+    assert!(harness::npy(&deep).unwrap_err().contains("nests"));
+    assert!(t0.elapsed().as_secs() < 2, "took {:?}", t0.elapsed());
     // An .npy v3 header declaring a 660 MB header in a 76-byte file (fuzz/regressions/npy).
     let mut npy = b"\x93NUMPY\x03\x00".to_vec();
     npy.extend_from_slice(&0x2a00_0000u32.to_le_bytes());

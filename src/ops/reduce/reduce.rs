@@ -28,6 +28,10 @@ pub const EUCLIDEAN_NORM: Reduce = Reduce { code: 7 };
 /// Sorted, unique reduced axes.
 fn axes(node: &Node, rank: usize, t: &Tensor) -> Result<Vec<usize>> {
     let mut a = ints(node, t)?.into_iter().map(|x| norm_axis(node, x, rank)).collect::<Result<Vec<_>>>()?;
+    // norm_axis lets axis 0 through for scalars; a scalar has no axis to reduce (as in TF).
+    if rank == 0 && !a.is_empty() {
+        return Err(node.err("a scalar has no axis to reduce"));
+    }
     a.sort_unstable();
     a.dedup();
     Ok(a)
