@@ -368,3 +368,66 @@ pub fn graph_ops(data: &[u8]) -> Result<Vec<Program>> {
     let g = Graph::from_graph_def(GraphDef { node: nodes, ..Default::default() }, None)?;
     plan_graph(g)
 }
+
+#[path = "../tests/hardening/mod.rs"]
+mod hardening;
+
+/// A checkpoint whose `.index` is a *valid* table (so the checks behind the table's checksums
+/// run) of entries built from fuzz bytes: any dtype (unknown ones too), hostile shapes, shard
+/// ids, offsets and sizes around the data shard's length, correct or wrong CRCs, slices; a
+/// header of any shard count and endianness. The rest of the bytes is the data shard. Then
+/// every tensor is read as in [`checkpoint`].
+pub fn checkpoint_entries(data: &[u8]) -> Result<usize> {
+    use prost::Message;
+    use wgtf::proto::{BundleEntryProto, BundleHeaderProto, TensorSliceProto, VersionDef};
+    let mut c = Choices::new(data);
+    let header = BundleHeaderProto {
+        num_shards: [1, 1, 1, 0, 2, -1][c.below(6)],
+        endianness: (c.u8() % 8 == 0) as i32,
+        version: (c.u8() % 4 == 0).then(|| VersionDef { producer: 1, min_consumer: c.int() as i32, bad_consumers: vec![] }),
+    };
+    let n = 1 + c.u8() as usize % 5;
+    let choices: Vec<(String, u8, Vec<i64>, i32, u8, u8, u8, bool)> = (0..n)
+        .map(|i| {
+            let dims: Vec<i64> = (0..c.u8() % 4).map(|_| match c.u8() % 10 {
+                0 => -1,
+                1 => 1 << 40,
+                2 => i64::MAX,
+                k => (k % 5) as i64,
+            }).collect();
+            (format!("v{i}"), c.u8(), dims, [0, 0, 0, 1, -1][c.below(5)], c.u8(), c.u8(), c.u8(), c.u8() % 8 == 0)
+        })
+        .collect();
+    let shard: Vec<u8> = data[c.pos.min(data.len())..].to_vec();
+    let len = shard.len() as i64;
+    let dtypes = [1, 2, 3, 9, 4, 10, 7, 19, 14, 20, 21, 999, 0];
+    let entries: Vec<(Vec<u8>, Vec<u8>)> = std::iter::once((Vec::new(), header.encode_to_vec()))
+        .chain(choices.into_iter().map(|(key, dt, dims, shard_id, off, size, crc, sliced)| {
+            let offset = match off % 8 { 0 => len, 1 => i64::MAX, 2 => -1, k => (k as i64 * len / 8).min(len) };
+            let size = match size % 8 { 0 => len - offset.clamp(0, len), 1 => i64::MAX, 2 => -4, k => (k as i64 * 4).min(len) };
+            let in_range = offset >= 0 && size >= 0 && offset.checked_add(size).is_some_and(|e| e <= len);
+            let crc32c = if in_range && crc % 4 != 0 {
+                hardening::mask_crc(hardening::crc32c_sw(&shard[offset as usize..(offset + size) as usize]))
+            } else {
+                crc as u32 * 0x0101_0101
+            };
+            let e = BundleEntryProto {
+                dtype: dtypes[dt as usize % dtypes.len()],
+                shape: Some(hardening::shape(&dims)),
+                shard_id,
+                offset,
+                size,
+                crc32c,
+                slices: if sliced { vec![TensorSliceProto::default()] } else { vec![] },
+            };
+            (key.into_bytes(), e.encode_to_vec())
+        }))
+        .collect();
+    let index = hardening::write_table(&entries);
+    let d = scratch("ckpt-entries");
+    std::fs::write(d.join("model.ckpt.index"), &index).unwrap();
+    std::fs::write(d.join("model.ckpt.data-00000-of-00001"), &shard).unwrap();
+    let r = read_checkpoint(&d);
+    let _ = std::fs::remove_dir_all(&d);
+    r
+}

@@ -854,13 +854,14 @@ fn fuzz_corpora_and_crash_regressions_replay_cleanly() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
     let mut n = 0;
     for sub in ["corpus", "regressions"] {
-        for target in ["graph_def", "graph_ops", "checkpoint", "saved_model", "npy"] {
+        for target in ["graph_def", "graph_ops", "checkpoint", "checkpoint_entries", "saved_model", "npy"] {
             for f in files(&root.join(sub).join(target)) {
                 let data = std::fs::read(&f).unwrap();
                 let (_, largest) = largest_allocation(|| match target {
                     "graph_def" => drop(harness::graph_def(&data)),
                     "graph_ops" => drop(harness::graph_ops(&data)),
                     "checkpoint" => drop(harness::checkpoint(&data)),
+                    "checkpoint_entries" => drop(harness::checkpoint_entries(&data)),
                     "saved_model" => drop(harness::saved_model(&data)),
                     _ => drop(harness::npy(&data)),
                 });
