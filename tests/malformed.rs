@@ -707,6 +707,22 @@ fn nan_and_inf_feeds_give_tensorflows_results() {
     assert_eq!(out[k + 2].to_i64_vec().unwrap(), [0, 1, 0, 0, 0, 0], "Greater");
     assert_eq!(out[k + 3].to_i64_vec().unwrap(), [0, 1, 1, 1, 1, 1], "Equal (NaN != NaN)");
     assert!(bad.is_empty(), "NaN/Inf results differ from TensorFlow's:\n{}", bad.join("\n"));
+    // Integer Max/Min reductions and Maximum share those kernels (T = i32): values whose bits
+    // would be a float NaN are ordinary integers there.
+    let g = bytes(vec![
+        placeholder("i", I32, &[4]),
+        const_i32("ax", &[1], &[0]),
+        node("mx", "Max", &["i", "ax"], vec![("T", ty(I32)), ("Tidx", ty(I32)), ("keep_dims", bool_attr(false))]),
+        node("mn", "Min", &["i", "ax"], vec![("T", ty(I32)), ("Tidx", ty(I32)), ("keep_dims", bool_attr(false))]),
+        node("m2", "Maximum", &["i", "i"], vec![("T", ty(I32))]),
+    ]);
+    let m = load(&g).unwrap();
+    let big = 0x7fc0_0001; // the bits of a float NaN
+    let it = Tensor::from_i32(vec![4], vec![3, big, -big, 0]).unwrap();
+    let out = m.run(&[("i", &it)], &["mx", "mn", "m2"]).unwrap();
+    assert_eq!(out[0].to_i64_vec().unwrap(), [big as i64]);
+    assert_eq!(out[1].to_i64_vec().unwrap(), [-big as i64]);
+    assert_eq!(out[2].to_i64_vec().unwrap(), [3, big as i64, -big as i64, 0]);
     // A reduction without NaN keeps infinities.
     let g = bytes(vec![placeholder("x", F32, &[5]), const_i32("ax", &[1], &[0]),
         node("y", "Max", &["x", "ax"], vec![("T", ty(F32)), ("Tidx", ty(I32)), ("keep_dims", bool_attr(false))])]);
