@@ -309,7 +309,6 @@ impl<'a> Planner<'a> {
         {
             let mut cx = Lower::new(&mut self.prog, node);
             op.lower(node, &mut cx, &operands, &out_ops)?;
-            let _ = cx.kernel_count();
         }
         self.check_written(node, first_kernel, &out_ops)?;
         Ok(out_ops

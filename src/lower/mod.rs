@@ -255,10 +255,6 @@ impl<'a> Lower<'a> {
     pub fn err(&self, msg: impl Into<String>) -> crate::Error {
         self.node.err(msg)
     }
-    /// The number of kernels emitted so far (to check that an op wrote its outputs).
-    pub(crate) fn kernel_count(&self) -> usize {
-        self.prog.kernels.len()
-    }
 }
 
 /// Result of lowering one node.

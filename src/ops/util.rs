@@ -267,7 +267,6 @@ pub fn concat_host(ts: &[&Tensor], axis: usize) -> Result<Tensor> {
     let mut shape = first.shape().to_vec();
     shape[axis] = ts.iter().map(|t| t.shape()[axis]).sum();
     let outer: usize = shape[..axis].iter().product();
-    let mut parts: Vec<Data> = Vec::new();
     // For each outer index, append each input's block.
     let mut order: Vec<(usize, usize)> = Vec::new(); // (tensor, element)
     for o in 0..outer {
@@ -300,6 +299,5 @@ pub fn concat_host(ts: &[&Tensor], axis: usize) -> Result<Tensor> {
         Data::Bool(_) => cat!(Bool),
         Data::Str(_) => cat!(Str),
     };
-    parts.clear();
     Tensor::new(first.dtype(), shape, flat)
 }

@@ -388,7 +388,6 @@ impl crate::lower::ProgTensor {
 fn assign_slots(prog: &Program) -> (Vec<Option<usize>>, Vec<u64>, Vec<u64>, u64) {
     let n = prog.tensors.len();
     let mut last_use = vec![0usize; n];
-    let mut first_def = vec![usize::MAX; n];
     let fetched: std::collections::HashSet<TensorId> = prog
         .fetches
         .iter()
@@ -400,9 +399,6 @@ fn assign_slots(prog: &Program) -> (Vec<Option<usize>>, Vec<u64>, Vec<u64>, u64)
         for b in &k.bindings {
             let r = prog.root(b.id());
             last_use[r] = ki;
-            if matches!(b, Binding::Out(_)) && first_def[r] == usize::MAX {
-                first_def[r] = ki;
-            }
         }
     }
     // Runtime loops read what was made before them again at every iteration.
@@ -419,7 +415,7 @@ fn assign_slots(prog: &Program) -> (Vec<Option<usize>>, Vec<u64>, Vec<u64>, u64)
         }
     }
     let end_of = |r: usize| if fetched.contains(&r) { usize::MAX } else { last_use[r] };
-    let mut roots: Vec<usize> = (0..n).filter(|&r| is_act(r) && first_use[r] != usize::MAX).collect();
+    let roots: Vec<usize> = (0..n).filter(|&r| is_act(r) && first_use[r] != usize::MAX).collect();
     // Peak of the bytes alive at once: the lower bound of any assignment.
     let mut events: Vec<(usize, i64)> = Vec::new();
     for &r in &roots {
@@ -564,7 +560,6 @@ fn assign_slots(prog: &Program) -> (Vec<Option<usize>>, Vec<u64>, Vec<u64>, u64)
     } else {
         (per_tensor.0, vec![0u64; n], per_tensor.1)
     };
-    let _ = first_def;
     // Fetched activations that no kernel writes (empty tensors) still need a buffer to read.
     for &r in &fetched {
         if is_act(r) && slot_of[r].is_none() {

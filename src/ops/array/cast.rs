@@ -38,7 +38,7 @@ impl Op for Cast {
         crate::ops::util::arity(node, ins.len(), 1)?;
         Ok(vec![TensorInfo::new(target(node)?, ins[0].shape.clone())])
     }
-    fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
+    fn lower(&self, _node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let (x, y) = (&ins[0], &outs[0]);
         let to = y.dtype;
         let from = x.dtype;
@@ -59,7 +59,6 @@ impl Op for Cast {
             cx.alias(y, x);
             return Ok(());
         }
-        let _ = node;
         let n = x.elements();
         let v = ShaderVariant::new(&shaders::CAST).set("MODE", mode as i64);
         cx.kernel(v, grid(n, 256), Meta::new().n(n).u(bits).u(signed).u(0), vec![Binding::In(x.id), Binding::Out(y.id)]);

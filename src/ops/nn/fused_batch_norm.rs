@@ -1,6 +1,5 @@
 //! FusedBatchNorm, FusedBatchNormV2, FusedBatchNormV3 in inference mode: with constant
 //! statistics the op is y = x·s + t per channel, s and t computed once when planning.
-use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
@@ -65,7 +64,6 @@ impl Op for FusedBatchNorm {
         let meta = Meta::new().n(n).n(c).n(inner).f(0.0);
         cx.kernel(ShaderVariant::new(&shaders::AFFINE), grid(n, 256), meta,
             vec![Binding::In(x.id), Binding::In(sid), Binding::In(tid), Binding::Out(outs[0].id)]);
-        let _ = Arc::<Tensor>::clone;
         Ok(())
     }
 }
