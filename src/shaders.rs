@@ -26,6 +26,7 @@ pub static STRIDED_COPY: Shader = shader!("data/strided_copy.wgsl");
 pub static COPY_INTO: Shader = shader!("data/copy_into.wgsl");
 pub static PAD: Shader = shader!("data/pad.wgsl");
 pub static CAST: Shader = shader!("data/cast.wgsl");
+pub static CAST64: Shader = shader!("data/cast64.wgsl");
 pub static TERNARY: Shader = shader!("elementwise/ternary.wgsl");
 pub static CLASSIFY: Shader = shader!("elementwise/classify.wgsl");
 pub static GATHER: Shader = shader!("data/gather.wgsl");
@@ -65,6 +66,7 @@ pub static ALL: &[&Shader] = &[
     &COPY_INTO,
     &PAD,
     &CAST,
+    &CAST64,
     &TERNARY,
     &CLASSIFY,
     &GATHER,

@@ -48,3 +48,26 @@ fn type_variants_validate() {
         }
     }
 }
+
+#[test]
+fn int64_variants_validate() {
+    // The 64-bit integer forms (adapters with SHADER_INT64), and cast64's conversions.
+    use wgtf::lower::ShaderVariant;
+    use wgtf::shaders::*;
+    let mut variants = vec![
+        ShaderVariant::new(&BINARY_INT).ty("T", "i64"),
+        ShaderVariant::new(&UNARY_INT).ty("T", "i64"),
+        ShaderVariant::new(&COMPARE).ty("T", "i64"),
+        ShaderVariant::new(&REDUCE).ty("T", "i64"),
+        ShaderVariant::new(&SCAN).ty("T", "i64"),
+        ShaderVariant::new(&ARG).ty("T", "i64").ty("O", "i64"),
+        ShaderVariant::new(&ARG).ty("T", "f32").ty("O", "i64"),
+        ShaderVariant::new(&GATHER).set("IDX64", 1),
+    ];
+    for (s, d) in [("i64", "f32"), ("i64", "i32"), ("f32", "i64"), ("i32", "i64")] {
+        variants.push(ShaderVariant::new(&CAST64).ty("S", s).ty("D", d));
+    }
+    for v in variants {
+        validate(&v.label(), &v.source().unwrap());
+    }
+}

@@ -1,12 +1,14 @@
 // Padding: each output coordinate maps back to the input; outside it, MODE 0 writes the
-// constant (its 32-bit pattern), MODE 1 reflects (REFLECT), MODE 2 mirrors (SYMMETRIC).
+// constant (its 32-bit pattern; a 64-bit constant's low word at even words, high word at odd
+// words, the element being a trailing dim of 2 words), MODE 1 reflects (REFLECT), MODE 2
+// mirrors (SYMMETRIC).
 override MODE: u32 = 0u;
 
 struct Meta {
     n: u32,
     rank: u32,
     value: u32,
-    _pad: u32,
+    value_hi: u32,
     out_shape: array<vec4<u32>, 2>,
     in_shape: array<vec4<u32>, 2>,
     before: array<vec4<u32>, 2>,
@@ -54,6 +56,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (inside) {
         dst[i] = src[off];
     } else {
-        dst[i] = cfg.value;
+        dst[i] = select(cfg.value, cfg.value_hi, (i & 1u) == 1u);
     }
 }

@@ -1,4 +1,6 @@
-// c = f(a, b) for 32-bit integer and bool tensors with NumPy broadcasting (see binary_float.wgsl).
+// c = f(a, b) for integer and bool tensors with NumPy broadcasting (see binary_float.wgsl).
+// T: i32, or i64 for exact int64 (adapters with SHADER_INT64).
+alias T = i32;
 override OP: u32 = 0u;
 
 struct Meta {
@@ -12,19 +14,19 @@ struct Meta {
 }
 
 @group(0) @binding(0) var<uniform> cfg: Meta;
-@group(0) @binding(1) var<storage, read> a: array<i32>;
-@group(0) @binding(2) var<storage, read> b: array<i32>;
-@group(0) @binding(3) var<storage, read_write> c: array<i32>;
+@group(0) @binding(1) var<storage, read> a: array<T>;
+@group(0) @binding(2) var<storage, read> b: array<T>;
+@group(0) @binding(3) var<storage, read_write> c: array<T>;
 
-fn floor_div(x: i32, y: i32) -> i32 {
+fn floor_div(x: T, y: T) -> T {
     if (y == 0) { return 0; }
     let q = x / y;
     let r = x - q * y;
     return select(q, q - 1, r != 0 && ((r < 0) != (y < 0)));
 }
 
-fn ipow(x: i32, y: i32) -> i32 {
-    var r = 1;
+fn ipow(x: T, y: T) -> T {
+    var r = T(1);
     var base = x;
     var e = y;
     loop {
@@ -36,7 +38,7 @@ fn ipow(x: i32, y: i32) -> i32 {
     return r;
 }
 
-fn apply(x: i32, y: i32) -> i32 {
+fn apply(x: T, y: T) -> T {
     switch OP {
         case 0u: { return x + y; }
         case 1u: { return x - y; }
@@ -51,8 +53,8 @@ fn apply(x: i32, y: i32) -> i32 {
         case 10u: { return select(x % y, 0, y == 0); }                // TruncateMod
         case 12u: { return select(x / y, 0, y == 0); }                // DivNoNan
         case 14u: { return select(x / y, 0, y == 0); }                // TruncateDiv
-        case 100u: { return select(0, 1, x != 0 && y != 0); }         // LogicalAnd
-        case 101u: { return select(0, 1, x != 0 || y != 0); }         // LogicalOr
+        case 100u: { return select(T(0), T(1), x != 0 && y != 0); }         // LogicalAnd
+        case 101u: { return select(T(0), T(1), x != 0 || y != 0); }         // LogicalOr
         case 102u: { return x & y; }                                  // BitwiseAnd
         case 103u: { return x | y; }                                  // BitwiseOr
         case 104u: { return x ^ y; }                                  // BitwiseXor

@@ -1,4 +1,5 @@
-// y = f(x) for 32-bit integer (and bool) tensors. OP selects f.
+// y = f(x) for integer (and bool) tensors. OP selects f. T: i32, or i64 for exact int64.
+alias T = i32;
 override OP: u32 = 0u;
 
 struct Meta {
@@ -9,10 +10,10 @@ struct Meta {
 }
 
 @group(0) @binding(0) var<uniform> cfg: Meta;
-@group(0) @binding(1) var<storage, read> x: array<i32>;
-@group(0) @binding(2) var<storage, read_write> y: array<i32>;
+@group(0) @binding(1) var<storage, read> x: array<T>;
+@group(0) @binding(2) var<storage, read_write> y: array<T>;
 
-fn apply(v: i32) -> i32 {
+fn apply(v: T) -> T {
     switch OP {
         case 0u: { return max(v, 0); }                      // Relu
         case 7u: { return abs(v); }                         // Abs
@@ -20,9 +21,9 @@ fn apply(v: i32) -> i32 {
         case 12u: { return v * v; }                         // Square
         case 28u: { return sign(v); }                       // Sign
         case 36u: { return v; }                             // Identity
-        case 40u: { return clamp(v, cfg.alpha, cfg.beta); } // clip
-        case 100u: { return select(1, 0, v != 0); }         // LogicalNot
-        case 101u: { return select(0, 1, v != 0); }         // to bool
+        case 40u: { return clamp(v, T(cfg.alpha), T(cfg.beta)); } // clip
+        case 100u: { return select(T(1), T(0), v != 0); }         // LogicalNot
+        case 101u: { return select(T(0), T(1), v != 0); }         // to bool
         default: { return v; }
     }
 }

@@ -1,6 +1,8 @@
 // ArgMax (OP 0) / ArgMin (OP 1) over one axis: the input seen as [outer, len, inner], one
-// workgroup per output element; ties go to the lowest index (as TensorFlow). Output: i32.
+// workgroup per output element; ties go to the lowest index (as TensorFlow). T: the input's element type; O: the output's
+// (i32, or i64 for int64 outputs on adapters with SHADER_INT64).
 alias T = f32;
+alias O = i32;
 override OP: u32 = 0u;
 
 struct Meta {
@@ -12,7 +14,7 @@ struct Meta {
 
 @group(0) @binding(0) var<uniform> cfg: Meta;
 @group(0) @binding(1) var<storage, read> x: array<T>;
-@group(0) @binding(2) var<storage, read_write> y: array<i32>;
+@group(0) @binding(2) var<storage, read_write> y: array<O>;
 
 var<workgroup> best_v: array<T, 256>;
 var<workgroup> best_i: array<u32, 256>;
@@ -63,6 +65,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         workgroupBarrier();
     }
     if (valid && lid == 0u) {
-        y[o] = i32(best_i[0]);
+        y[o] = O(best_i[0]);
     }
 }

@@ -1,7 +1,7 @@
 // Reduction over any set of axes: one workgroup per output element. The kept axes (the output's
 // shape, with their input strides) locate the start; the reduced axes (shape and input strides)
 // enumerate what is combined, 256 invocations at a time, then a workgroup tree.
-// OP: 0 sum, 1 mean, 2 max, 3 min, 4 prod, 5 all, 6 any, 7 euclidean norm. T: f32 or i32.
+// OP: 0 sum, 1 mean, 2 max, 3 min, 4 prod, 5 all, 6 any, 7 euclidean norm. T: f32, i32 or i64.
 alias T = f32;
 override OP: u32 = 0u;
 
@@ -35,22 +35,18 @@ fn identity() -> T {
     }
 }
 
-// Max and Min propagate NaN, as TensorFlow's do (WGSL's max/min may drop it). T is f32 or
-// i32: only floats have NaNs.
+// Max and Min propagate NaN, as TensorFlow's do (WGSL's max/min may drop it). Only floats
+// have NaNs.
 const T_IS_FLOAT: bool = T(0.5) != T(0);
 
 fn is_nan_t(v: T) -> bool {
-    return T_IS_FLOAT && (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-}
-
-fn nan_t() -> T {
-    return bitcast<T>(0x7fc00000u);
+    return T_IS_FLOAT && (bitcast<u32>(f32(v)) & 0x7fffffffu) > 0x7f800000u;
 }
 
 fn combine(p: T, q: T) -> T {
     switch OP {
-        case 2u: { return select(max(p, q), nan_t(), is_nan_t(p) || is_nan_t(q)); }
-        case 3u: { return select(min(p, q), nan_t(), is_nan_t(p) || is_nan_t(q)); }
+        case 2u: { return select(select(max(p, q), q, is_nan_t(q)), p, is_nan_t(p)); }
+        case 3u: { return select(select(min(p, q), q, is_nan_t(q)), p, is_nan_t(p)); }
         case 4u: { return p * q; }
         case 5u: { return select(T(0), T(1), p != T(0) && q != T(0)); }
         case 6u: { return select(T(0), T(1), p != T(0) || q != T(0)); }

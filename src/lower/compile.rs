@@ -290,20 +290,44 @@ impl<'a> Planner<'a> {
         let mut operands = Vec::with_capacity(ins.len());
         for (i, k) in ins.iter().enumerate() {
             let id = if op.is_host_input(node, i) { usize::MAX } else { self.device_id(k, node)? };
-            operands.push(Operand { id, dtype: k.info.dtype, shape: k.info.shape.clone(), value: k.info.value.clone() });
+            let storage = self.prog.storage_of(k.info.dtype);
+            operands.push(Operand { id, dtype: k.info.dtype, storage, shape: k.info.shape.clone(), value: k.info.value.clone() });
+        }
+        // Ops without 64-bit kernels see int64 tensors narrowed to int32 (exact within its
+        // range), and their int64 outputs are widened back.
+        let narrowing = !op.int64()
+            && (operands.iter().any(|o| o.id != usize::MAX && o.storage == Storage::I64)
+                || outs.iter().any(|o| o.value.is_none() && self.prog.storage_of(o.dtype) == Storage::I64));
+        if narrowing {
+            for (i, o) in operands.iter_mut().enumerate() {
+                if o.id != usize::MAX && o.storage == Storage::I64 {
+                    let t = self.activation(format!("{}/narrow{i}", node.name), DType::I32, o.shape.clone());
+                    let narrow = Operand { id: t, dtype: DType::I32, storage: Storage::I32, shape: o.shape.clone(), value: None };
+                    crate::ops::array::cast::convert(&mut Lower::new(&mut self.prog, node), o, &narrow);
+                    *o = Operand { value: o.value.clone(), ..narrow };
+                }
+            }
         }
         let mut out_ops = Vec::with_capacity(outs.len());
+        let mut widen = Vec::new();
         for (i, o) in outs.iter().enumerate() {
             if o.value.is_some() {
                 // Known when planning (e.g. batch-norm statistics passed through): no kernel.
-                out_ops.push(Operand { id: usize::MAX, dtype: o.dtype, shape: o.shape.clone(), value: o.value.clone() });
+                out_ops.push(Operand { id: usize::MAX, dtype: o.dtype, storage: Storage::I32, shape: o.shape.clone(), value: o.value.clone() });
                 continue;
             }
             if Storage::of(o.dtype).is_none() {
                 return Err(node.err(format!("output {i} has type {}, which cannot live on the GPU", o.dtype)));
             }
             let id = self.activation(format!("{}:{i}", node.name), o.dtype, o.shape.clone());
-            out_ops.push(Operand { id, dtype: o.dtype, shape: o.shape.clone(), value: o.value.clone() });
+            let out = Operand { id, dtype: o.dtype, storage: self.prog.tensors[id].storage, shape: o.shape.clone(), value: None };
+            if narrowing && out.storage == Storage::I64 {
+                let t = self.activation(format!("{}/narrow_out{i}", node.name), DType::I32, o.shape.clone());
+                out_ops.push(Operand { id: t, dtype: DType::I32, storage: Storage::I32, shape: o.shape.clone(), value: None });
+                widen.push((i, out));
+            } else {
+                out_ops.push(out);
+            }
         }
         let first_kernel = self.prog.kernels.len();
         {
@@ -311,6 +335,10 @@ impl<'a> Planner<'a> {
             op.lower(node, &mut cx, &operands, &out_ops)?;
         }
         self.check_written(node, first_kernel, &out_ops)?;
+        for (i, wide) in widen {
+            crate::ops::array::cast::convert(&mut Lower::new(&mut self.prog, node), &out_ops[i], &wide);
+            out_ops[i] = wide;
+        }
         Ok(out_ops
             .into_iter()
             .zip(outs)
@@ -337,7 +365,8 @@ impl<'a> Planner<'a> {
 
     /// A new tensor written by kernels.
     pub fn activation(&mut self, name: String, dtype: DType, shape: Vec<usize>) -> TensorId {
-        self.prog.tensors.push(ProgTensor { name, dtype, shape, source: Source::Activation });
+        let storage = self.prog.storage_of(dtype);
+        self.prog.tensors.push(ProgTensor { name, dtype, storage, shape, source: Source::Activation });
         self.prog.tensors.len() - 1
     }
 
@@ -354,7 +383,8 @@ impl<'a> Planner<'a> {
             if let Some(&id) = self.const_ids.get(r) {
                 return Ok(id);
             }
-            self.prog.tensors.push(ProgTensor { name: r.to_string(), dtype: v.dtype(), shape: v.shape().to_vec(), source: Source::Const(r.clone()) });
+            let storage = self.prog.storage_of(v.dtype());
+            self.prog.tensors.push(ProgTensor { name: r.to_string(), dtype: v.dtype(), storage, shape: v.shape().to_vec(), source: Source::Const(r.clone()) });
             let id = self.prog.tensors.len() - 1;
             self.const_ids.insert(r.clone(), id);
             return Ok(id);
@@ -366,6 +396,7 @@ impl<'a> Planner<'a> {
         self.prog.tensors.push(ProgTensor {
             name: format!("{}/value{}", node.name, self.prog.tensors.len()),
             dtype: v.dtype(),
+            storage: self.prog.storage_of(v.dtype()),
             shape: v.shape().to_vec(),
             source: Source::PlanConst(v.clone()),
         });
@@ -377,7 +408,8 @@ impl<'a> Planner<'a> {
     /// An operand for a kernel reading `k`.
     pub fn operand(&mut self, k: &Known, node: &Node) -> Result<Operand> {
         let id = self.device_id(k, node)?;
-        Ok(Operand { id, dtype: k.info.dtype, shape: k.info.shape.clone(), value: k.info.value.clone() })
+        let storage = self.prog.tensors[id].storage;
+        Ok(Operand { id, dtype: k.info.dtype, storage, shape: k.info.shape.clone(), value: k.info.value.clone() })
     }
 }
 
@@ -417,7 +449,8 @@ pub fn compile_valued(req: &CompileRequest, target: &super::Target, values: &[(T
         if Storage::of(*dtype).is_none() {
             return Err(Error::Feed { name: r.to_string(), msg: format!("{dtype} tensors cannot be fed") });
         }
-        p.prog.tensors.push(ProgTensor { name: r.to_string(), dtype: *dtype, shape: shape.clone(), source: Source::Feed(k) });
+        let storage = p.prog.storage_of(*dtype);
+        p.prog.tensors.push(ProgTensor { name: r.to_string(), dtype: *dtype, storage, shape: shape.clone(), source: Source::Feed(k) });
         let id = p.prog.tensors.len() - 1;
         p.prog.feeds.push((r.clone(), id));
         let mut known = Known::device(id, *dtype, shape.clone());

@@ -366,7 +366,7 @@ impl<'a> Planner<'a> {
             }
             let c = self.activation(format!("{}/carried{i}", node.name), k.info.dtype, k.info.shape.clone());
             let src = self.operand(&k, node)?;
-            let dst = Operand { id: c, dtype: k.info.dtype, shape: k.info.shape.clone(), value: None };
+            let dst = Operand { id: c, dtype: k.info.dtype, storage: self.prog.tensors[c].storage, shape: k.info.shape.clone(), value: None };
             self.copy(node, &src, &dst)?;
             carried[i] = Some(c);
             let kc = Known::device(c, k.info.dtype, k.info.shape.clone());
@@ -419,7 +419,7 @@ impl<'a> Planner<'a> {
             let r = self.prog.root(src.id);
             if roots.get(&r).is_some_and(|&j| j != i) {
                 let t = self.activation(format!("{}/next{i}", node.name), src.dtype, src.shape.clone());
-                let tmp = Operand { id: t, dtype: src.dtype, shape: src.shape.clone(), value: None };
+                let tmp = Operand { id: t, dtype: src.dtype, storage: src.storage, shape: src.shape.clone(), value: None };
                 self.copy(node, &src, &tmp)?;
                 src = tmp;
             }

@@ -483,7 +483,7 @@ impl<'a> Planner<'a> {
         }
         let src = self.operand(b, node)?;
         let out = self.activation(format!("{}/item{i}", node.name), b.info.dtype, rest.clone());
-        let dst = Operand { id: out, dtype: b.info.dtype, shape: rest.clone(), value: None };
+        let dst = Operand { id: out, dtype: b.info.dtype, storage: self.prog.tensors[out].storage, shape: rest.clone(), value: None };
         let st: Vec<i64> = strides(&rest).into_iter().map(|s| s as i64).collect();
         let mut cx = Lower::new(&mut self.prog, node);
         strided_copy(&mut cx, node, &src, &dst, (i * n) as i64, &st)?;
@@ -549,7 +549,7 @@ impl<'a> Planner<'a> {
             return Ok(Known::host(Arc::new(t)));
         }
         let out = self.activation(format!("{}:0", node.name), l.dtype, out_shape.clone());
-        let dst = Operand { id: out, dtype: l.dtype, shape: out_shape.clone(), value: None };
+        let dst = Operand { id: out, dtype: l.dtype, storage: self.prog.tensors[out].storage, shape: out_shape.clone(), value: None };
         let st = strides(&shape);
         for (j, x) in items.iter().enumerate() {
             let src = self.operand(x, node)?;
@@ -561,7 +561,8 @@ impl<'a> Planner<'a> {
 
     /// A view of tensor `root` with another shape.
     fn view(&mut self, node: &Node, root: usize, dtype: DType, shape: Vec<usize>) -> Known {
-        self.prog.tensors.push(ProgTensor { name: format!("{}:0", node.name), dtype, shape: shape.clone(), source: Source::Alias(root) });
+        let storage = self.prog.storage_of(dtype);
+        self.prog.tensors.push(ProgTensor { name: format!("{}:0", node.name), dtype, storage, shape: shape.clone(), source: Source::Alias(root) });
         Known::device(self.prog.tensors.len() - 1, dtype, shape)
     }
 }

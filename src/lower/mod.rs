@@ -27,19 +27,28 @@ pub struct Target {
     /// Matrix products use the subgroup-broadcast kernel (`gemm_subgroup.wgsl`): for adapters
     /// with subgroups of at least 8 lanes where loads, not arithmetic, cost (CPU adapters).
     pub subgroup_gemm: bool,
+    /// int64 tensors are held as 64-bit integers (`i64` in WGSL; wgpu's `SHADER_INT64`) and
+    /// computed exactly. Without it they are narrowed to 32 bits, and a constant or feed
+    /// outside the int32 range is an error.
+    pub int64: bool,
 }
 
 /// Index of a tensor in a [`Program`].
 pub type TensorId = usize;
 
-/// How a tensor's elements are held in a GPU buffer: every element is one 32-bit word.
+/// How a tensor's elements are held in a GPU buffer: one 32-bit word per element (floats
+/// widened to f32; bool, 8/16/32-bit integers, and int64 where narrowed, as i32), or one
+/// 64-bit integer (int64 on adapters with `SHADER_INT64`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Storage {
     F32,
     I32,
+    I64,
 }
 
 impl Storage {
+    /// The 32-bit storage of a dtype (int64 narrowed); `None` for dtypes that cannot live on
+    /// the GPU (strings, complex numbers).
     pub fn of(dtype: DType) -> Option<Storage> {
         if dtype.is_float() {
             Some(Storage::F32)
@@ -49,11 +58,34 @@ impl Storage {
             None
         }
     }
+    /// The storage of a dtype for an adapter: int64 (and uint32/uint64, which TensorFlow hosts
+    /// like int64) is 64-bit where the target has exact int64.
+    pub fn on(dtype: DType, target: &Target) -> Option<Storage> {
+        match dtype {
+            DType::I64 if target.int64 => Some(Storage::I64),
+            _ => Storage::of(dtype),
+        }
+    }
     /// The WGSL scalar type.
     pub fn wgsl(self) -> &'static str {
         match self {
             Storage::F32 => "f32",
             Storage::I32 => "i32",
+            Storage::I64 => "i64",
+        }
+    }
+    /// The WGSL type that moves one element as raw bits (data-movement kernels).
+    pub fn word(self) -> &'static str {
+        match self {
+            Storage::I64 => "vec2<u32>",
+            _ => "u32",
+        }
+    }
+    /// Bytes per element.
+    pub fn bytes(self) -> u64 {
+        match self {
+            Storage::I64 => 8,
+            _ => 4,
         }
     }
 }
@@ -78,6 +110,8 @@ pub enum Source {
 pub struct ProgTensor {
     pub name: String,
     pub dtype: DType,
+    /// How its elements are held (follows from the dtype and the target).
+    pub storage: Storage,
     pub shape: Vec<usize>,
     pub source: Source,
 }
@@ -86,9 +120,9 @@ impl ProgTensor {
     pub fn elements(&self) -> usize {
         num_elements(&self.shape).unwrap_or(usize::MAX)
     }
-    /// Bytes of its buffer (at least 4: WebGPU bindings cannot be empty).
+    /// Bytes of its buffer (at least one element: WebGPU bindings cannot be empty).
     pub fn bytes(&self) -> u64 {
-        (self.elements().max(1) as u64).saturating_mul(4)
+        (self.elements().max(1) as u64).saturating_mul(self.storage.bytes())
     }
 }
 
@@ -156,6 +190,11 @@ impl Program {
             .find(|(t, name, c)| *t == root && self.tensors.get(*t).is_some_and(|x| &x.name == name) && *c < self.tensors.len())
             .map(|(_, _, c)| *c)
     }
+    /// The storage of a dtype in this program (I32 for dtypes that cannot live on the GPU;
+    /// callers check those with [`Storage::of`] first).
+    pub fn storage_of(&self, dtype: DType) -> Storage {
+        Storage::on(dtype, &self.target).unwrap_or(Storage::I32)
+    }
     /// Follows aliases to the tensor that owns the buffer.
     pub fn root(&self, mut id: TensorId) -> TensorId {
         while let Source::Alias(of) = self.tensors[id].source {
@@ -170,6 +209,8 @@ impl Program {
 pub struct Operand {
     pub id: TensorId,
     pub dtype: DType,
+    /// How the tensor's elements are held (see [`Storage`]).
+    pub storage: Storage,
     pub shape: Vec<usize>,
     /// The value, when known at plan time.
     pub value: Option<Arc<Tensor>>,
@@ -184,7 +225,7 @@ impl Operand {
     }
     /// The storage class; every operand that reaches lowering has one.
     pub fn storage(&self) -> Storage {
-        Storage::of(self.dtype).unwrap_or(Storage::I32)
+        self.storage
     }
 }
 
@@ -204,6 +245,10 @@ impl<'a> Lower<'a> {
     /// The adapter traits kernels may be chosen by.
     pub fn target(&self) -> &Target {
         &self.prog.target
+    }
+    /// The storage of a dtype in the program being lowered.
+    pub fn storage_of(&self, dtype: DType) -> Storage {
+        self.prog.storage_of(dtype)
     }
     /// Emits a dispatch. Kernels with no work are dropped.
     pub fn kernel(&mut self, variant: ShaderVariant, groups: [u32; 3], meta: Meta, bindings: Vec<Binding>) {
@@ -229,6 +274,7 @@ impl<'a> Lower<'a> {
         self.prog.tensors.push(ProgTensor {
             name: format!("{}/tmp{}", self.node.name, self.prog.tensors.len()),
             dtype,
+            storage: self.prog.storage_of(dtype),
             shape,
             source: Source::Activation,
         });
@@ -239,6 +285,7 @@ impl<'a> Lower<'a> {
         self.prog.tensors.push(ProgTensor {
             name: format!("{}/const{}", self.node.name, self.prog.tensors.len()),
             dtype: t.dtype(),
+            storage: self.prog.storage_of(t.dtype()),
             shape: t.shape().to_vec(),
             source: Source::PlanConst(Arc::new(t)),
         });

@@ -43,7 +43,7 @@ impl ShaderVariant {
         self.entry = entry;
         self
     }
-    /// Substitutes `alias NAME = f32;` with `alias NAME = ty;`.
+    /// Substitutes the type of `alias NAME = <default>;` with `ty`.
     pub fn ty(mut self, name: &'static str, ty: &'static str) -> Self {
         self.types.push((name, ty));
         self
@@ -58,11 +58,10 @@ impl ShaderVariant {
     pub fn source(&self) -> Result<String, String> {
         let mut src = self.shader.source.to_string();
         for (name, ty) in &self.types {
-            let from = format!("alias {name} = f32;");
-            if !src.contains(&from) {
-                return Err(format!("{}: no line '{from}' to specialise", self.shader.path));
-            }
-            src = src.replacen(&from, &format!("alias {name} = {ty};"), 1);
+            let from = format!("alias {name} = ");
+            let start = src.find(&from).ok_or_else(|| format!("{}: no line '{from}…;' to specialise", self.shader.path))?;
+            let end = src[start..].find(';').map(|e| start + e).ok_or_else(|| format!("{}: unterminated alias {name}", self.shader.path))?;
+            src.replace_range(start..end, &format!("alias {name} = {ty}"));
         }
         Ok(src)
     }

@@ -42,6 +42,11 @@ pub trait Op: Send + Sync + 'static {
     }
     /// Output dtypes and shapes (and values, when they follow from shapes alone).
     fn infer(&self, node: &Node, inputs: &[TensorInfo]) -> Result<Vec<TensorInfo>>;
+    /// Whether `lower` handles 64-bit integer operands (`Storage::I64`). Ops that do not see
+    /// int64 tensors narrowed to 32 bits before and widened after (exact within int32).
+    fn int64(&self) -> bool {
+        false
+    }
     /// Emits the kernels (or aliases) that compute `outs` from `ins`.
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()>;
 }

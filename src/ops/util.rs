@@ -113,10 +113,12 @@ pub fn simplify(shape: &[usize], st: &[i64]) -> (Vec<usize>, Vec<i64>) {
 }
 
 /// out[i] = in[base + Σ coord_d · stride_d] over `out`'s shape (signed strides).
+/// 64-bit elements move as two 32-bit words: a trailing dim of 2.
 pub fn strided_copy(cx: &mut Lower, node: &Node, input: &Operand, out: &Operand, base: i64, st: &[i64]) -> Result<()> {
-    let (shape, st) = simplify(&out.shape, st);
+    let (shape, st, base) = word_view(out, &out.shape, st, base);
+    let (shape, st) = simplify(&shape, &st);
     check_rank(node, &shape)?;
-    let n = out.elements();
+    let n: usize = shape.iter().product();
     let meta = Meta::new().n(n).n(shape.len()).u(base as u32).u(0).arr(&shape, 1).arr_i(&st);
     cx.kernel(ShaderVariant::new(&shaders::STRIDED_COPY), grid(n, 256), meta, vec![Binding::In(input.id), Binding::Out(out.id)]);
     Ok(())
@@ -125,13 +127,34 @@ pub fn strided_copy(cx: &mut Lower, node: &Node, input: &Operand, out: &Operand,
 /// Writes all of `input` into `out` at `base`, coordinates over input's shape mapped with `st`.
 pub fn copy_into(cx: &mut Lower, node: &Node, input: &Operand, out: &Operand, base: usize, st: &[usize]) -> Result<()> {
     let sti: Vec<i64> = st.iter().map(|&s| s as i64).collect();
-    let (shape, st) = simplify(&input.shape, &sti);
+    let (shape, sti, base) = word_view(out, &input.shape, &sti, base as i64);
+    let base = base as usize;
+    let (shape, st) = simplify(&shape, &sti);
     check_rank(node, &shape)?;
     let st: Vec<usize> = st.iter().map(|&s| s as usize).collect();
-    let n = input.elements();
+    let n: usize = shape.iter().product();
     let meta = Meta::new().n(n).n(shape.len()).n(base).u(0).arr(&shape, 1).arr(&st, 0);
     cx.kernel(ShaderVariant::new(&shaders::COPY_INTO), grid(n, 256), meta, vec![Binding::In(input.id), Binding::Out(out.id)]);
     Ok(())
+}
+
+/// A walk (shape, element strides, base) over `t`'s elements as 32-bit words: 64-bit elements
+/// get a trailing dim of 2 words, and strides and base scale to words.
+pub fn word_view(t: &Operand, shape: &[usize], st: &[i64], base: i64) -> (Vec<usize>, Vec<i64>, i64) {
+    let w = words(t);
+    if w == 1 {
+        return (shape.to_vec(), st.to_vec(), base);
+    }
+    let mut shape = shape.to_vec();
+    shape.push(w);
+    let mut st: Vec<i64> = st.iter().map(|&s| s * w as i64).collect();
+    st.push(1);
+    (shape, st, base * w as i64)
+}
+
+/// 32-bit words per element of `t` (2 for 64-bit integers).
+pub fn words(t: &Operand) -> usize {
+    (t.storage().bytes() / 4) as usize
 }
 
 /// A binary elementwise kernel with broadcasting: `shader` is one of the binary shaders.

@@ -20,6 +20,9 @@ pub struct ContextOptions {
     /// the context behave like a smaller GPU: tests of tensors and dispatches at the limits
     /// use them. Start from [`Context::limits`] of a default context and lower what you need.
     pub limits: Option<wgpu::Limits>,
+    /// Adapter features not to use even where the adapter has them: tests of the fallbacks
+    /// (e.g. `SHADER_INT64`: int64 narrowed to int32) use it.
+    pub without: wgpu::Features,
 }
 
 /// An adapter as listed by `wgtf devices`.
@@ -178,8 +181,8 @@ impl Context {
             }))
             .map_err(|e| Error::NoAdapter(format!(" ({e})")))?,
         };
-        let wanted = wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::SHADER_F16 | wgpu::Features::SUBGROUP;
-        let features = adapter.features() & wanted;
+        let wanted = wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::SHADER_F16 | wgpu::Features::SUBGROUP | wgpu::Features::SHADER_INT64;
+        let features = adapter.features() & wanted & !opts.without;
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("wgtf"),
             required_features: features,
@@ -243,7 +246,8 @@ impl Context {
             Ok("subgroup") => sub,
             _ => sub && info.device_type == wgpu::DeviceType::Cpu,
         };
-        crate::lower::Target { subgroup_gemm }
+        let int64 = self.shared.device.features().contains(wgpu::Features::SHADER_INT64);
+        crate::lower::Target { subgroup_gemm, int64 }
     }
 
     /// Compute pipelines compiled in this context so far.

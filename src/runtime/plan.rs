@@ -79,7 +79,7 @@ impl Plan {
         let mut plan_consts = HashMap::new();
         for (id, t) in prog.tensors.iter().enumerate() {
             if let Source::PlanConst(v) = &t.source {
-                let words = to_words(v, &t.name)?;
+                let words = to_words(v, &t.name, &prog.target)?;
                 let buf = ctx.buffer(&t.name, t.bytes(), STORAGE)?;
                 ctx.queue().write_buffer(&buf.buf, 0, &words);
                 plan_consts.insert(id, buf);
@@ -219,7 +219,7 @@ impl Plan {
         let queue = ctx.queue();
         let mut uploaded = 0u64;
         for ((r, id), t) in self.prog.feeds.iter().zip(feeds) {
-            let words = to_words(t, &r.to_string())?;
+            let words = to_words(t, &r.to_string(), &self.prog.target)?;
             if !words.is_empty() {
                 queue.write_buffer(&inst.feeds[self.prog.tensors[*id].source_feed()].buf, 0, &words);
             }
@@ -248,15 +248,15 @@ impl Plan {
             }
             for (f, d) in self.prog.fetches.iter().zip(dest) {
                 let (bytes, src) = match f {
-                    Fetch::Device(id) => (self.prog.tensors[*id].elements() as u64 * 4, Some(self.buffer(inst, consts, *id)?)),
-                    Fetch::Host(t) => (t.len() as u64 * 4, None),
+                    Fetch::Device(id) => (self.prog.tensors[*id].elements() as u64 * self.prog.tensors[*id].storage.bytes(), Some(self.buffer(inst, consts, *id)?)),
+                    Fetch::Host(t) => (t.len() as u64 * self.prog.storage_of(t.dtype()).bytes(), None),
                 };
                 if d.size() < bytes {
                     return Err(Error::Other(format!("a destination buffer of {} bytes is too small for {bytes} bytes", d.size())));
                 }
                 match (f, src) {
                     (_, Some(src)) if bytes > 0 => enc.copy_buffer_to_buffer(src, match f { Fetch::Device(id) => self.offset(*id), _ => 0 }, d, 0, bytes),
-                    (Fetch::Host(t), None) => queue.write_buffer(d, 0, &to_words(t, "fetch")?),
+                    (Fetch::Host(t), None) => queue.write_buffer(d, 0, &to_words(t, "fetch", &self.prog.target)?),
                     _ => {}
                 }
             }
@@ -327,8 +327,9 @@ impl Plan {
                         }
                     }
                     let n = shape.iter().product::<usize>();
-                    read += (n * 4) as u64;
-                    let r = from_words(&bytes[..n * 4], t.dtype, shape);
+                    let nb = n * t.storage.bytes() as usize;
+                    read += nb as u64;
+                    let r = from_words(&bytes[..nb], t.dtype, &self.prog.target, shape);
                     drop(bytes);
                     st.buf.unmap();
                     out.push(r?);
@@ -571,12 +572,17 @@ fn assign_slots(prog: &Program) -> (Vec<Option<usize>>, Vec<u64>, Vec<u64>, u64)
     (slot_of, offset_of, sizes, peak)
 }
 
-/// A host tensor as the 32-bit words its GPU buffer holds.
-pub(crate) fn to_words(t: &Tensor, name: &str) -> Result<Vec<u8>> {
-    let storage = Storage::of(t.dtype())
+/// A host tensor as the bytes its GPU buffer holds in `storage` (see [`Storage::on`]).
+pub(crate) fn to_words(t: &Tensor, name: &str, target: &crate::lower::Target) -> Result<Vec<u8>> {
+    let storage = Storage::on(t.dtype(), target)
         .ok_or_else(|| Error::Feed { name: name.to_string(), msg: format!("{} tensors cannot go to the GPU", t.dtype()) })?;
-    let mut out = Vec::with_capacity(t.len() * 4);
+    let mut out = Vec::with_capacity(t.len() * storage.bytes() as usize);
     match (storage, t.data()) {
+        (Storage::I64, _) => {
+            for x in t.to_i64_vec()? {
+                out.extend_from_slice(&x.to_le_bytes());
+            }
+        }
         (Storage::F32, Data::F32(v)) => out.extend_from_slice(bytemuck::cast_slice(v)),
         (Storage::F32, _) => {
             for x in t.to_f32_vec()? {
@@ -607,9 +613,10 @@ pub(crate) fn to_words(t: &Tensor, name: &str) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Reads 32-bit words back into a tensor of the TensorFlow dtype.
-pub(crate) fn from_words(bytes: &[u8], dtype: DType, shape: Vec<usize>) -> Result<Tensor> {
-    let data = match Storage::of(dtype) {
+/// Reads a GPU buffer's elements back into a tensor of the TensorFlow dtype.
+pub(crate) fn from_words(bytes: &[u8], dtype: DType, target: &crate::lower::Target, shape: Vec<usize>) -> Result<Tensor> {
+    let data = match Storage::on(dtype, target) {
+        Some(Storage::I64) => Data::I64(bytes.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes"))).collect()),
         Some(Storage::F32) => {
             let v: Vec<f32> = bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
             match dtype {
@@ -675,7 +682,7 @@ impl Plan {
     fn profile_on(&self, ctx: &Context, inst: &Instance, feeds: &[&Tensor]) -> Result<Vec<KernelTime>> {
         let queue = ctx.queue();
         for ((r, id), t) in self.prog.feeds.iter().zip(feeds) {
-            let words = to_words(t, &r.to_string())?;
+            let words = to_words(t, &r.to_string(), &self.prog.target)?;
             if !words.is_empty() {
                 queue.write_buffer(&inst.feeds[self.prog.tensors[*id].source_feed()].buf, 0, &words);
             }

@@ -26,6 +26,9 @@ fn strides_i64(input: &[usize], out: &[usize]) -> Vec<i64> {
 }
 
 impl Op for BroadcastTo {
+    fn int64(&self) -> bool {
+        true
+    }
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         i == 1
     }

@@ -38,30 +38,55 @@ impl Op for Cast {
         crate::ops::util::arity(node, ins.len(), 1)?;
         Ok(vec![TensorInfo::new(target(node)?, ins[0].shape.clone())])
     }
+    fn int64(&self) -> bool {
+        true
+    }
     fn lower(&self, _node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let (x, y) = (&ins[0], &outs[0]);
-        let to = y.dtype;
-        let from = x.dtype;
-        let (mode, bits, signed) = match (x.storage(), Storage::of(to).unwrap_or(Storage::I32)) {
-            (_, _) if to == DType::Bool && from != DType::Bool => (if x.storage() == Storage::F32 { 2 } else { 3 }, 32, 1),
-            (Storage::F32, Storage::F32) => (u32::MAX, 0, 0),
-            (Storage::F32, Storage::I32) => {
-                let (b, s) = narrow(to).unwrap_or((32, true));
-                (0, b, s as u32)
-            }
-            (Storage::I32, Storage::F32) => (1, 32, 1),
-            (Storage::I32, Storage::I32) => match narrow(to) {
-                Some((b, s)) if narrow(from) != Some((b, s)) && from != DType::Bool => (4, b, s as u32),
-                _ => (u32::MAX, 0, 0),
-            },
-        };
-        if mode == u32::MAX {
-            cx.alias(y, x);
-            return Ok(());
-        }
-        let n = x.elements();
-        let v = ShaderVariant::new(&shaders::CAST).set("MODE", mode as i64);
-        cx.kernel(v, grid(n, 256), Meta::new().n(n).u(bits).u(signed).u(0), vec![Binding::In(x.id), Binding::Out(y.id)]);
+        convert(cx, &ins[0], &outs[0]);
         Ok(())
     }
+}
+
+/// Emits the kernel that converts `x` to `y`'s dtype and storage (or makes `y` a view of `x`
+/// when the bits are the same). Also narrows and widens int64 around ops without 64-bit kernels.
+pub fn convert(cx: &mut Lower, x: &Operand, y: &Operand) {
+    let (from, to) = (x.dtype, y.dtype);
+    let n = x.elements();
+    let meta = |bits: u32, signed: bool| Meta::new().n(n).u(bits).u(signed as u32).u(0);
+    let bindings = vec![Binding::In(x.id), Binding::Out(y.id)];
+    if x.storage() == Storage::I64 || y.storage() == Storage::I64 {
+        let (mode, bits, signed) = if x.storage() == y.storage() {
+            cx.alias(y, x);
+            return;
+        } else if to == DType::Bool {
+            (1, 32, true)
+        } else {
+            match narrow(to) {
+                Some((b, s)) if x.storage() == Storage::I64 => (2, b, s),
+                _ => (0, 32, true),
+            }
+        };
+        let v = ShaderVariant::new(&shaders::CAST64).ty("S", x.storage().wgsl()).ty("D", y.storage().wgsl()).set("MODE", mode);
+        cx.kernel(v, grid(n, 256), meta(bits, signed), bindings);
+        return;
+    }
+    let (mode, bits, signed) = match (x.storage(), y.storage()) {
+        (_, _) if to == DType::Bool && from != DType::Bool => (if x.storage() == Storage::F32 { 2 } else { 3 }, 32, true),
+        (Storage::F32, Storage::F32) => (u32::MAX, 0, false),
+        (Storage::F32, _) => {
+            let (b, s) = narrow(to).unwrap_or((32, true));
+            (0, b, s)
+        }
+        (_, Storage::F32) => (1, 32, true),
+        (_, _) => match narrow(to) {
+            Some((b, s)) if narrow(from) != Some((b, s)) && from != DType::Bool => (4, b, s),
+            _ => (u32::MAX, 0, false),
+        },
+    };
+    if mode == u32::MAX {
+        cx.alias(y, x);
+        return;
+    }
+    let v = ShaderVariant::new(&shaders::CAST).set("MODE", mode as i64);
+    cx.kernel(v, grid(n, 256), meta(bits, signed), bindings);
 }

@@ -28,6 +28,9 @@ impl Concat {
 }
 
 impl Op for Concat {
+    fn int64(&self) -> bool {
+        true
+    }
     fn is_host_input(&self, node: &Node, i: usize) -> bool {
         i == self.axis_index(node.inputs.len())
     }

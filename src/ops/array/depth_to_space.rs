@@ -61,6 +61,9 @@ impl DepthSpace {
 }
 
 impl Op for DepthSpace {
+    fn int64(&self) -> bool {
+        true
+    }
     fn fold(&self, node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
         Some(self.plan(node, ins[0].shape()).and_then(|(out, view, st)| {
             let d = gather_data(ins[0].data(), strided_indices(&view, &st, 0).into_iter());

@@ -39,6 +39,9 @@ pub fn broadcast_scalar(cx: &mut Lower, node: &Node, value: &Operand, out: &Oper
 }
 
 impl Op for Fill {
+    fn int64(&self) -> bool {
+        true
+    }
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         i == 0
     }

@@ -88,6 +88,9 @@ impl Gather {
 }
 
 impl Op for Gather {
+    fn int64(&self) -> bool {
+        true
+    }
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         self.v2 && i == 2
     }
@@ -115,9 +118,11 @@ impl Op for Gather {
         let (a, bd) = self.axis(node, ins.get(2).and_then(|t| t.value.as_deref()))?;
         let p = gather_plan(node, &ins[0].shape, &ins[1].shape, a, bd)?;
         let count = outs[0].elements();
-        let meta = Meta::new().n(count).n(p.outer).n(p.n).n(p.k).n(p.inner).u(0).u(0).u(0);
-        let v = ShaderVariant::new(&shaders::GATHER);
-        cx.kernel(v, grid(count, 256), meta, vec![Binding::In(ins[0].id), Binding::In(ins[1].id), Binding::Out(outs[0].id)]);
+        // 64-bit params move as pairs of words; 64-bit indices are read as (low, high) words.
+        let w = crate::ops::util::words(&ins[0]);
+        let meta = Meta::new().n(count * w).n(p.outer).n(p.n).n(p.k).n(p.inner * w).u(0).u(0).u(0);
+        let v = ShaderVariant::new(&shaders::GATHER).set("IDX64", (ins[1].storage() == crate::lower::Storage::I64) as i64);
+        cx.kernel(v, grid(count * w, 256), meta, vec![Binding::In(ins[0].id), Binding::In(ins[1].id), Binding::Out(outs[0].id)]);
         Ok(())
     }
 }

@@ -14,6 +14,9 @@ pub struct Identity {
 }
 
 impl Op for Identity {
+    fn int64(&self) -> bool {
+        true
+    }
     fn fold(&self, _node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
         Some(Ok(if self.all { ins.to_vec() } else { vec![ins[0].clone()] }))
     }

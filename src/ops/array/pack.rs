@@ -15,6 +15,9 @@ fn axis(node: &Node, rank: usize) -> Result<usize> {
 }
 
 impl Op for Pack {
+    fn int64(&self) -> bool {
+        true
+    }
     fn fold(&self, node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
         Some((|| {
             let a = axis(node, ins[0].rank())?;

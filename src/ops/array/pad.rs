@@ -28,6 +28,9 @@ fn paddings(node: &Node, shape: &[usize], p: &Tensor) -> Result<Vec<(usize, usiz
 }
 
 impl Op for Pad {
+    fn int64(&self) -> bool {
+        true
+    }
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         i >= 1
     }
@@ -51,16 +54,24 @@ impl Op for Pad {
         } else {
             0
         };
-        let value = match ins.get(2).and_then(|v| v.value.clone()) {
+        let bits: u64 = match ins.get(2).and_then(|v| v.value.clone()) {
             Some(v) => match x.storage() {
-                Storage::F32 => v.to_f32_vec()?.first().copied().unwrap_or(0.0).to_bits(),
-                Storage::I32 => v.to_i64_vec()?.first().copied().unwrap_or(0) as i32 as u32,
+                Storage::F32 => v.to_f32_vec()?.first().copied().unwrap_or(0.0).to_bits() as u64,
+                Storage::I32 => v.to_i64_vec()?.first().copied().unwrap_or(0) as i32 as u32 as u64,
+                Storage::I64 => v.to_i64_vec()?.first().copied().unwrap_or(0) as u64,
             },
             None => 0,
         };
-        let before: Vec<usize> = p.iter().map(|x| x.0).collect();
-        let n = out.elements();
-        let meta = Meta::new().n(n).n(x.rank()).u(value).u(0).arr(&out.shape, 1).arr(&x.shape, 1).arr(&before, 0).arr(&strides(&x.shape), 0);
+        let (lo, hi) = if x.storage() == Storage::I64 { (bits as u32, (bits >> 32) as u32) } else { (bits as u32, bits as u32) };
+        // 64-bit elements are padded as pairs of words: a trailing dim of 2, never padded.
+        let w = crate::ops::util::words(x);
+        let ext = |v: Vec<usize>, last: usize| if w > 1 { v.into_iter().chain([last]).collect() } else { v };
+        let before = ext(p.iter().map(|x| x.0).collect(), 0);
+        let in_strides = ext(strides(&x.shape).into_iter().map(|s| s * w).collect(), 1);
+        let (out_shape, in_shape) = (ext(out.shape.clone(), w), ext(x.shape.clone(), w));
+        check_rank(node, &in_shape)?;
+        let n = out.elements() * w;
+        let meta = Meta::new().n(n).n(in_shape.len()).u(lo).u(hi).arr(&out_shape, 1).arr(&in_shape, 1).arr(&before, 0).arr(&in_strides, 0);
         let v = ShaderVariant::new(&shaders::PAD).set("MODE", mode);
         cx.kernel(v, grid(n, 256), meta, vec![Binding::In(x.id), Binding::Out(out.id)]);
         Ok(())

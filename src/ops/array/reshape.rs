@@ -76,6 +76,9 @@ fn new_shape(kind: &Kind, node: &Node, ins: &[TensorInfo]) -> Result<Vec<usize>>
 }
 
 impl Op for View {
+    fn int64(&self) -> bool {
+        true
+    }
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         i == 1
     }

@@ -55,6 +55,9 @@ impl Reverse {
 }
 
 impl Op for Reverse {
+    fn int64(&self) -> bool {
+        true
+    }
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         i == 1
     }

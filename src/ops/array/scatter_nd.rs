@@ -80,7 +80,7 @@ impl Op for ScatterNd {
         let out = &outs[0];
         let (q, inner) = check(node, &ins[0].shape, &ins[1].shape, &out.shape)?;
         let zero = cx.constant(tensor_from_i64(out.dtype, vec![], vec![0])?);
-        broadcast_scalar(cx, node, &Operand { id: zero, dtype: out.dtype, shape: vec![], value: None }, out)?;
+        broadcast_scalar(cx, node, &Operand { id: zero, dtype: out.dtype, storage: cx.storage_of(out.dtype), shape: vec![], value: None }, out)?;
         let count = ins[1].elements();
         let meta = Meta::new().n(count).n(q).n(inner).u(0).arr(&out.shape[..q], 1);
         let v = ShaderVariant::new(&shaders::SCATTER_ND).set("FLOAT", (ins[1].storage() == Storage::F32) as i64);

@@ -11,6 +11,9 @@ use crate::tensor::Tensor;
 pub struct Const;
 
 impl Op for Const {
+    fn int64(&self) -> bool {
+        true
+    }
     fn infer(&self, node: &Node, _ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         Ok(vec![TensorInfo::known(node.attr_tensor("value")?)])
     }
@@ -23,6 +26,9 @@ impl Op for Const {
 pub struct Placeholder;
 
 impl Op for Placeholder {
+    fn int64(&self) -> bool {
+        true
+    }
     fn infer(&self, node: &Node, _ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         let dtype = node.attr_opt_dtype("dtype")?.map(|d| d.to_string()).unwrap_or_default();
         Err(node.err(format!("placeholder '{}:0' ({dtype}) must be fed", node.name)))
@@ -36,6 +42,9 @@ impl Op for Placeholder {
 pub struct PlaceholderWithDefault;
 
 impl Op for PlaceholderWithDefault {
+    fn int64(&self) -> bool {
+        true
+    }
     fn fold(&self, _node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
         Some(Ok(vec![ins[0].clone()]))
     }

@@ -183,7 +183,7 @@ pub fn lower_space_to_batch(cx: &mut Lower, node: &Node, bl: &Blocks, x: &Operan
         let before: Vec<usize> = [&[0][..], &bl.edges.iter().map(|e| e.0).collect::<Vec<_>>(), &[0]].concat();
         let meta = Meta::new().n(n).n(in3.len()).u(0).u(0).arr(&padded_shape, 1).arr(&in3, 1).arr(&before, 0).arr(&strides(&in3), 0);
         cx.kernel(ShaderVariant::new(&shaders::PAD).set("MODE", 0), grid(n, 256), meta, vec![Binding::In(x.id), Binding::Out(id)]);
-        Operand { id, dtype: x.dtype, shape: padded_shape.clone(), value: None }
+        Operand { id, dtype: x.dtype, storage: cx.storage_of(x.dtype), shape: padded_shape.clone(), value: None }
     } else {
         x.clone()
     };
@@ -223,7 +223,7 @@ pub fn lower_batch_to_space(cx: &mut Lower, node: &Node, bl: &Blocks, x: &Operan
         return strided_copy(cx, node, x, &Operand { shape: view, ..out.clone() }, 0, &st);
     }
     let id = cx.temp(x.dtype, full.clone());
-    let tmp = Operand { id, dtype: x.dtype, shape: full.clone(), value: None };
+    let tmp = Operand { id, dtype: x.dtype, storage: cx.storage_of(x.dtype), shape: full.clone(), value: None };
     strided_copy(cx, node, x, &Operand { shape: view, ..tmp.clone() }, 0, &st)?;
     let fst = strides(&full);
     let base: usize = (0..m).map(|i| bl.edges[i].0 * fst[1 + i]).sum();

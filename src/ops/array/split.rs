@@ -86,6 +86,9 @@ impl Split {
 }
 
 impl Op for Split {
+    fn int64(&self) -> bool {
+        true
+    }
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         i == 0
     }

@@ -39,6 +39,9 @@ fn plan(node: &Node, sizes: &Tensor, axis: &Tensor, shape: &[usize]) -> Result<(
 }
 
 impl Op for SplitV {
+    fn int64(&self) -> bool {
+        true
+    }
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         i >= 1
     }

@@ -162,6 +162,9 @@ impl StridedSlice {
 }
 
 impl Op for StridedSlice {
+    fn int64(&self) -> bool {
+        true
+    }
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         i >= 1
     }

@@ -40,6 +40,9 @@ fn plan(node: &Node, shape: &[usize], m: &Tensor) -> Result<(Vec<usize>, Vec<usi
 }
 
 impl Op for Tile {
+    fn int64(&self) -> bool {
+        true
+    }
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         i == 1
     }

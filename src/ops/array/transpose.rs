@@ -35,6 +35,9 @@ fn plan(node: &Node, shape: &[usize], p: &Tensor) -> Result<(Vec<usize>, Vec<i64
 }
 
 impl Op for Transpose {
+    fn int64(&self) -> bool {
+        true
+    }
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         i == 1
     }

@@ -25,6 +25,9 @@ fn plan(node: &Node, shape: &[usize]) -> Result<(usize, Vec<(usize, usize)>)> {
 }
 
 impl Op for Unpack {
+    fn int64(&self) -> bool {
+        true
+    }
     fn fold(&self, node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
         Some(plan(node, ins[0].shape()).and_then(|(a, p)| fold_pieces(&ins[0], a, &p, false)))
     }

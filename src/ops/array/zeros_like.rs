@@ -26,6 +26,9 @@ impl FilledLike {
 }
 
 impl Op for FilledLike {
+    fn int64(&self) -> bool {
+        true
+    }
     fn fold(&self, node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
         if ins[0].len() > MAX_FOLD {
             return None;
@@ -40,7 +43,7 @@ impl Op for FilledLike {
     fn lower(&self, node: &Node, cx: &mut Lower, _ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let s = self.scalar(node, outs[0].dtype)?;
         let id = cx.constant(s);
-        let value = Operand { id, dtype: outs[0].dtype, shape: vec![], value: None };
+        let value = Operand { id, dtype: outs[0].dtype, storage: cx.storage_of(outs[0].dtype), shape: vec![], value: None };
         broadcast_scalar(cx, node, &value, &outs[0])
     }
 }

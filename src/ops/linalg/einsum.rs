@@ -309,7 +309,7 @@ impl Op for Einsum {
             let sh: Vec<usize> = can.iter().map(|c| size[c]).collect();
             let st = label_strides(labels, &src.shape, size);
             let s: Vec<i64> = can.iter().map(|c| st[c] as i64).collect();
-            let t = Operand { id: cx.temp(src.dtype, sh.clone()), dtype: src.dtype, shape: sh, value: None };
+            let t = Operand { id: cx.temp(src.dtype, sh.clone()), dtype: src.dtype, storage: cx.storage_of(src.dtype), shape: sh, value: None };
             strided_copy(cx, node, src, &t, 0, &s)?;
             Ok(t)
         };
@@ -320,7 +320,7 @@ impl Op for Einsum {
         }
         let can = canonical(2, &p);
         let sh: Vec<usize> = can.iter().map(|c| size[c]).collect();
-        let t = Operand { id: cx.temp(out.dtype, sh.clone()), dtype: out.dtype, shape: sh.clone(), value: None };
+        let t = Operand { id: cx.temp(out.dtype, sh.clone()), dtype: out.dtype, storage: cx.storage_of(out.dtype), shape: sh.clone(), value: None };
         p.gemm.emit_with(cx, node, &a, &b, &Epilogue::none(), &t)?;
         let st = label_strides(&can, &sh, size);
         let s: Vec<i64> = spec.output.iter().map(|c| st[c] as i64).collect();

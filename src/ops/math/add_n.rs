@@ -30,12 +30,15 @@ impl Op for AddN {
         }
         Some(Ok(vec![acc]))
     }
+    fn int64(&self) -> bool {
+        true
+    }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let shader = match ins[0].storage() {
-            Storage::F32 => &shaders::BINARY_FLOAT,
-            Storage::I32 => &shaders::BINARY_INT,
+        let v = match ins[0].storage() {
+            Storage::F32 => ShaderVariant::new(&shaders::BINARY_FLOAT),
+            s => ShaderVariant::new(&shaders::BINARY_INT).ty("T", s.wgsl()),
         };
-        let v = ShaderVariant::new(shader).set("OP", 0);
+        let v = v.set("OP", 0);
         if ins.len() == 1 {
             return crate::ops::util::strided_copy(cx, node, &ins[0], &outs[0], 0, &crate::ops::util::strides(&ins[0].shape).iter().map(|&s| s as i64).collect::<Vec<_>>());
         }

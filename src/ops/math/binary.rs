@@ -69,11 +69,14 @@ impl Op for Binary {
         Some(r.map(|t| vec![Arc::new(t)]))
     }
 
+    fn int64(&self) -> bool {
+        true
+    }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let shader = match ins[0].storage() {
-            Storage::F32 => &shaders::BINARY_FLOAT,
-            Storage::I32 => &shaders::BINARY_INT,
+        let v = match ins[0].storage() {
+            Storage::F32 => ShaderVariant::new(&shaders::BINARY_FLOAT),
+            s => ShaderVariant::new(&shaders::BINARY_INT).ty("T", s.wgsl()),
         };
-        binary_kernel(cx, node, ShaderVariant::new(shader).set("OP", self.code as i64), &ins[0], &ins[1], &outs[0])
+        binary_kernel(cx, node, v.set("OP", self.code as i64), &ins[0], &ins[1], &outs[0])
     }
 }

@@ -27,6 +27,9 @@ impl Op for Compare {
         let (shape, v) = broadcast_map(&a, ins[0].shape(), &b, ins[1].shape(), self.f)?;
         Some(Tensor::from_bool(shape, v).map(|t| vec![Arc::new(t)]))
     }
+    fn int64(&self) -> bool {
+        true
+    }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let v = ShaderVariant::new(&shaders::COMPARE).ty("T", ins[0].storage().wgsl()).set("OP", self.code as i64);
         binary_kernel(cx, node, v, &ins[0], &ins[1], &outs[0])

@@ -43,15 +43,27 @@ pub fn select_layout(node: &Node, v2: bool, c: &[usize], x: &[usize], y: &[usize
 /// Emits the ternary kernel: `code` 0 selects, 1 clips; `ty` is the WGSL type of the values.
 #[allow(clippy::too_many_arguments)]
 pub fn ternary_kernel(cx: &mut Lower, node: &Node, code: i64, ty: &'static str, ops: [&Operand; 3], st: &[Vec<usize>; 3], out: &Operand) -> Result<()> {
-    check_rank(node, &out.shape)?;
-    let n = out.elements();
+    // 64-bit values are selected as two words: a trailing dim of 2 (the condition's stride 0).
+    let w = crate::ops::util::words(out);
+    let mut shape = out.shape.clone();
+    let mut st = st.clone();
+    if w > 1 {
+        shape.push(w);
+        st[0].push(0);
+        for s in &mut st[1..] {
+            s.iter_mut().for_each(|x| *x *= w);
+            s.push(1);
+        }
+    }
+    check_rank(node, &shape)?;
+    let n: usize = shape.iter().product();
     let mut flags = 0u32;
     for (k, o) in ops.iter().enumerate() {
-        if o.elements() == n {
+        if o.elements() * crate::ops::util::words(o) == n && (k > 0 || w == 1) {
             flags |= 1 << k;
         }
     }
-    let meta = Meta::new().n(n).n(out.rank()).u(flags).u(0).arr(&out.shape, 1).arr(&st[0], 0).arr(&st[1], 0).arr(&st[2], 0);
+    let meta = Meta::new().n(n).n(shape.len()).u(flags).u(0).arr(&shape, 1).arr(&st[0], 0).arr(&st[1], 0).arr(&st[2], 0);
     let v = ShaderVariant::new(&shaders::TERNARY).ty("T", ty).set("OP", code);
     cx.kernel(v, grid(n, 256), meta, vec![Binding::In(ops[0].id), Binding::In(ops[1].id), Binding::In(ops[2].id), Binding::Out(out.id)]);
     Ok(())
@@ -74,6 +86,9 @@ fn as_i64(st: &[usize]) -> Vec<i64> {
 }
 
 impl Op for Select {
+    fn int64(&self) -> bool {
+        true
+    }
     fn fold(&self, node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
         let (c, x, y) = (&ins[0], &ins[1], &ins[2]);
         if x.len() > 1 << 20 || x.dtype() != y.dtype() {

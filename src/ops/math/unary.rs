@@ -63,15 +63,18 @@ impl Op for Unary {
         Some(r.map(|t| vec![Arc::new(t)]))
     }
 
+    fn int64(&self) -> bool {
+        true
+    }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let [a, b] = (self.params)(node)?;
         let x = &ins[0];
         let n = x.elements();
-        let (shader, meta) = match x.storage() {
-            Storage::F32 => (&shaders::UNARY_FLOAT, Meta::new().n(n).f(a).f(b).u(0)),
-            Storage::I32 => (&shaders::UNARY_INT, Meta::new().n(n).i(a as i32).i(b as i32).u(0)),
+        let (v, meta) = match x.storage() {
+            Storage::F32 => (ShaderVariant::new(&shaders::UNARY_FLOAT), Meta::new().n(n).f(a).f(b).u(0)),
+            s => (ShaderVariant::new(&shaders::UNARY_INT).ty("T", s.wgsl()), Meta::new().n(n).i(a as i32).i(b as i32).u(0)),
         };
-        let v = ShaderVariant::new(shader).set("OP", self.code as i64);
+        let v = v.set("OP", self.code as i64);
         cx.kernel(v, grid(n, 256), meta, vec![Binding::In(x.id), Binding::Out(outs[0].id)]);
         Ok(())
     }

@@ -37,12 +37,15 @@ impl Op for BiasAdd {
         let b = Arc::new((*ins[1]).clone().reshape(s).ok()?);
         crate::ops::math::add::OP.fold(node, &[ins[0].clone(), b])
     }
+    fn int64(&self) -> bool {
+        true
+    }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let b = Operand { shape: bias_shape(node, &ins[0].shape, &ins[1].shape)?, ..ins[1].clone() };
-        let shader = match ins[0].storage() {
-            Storage::F32 => &shaders::BINARY_FLOAT,
-            Storage::I32 => &shaders::BINARY_INT,
+        let v = match ins[0].storage() {
+            Storage::F32 => ShaderVariant::new(&shaders::BINARY_FLOAT),
+            s => ShaderVariant::new(&shaders::BINARY_INT).ty("T", s.wgsl()),
         };
-        binary_kernel(cx, node, ShaderVariant::new(shader).set("OP", 0), &ins[0], &b, &outs[0])
+        binary_kernel(cx, node, v.set("OP", 0), &ins[0], &b, &outs[0])
     }
 }

@@ -136,11 +136,11 @@ pub fn scaled_weights(cx: &mut Lower, node: &Node, w: &Operand, s: Vec<f32>, s_s
         let (_, v) = broadcast_map(&wv, t.shape(), &s, &s_shape, |a, b| a * b)
             .ok_or_else(|| node.err("internal: scale does not broadcast onto the weights"))?;
         let id = cx.constant(Tensor::from_f32(t.shape().to_vec(), v)?);
-        return Ok(Operand { id, dtype: w.dtype, shape: w.shape.clone(), value: None });
+        return Ok(Operand { id, dtype: w.dtype, storage: cx.storage_of(w.dtype), shape: w.shape.clone(), value: None });
     }
     let sid = cx.constant(Tensor::from_f32(s_shape.clone(), s)?);
-    let so = Operand { id: sid, dtype: w.dtype, shape: s_shape, value: None };
-    let out = Operand { id: cx.temp(w.dtype, w.shape.clone()), dtype: w.dtype, shape: w.shape.clone(), value: None };
+    let so = Operand { id: sid, dtype: w.dtype, storage: cx.storage_of(w.dtype), shape: s_shape, value: None };
+    let out = Operand { id: cx.temp(w.dtype, w.shape.clone()), dtype: w.dtype, storage: cx.storage_of(w.dtype), shape: w.shape.clone(), value: None };
     binary_kernel(cx, node, ShaderVariant::new(&shaders::BINARY_FLOAT).set("OP", 2), w, &so, &out)?;
     Ok(out)
 }
@@ -156,7 +156,7 @@ pub fn prepare<'a>(f: &Fusion, cx: &mut Lower, node: &Node, ins: &'a [Operand], 
             let c = t.len();
             let w = scaled_weights(cx, node, &ins[1], s, s_shape)?;
             let id = cx.constant(Tensor::from_f32(vec![c], t)?);
-            Ok((w, Some(Operand { id, dtype: ins[0].dtype, shape: vec![c], value: None })))
+            Ok((w, Some(Operand { id, dtype: ins[0].dtype, storage: cx.storage_of(ins[0].dtype), shape: vec![c], value: None })))
         }
     }
 }

@@ -21,7 +21,7 @@ pub fn nhwc_residual(cx: &mut Lower, node: &Node, r: &Operand) -> Result<Operand
     let s = &r.shape;
     let ts = vec![s[0], s[2], s[3], s[1]];
     let st = strides(s);
-    let t = Operand { id: cx.temp(r.dtype, ts.clone()), dtype: r.dtype, shape: ts, value: None };
+    let t = Operand { id: cx.temp(r.dtype, ts.clone()), dtype: r.dtype, storage: cx.storage_of(r.dtype), shape: ts, value: None };
     strided_copy(cx, node, r, &t, 0, &[st[0] as i64, st[2] as i64, st[3] as i64, st[1] as i64])?;
     Ok(t)
 }

@@ -85,11 +85,14 @@ impl Op for ArgReduce {
         let (_, _, out) = arg_plan(node, &ins[0].shape, host(node, ins, 1)?)?;
         Ok(vec![TensorInfo::new(out_type(node)?, out)])
     }
+    fn int64(&self) -> bool {
+        true
+    }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let axis = ins[1].value.as_ref().ok_or_else(|| node.err("dimension must be constant"))?;
         let (_, [outer, len, inner], _) = arg_plan(node, &ins[0].shape, axis)?;
         let n_out = outer * inner;
-        let v = ShaderVariant::new(&shaders::ARG).ty("T", ins[0].storage().wgsl()).set("OP", self.min as i64);
+        let v = ShaderVariant::new(&shaders::ARG).ty("T", ins[0].storage().wgsl()).ty("O", outs[0].storage().wgsl()).set("OP", self.min as i64);
         cx.kernel(v, fold_groups(n_out), Meta::new().n(n_out).n(len).n(inner).u(0), vec![Binding::In(ins[0].id), Binding::Out(outs[0].id)]);
         Ok(())
     }

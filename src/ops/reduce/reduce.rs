@@ -104,6 +104,9 @@ impl Op for Reduce {
         }
         Ok(vec![TensorInfo::new(ins[0].dtype, out_shape(node, &ins[0].shape, &a)?)])
     }
+    fn int64(&self) -> bool {
+        true
+    }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let x = &ins[0];
         let a = axes(node, x.rank(), ins[1].value.as_ref().ok_or_else(|| node.err("axes must be constant"))?)?;

@@ -93,6 +93,9 @@ impl Op for Scan {
         flags(node)?;
         Ok(vec![TensorInfo::new(ins[0].dtype, ins[0].shape.clone())])
     }
+    fn int64(&self) -> bool {
+        true
+    }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let axis = ins[1].value.as_ref().ok_or_else(|| node.err("axis must be constant"))?;
         let [outer, len, inner] = plan(node, &ins[0].shape, axis)?;

@@ -1,0 +1,37 @@
+// Casts to and from 64-bit integers (int64 on adapters with SHADER_INT64). S is the source's
+// element type, D the destination's (f32, i32 or i64). MODE 0: numeric conversion (floats
+// toward zero; integers wrapped to D's width); 1: to bool (x != 0); 2: to an integer of `bits`
+// bits, wrapped (signed when `signed` is 1), D = i32.
+alias S = i64;
+alias D = f32;
+override MODE: u32 = 0u;
+
+struct Meta {
+    n: u32,
+    bits: u32,
+    signed: u32,
+    _pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(1) var<storage, read> src: array<S>;
+@group(0) @binding(2) var<storage, read_write> dst: array<D>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
+    if (i >= cfg.n) {
+        return;
+    }
+    let x = src[i];
+    switch MODE {
+        case 1u: { dst[i] = select(D(0), D(1), x != S(0)); }
+        case 2u: {
+            let shift = 32u - cfg.bits;
+            let v = bitcast<u32>(i32(x)) << shift;
+            dst[i] = D(select(bitcast<i32>(v >> shift), bitcast<i32>(v) >> shift, cfg.signed == 1u));
+        }
+        default: { dst[i] = D(x); }
+    }
+}
