@@ -30,6 +30,7 @@ pub static CAST64: Shader = shader!("data/cast64.wgsl");
 pub static TERNARY: Shader = shader!("elementwise/ternary.wgsl");
 pub static CLASSIFY: Shader = shader!("elementwise/classify.wgsl");
 pub static GATHER: Shader = shader!("data/gather.wgsl");
+pub static REVERSE_SEQUENCE: Shader = shader!("data/reverse_sequence.wgsl");
 pub static GATHER_ND: Shader = shader!("data/gather_nd.wgsl");
 pub static SCATTER_ND: Shader = shader!("data/scatter_nd.wgsl");
 pub static ONE_HOT: Shader = shader!("data/one_hot.wgsl");
@@ -70,6 +71,7 @@ pub static ALL: &[&Shader] = &[
     &TERNARY,
     &CLASSIFY,
     &GATHER,
+    &REVERSE_SEQUENCE,
     &GATHER_ND,
     &SCATTER_ND,
     &ONE_HOT,

@@ -21,6 +21,7 @@ pub mod split_v;
 pub mod unpack;
 pub mod tile;
 pub mod reverse;
+pub mod reverse_sequence;
 pub mod gather;
 pub mod gather_nd;
 pub mod scatter_nd;
@@ -77,6 +78,7 @@ pub fn register(r: &mut Registry) {
     r.add("array", "Unpack", unpack::Unpack);
     r.add("array", "Tile", tile::Tile);
     r.add("array", "ReverseV2", reverse::Reverse { bools: false });
+    r.add("array", "ReverseSequence", reverse_sequence::ReverseSequence);
     r.add("array", "Reverse", reverse::Reverse { bools: true });
     r.add("array", "GatherV2", gather::Gather { v2: true });
     r.add("array", "Gather", gather::Gather { v2: false });
