@@ -16,6 +16,7 @@ pub static CROP_AND_RESIZE: Shader = shader!("image/crop_and_resize.wgsl");
 pub static NMS: Shader = shader!("image/nms.wgsl");
 pub static BAND_PART: Shader = shader!("linalg/band_part.wgsl");
 pub static DEPTHWISE: Shader = shader!("nn/depthwise.wgsl");
+pub static DEPTHWISE_VEC4: Shader = shader!("nn/depthwise_vec4.wgsl");
 pub static POOL: Shader = shader!("nn/pool.wgsl");
 pub static POOL3D: Shader = shader!("nn/pool3d.wgsl");
 pub static LRN: Shader = shader!("nn/lrn.wgsl");
@@ -44,6 +45,10 @@ pub static LIST_SET_ROW: Shader = shader!("control/list_set_row.wgsl");
 pub static COPY_IF: Shader = shader!("control/copy_if.wgsl");
 
 /// All shaders, for validation.
+/// Files other shaders include (`//#include PATH`), never compiled alone.
+pub static ACTIVATION: Shader = shader!("common/activation.wgsl");
+pub static INCLUDES: &[&Shader] = &[&ACTIVATION];
+
 pub static ALL: &[&Shader] = &[
     &UNARY_FLOAT,
     &UNARY_INT,
@@ -57,6 +62,7 @@ pub static ALL: &[&Shader] = &[
     &NMS,
     &BAND_PART,
     &DEPTHWISE,
+    &DEPTHWISE_VEC4,
     &POOL,
     &POOL3D,
     &LRN,

@@ -13,39 +13,11 @@ struct Meta {
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
-fn erf_approx(v: f32) -> f32 {
-    // Abramowitz-Stegun 7.1.26 is too coarse; use a rational approximation accurate to ~1e-7.
-    let a = abs(v);
-    let t = 1.0 / (1.0 + 0.5 * a);
-    let r = t * exp(-a * a - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
-        + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587
-        + t * (-0.82215223 + t * 0.17087277)))))))));
-    return select(r - 1.0, 1.0 - r, v >= 0.0);
-}
+//#include common/activation.wgsl
 
 fn erfc_approx(v: f32) -> f32 {
-    let a = abs(v);
-    let t = 1.0 / (1.0 + 0.5 * a);
-    let r = t * exp(-a * a - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
-        + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587
-        + t * (-0.82215223 + t * 0.17087277)))))))));
+    let r = erfc_abs(v);
     return select(2.0 - r, r, v >= 0.0);
-}
-
-fn sigmoid(v: f32) -> f32 {
-    // Stable for large |v|.
-    if (v >= 0.0) {
-        return 1.0 / (1.0 + exp(-v));
-    }
-    let e = exp(v);
-    return e / (1.0 + e);
-}
-
-fn expm1_(v: f32) -> f32 {
-    if (abs(v) < 1e-3) {
-        return v + 0.5 * v * v + v * v * v / 6.0;
-    }
-    return exp(v) - 1.0;
 }
 
 fn log1p_(v: f32) -> f32 {
@@ -63,12 +35,7 @@ fn round_half_even(v: f32) -> f32 {
 
 fn apply(v: f32) -> f32 {
     switch OP {
-        case 0u: { return select(max(v, 0.0), v, (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u); }                                  // Relu
-        case 1u: { return select(clamp(v, 0.0, 6.0), v, (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u); }                           // Relu6
-        case 2u: { return sigmoid(v); }                                   // Sigmoid
-        case 3u: { return tanh(v); }                                      // Tanh
-        case 4u: { return select(expm1_(v), v, v > 0.0); }                // Elu
-        case 5u: { return select(v * cfg.alpha, v, v > 0.0); }           // LeakyRelu
+        case 0u, 1u, 2u, 3u, 4u, 5u, 37u, 38u, 39u: { return activate(OP, v, cfg.alpha); } // Relu, Relu6, Sigmoid, Tanh, Elu, LeakyRelu, Swish, Gelu
         case 6u: { return inverseSqrt(v); }                               // Rsqrt
         case 7u: { return abs(v); }                                       // Abs
         case 8u: { return -v; }                                           // Neg
@@ -100,9 +67,6 @@ fn apply(v: f32) -> f32 {
         case 34u: { return v / (1.0 + abs(v)); }                          // Softsign
         case 35u: { return 1.0507009873554805 * select(1.6732632423543772 * expm1_(v), v, v > 0.0); } // Selu
         case 36u: { return v; }                                           // Identity (copy)
-        case 37u: { return v * sigmoid(v); }                              // Swish / SiLU
-        case 38u: { return 0.5 * v * (1.0 + erf_approx(v * 0.7071067811865476)); } // Gelu (exact)
-        case 39u: { return 0.5 * v * (1.0 + tanh(0.7978845608028654 * (v + 0.044715 * v * v * v))); } // Gelu (tanh)
         case 40u: { return clamp(v, cfg.alpha, cfg.beta); }            // clip to [alpha, beta]
         case 41u: { return v * cfg.alpha + cfg.beta; }                  // affine
         default: { return v; }

@@ -45,41 +45,10 @@ const BK: u32 = 16u;
 var<workgroup> tile_a: array<f32, 1024>; // [BK][BM]
 var<workgroup> tile_b: array<f32, 1024>; // [BK][BN]
 
-fn sigmoid(v: f32) -> f32 {
-    if (v >= 0.0) { return 1.0 / (1.0 + exp(-v)); }
-    let e = exp(v);
-    return e / (1.0 + e);
-}
-
-fn erf_approx(v: f32) -> f32 {
-    let x = abs(v);
-    let t = 1.0 / (1.0 + 0.5 * x);
-    let r = t * exp(-x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
-        + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587
-        + t * (-0.82215223 + t * 0.17087277)))))))));
-    return select(r - 1.0, 1.0 - r, v >= 0.0);
-}
-
-fn expm1_(v: f32) -> f32 {
-    if (abs(v) < 1e-3) {
-        return v + 0.5 * v * v + v * v * v / 6.0;
-    }
-    return exp(v) - 1.0;
-}
+//#include common/activation.wgsl
 
 fn act(v: f32) -> f32 {
-    switch ACT {
-        case 0u: { return select(max(v, 0.0), v, (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u); }
-        case 1u: { return select(clamp(v, 0.0, 6.0), v, (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u); }
-        case 2u: { return sigmoid(v); }
-        case 3u: { return tanh(v); }
-        case 4u: { return select(expm1_(v), v, v > 0.0); }
-        case 5u: { return select(v * cfg.alpha, v, v > 0.0); }
-        case 37u: { return v * sigmoid(v); }
-        case 38u: { return 0.5 * v * (1.0 + erf_approx(v * 0.7071067811865476)); }
-        case 39u: { return 0.5 * v * (1.0 + tanh(0.7978845608028654 * (v + 0.044715 * v * v * v))); }
-        default: { return v; }
-    }
+    return activate(ACT, v, cfg.alpha);
 }
 
 fn load_a(a_base: u32, row: u32, col: u32) -> f32 {

@@ -16,13 +16,10 @@ struct Meta {
 @group(0) @binding(3) var<storage, read> shift: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
+//#include common/activation.wgsl
+
 fn act(v: f32) -> f32 {
-    switch ACT {
-        case 0u: { return select(max(v, 0.0), v, (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u); }
-        case 1u: { return select(clamp(v, 0.0, 6.0), v, (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u); }
-        case 5u: { return select(v * cfg.alpha, v, v > 0.0); }
-        default: { return v; }
-    }
+    return activate(ACT, v, cfg.alpha);
 }
 
 @compute @workgroup_size(256)

@@ -54,9 +54,10 @@ impl ShaderVariant {
         self
     }
 
-    /// The WGSL source of this variant.
+    /// The WGSL source of this variant: `//#include PATH` lines replaced by the shared files
+    /// of [`crate::shaders::INCLUDES`], then the type aliases substituted.
     pub fn source(&self) -> Result<String, String> {
-        let mut src = self.shader.source.to_string();
+        let mut src = expand_includes(self.shader)?;
         for (name, ty) in &self.types {
             let from = format!("alias {name} = ");
             let start = src.find(&from).ok_or_else(|| format!("{}: no line '{from}…;' to specialise", self.shader.path))?;
@@ -75,6 +76,26 @@ impl ShaderVariant {
         }
         format!("{}[{}]", self.shader.path, parts.join(","))
     }
+}
+
+/// A shader's source with its `//#include PATH` lines replaced by those files (one level:
+/// included files include nothing).
+pub fn expand_includes(shader: &Shader) -> Result<String, String> {
+    let mut out = String::with_capacity(shader.source.len());
+    for line in shader.source.lines() {
+        match line.trim().strip_prefix("//#include ") {
+            Some(path) => {
+                let inc = crate::shaders::INCLUDES
+                    .iter()
+                    .find(|s| s.path == path.trim())
+                    .ok_or_else(|| format!("{}: '{}' is not in shaders::INCLUDES", shader.path, path.trim()))?;
+                out.push_str(inc.source);
+            }
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    Ok(out)
 }
 
 /// The size of every meta block, in bytes. Shader `Meta` structs must fit in it.

@@ -17,6 +17,20 @@ pub fn emit(cx: &mut Lower, g: &Geometry, x: &Operand, f: &Operand, bias: Option
 
 /// The depthwise kernel with a full epilogue (bias, residual add, activation).
 pub fn emit_with(cx: &mut Lower, g: &Geometry, x: &Operand, f: &Operand, ep: &Epilogue, out: &Operand) {
+    if g.oc == g.ic && g.ic % 4 == 0 {
+        // Multiplier 1, channels in fours: 4 channels × 4 columns per invocation (vec4 loads).
+        let (c4, owb) = (g.ic / 4, g.ow.div_ceil(4));
+        let n = g.n * g.oh * owb * c4;
+        let meta = Meta::new()
+            .n(n).n(g.ih).n(g.iw).n(c4)
+            .n(g.oh).n(g.ow).n(owb).n(g.kh)
+            .n(g.kw).n(g.sh).n(g.sw).n(g.dh)
+            .n(g.dw).n(g.pt).n(g.pl).f(ep.alpha);
+        let v = ep.apply(ShaderVariant::new(&shaders::DEPTHWISE_VEC4));
+        let (b, r) = ep.bindings(f);
+        cx.kernel(v, grid(n, 64), meta, vec![Binding::In(x.id), Binding::In(f.id), b, Binding::Out(out.id), r]);
+        return;
+    }
     let n_out = g.n * g.oh * g.ow * g.oc;
     let meta = Meta::new()
         .n(n_out).n(g.ih).n(g.iw).n(g.ic)

@@ -1,0 +1,91 @@
+// Depthwise 2-D convolution, NHWC, channel multiplier 1 and a channel count that is a multiple
+// of 4. Each invocation computes 4 channels (vec4 loads) of 4 consecutive output columns, so
+// every filter tap is loaded once for the 4 columns, and the index arithmetic is shared by 16
+// outputs. Loads, not arithmetic, bound this kernel on CPU adapters. Out-of-image taps read
+// a clamped address and are replaced by zero (TensorFlow's zero padding, NaN-safe).
+// Epilogue: y = act(acc + bias[c] + res[i]) (ACT codes of common/activation.wgsl).
+override ACT: u32 = 36u;
+override HAS_BIAS: bool = false;
+override HAS_RES: bool = false;
+
+struct Meta {
+    n: u32, ih: u32, iw: u32, c4: u32,
+    oh: u32, ow: u32, owb: u32, kh: u32,
+    kw: u32, sh: u32, sw: u32, dh: u32,
+    dw: u32, pt: u32, pl: u32, alpha: f32,
+}
+
+@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> f: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> bias: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> y: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> res: array<vec4<f32>>;
+
+//#include common/activation.wgsl
+
+fn act4(v: vec4<f32>) -> vec4<f32> {
+    return vec4<f32>(activate(ACT, v.x, cfg.alpha), activate(ACT, v.y, cfg.alpha),
+                     activate(ACT, v.z, cfg.alpha), activate(ACT, v.w, cfg.alpha));
+}
+
+// The input at column `ix` of the row starting at vec4 index `row`, or zero outside the image.
+fn tap(row: u32, ix: i32, c: u32) -> vec4<f32> {
+    let inside = ix >= 0 && ix < i32(cfg.iw);
+    let v = x[row + u32(clamp(ix, 0, i32(cfg.iw) - 1)) * cfg.c4 + c];
+    return select(vec4<f32>(0.0), v, inside);
+}
+
+fn store(img: u32, oy: u32, ox: u32, c: u32, acc: vec4<f32>) {
+    if (ox >= cfg.ow) {
+        return;
+    }
+    let o = ((img * cfg.oh + oy) * cfg.ow + ox) * cfg.c4 + c;
+    var v = acc;
+    if (HAS_BIAS) {
+        v += bias[c];
+    }
+    if (HAS_RES) {
+        v += res[o];
+    }
+    y[o] = act4(v);
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 64u + lid;
+    if (i >= cfg.n) {
+        return;
+    }
+    let c = i % cfg.c4;
+    let r = i / cfg.c4;
+    let ox0 = (r % cfg.owb) * 4u;
+    let r2 = r / cfg.owb;
+    let oy = r2 % cfg.oh;
+    let img = r2 / cfg.oh;
+    var a0 = vec4<f32>(0.0);
+    var a1 = vec4<f32>(0.0);
+    var a2 = vec4<f32>(0.0);
+    var a3 = vec4<f32>(0.0);
+    let step = i32(cfg.sw);
+    for (var ky = 0u; ky < cfg.kh; ky++) {
+        let iy = i32(oy * cfg.sh + ky * cfg.dh) - i32(cfg.pt);
+        if (iy < 0 || iy >= i32(cfg.ih)) {
+            continue;
+        }
+        let row = (img * cfg.ih + u32(iy)) * cfg.iw * cfg.c4;
+        for (var kx = 0u; kx < cfg.kw; kx++) {
+            let w = f[(ky * cfg.kw + kx) * cfg.c4 + c];
+            let ix = i32(ox0 * cfg.sw + kx * cfg.dw) - i32(cfg.pl);
+            a0 = fma(tap(row, ix, c), w, a0);
+            a1 = fma(tap(row, ix + step, c), w, a1);
+            a2 = fma(tap(row, ix + 2 * step, c), w, a2);
+            a3 = fma(tap(row, ix + 3 * step, c), w, a3);
+        }
+    }
+    store(img, oy, ox0, c, a0);
+    store(img, oy, ox0 + 1u, c, a1);
+    store(img, oy, ox0 + 2u, c, a2);
+    store(img, oy, ox0 + 3u, c, a3);
+}
