@@ -5,7 +5,10 @@
 // keeps an 8 x 4 block of C in registers (32 FMAs per 5 loaded values).
 // MODE 0: A and B addressed through strides, so transposes cost nothing. MODE 1: A is the
 // im2col view of an NHWC image (Conv2D as implicit GEMM), B the [KH*KW*IC, OC] filter.
+// VEC4 (MODE 0, row-major A and B with K and N multiples of 4): A and B are also read as vec4
+// (bindings 6 and 7 alias bindings 1 and 2), 4 k-steps per iteration: 5 loads per 128 FMAs.
 override MODE: u32 = 0u;
+override VEC4: bool = false;
 override ACT: u32 = 36u;
 override HAS_BIAS: bool = false;
 override HAS_RES: bool = false;
@@ -27,6 +30,8 @@ struct Cfg {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
 @group(0) @binding(5) var<storage, read> res: array<f32>;
+@group(0) @binding(6) var<storage, read> a4: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read> b4: array<vec4<f32>>;
 
 //#include common/activation.wgsl
 
@@ -102,7 +107,60 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) 
     var c5 = vec4<f32>(0.0);
     var c6 = vec4<f32>(0.0);
     var c7 = vec4<f32>(0.0);
-    for (var k = 0u; k < cfg.k; k++) {
+    var k0 = 0u;
+    if (VEC4) {
+        // Rows of A and B start at multiples of 4 floats; B's columns col0..col0+3 exist.
+        let a_row4 = a_row / 4u;
+        let b_col4 = (b_base + col0) / 4u;
+        let b_rs4 = cfg.b_rs / 4u;
+        let n_ok = col0 < cfg.n;
+        for (; k0 + 4u <= cfg.k; k0 += 4u) {
+            let av4 = select(vec4<f32>(0.0), a4[a_row4 + k0 / 4u], a_ok);
+            let bb = b_col4 + k0 * b_rs4;
+            let z = vec4<f32>(0.0);
+            let bv0 = select(z, b4[bb], n_ok);
+            let bv1 = select(z, b4[bb + b_rs4], n_ok);
+            let bv2 = select(z, b4[bb + 2u * b_rs4], n_ok);
+            let bv3 = select(z, b4[bb + 3u * b_rs4], n_ok);
+            // k0 + 0
+            c0 = fma(vec4<f32>(subgroupBroadcast(av4.x, 0u)), bv0, c0);
+            c1 = fma(vec4<f32>(subgroupBroadcast(av4.x, 1u)), bv0, c1);
+            c2 = fma(vec4<f32>(subgroupBroadcast(av4.x, 2u)), bv0, c2);
+            c3 = fma(vec4<f32>(subgroupBroadcast(av4.x, 3u)), bv0, c3);
+            c4 = fma(vec4<f32>(subgroupBroadcast(av4.x, 4u)), bv0, c4);
+            c5 = fma(vec4<f32>(subgroupBroadcast(av4.x, 5u)), bv0, c5);
+            c6 = fma(vec4<f32>(subgroupBroadcast(av4.x, 6u)), bv0, c6);
+            c7 = fma(vec4<f32>(subgroupBroadcast(av4.x, 7u)), bv0, c7);
+            // k0 + 1
+            c0 = fma(vec4<f32>(subgroupBroadcast(av4.y, 0u)), bv1, c0);
+            c1 = fma(vec4<f32>(subgroupBroadcast(av4.y, 1u)), bv1, c1);
+            c2 = fma(vec4<f32>(subgroupBroadcast(av4.y, 2u)), bv1, c2);
+            c3 = fma(vec4<f32>(subgroupBroadcast(av4.y, 3u)), bv1, c3);
+            c4 = fma(vec4<f32>(subgroupBroadcast(av4.y, 4u)), bv1, c4);
+            c5 = fma(vec4<f32>(subgroupBroadcast(av4.y, 5u)), bv1, c5);
+            c6 = fma(vec4<f32>(subgroupBroadcast(av4.y, 6u)), bv1, c6);
+            c7 = fma(vec4<f32>(subgroupBroadcast(av4.y, 7u)), bv1, c7);
+            // k0 + 2
+            c0 = fma(vec4<f32>(subgroupBroadcast(av4.z, 0u)), bv2, c0);
+            c1 = fma(vec4<f32>(subgroupBroadcast(av4.z, 1u)), bv2, c1);
+            c2 = fma(vec4<f32>(subgroupBroadcast(av4.z, 2u)), bv2, c2);
+            c3 = fma(vec4<f32>(subgroupBroadcast(av4.z, 3u)), bv2, c3);
+            c4 = fma(vec4<f32>(subgroupBroadcast(av4.z, 4u)), bv2, c4);
+            c5 = fma(vec4<f32>(subgroupBroadcast(av4.z, 5u)), bv2, c5);
+            c6 = fma(vec4<f32>(subgroupBroadcast(av4.z, 6u)), bv2, c6);
+            c7 = fma(vec4<f32>(subgroupBroadcast(av4.z, 7u)), bv2, c7);
+            // k0 + 3
+            c0 = fma(vec4<f32>(subgroupBroadcast(av4.w, 0u)), bv3, c0);
+            c1 = fma(vec4<f32>(subgroupBroadcast(av4.w, 1u)), bv3, c1);
+            c2 = fma(vec4<f32>(subgroupBroadcast(av4.w, 2u)), bv3, c2);
+            c3 = fma(vec4<f32>(subgroupBroadcast(av4.w, 3u)), bv3, c3);
+            c4 = fma(vec4<f32>(subgroupBroadcast(av4.w, 4u)), bv3, c4);
+            c5 = fma(vec4<f32>(subgroupBroadcast(av4.w, 5u)), bv3, c5);
+            c6 = fma(vec4<f32>(subgroupBroadcast(av4.w, 6u)), bv3, c6);
+            c7 = fma(vec4<f32>(subgroupBroadcast(av4.w, 7u)), bv3, c7);
+        }
+    }
+    for (var k = k0; k < cfg.k; k++) {
         var av = 0.0;
         if (a_ok) {
             if (MODE == 0u) {

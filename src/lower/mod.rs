@@ -33,6 +33,9 @@ pub struct Target {
     pub int64: bool,
 }
 
+/// The smallest buffer and binding of a tensor (one `vec4<f32>`).
+pub const MIN_BINDING_BYTES: u64 = 16;
+
 /// Index of a tensor in a [`Program`].
 pub type TensorId = usize;
 
@@ -120,9 +123,10 @@ impl ProgTensor {
     pub fn elements(&self) -> usize {
         num_elements(&self.shape).unwrap_or(usize::MAX)
     }
-    /// Bytes of its buffer (at least one element: WebGPU bindings cannot be empty).
+    /// Bytes of its buffer: at least 16, as WebGPU bindings cannot be empty and kernels may
+    /// read any tensor as `array<vec4<f32>>` (whose smallest binding is 16 bytes).
     pub fn bytes(&self) -> u64 {
-        (self.elements().max(1) as u64).saturating_mul(self.storage.bytes())
+        (self.elements() as u64).saturating_mul(self.storage.bytes()).max(MIN_BINDING_BYTES)
     }
 }
 
