@@ -29,8 +29,26 @@ impl Default for BenchOptions {
     }
 }
 
-/// The figures of one benchmark.
-#[derive(Clone, Debug, Default)]
+/// GPU time of one op type over a profiled run.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct OpTime {
+    pub op: String,
+    pub gpu_ms: f64,
+    pub kernels: usize,
+}
+
+/// GPU time of one kernel (a node's dispatch) in a profiled run.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct KernelTime {
+    pub node: String,
+    pub op: String,
+    /// The shader variant, e.g. `nn/depthwise_vec4.wgsl[ACT=1,HAS_BIAS=1]`.
+    pub kernel: String,
+    pub gpu_ms: f64,
+}
+
+/// The figures of one benchmark (`--json` prints them as one object, in this order).
+#[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct BenchReport {
     pub adapter: String,
     pub load_ms: f64,
@@ -54,25 +72,16 @@ pub struct BenchReport {
     pub activation_bytes: u64,
     pub peak_live_bytes: u64,
     pub weight_bytes: u64,
-    /// (op, GPU ms per run, kernels) sorted by time, with --profile.
-    pub profile: Vec<(String, f64, usize)>,
+    /// GPU time per op type, slowest first (with --profile).
+    pub profile: Vec<OpTime>,
+    /// The ten slowest kernels (with --profile).
+    pub slowest_kernels: Vec<KernelTime>,
 }
 
 impl BenchReport {
     /// The figures as one JSON object.
     pub fn to_json(&self) -> String {
-        let prof: Vec<String> = self
-            .profile
-            .iter()
-            .map(|(op, ms, n)| format!("{{\"op\":\"{}\",\"gpu_ms\":{ms:.4},\"kernels\":{n}}}", op.replace('"', "'")))
-            .collect();
-        format!(
-            "{{\"adapter\":\"{}\",\"load_ms\":{:.3},\"load_warm_ms\":{:.3},\"first_run_ms\":{:.3},\"p50_ms\":{:.4},\"p90_ms\":{:.4},\"p99_ms\":{:.4},\"mean_ms\":{:.4},\"throughput_per_s\":{:.2},\"batch\":{},\"dispatches_per_run\":{},\"passes_per_run\":{},\"submits_per_run\":{},\"upload_bytes_per_run\":{},\"readback_bytes_per_run\":{},\"feed_bytes\":{},\"pipelines_created\":{},\"pipelines_created_warm\":{},\"bind_groups_created_per_run\":{},\"activation_bytes\":{},\"peak_live_bytes\":{},\"weight_bytes\":{},\"profile\":[{}]}}",
-            self.adapter.replace('"', "'"), self.load_ms, self.load_warm_ms, self.first_run_ms, self.p50_ms, self.p90_ms, self.p99_ms, self.mean_ms,
-            self.throughput_per_s, self.batch, self.dispatches_per_run, self.passes_per_run, self.submits_per_run, self.upload_bytes_per_run,
-            self.readback_bytes_per_run, self.feed_bytes, self.pipelines_created, self.pipelines_created_warm, self.bind_groups_created_per_run,
-            self.activation_bytes, self.peak_live_bytes, self.weight_bytes, prof.join(",")
-        )
+        serde_json::to_string(self).expect("plain numbers and strings serialize")
     }
 }
 
@@ -165,16 +174,20 @@ pub fn bench(ctx: &Context, path: &Path, opts: &BenchOptions, mut progress: impl
     let plan = model.plan_for(&f, &names)?;
     let batch = feeds.first().and_then(|(_, t)| t.shape().first().copied()).unwrap_or(1);
     let mut profile = Vec::new();
+    let mut slowest_kernels = Vec::new();
     if opts.profile {
         let kt = model.profile(&f, &names)?;
         let mut by_op: std::collections::BTreeMap<String, (f64, usize)> = Default::default();
-        for k in kt {
-            let e = by_op.entry(k.op).or_default();
+        for k in &kt {
+            let e = by_op.entry(k.op.clone()).or_default();
             e.0 += k.nanos / 1e6;
             e.1 += 1;
         }
-        profile = by_op.into_iter().map(|(op, (ms, n))| (op, ms, n)).collect();
-        profile.sort_by(|a, b| b.1.total_cmp(&a.1));
+        profile = by_op.into_iter().map(|(op, (gpu_ms, kernels))| OpTime { op, gpu_ms, kernels }).collect();
+        profile.sort_by(|a, b| b.gpu_ms.total_cmp(&a.gpu_ms));
+        slowest_kernels = kt.into_iter().map(|k| KernelTime { node: k.node, op: k.op, kernel: k.kernel, gpu_ms: k.nanos / 1e6 }).collect();
+        slowest_kernels.sort_by(|a, b| b.gpu_ms.total_cmp(&a.gpu_ms));
+        slowest_kernels.truncate(10);
     }
     Ok(BenchReport {
         adapter: format!("{} ({:?})", ctx.adapter_info().name, ctx.adapter_info().backend),
@@ -200,5 +213,6 @@ pub fn bench(ctx: &Context, path: &Path, opts: &BenchOptions, mut progress: impl
         peak_live_bytes: plan.peak_live_bytes,
         weight_bytes: model.memory().weights,
         profile,
+        slowest_kernels,
     })
 }

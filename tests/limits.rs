@@ -64,13 +64,24 @@ fn tensors_beyond_the_binding_limit_are_refused_and_the_context_stays_usable() {
     check_relu(&edge, &m.run(&[("x", &edge)], &["y"]).unwrap()[0]);
     check_relu(&small, &m.run(&[("x", &small)], &["y"]).unwrap()[0]);
 
-    // A constant beyond the limit: the model does not load, and nothing stays allocated.
-    let base = ctx.memory_bytes();
+    // A constant beyond the binding limit loads (buffers may be larger than a binding), but an
+    // elementwise op cannot split it: the run is refused naming the constant and the node.
     let w: Vec<f32> = vec![0.5; 300 * 1024];
-    let g = bytes(vec![placeholder("x", F32, &[300, 1024]), const_f32("w", &[300, 1024], &w), op("y", "Mul", &["x", "w"])]);
-    let e = ctx.load_graph_def(&g, &LoadOptions::default()).err().expect("a 1.2 MiB constant loaded");
-    assert!(matches!(e, Error::OutOfMemory(_)), "{e}");
-    assert_eq!(ctx.memory_bytes(), base, "the failed load kept GPU memory");
+    let g = bytes(vec![placeholder("x", F32, &[1, 1024]), const_f32("w", &[300, 1024], &w), op("y", "Mul", &["x", "w"])]);
+    let mw = ctx.load_graph_def(&g, &LoadOptions::default()).expect("a 1.2 MiB constant within max_buffer_size");
+    let base = ctx.memory_bytes();
+    let e = mw.run(&[("x", &ramp(1, 1024))], &["y"]).unwrap_err();
+    assert!(matches!(e, Error::OutOfMemory(_)) && e.to_string().contains("'w:0'") && e.to_string().contains("'y' (Mul)"), "{e}");
+    assert_eq!(ctx.memory_bytes(), base, "the refused run kept GPU memory");
+    // A constant beyond max_buffer_size does not load, and nothing stays allocated.
+    let small_bufs = context_with(|l| {
+        l.max_storage_buffer_binding_size = 1 << 20;
+        l.max_buffer_size = 1 << 20;
+    });
+    let base = small_bufs.memory_bytes();
+    let e = small_bufs.load_graph_def(&g, &LoadOptions::default()).err().expect("a 1.2 MiB constant loaded into 1 MiB buffers");
+    assert!(matches!(e, Error::OutOfMemory(_)) && e.to_string().contains("max_buffer_size"), "{e}");
+    assert_eq!(small_bufs.memory_bytes(), base, "the failed load kept GPU memory");
     check_relu(&small, &m.run(&[("x", &small)], &["y"]).unwrap()[0]);
 }
 
@@ -179,4 +190,38 @@ fn a_lost_device_is_an_error_on_the_next_run_and_a_new_context_works() {
     let ctx2 = Context::new().unwrap();
     let m2 = ctx2.load_graph_def(&relu(4), &LoadOptions::default()).unwrap();
     check_relu(&x2, &m2.run(&[("x", &x2)], &["y"]).unwrap()[0]);
+}
+
+#[test]
+fn matrix_products_split_weights_beyond_the_binding_limit() {
+    // B is [1000, 72] floats = 288 000 bytes; bindings of 64 KiB hold 227 of its rows, so the
+    // product runs as 6 partial products over windows of 192 rows (1000 = 5 × 192 + 40), each
+    // adding the previous one, with the bias and Relu (fused into the product) on the last.
+    let (m, k, n) = (13usize, 1000usize, 72usize);
+    let a: Vec<f32> = (0..m * k).map(|i| ((i * 7919) % 2001) as f32 / 1000.0 - 1.0).collect();
+    let b: Vec<f32> = (0..k * n).map(|i| ((i * 104729) % 1999) as f32 / 1000.0 - 1.0).collect();
+    let bias: Vec<f32> = (0..n).map(|i| i as f32 * 0.01 - 0.3).collect();
+    let g = bytes(vec![
+        placeholder("a", F32, &[-1, k as i64]),
+        const_f32("b", &[k as i64, n as i64], &b),
+        const_f32("bias", &[n as i64], &bias),
+        op("mm", "MatMul", &["a", "b"]),
+        op("ba", "BiasAdd", &["mm", "bias"]),
+        op("y", "Relu", &["ba"]),
+    ]);
+    let x = Tensor::from_f32(vec![m, k], a.clone()).unwrap();
+    let want = common::context().load_graph_def(&g, &LoadOptions::default()).unwrap().run(&[("a", &x)], &["y"]).unwrap().remove(0);
+    let ctx = context_with(|l| l.max_storage_buffer_binding_size = 64 << 10);
+    let model = ctx.load_graph_def(&g, &LoadOptions::default()).unwrap();
+    let got = model.run(&[("a", &x)], &["y"]).unwrap().remove(0);
+    // Against a float64 reference too: the split sums in another order.
+    for r in 0..m {
+        for c in 0..n {
+            let exact: f64 = (0..k).map(|i| a[r * k + i] as f64 * b[i * n + c] as f64).sum::<f64>() + bias[c] as f64;
+            let (g, w) = (got.as_f32().unwrap()[r * n + c] as f64, want.as_f32().unwrap()[r * n + c] as f64);
+            assert!((g - exact.max(0.0)).abs() < 1e-3 && (g - w).abs() < 1e-3, "[{r},{c}]: split {g}, whole {w}, exact {}", exact.max(0.0));
+        }
+    }
+    let plan = model.plan_for(&[("a", &x)], &["y"]).unwrap();
+    assert!(plan.dispatches >= 6, "expected the product in 6 windows, got {} dispatches", plan.dispatches);
 }

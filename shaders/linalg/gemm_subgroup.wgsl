@@ -5,8 +5,9 @@
 // keeps an 8 x 4 block of C in registers (32 FMAs per 5 loaded values).
 // MODE 0: A and B addressed through strides, so transposes cost nothing. MODE 1: A is the
 // im2col view of an NHWC image (Conv2D as implicit GEMM), B the [KH*KW*IC, OC] filter.
-// VEC4 (MODE 0, row-major A and B with K and N multiples of 4): A and B are also read as vec4
-// (bindings 6 and 7 alias bindings 1 and 2), 4 k-steps per iteration: 5 loads per 128 FMAs.
+// VEC4 (A's rows, or in MODE 1 the image's channels, and B's rows start at multiples of 4
+// floats; N a multiple of 4): A and B are also read as vec4 (bindings 6 and 7 alias bindings 1
+// and 2), 4 k-steps per iteration: 5 loads per 128 FMAs.
 override MODE: u32 = 0u;
 override VEC4: bool = false;
 override ACT: u32 = 36u;
@@ -39,32 +40,47 @@ fn act(v: f32) -> f32 {
     return activate(ACT, v, cfg.alpha);
 }
 
-// The A element of output row `row` (image, oy, ox) and column `col` (ky, kx, channel) in
-// MODE 1; zero in the padding.
-fn im2col(row: u32, col: u32) -> f32 {
-    let plane = cfg.oh * cfg.ow;
-    let img = row / plane;
-    let r = row - img * plane;
-    let oy = r / cfg.ow;
-    let ox = r - oy * cfg.ow;
-    let kwc = cfg.kw * cfg.ic;
-    let ky = col / kwc;
-    let r2 = col - ky * kwc;
-    let kx = r2 / cfg.ic;
-    let ch = r2 - kx * cfg.ic;
-    let iy = i32(oy * cfg.sh + ky * cfg.dh) - i32(cfg.pt);
-    let ix = i32(ox * cfg.sw + kx * cfg.dw) - i32(cfg.pl);
-    if (iy < 0 || ix < 0 || iy >= i32(cfg.ih) || ix >= i32(cfg.iw)) {
-        return 0.0;
-    }
-    return a[((img * cfg.ih + u32(iy)) * cfg.iw + u32(ix)) * cfg.ic + ch];
-}
-
 fn load_b(base: u32, k: u32, col: u32) -> f32 {
     if (col >= cfg.n) {
         return 0.0;
     }
     return b[base + k * cfg.b_rs + col * cfg.b_cs];
+}
+
+// The 8 x 4 block of C this lane accumulates (row r of the tile in c<r>).
+var<private> c0: vec4<f32>;
+var<private> c1: vec4<f32>;
+var<private> c2: vec4<f32>;
+var<private> c3: vec4<f32>;
+var<private> c4: vec4<f32>;
+var<private> c5: vec4<f32>;
+var<private> c6: vec4<f32>;
+var<private> c7: vec4<f32>;
+
+// One k-step: lane r's A value times this lane's 4 B values, into row r of the block.
+fn step(av: f32, bv: vec4<f32>) {
+    c0 = fma(vec4<f32>(subgroupBroadcast(av, 0u)), bv, c0);
+    c1 = fma(vec4<f32>(subgroupBroadcast(av, 1u)), bv, c1);
+    c2 = fma(vec4<f32>(subgroupBroadcast(av, 2u)), bv, c2);
+    c3 = fma(vec4<f32>(subgroupBroadcast(av, 3u)), bv, c3);
+    c4 = fma(vec4<f32>(subgroupBroadcast(av, 4u)), bv, c4);
+    c5 = fma(vec4<f32>(subgroupBroadcast(av, 5u)), bv, c5);
+    c6 = fma(vec4<f32>(subgroupBroadcast(av, 6u)), bv, c6);
+    c7 = fma(vec4<f32>(subgroupBroadcast(av, 7u)), bv, c7);
+}
+
+// Four k-steps from vec4 loads: A[row][k..k+4] and B rows k..k+4 at vec4 index `bb` (stride
+// `rs4`), zero where this lane's columns are past N.
+fn step4(av4: vec4<f32>, bb: u32, rs4: u32, n_ok: bool) {
+    let z = vec4<f32>(0.0);
+    step(av4.x, select(z, b4[bb], n_ok));
+    step(av4.y, select(z, b4[bb + rs4], n_ok));
+    step(av4.z, select(z, b4[bb + 2u * rs4], n_ok));
+    step(av4.w, select(z, b4[bb + 3u * rs4], n_ok));
+}
+
+fn load_b4(base: u32, k: u32, col0: u32) -> vec4<f32> {
+    return vec4<f32>(load_b(base, k, col0), load_b(base, k, col0 + 1u), load_b(base, k, col0 + 2u), load_b(base, k, col0 + 3u));
 }
 
 fn store(base: u32, row: u32, col0: u32, v: vec4<f32>) {
@@ -98,87 +114,53 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) 
     let b_base = b0 * cfg.b_bs0 + b1 * cfg.b_bs1;
     let my_row = row0 + lane;
     let a_ok = my_row < cfg.m;
-    let a_row = a_base + min(my_row, cfg.m - 1u) * cfg.a_rs;
-    var c0 = vec4<f32>(0.0);
-    var c1 = vec4<f32>(0.0);
-    var c2 = vec4<f32>(0.0);
-    var c3 = vec4<f32>(0.0);
-    var c4 = vec4<f32>(0.0);
-    var c5 = vec4<f32>(0.0);
-    var c6 = vec4<f32>(0.0);
-    var c7 = vec4<f32>(0.0);
-    var k0 = 0u;
-    if (VEC4) {
-        // Rows of A and B start at multiples of 4 floats; B's columns col0..col0+3 exist.
-        let a_row4 = a_row / 4u;
-        let b_col4 = (b_base + col0) / 4u;
-        let b_rs4 = cfg.b_rs / 4u;
-        let n_ok = col0 < cfg.n;
-        for (; k0 + 4u <= cfg.k; k0 += 4u) {
-            let av4 = select(vec4<f32>(0.0), a4[a_row4 + k0 / 4u], a_ok);
-            let bb = b_col4 + k0 * b_rs4;
-            let z = vec4<f32>(0.0);
-            let bv0 = select(z, b4[bb], n_ok);
-            let bv1 = select(z, b4[bb + b_rs4], n_ok);
-            let bv2 = select(z, b4[bb + 2u * b_rs4], n_ok);
-            let bv3 = select(z, b4[bb + 3u * b_rs4], n_ok);
-            // k0 + 0
-            c0 = fma(vec4<f32>(subgroupBroadcast(av4.x, 0u)), bv0, c0);
-            c1 = fma(vec4<f32>(subgroupBroadcast(av4.x, 1u)), bv0, c1);
-            c2 = fma(vec4<f32>(subgroupBroadcast(av4.x, 2u)), bv0, c2);
-            c3 = fma(vec4<f32>(subgroupBroadcast(av4.x, 3u)), bv0, c3);
-            c4 = fma(vec4<f32>(subgroupBroadcast(av4.x, 4u)), bv0, c4);
-            c5 = fma(vec4<f32>(subgroupBroadcast(av4.x, 5u)), bv0, c5);
-            c6 = fma(vec4<f32>(subgroupBroadcast(av4.x, 6u)), bv0, c6);
-            c7 = fma(vec4<f32>(subgroupBroadcast(av4.x, 7u)), bv0, c7);
-            // k0 + 1
-            c0 = fma(vec4<f32>(subgroupBroadcast(av4.y, 0u)), bv1, c0);
-            c1 = fma(vec4<f32>(subgroupBroadcast(av4.y, 1u)), bv1, c1);
-            c2 = fma(vec4<f32>(subgroupBroadcast(av4.y, 2u)), bv1, c2);
-            c3 = fma(vec4<f32>(subgroupBroadcast(av4.y, 3u)), bv1, c3);
-            c4 = fma(vec4<f32>(subgroupBroadcast(av4.y, 4u)), bv1, c4);
-            c5 = fma(vec4<f32>(subgroupBroadcast(av4.y, 5u)), bv1, c5);
-            c6 = fma(vec4<f32>(subgroupBroadcast(av4.y, 6u)), bv1, c6);
-            c7 = fma(vec4<f32>(subgroupBroadcast(av4.y, 7u)), bv1, c7);
-            // k0 + 2
-            c0 = fma(vec4<f32>(subgroupBroadcast(av4.z, 0u)), bv2, c0);
-            c1 = fma(vec4<f32>(subgroupBroadcast(av4.z, 1u)), bv2, c1);
-            c2 = fma(vec4<f32>(subgroupBroadcast(av4.z, 2u)), bv2, c2);
-            c3 = fma(vec4<f32>(subgroupBroadcast(av4.z, 3u)), bv2, c3);
-            c4 = fma(vec4<f32>(subgroupBroadcast(av4.z, 4u)), bv2, c4);
-            c5 = fma(vec4<f32>(subgroupBroadcast(av4.z, 5u)), bv2, c5);
-            c6 = fma(vec4<f32>(subgroupBroadcast(av4.z, 6u)), bv2, c6);
-            c7 = fma(vec4<f32>(subgroupBroadcast(av4.z, 7u)), bv2, c7);
-            // k0 + 3
-            c0 = fma(vec4<f32>(subgroupBroadcast(av4.w, 0u)), bv3, c0);
-            c1 = fma(vec4<f32>(subgroupBroadcast(av4.w, 1u)), bv3, c1);
-            c2 = fma(vec4<f32>(subgroupBroadcast(av4.w, 2u)), bv3, c2);
-            c3 = fma(vec4<f32>(subgroupBroadcast(av4.w, 3u)), bv3, c3);
-            c4 = fma(vec4<f32>(subgroupBroadcast(av4.w, 4u)), bv3, c4);
-            c5 = fma(vec4<f32>(subgroupBroadcast(av4.w, 5u)), bv3, c5);
-            c6 = fma(vec4<f32>(subgroupBroadcast(av4.w, 6u)), bv3, c6);
-            c7 = fma(vec4<f32>(subgroupBroadcast(av4.w, 7u)), bv3, c7);
-        }
-    }
-    for (var k = k0; k < cfg.k; k++) {
-        var av = 0.0;
-        if (a_ok) {
-            if (MODE == 0u) {
-                av = a[a_row + k * cfg.a_cs];
-            } else {
-                av = im2col(my_row, k);
+    let n_ok = col0 < cfg.n;
+    let b_rs4 = cfg.b_rs / 4u;
+    if (MODE == 0u) {
+        let a_row = a_base + min(my_row, cfg.m - 1u) * cfg.a_rs;
+        var k0 = 0u;
+        if (VEC4) {
+            let a_row4 = a_row / 4u;
+            let b_col4 = (b_base + col0) / 4u;
+            for (; k0 + 4u <= cfg.k; k0 += 4u) {
+                step4(select(vec4<f32>(0.0), a4[a_row4 + k0 / 4u], a_ok), b_col4 + k0 * b_rs4, b_rs4, n_ok);
             }
         }
-        let bv = vec4<f32>(load_b(b_base, k, col0), load_b(b_base, k, col0 + 1u),
-                           load_b(b_base, k, col0 + 2u), load_b(b_base, k, col0 + 3u));
-        c0 = fma(vec4<f32>(subgroupBroadcast(av, 0u)), bv, c0);
-        c1 = fma(vec4<f32>(subgroupBroadcast(av, 1u)), bv, c1);
-        c2 = fma(vec4<f32>(subgroupBroadcast(av, 2u)), bv, c2);
-        c3 = fma(vec4<f32>(subgroupBroadcast(av, 3u)), bv, c3);
-        c4 = fma(vec4<f32>(subgroupBroadcast(av, 4u)), bv, c4);
-        c5 = fma(vec4<f32>(subgroupBroadcast(av, 5u)), bv, c5);
-        c6 = fma(vec4<f32>(subgroupBroadcast(av, 6u)), bv, c6);
-        c7 = fma(vec4<f32>(subgroupBroadcast(av, 7u)), bv, c7);
+        for (var k = k0; k < cfg.k; k++) {
+            step(select(0.0, a[a_row + k * cfg.a_cs], a_ok), load_b4(b_base, k, col0));
+        }
+    } else {
+        // im2col: this lane's output pixel, then the taps (ky, kx) and channels in order.
+        let row = min(my_row, cfg.m - 1u);
+        let plane = cfg.oh * cfg.ow;
+        let img = row / plane;
+        let r = row - img * plane;
+        let oy = r / cfg.ow;
+        let ox = r - oy * cfg.ow;
+        let iy0 = i32(oy * cfg.sh) - i32(cfg.pt);
+        let ix0 = i32(ox * cfg.sw) - i32(cfg.pl);
+        var k = 0u;
+        for (var ky = 0u; ky < cfg.kh; ky++) {
+            let iy = iy0 + i32(ky * cfg.dh);
+            let y_ok = a_ok && iy >= 0 && iy < i32(cfg.ih);
+            let yc = u32(clamp(iy, 0, i32(cfg.ih) - 1));
+            for (var kx = 0u; kx < cfg.kw; kx++) {
+                let ix = ix0 + i32(kx * cfg.dw);
+                let ok = y_ok && ix >= 0 && ix < i32(cfg.iw);
+                let pix = ((img * cfg.ih + yc) * cfg.iw + u32(clamp(ix, 0, i32(cfg.iw) - 1))) * cfg.ic;
+                var ch = 0u;
+                if (VEC4) {
+                    let b_col4 = col0 / 4u;
+                    for (; ch + 4u <= cfg.ic; ch += 4u) {
+                        step4(select(vec4<f32>(0.0), a4[(pix + ch) / 4u], ok), b_col4 + (k + ch) * b_rs4, b_rs4, n_ok);
+                    }
+                }
+                for (; ch < cfg.ic; ch++) {
+                    step(select(0.0, a[pix + ch], ok), load_b4(0u, k + ch, col0));
+                }
+                k += cfg.ic;
+            }
+        }
     }
     let c_base = bz * cfg.m * cfg.n;
     store(c_base, row0, col0, c0);

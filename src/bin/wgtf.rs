@@ -364,10 +364,14 @@ fn bench(adapter: Option<usize>, path: &PathBuf, opts: &wgtf::bench::BenchOption
     println!("memory:     weights {} bytes, activations planned {} bytes, peak live {} bytes ({:.2}x)",
         r.weight_bytes, r.activation_bytes, r.peak_live_bytes, r.activation_bytes as f64 / r.peak_live_bytes.max(1) as f64);
     if !r.profile.is_empty() {
-        let total: f64 = r.profile.iter().map(|p| p.1).sum();
+        let total: f64 = r.profile.iter().map(|p| p.gpu_ms).sum();
         println!("GPU time per op (one profiled run, {total:.3} ms in all):");
-        for (op, ms, n) in r.profile.iter().take(10) {
-            println!("  {op:<28} {ms:>9.3} ms  {:>5.1}%  ({n} kernels)", 100.0 * ms / total.max(1e-12));
+        for p in r.profile.iter().take(10) {
+            println!("  {:<28} {:>9.3} ms  {:>5.1}%  ({} kernels)", p.op, p.gpu_ms, 100.0 * p.gpu_ms / total.max(1e-12), p.kernels);
+        }
+        println!("slowest kernels:");
+        for k in &r.slowest_kernels {
+            println!("  {:>9.3} ms  {}  {}", k.gpu_ms, k.node, k.kernel);
         }
     }
     Ok(())

@@ -31,6 +31,9 @@ pub struct Target {
     /// computed exactly. Without it they are narrowed to 32 bits, and a constant or feed
     /// outside the int32 range is an error.
     pub int64: bool,
+    /// The largest storage binding in bytes (0: unlimited). Kernels that can split a tensor
+    /// larger than this into windows do (matrix products by K).
+    pub max_binding: u64,
 }
 
 /// The smallest buffer and binding of a tensor (one `vec4<f32>`).
@@ -106,6 +109,10 @@ pub enum Source {
     Activation,
     /// The same buffer as another tensor, seen with another shape (no copy).
     Alias(TensorId),
+    /// A contiguous part of another tensor's buffer starting `offset` bytes into it (a multiple
+    /// of 256, WebGPU's largest storage offset alignment): how kernels bind slices of tensors
+    /// larger than one storage binding may be.
+    Window { of: TensorId, offset: u64 },
 }
 
 /// A tensor of the program.
@@ -199,12 +206,26 @@ impl Program {
     pub fn storage_of(&self, dtype: DType) -> Storage {
         Storage::on(dtype, &self.target).unwrap_or(Storage::I32)
     }
-    /// Follows aliases to the tensor that owns the buffer.
+    /// Follows aliases and windows to the tensor that owns the buffer.
     pub fn root(&self, mut id: TensorId) -> TensorId {
-        while let Source::Alias(of) = self.tensors[id].source {
+        while let Source::Alias(of) | Source::Window { of, .. } = self.tensors[id].source {
             id = of;
         }
         id
+    }
+    /// Bytes from the start of the root's buffer region to `id`'s (windows add their offsets).
+    pub fn window_offset(&self, mut id: TensorId) -> u64 {
+        let mut off = 0;
+        loop {
+            match self.tensors[id].source {
+                Source::Alias(of) => id = of,
+                Source::Window { of, offset } => {
+                    off += offset;
+                    id = of;
+                }
+                _ => return off,
+            }
+        }
     }
 }
 
@@ -270,8 +291,22 @@ impl<'a> Lower<'a> {
     }
     /// Makes `out` a view of `of` (same buffer, its own shape).
     pub fn alias(&mut self, out: &Operand, of: &Operand) {
-        let root = self.prog.root(of.id);
+        let root = if self.prog.window_offset(of.id) == 0 { self.prog.root(of.id) } else { of.id };
         self.prog.tensors[out.id].source = Source::Alias(root);
+    }
+    /// A window of `of`: `shape`'s elements starting at element `start` (whose byte offset must
+    /// be a multiple of 256), bound without binding all of `of`.
+    pub fn window(&mut self, of: &Operand, start: usize, shape: Vec<usize>) -> Operand {
+        let offset = start as u64 * of.storage.bytes();
+        debug_assert!(offset % 256 == 0, "window offsets are multiples of 256 bytes");
+        self.prog.tensors.push(ProgTensor {
+            name: format!("{}/window{}", self.prog.tensors[of.id].name, self.prog.tensors.len()),
+            dtype: of.dtype,
+            storage: of.storage,
+            shape: shape.clone(),
+            source: Source::Window { of: of.id, offset },
+        });
+        Operand { id: self.prog.tensors.len() - 1, dtype: of.dtype, storage: of.storage, shape, value: None }
     }
     /// A scratch tensor for multi-pass kernels.
     pub fn temp(&mut self, dtype: DType, shape: Vec<usize>) -> TensorId {

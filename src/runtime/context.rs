@@ -247,7 +247,8 @@ impl Context {
             _ => sub && info.device_type == wgpu::DeviceType::Cpu,
         };
         let int64 = self.shared.device.features().contains(wgpu::Features::SHADER_INT64);
-        crate::lower::Target { subgroup_gemm, int64 }
+        let max_binding = (self.shared.limits.max_storage_buffer_binding_size as u64).min(self.shared.limits.max_buffer_size);
+        crate::lower::Target { subgroup_gemm, int64, max_binding }
     }
 
     /// Compute pipelines compiled in this context so far.
@@ -308,12 +309,6 @@ impl Context {
             return Err(Error::OutOfMemory(format!(
                 "{label}: a buffer of {size} bytes exceeds the adapter's max_buffer_size of {}",
                 l.max_buffer_size
-            )));
-        }
-        if usage.contains(wgpu::BufferUsages::STORAGE) && size > l.max_storage_buffer_binding_size as u64 {
-            return Err(Error::OutOfMemory(format!(
-                "{label}: a tensor of {size} bytes exceeds the adapter's max_storage_buffer_binding_size of {}",
-                l.max_storage_buffer_binding_size
             )));
         }
         let scope = self.shared.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);

@@ -113,17 +113,18 @@ impl Plan {
                 let slot = self.slot_of[root].ok_or_else(|| Error::Other(format!("internal: tensor {} has no buffer", t.name)))?;
                 &inst.slots[slot].buf
             }
-            Source::Alias(_) => return Err(Error::Other("internal: alias root".into())),
+            Source::Alias(_) | Source::Window { .. } => return Err(Error::Other("internal: alias root".into())),
         })
     }
 
     /// Byte offset of a tensor in its buffer (activations share arena buffers).
     fn offset(&self, id: TensorId) -> u64 {
         let root = self.prog.root(id);
-        match self.prog.tensors[root].source {
+        let base = match self.prog.tensors[root].source {
             Source::Activation => self.offset_of[root],
             _ => 0,
-        }
+        };
+        base + self.prog.window_offset(id)
     }
 
     fn new_instance(&self, ctx: &Context, consts: &HashMap<TensorRef, GpuBuffer>, counters: &ModelCounters) -> Result<Instance> {
@@ -350,20 +351,34 @@ impl Plan {
     }
 }
 
-/// Whether the device can run a program at all: every tensor must fit in one storage binding
-/// (tensors are not split across buffers) and every dispatch within the workgroup limits.
+/// Whether the device can run a program at all: every tensor must fit in one buffer, every
+/// binding in one storage binding (kernels that split large tensors bind windows of them), and
+/// every dispatch within the workgroup limits.
 /// Checked when planning, before anything is allocated, with errors that name the tensor or
 /// node (a huge declared or fed shape ends here).
 fn check_limits(l: &wgpu::Limits, prog: &Program) -> Result<()> {
     let max_bind = (l.max_storage_buffer_binding_size as u64).min(l.max_buffer_size);
-    if let Some(t) = prog.tensors.iter().find(|t| t.bytes() > max_bind) {
+    if let Some(t) = prog.tensors.iter().find(|t| t.bytes() > l.max_buffer_size) {
         return Err(Error::OutOfMemory(format!(
-            "tensor '{}' of shape {:?} needs {} bytes; this device binds at most {max_bind} bytes per tensor \
-             (max_storage_buffer_binding_size)",
+            "tensor '{}' of shape {:?} needs {} bytes; this device's buffers hold at most {} bytes (max_buffer_size)",
             t.name,
             t.shape,
-            t.bytes()
+            t.bytes(),
+            l.max_buffer_size
         )));
+    }
+    for k in &prog.kernels {
+        if let Some(t) = k.bindings.iter().map(|b| &prog.tensors[b.id()]).find(|t| t.bytes() > max_bind) {
+            return Err(Error::OutOfMemory(format!(
+                "tensor '{}' of shape {:?} needs {} bytes; this device binds at most {max_bind} bytes per tensor \
+                 (max_storage_buffer_binding_size), and node '{}' ({}) cannot split it",
+                t.name,
+                t.shape,
+                t.bytes(),
+                k.node,
+                k.op
+            )));
+        }
     }
     let max_groups = l.max_compute_workgroups_per_dimension;
     if let Some(k) = prog.kernels.iter().find(|k| k.groups.iter().any(|&g| g > max_groups)) {

@@ -46,6 +46,7 @@ impl<'a> Epilogue<'a> {
 }
 
 /// A batched matrix product C[b] = A[b]·B[b] described by strides.
+#[derive(Clone, Copy, Debug)]
 pub struct Gemm {
     pub m: usize,
     pub n: usize,
@@ -78,6 +79,10 @@ impl Gemm {
 
     /// Emits the kernel with a full epilogue (bias, residual add, activation).
     pub fn emit_with(&self, cx: &mut Lower, node: &Node, a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand) -> Result<()> {
+        let max = cx.target().max_binding;
+        if max > 0 && b.elements() as u64 * b.storage.bytes() > max {
+            return self.emit_split_k(cx, node, a, b, ep, out, max);
+        }
         let batches = self.batch[0] * self.batch[1];
         if batches > MAX_GROUPS_PER_DIM as usize || self.m.div_ceil(64) > MAX_GROUPS_PER_DIM as usize || self.n.div_ceil(64) > MAX_GROUPS_PER_DIM as usize {
             return Err(node.err("matrix product too large for one dispatch"));
@@ -115,4 +120,42 @@ impl Gemm {
         cx.kernel(v, groups, meta, vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(out.id), res]);
         Ok(())
     }
+
+    /// B larger than one storage binding (a huge weight matrix): C = Σ_j A[:, K_j]·B[K_j, :]
+    /// over row blocks K_j of B that each fit in a binding, bound as windows (block starts are
+    /// multiples of 64 rows, so window offsets are multiples of 256 bytes). Each partial
+    /// product adds the previous one as its residual; bias and activation go with the last.
+    #[allow(clippy::too_many_arguments)]
+    fn emit_split_k(&self, cx: &mut Lower, node: &Node, a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand, max: u64) -> Result<()> {
+        let row_bytes = self.b_rs as u64 * b.storage.bytes();
+        let rows = (max / row_bytes.max(1)) / 64 * 64;
+        if self.batch != [1, 1] || self.b_cs != 1 || self.b_rs < self.n || rows == 0 || ep.residual.is_some() {
+            return Err(node.err(format!(
+                "the matrix {:?} ({} bytes) exceeds this device's largest storage binding ({max} bytes) and cannot be split by rows",
+                b.shape,
+                b.elements() as u64 * b.storage.bytes()
+            )));
+        }
+        let mut prev: Option<Operand> = None;
+        let mut k0 = 0;
+        while k0 < self.k {
+            let kc = (rows as usize).min(self.k - k0);
+            let last = k0 + kc == self.k;
+            let aw = cx.window(a, k0 * self.a_cs, vec![a.elements() - k0 * self.a_cs]);
+            let bw = cx.window(b, k0 * self.b_rs, vec![(kc - 1) * self.b_rs + self.n]);
+            let dst = if last { out.clone() } else { Operand { id: cx.temp(out.dtype, out.shape.clone()), ..out.clone() } };
+            let part = Gemm { k: kc, ..*self };
+            let e = Epilogue {
+                bias: if last { ep.bias } else { None },
+                residual: prev.as_ref(),
+                act: if last { ep.act } else { act::NONE },
+                alpha: ep.alpha,
+            };
+            part.emit_with(cx, node, &aw, &bw, &e, &dst)?;
+            prev = Some(dst);
+            k0 += kc;
+        }
+        Ok(())
+    }
+
 }
