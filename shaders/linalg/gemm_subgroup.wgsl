@@ -7,7 +7,8 @@
 // im2col view of an NHWC image (Conv2D as implicit GEMM), B the [KH*KW*IC, OC] filter.
 // VEC4 (A's rows, or in MODE 1 the image's channels, and B's rows start at multiples of 4
 // floats; N a multiple of 4): A and B are also read as vec4 (bindings 6 and 7 alias bindings 1
-// and 2), 4 k-steps per iteration: 5 loads per 128 FMAs.
+// and 2), 4 k-steps per iteration: 5 loads per 128 FMAs; C is written as vec4 (binding 8
+// aliases binding 4) with the bias loaded once per lane.
 override MODE: u32 = 0u;
 override VEC4: bool = false;
 override ACT: u32 = 36u;
@@ -33,6 +34,7 @@ struct Cfg {
 @group(0) @binding(5) var<storage, read> res: array<f32>;
 @group(0) @binding(6) var<storage, read> a4: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read> b4: array<vec4<f32>>;
+@group(0) @binding(8) var<storage, read_write> c_vec: array<vec4<f32>>;
 
 //#include common/activation.wgsl
 
@@ -103,6 +105,19 @@ fn store(base: u32, row: u32, col0: u32, v: vec4<f32>) {
     }
 }
 
+// VEC4: this lane's 4 columns of one row, whole (N is a multiple of 4), `bv` their bias.
+fn store4(base: u32, row: u32, col0: u32, v: vec4<f32>, bv: vec4<f32>) {
+    if (row >= cfg.m || col0 >= cfg.n) {
+        return;
+    }
+    let o = base + row * cfg.n + col0;
+    var x = v + bv;
+    if (HAS_RES) {
+        x += vec4<f32>(res[o], res[o + 1u], res[o + 2u], res[o + 3u]);
+    }
+    c_vec[o / 4u] = vec4<f32>(act(x.x), act(x.y), act(x.z), act(x.w));
+}
+
 @compute @workgroup_size(8)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) lane: u32) {
     let row0 = wid.y * 8u;
@@ -163,6 +178,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) 
         }
     }
     let c_base = bz * cfg.m * cfg.n;
+    if (VEC4) {
+        var bv = vec4<f32>(0.0);
+        if (HAS_BIAS && n_ok) {
+            bv = vec4<f32>(bias[col0], bias[col0 + 1u], bias[col0 + 2u], bias[col0 + 3u]);
+        }
+        store4(c_base, row0, col0, c0, bv);
+        store4(c_base, row0 + 1u, col0, c1, bv);
+        store4(c_base, row0 + 2u, col0, c2, bv);
+        store4(c_base, row0 + 3u, col0, c3, bv);
+        store4(c_base, row0 + 4u, col0, c4, bv);
+        store4(c_base, row0 + 5u, col0, c5, bv);
+        store4(c_base, row0 + 6u, col0, c6, bv);
+        store4(c_base, row0 + 7u, col0, c7, bv);
+        return;
+    }
     store(c_base, row0, col0, c0);
     store(c_base, row0 + 1u, col0, c1);
     store(c_base, row0 + 2u, col0, c2);

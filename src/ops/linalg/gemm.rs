@@ -100,7 +100,7 @@ impl Gemm {
                 && [self.a_rs, self.b_rs, self.a_bs[0], self.a_bs[1], self.b_bs[0], self.b_bs[1]].iter().all(|s| s % 4 == 0);
             let v = ep.apply(ShaderVariant::new(&shaders::GEMM_SUBGROUP).set("VEC4", vec4 as i64));
             let groups = [self.n.div_ceil(32) as u32, self.m.div_ceil(8) as u32, batches as u32];
-            cx.kernel(v, groups, meta, vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(out.id), res, Binding::In(a.id), Binding::In(b.id)]);
+            cx.kernel(v, groups, meta, vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(out.id), res, Binding::In(a.id), Binding::In(b.id), Binding::Out(out.id)]);
             return Ok(());
         }
         let meta = Meta::new()
