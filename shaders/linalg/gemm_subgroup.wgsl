@@ -5,6 +5,8 @@
 // keeps an 8 x 4 block of C in registers (32 FMAs per 5 loaded values).
 // MODE 0: A and B addressed through strides, so transposes cost nothing. MODE 1: A is the
 // im2col view of an NHWC image (Conv2D as implicit GEMM), B the [KH*KW*IC, OC] filter.
+// MODE 2 (a few rows, e.g. batch-1 dense layers and RNN steps): a workgroup computes 1 x 32
+// outputs with the 8 lanes splitting K, then sums across lanes (no lane idles on absent rows).
 // VEC4 (A's rows, or in MODE 1 the image's channels, and B's rows start at multiples of 4
 // floats; N a multiple of 4): A and B are also read as vec4 (bindings 6 and 7 alias bindings 1
 // and 2), 4 k-steps per iteration: 5 loads per 128 FMAs; C is written as vec4 (binding 8
@@ -118,6 +120,68 @@ fn store4(base: u32, row: u32, col0: u32, v: vec4<f32>, bv: vec4<f32>) {
     c_vec[o / 4u] = vec4<f32>(act(x.x), act(x.y), act(x.z), act(x.w));
 }
 
+// B[k][col .. col + 4], zero past N.
+fn load_bq(base: u32, k: u32, col: u32) -> vec4<f32> {
+    if (VEC4) {
+        return select(vec4<f32>(0.0), b4[(base + k * cfg.b_rs + col) / 4u], col < cfg.n);
+    }
+    return load_b4(base, k, col);
+}
+
+// MODE 2: row wid.y, columns wid.x * 32 .. + 32; lane l takes k = l, l + 8, ...; c<j> holds
+// columns 4j .. 4j + 4 of the lane's partial sums until the subgroup adds them up.
+fn small_m(wid: vec3<u32>, lane: u32) {
+    let row = wid.y;
+    let cb = wid.x * 32u;
+    let bz = wid.z;
+    let b0 = bz / cfg.batch_inner;
+    let b1 = bz - b0 * cfg.batch_inner;
+    let a_row = b0 * cfg.a_bs0 + b1 * cfg.a_bs1 + row * cfg.a_rs;
+    let b_base = b0 * cfg.b_bs0 + b1 * cfg.b_bs1;
+    for (var k = lane; k < cfg.k; k += 8u) {
+        let av = vec4<f32>(a[a_row + k * cfg.a_cs]);
+        c0 = fma(av, load_bq(b_base, k, cb), c0);
+        c1 = fma(av, load_bq(b_base, k, cb + 4u), c1);
+        c2 = fma(av, load_bq(b_base, k, cb + 8u), c2);
+        c3 = fma(av, load_bq(b_base, k, cb + 12u), c3);
+        c4 = fma(av, load_bq(b_base, k, cb + 16u), c4);
+        c5 = fma(av, load_bq(b_base, k, cb + 20u), c5);
+        c6 = fma(av, load_bq(b_base, k, cb + 24u), c6);
+        c7 = fma(av, load_bq(b_base, k, cb + 28u), c7);
+    }
+    let s0 = subgroupAdd(c0);
+    let s1 = subgroupAdd(c1);
+    let s2 = subgroupAdd(c2);
+    let s3 = subgroupAdd(c3);
+    let s4 = subgroupAdd(c4);
+    let s5 = subgroupAdd(c5);
+    let s6 = subgroupAdd(c6);
+    let s7 = subgroupAdd(c7);
+    // Lane l writes columns 4l .. 4l + 4.
+    var v = s0;
+    switch lane {
+        case 1u: { v = s1; }
+        case 2u: { v = s2; }
+        case 3u: { v = s3; }
+        case 4u: { v = s4; }
+        case 5u: { v = s5; }
+        case 6u: { v = s6; }
+        case 7u: { v = s7; }
+        default: {}
+    }
+    let c_base = bz * cfg.m * cfg.n;
+    let col0 = cb + lane * 4u;
+    if (VEC4) {
+        var bv = vec4<f32>(0.0);
+        if (HAS_BIAS && col0 < cfg.n) {
+            bv = vec4<f32>(bias[col0], bias[col0 + 1u], bias[col0 + 2u], bias[col0 + 3u]);
+        }
+        store4(c_base, row, col0, v, bv);
+    } else {
+        store(c_base, row, col0, v);
+    }
+}
+
 @compute @workgroup_size(8)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) lane: u32) {
     let row0 = wid.y * 8u;
@@ -127,6 +191,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) 
     let b1 = bz - b0 * cfg.batch_inner;
     let a_base = b0 * cfg.a_bs0 + b1 * cfg.a_bs1;
     let b_base = b0 * cfg.b_bs0 + b1 * cfg.b_bs1;
+    if (MODE == 2u) {
+        small_m(wid, lane);
+        return;
+    }
     let my_row = row0 + lane;
     let a_ok = my_row < cfg.m;
     let n_ok = col0 < cfg.n;

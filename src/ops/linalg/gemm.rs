@@ -98,8 +98,11 @@ impl Gemm {
             // vec4 loads where rows of A and B start at multiples of 4 floats.
             let vec4 = self.a_cs == 1 && self.b_cs == 1 && self.k % 4 == 0 && self.n % 4 == 0
                 && [self.a_rs, self.b_rs, self.a_bs[0], self.a_bs[1], self.b_bs[0], self.b_bs[1]].iter().all(|s| s % 4 == 0);
-            let v = ep.apply(ShaderVariant::new(&shaders::GEMM_SUBGROUP).set("VEC4", vec4 as i64));
-            let groups = [self.n.div_ceil(32) as u32, self.m.div_ceil(8) as u32, batches as u32];
+            // A few rows (batch-1 dense layers, RNN steps): lanes split K instead of rows.
+            let small = self.m <= 4;
+            let v = ep.apply(ShaderVariant::new(&shaders::GEMM_SUBGROUP).set("MODE", if small { 2 } else { 0 }).set("VEC4", vec4 as i64));
+            let rows = if small { self.m } else { self.m.div_ceil(8) };
+            let groups = [self.n.div_ceil(32) as u32, rows as u32, batches as u32];
             cx.kernel(v, groups, meta, vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(out.id), res, Binding::In(a.id), Binding::In(b.id), Binding::Out(out.id)]);
             return Ok(());
         }
