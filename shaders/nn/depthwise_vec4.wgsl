@@ -1,7 +1,7 @@
 // Depthwise 2-D convolution, NHWC, channel multiplier 1 and a channel count that is a multiple
 // of 4. Each invocation computes 4 channels (vec4 loads) of 4 consecutive output columns, so
 // every filter tap is loaded once for the 4 columns, and the index arithmetic is shared by 16
-// outputs. Loads, not arithmetic, bound this kernel on CPU adapters. Out-of-image taps read
+// outputs; 3-wide taps at stride 1 or 2 also share the input columns between the 4 outputs. Loads, not arithmetic, bound this kernel on CPU adapters. Out-of-image taps read
 // a clamped address and are replaced by zero (TensorFlow's zero padding, NaN-safe).
 // Epilogue: y = act(acc + bias[c] + res[i]) (ACT codes of common/activation.wgsl).
 override ACT: u32 = 36u;
@@ -69,6 +69,47 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     var a2 = vec4<f32>(0.0);
     var a3 = vec4<f32>(0.0);
     let step = i32(cfg.sw);
+    if (cfg.kw == 3u && cfg.dw == 1u && cfg.sw <= 2u) {
+        // 3-wide taps, stride 1 or 2: the 4 columns share input columns (6 or 9 loads per row
+        // instead of 12).
+        for (var ky = 0u; ky < cfg.kh; ky++) {
+            let iy = i32(oy * cfg.sh + ky * cfg.dh) - i32(cfg.pt);
+            if (iy < 0 || iy >= i32(cfg.ih)) {
+                continue;
+            }
+            let row = (img * cfg.ih + u32(iy)) * cfg.iw * cfg.c4;
+            let fb = ky * 3u * cfg.c4 + c;
+            let w0 = f[fb];
+            let w1 = f[fb + cfg.c4];
+            let w2 = f[fb + 2u * cfg.c4];
+            let ix = i32(ox0 * cfg.sw) - i32(cfg.pl);
+            let t0 = tap(row, ix, c);
+            let t1 = tap(row, ix + 1, c);
+            let t2 = tap(row, ix + 2, c);
+            let t3 = tap(row, ix + 3, c);
+            let t4 = tap(row, ix + 4, c);
+            let t5 = tap(row, ix + 5, c);
+            if (cfg.sw == 1u) {
+                a0 = fma(t0, w0, fma(t1, w1, fma(t2, w2, a0)));
+                a1 = fma(t1, w0, fma(t2, w1, fma(t3, w2, a1)));
+                a2 = fma(t2, w0, fma(t3, w1, fma(t4, w2, a2)));
+                a3 = fma(t3, w0, fma(t4, w1, fma(t5, w2, a3)));
+            } else {
+                let t6 = tap(row, ix + 6, c);
+                let t7 = tap(row, ix + 7, c);
+                let t8 = tap(row, ix + 8, c);
+                a0 = fma(t0, w0, fma(t1, w1, fma(t2, w2, a0)));
+                a1 = fma(t2, w0, fma(t3, w1, fma(t4, w2, a1)));
+                a2 = fma(t4, w0, fma(t5, w1, fma(t6, w2, a2)));
+                a3 = fma(t6, w0, fma(t7, w1, fma(t8, w2, a3)));
+            }
+        }
+        store(img, oy, ox0, c, a0);
+        store(img, oy, ox0 + 1u, c, a1);
+        store(img, oy, ox0 + 2u, c, a2);
+        store(img, oy, ox0 + 3u, c, a3);
+        return;
+    }
     for (var ky = 0u; ky < cfg.kh; ky++) {
         let iy = i32(oy * cfg.sh + ky * cfg.dh) - i32(cfg.pt);
         if (iy < 0 || iy >= i32(cfg.ih)) {
