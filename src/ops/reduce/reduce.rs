@@ -62,6 +62,30 @@ impl Reduce {
     }
 }
 
+/// (shape, strides) with dims merged where one steps exactly over the next (in order), and
+/// dims of size 1 dropped; at least one dim.
+fn merge_dims(dims: impl Iterator<Item = (usize, usize)>) -> (Vec<usize>, Vec<usize>) {
+    let mut shape: Vec<usize> = Vec::new();
+    let mut st: Vec<usize> = Vec::new();
+    for (d, s) in dims.filter(|&(d, _)| d != 1) {
+        match (shape.last_mut(), st.last_mut()) {
+            (Some(ld), Some(ls)) if *ls == s * d => {
+                *ld *= d;
+                *ls = s;
+            }
+            _ => {
+                shape.push(d);
+                st.push(s);
+            }
+        }
+    }
+    if shape.is_empty() {
+        shape.push(1);
+        st.push(0);
+    }
+    (shape, st)
+}
+
 impl Op for Reduce {
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         i == 1
@@ -115,8 +139,9 @@ impl Op for Reduce {
         let kept: Vec<usize> = (0..x.rank()).filter(|d| !a.contains(d)).collect();
         let ks: Vec<usize> = kept.iter().map(|&d| x.shape[d]).collect();
         let kst: Vec<usize> = kept.iter().map(|&d| st[d]).collect();
-        let rs: Vec<usize> = a.iter().map(|&d| x.shape[d]).collect();
-        let rst: Vec<usize> = a.iter().map(|&d| st[d]).collect();
+        // Adjacent reduced dims that are contiguous together (H and W of a global pool) walk
+        // as one: fewer divisions per element.
+        let (rs, rst) = merge_dims(a.iter().map(|&d| (x.shape[d], st[d])));
         let n_out: usize = ks.iter().product();
         let n_red: usize = rs.iter().product();
         let meta = Meta::new().n(n_out).n(n_red).n(ks.len()).n(rs.len()).arr(&ks, 1).arr(&kst, 0).arr(&rs, 1).arr(&rst, 0);
@@ -125,5 +150,19 @@ impl Op for Reduce {
         let (v, groups) = if n_red <= 256 && n_out >= 64 { (v.entry("serial"), grid(n_out, 64)) } else { (v, fold_groups(n_out)) };
         cx.kernel(v, groups, meta, vec![Binding::In(x.id), Binding::Out(outs[0].id)]);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contiguous_reduced_dims_merge() {
+        // NHWC [2, 7, 7, 16] reduced over H and W: one dim of 49 with stride 16.
+        assert_eq!(merge_dims([(7, 112), (7, 16)].into_iter()), (vec![49], vec![16]));
+        // Over N and W: not adjacent in memory, kept apart.
+        assert_eq!(merge_dims([(2, 784), (7, 16)].into_iter()), (vec![2, 7], vec![784, 16]));
+        assert_eq!(merge_dims([(1, 5)].into_iter()), (vec![1], vec![0]));
     }
 }
