@@ -58,6 +58,8 @@ pub struct BenchReport {
     pub p90_ms: f64,
     pub p99_ms: f64,
     pub mean_ms: f64,
+    /// The fastest run (robust against a busy machine).
+    pub min_ms: f64,
     pub throughput_per_s: f64,
     pub batch: usize,
     pub dispatches_per_run: u64,
@@ -198,6 +200,7 @@ pub fn bench(ctx: &Context, path: &Path, opts: &BenchOptions, mut progress: impl
         p90_ms: percentile(&times, 0.9),
         p99_ms: percentile(&times, 0.99),
         mean_ms: mean,
+        min_ms: times.first().copied().unwrap_or(0.0),
         throughput_per_s: if mean > 0.0 { batch as f64 * 1e3 / mean } else { 0.0 },
         batch,
         dispatches_per_run: (s1.dispatches - s0.dispatches) / runs,

@@ -47,7 +47,8 @@ pub static COPY_IF: Shader = shader!("control/copy_if.wgsl");
 /// All shaders, for validation.
 /// Files other shaders include (`//#include PATH`), never compiled alone.
 pub static ACTIVATION: Shader = shader!("common/activation.wgsl");
-pub static INCLUDES: &[&Shader] = &[&ACTIVATION];
+pub static INDEX: Shader = shader!("common/index.wgsl");
+pub static INCLUDES: &[&Shader] = &[&ACTIVATION, &INDEX];
 
 pub static ALL: &[&Shader] = &[
     &UNARY_FLOAT,

@@ -19,9 +19,6 @@ struct Meta {
 @group(0) @binding(1) var<storage, read> src: array<u32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<u32>;
 
-fn at(v: array<vec4<u32>, 2>, d: u32) -> u32 {
-    return v[d / 4u][d % 4u];
-}
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -35,9 +32,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     var inside = true;
     for (var d = i32(cfg.rank) - 1; d >= 0; d--) {
         let ud = u32(d);
-        let dim = at(cfg.out_shape, ud);
-        let size = i32(at(cfg.in_shape, ud));
-        var c = i32(rem % dim) - i32(at(cfg.before, ud));
+        let dim = cfg.out_shape[ud >> 2u][ud & 3u];
+        let size = i32(cfg.in_shape[ud >> 2u][ud & 3u]);
+        var c = i32(rem % dim) - i32(cfg.before[ud >> 2u][ud & 3u]);
         rem /= dim;
         if (c < 0 || c >= size) {
             if (MODE == 0u) {
@@ -51,7 +48,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
             }
             c = clamp(c, 0, max(size - 1, 0));
         }
-        off += u32(c) * at(cfg.in_strides, ud);
+        off += u32(c) * cfg.in_strides[ud >> 2u][ud & 3u];
     }
     if (inside) {
         dst[i] = src[off];

@@ -10,6 +10,9 @@ struct Meta {
     shape: array<vec4<u32>, 2>,
     sa: array<vec4<u32>, 2>,
     sb: array<vec4<u32>, 2>,
+    // Division multipliers and shifts for the dims of `shape` (common/index.wgsl).
+    magic: array<vec4<u32>, 2>,
+    shifts: array<vec4<u32>, 2>,
 }
 
 @group(0) @binding(0) var<uniform> cfg: Meta;
@@ -29,8 +32,17 @@ fn apply(x: T, y: T) -> bool {
     }
 }
 
-fn at(v: array<vec4<u32>, 2>, d: u32) -> u32 {
-    return v[d / 4u][d % 4u];
+//#include common/index.wgsl
+
+// Operands with the output's shape: no index arithmetic.
+@compute @workgroup_size(256)
+fn dense(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+         @builtin(local_invocation_index) lid: u32) {
+    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
+    if (i >= cfg.n) {
+        return;
+    }
+    c[i] = select(0, 1, apply(a[i], b[i]));
 }
 
 @compute @workgroup_size(256)
@@ -40,21 +52,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (i >= cfg.n) {
         return;
     }
-    var ia = i;
-    var ib = i;
-    if ((cfg.flags & 3u) != 3u) {
-        var rem = i;
-        var oa = 0u;
-        var ob = 0u;
-        for (var d = i32(cfg.rank) - 1; d >= 0; d = d - 1) {
-            let dim = at(cfg.shape, u32(d));
-            let coord = rem % dim;
-            rem = rem / dim;
-            oa = oa + coord * at(cfg.sa, u32(d));
-            ob = ob + coord * at(cfg.sb, u32(d));
-        }
-        if ((cfg.flags & 1u) == 0u) { ia = oa; }
-        if ((cfg.flags & 2u) == 0u) { ib = ob; }
+    var rem = i;
+    var ia = 0u;
+    var ib = 0u;
+    for (var d = i32(cfg.rank) - 1; d >= 0; d = d - 1) {
+        let ud = u32(d);
+        let q = div_magic(rem, cfg.magic[ud >> 2u][ud & 3u], cfg.shifts[ud >> 2u][ud & 3u]);
+        let coord = rem - q * cfg.shape[ud >> 2u][ud & 3u];
+        rem = q;
+        ia += coord * cfg.sa[ud >> 2u][ud & 3u];
+        ib += coord * cfg.sb[ud >> 2u][ud & 3u];
     }
     c[i] = select(0, 1, apply(a[ia], b[ib]));
 }

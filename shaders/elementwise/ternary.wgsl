@@ -23,9 +23,6 @@ struct Meta {
 @group(0) @binding(3) var<storage, read> c: array<u32>;
 @group(0) @binding(4) var<storage, read_write> y: array<u32>;
 
-fn at(v: array<vec4<u32>, 2>, d: u32) -> u32 {
-    return v[d / 4u][d % 4u];
-}
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -43,12 +40,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         var ob = 0u;
         var oc = 0u;
         for (var d = i32(cfg.rank) - 1; d >= 0; d = d - 1) {
-            let dim = at(cfg.shape, u32(d));
+            let dim = cfg.shape[(u32(d)) >> 2u][(u32(d)) & 3u];
             let coord = rem % dim;
             rem = rem / dim;
-            oa = oa + coord * at(cfg.sa, u32(d));
-            ob = ob + coord * at(cfg.sb, u32(d));
-            oc = oc + coord * at(cfg.sc, u32(d));
+            oa = oa + coord * cfg.sa[(u32(d)) >> 2u][(u32(d)) & 3u];
+            ob = ob + coord * cfg.sb[(u32(d)) >> 2u][(u32(d)) & 3u];
+            oc = oc + coord * cfg.sc[(u32(d)) >> 2u][(u32(d)) & 3u];
         }
         if ((cfg.flags & 1u) == 0u) { ia = oa; }
         if ((cfg.flags & 2u) == 0u) { ib = ob; }

@@ -22,9 +22,6 @@ struct Meta {
 
 var<workgroup> red: array<T, 256>;
 
-fn at(v: array<vec4<u32>, 2>, d: u32) -> u32 {
-    return v[d / 4u][d % 4u];
-}
 
 fn identity() -> T {
     switch OP {
@@ -64,8 +61,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     var rem = o;
     var base = 0u;
     for (var d = i32(cfg.kept_rank) - 1; d >= 0; d--) {
-        let dim = at(cfg.kept_shape, u32(d));
-        base += (rem % dim) * at(cfg.kept_strides, u32(d));
+        let dim = cfg.kept_shape[(u32(d)) >> 2u][(u32(d)) & 3u];
+        base += (rem % dim) * cfg.kept_strides[(u32(d)) >> 2u][(u32(d)) & 3u];
         rem /= dim;
     }
     var acc = identity();
@@ -73,8 +70,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         var rr = r;
         var off = base;
         for (var d = i32(cfg.red_rank) - 1; d >= 0; d--) {
-            let dim = at(cfg.red_shape, u32(d));
-            off += (rr % dim) * at(cfg.red_strides, u32(d));
+            let dim = cfg.red_shape[(u32(d)) >> 2u][(u32(d)) & 3u];
+            off += (rr % dim) * cfg.red_strides[(u32(d)) >> 2u][(u32(d)) & 3u];
             rr /= dim;
         }
         var v = x[off];
@@ -115,8 +112,8 @@ fn serial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
     var rem = o;
     var base = 0u;
     for (var d = i32(cfg.kept_rank) - 1; d >= 0; d--) {
-        let dim = at(cfg.kept_shape, u32(d));
-        base += (rem % dim) * at(cfg.kept_strides, u32(d));
+        let dim = cfg.kept_shape[(u32(d)) >> 2u][(u32(d)) & 3u];
+        base += (rem % dim) * cfg.kept_strides[(u32(d)) >> 2u][(u32(d)) & 3u];
         rem /= dim;
     }
     var acc = identity();
@@ -124,8 +121,8 @@ fn serial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
         var rr = r;
         var off = base;
         for (var d = i32(cfg.red_rank) - 1; d >= 0; d--) {
-            let dim = at(cfg.red_shape, u32(d));
-            off += (rr % dim) * at(cfg.red_strides, u32(d));
+            let dim = cfg.red_shape[(u32(d)) >> 2u][(u32(d)) & 3u];
+            off += (rr % dim) * cfg.red_strides[(u32(d)) >> 2u][(u32(d)) & 3u];
             rr /= dim;
         }
         var v = x[off];

@@ -138,6 +138,17 @@ impl Meta {
         }
         self
     }
+    /// Two 8-entry arrays (multipliers, then shifts) that let kernels divide by each of `dims`
+    /// with a multiply-high (`div_magic` in `common/index.wgsl`); missing entries divide by 1.
+    pub fn divisors(mut self, dims: &[usize]) -> Self {
+        let magic: Vec<(u32, u32)> = (0..MAX_RANK).map(|k| div_magic(dims.get(k).map_or(1, |&d| d.max(1) as u32))).collect();
+        while self.words.len() % 4 != 0 {
+            self.words.push(0);
+        }
+        self.words.extend(magic.iter().map(|m| m.0));
+        self.words.extend(magic.iter().map(|m| m.1));
+        self
+    }
     /// An 8-entry array of signed values.
     pub fn arr_i(mut self, v: &[i64]) -> Self {
         while self.words.len() % 4 != 0 {
@@ -154,6 +165,16 @@ impl Meta {
         b.resize(META_BYTES.max(b.len()), 0);
         b
     }
+}
+
+/// The multiplier and shifts dividing any u32 by `d` (d >= 1) with `div_magic`:
+/// l = ceil(log2 d), m = floor(2^32 (2^l - d) / d) + 1, shifts min(l, 1) and max(l - 1, 0).
+pub fn div_magic(d: u32) -> (u32, u32) {
+    let d = d.max(1) as u64;
+    let l = 64 - (d - 1).leading_zeros() as u64; // ceil(log2 d); 0 for d = 1
+    let m = (((1u64 << 32) * ((1u64 << l) - d)) / d + 1) as u32;
+    let (s1, s2) = (l.min(1) as u32, l.saturating_sub(1) as u32);
+    (m, s1 | s2 << 8)
 }
 
 /// The most workgroups a dispatch may have along one dimension (WebGPU's default limit).
@@ -192,6 +213,41 @@ mod tests {
             assert!(x <= MAX_GROUPS_PER_DIM && y <= MAX_GROUPS_PER_DIM && z <= MAX_GROUPS_PER_DIM);
             assert!(x as usize * y as usize * z as usize >= g, "{g}");
         }
+    }
+
+    #[test]
+    fn magic_division_is_exact() {
+        fn mulhi(a: u32, b: u32) -> u32 {
+            ((a as u64 * b as u64) >> 32) as u32
+        }
+        for d in [1u32, 2, 3, 5, 7, 10, 49, 96, 112, 224, 1000, 12544, 65535, 65536, 1 << 20, 0x7fff_ffff, u32::MAX] {
+            let (m, s) = div_magic(d);
+            for n in [0u32, 1, 2, d - 1, d, d.wrapping_add(1), 12345, 1 << 24, (1 << 24) + 1, 0x8000_0000, u32::MAX - 1, u32::MAX] {
+                let t = mulhi(m, n);
+                let q = (t + ((n - t) >> (s & 0xff))) >> (s >> 8);
+                assert_eq!(q, n / d, "{n} / {d}");
+            }
+        }
+    }
+
+    #[test]
+    fn mulhi_from_16_bit_halves_is_exact() {
+        // The WGSL mulhi of common/index.wgsl, in u32 arithmetic.
+        fn mulhi16(a: u32, b: u32) -> u32 {
+            let (a_lo, a_hi, b_lo, b_hi) = (a & 0xffff, a >> 16, b & 0xffff, b >> 16);
+            let t = a_hi * b_lo + ((a_lo * b_lo) >> 16);
+            let w1 = (t & 0xffff) + a_lo * b_hi;
+            a_hi * b_hi + (t >> 16) + (w1 >> 16)
+        }
+        let mut x = 0x9e37_79b9u32;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let y = x.rotate_left(11) ^ 0x5bd1_e995;
+            assert_eq!(mulhi16(x, y), ((x as u64 * y as u64) >> 32) as u32, "{x} * {y}");
+        }
+        assert_eq!(mulhi16(u32::MAX, u32::MAX), u32::MAX - 1);
     }
 
     #[test]

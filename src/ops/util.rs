@@ -160,19 +160,46 @@ pub fn words(t: &Operand) -> usize {
 /// A binary elementwise kernel with broadcasting: `shader` is one of the binary shaders.
 pub fn binary_kernel(cx: &mut Lower, node: &Node, variant: ShaderVariant, a: &Operand, b: &Operand, out: &Operand) -> Result<()> {
     check_rank(node, &out.shape)?;
-    let sa = broadcast_strides(&a.shape, &out.shape);
-    let sb = broadcast_strides(&b.shape, &out.shape);
-    let mut flags = 0;
-    if a.elements() == out.elements() {
-        flags |= 1;
-    }
-    if b.elements() == out.elements() {
-        flags |= 2;
-    }
     let n = out.elements();
-    let meta = Meta::new().n(n).n(out.rank()).u(flags).u(0).arr(&out.shape, 1).arr(&sa, 0).arr(&sb, 0);
+    if a.elements() == n && b.elements() == n {
+        cx.kernel(variant.entry("dense"), grid(n, 256), Meta::new().n(n), vec![Binding::In(a.id), Binding::In(b.id), Binding::Out(out.id)]);
+        return Ok(());
+    }
+    let [sa, sb]: [Vec<usize>; 2] = [broadcast_strides(&a.shape, &out.shape), broadcast_strides(&b.shape, &out.shape)];
+    let (shape, st) = merge_walk(&out.shape, &[sa, sb]);
+    let meta = Meta::new().n(n).n(shape.len()).u(0).u(0).arr(&shape, 1).arr(&st[0], 0).arr(&st[1], 0).divisors(&shape);
     cx.kernel(variant, grid(n, 256), meta, vec![Binding::In(a.id), Binding::In(b.id), Binding::Out(out.id)]);
     Ok(())
+}
+
+/// A walk over `shape` reading operands with strides `st`, with dims of size 1 dropped and
+/// adjacent dims merged where every operand steps over the inner one exactly (so kernels
+/// decompose the index into as few coordinates as possible). At least one dim.
+pub fn merge_walk(shape: &[usize], st: &[Vec<usize>]) -> (Vec<usize>, Vec<Vec<usize>>) {
+    let mut sh: Vec<usize> = Vec::new();
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); st.len()];
+    for (d, &dim) in shape.iter().enumerate() {
+        if dim == 1 {
+            continue;
+        }
+        let mergeable = !sh.is_empty() && st.iter().zip(&out).all(|(s, o)| *o.last().unwrap() == s[d] * dim);
+        if mergeable {
+            *sh.last_mut().unwrap() *= dim;
+            for (s, o) in st.iter().zip(out.iter_mut()) {
+                *o.last_mut().unwrap() = s[d];
+            }
+        } else {
+            sh.push(dim);
+            for (s, o) in st.iter().zip(out.iter_mut()) {
+                o.push(s[d]);
+            }
+        }
+    }
+    if sh.is_empty() {
+        sh.push(1);
+        out.iter_mut().for_each(|o| o.push(0));
+    }
+    (sh, out)
 }
 
 /// CPU broadcasting for folds: applies `f` over the broadcast of `a` and `b`.
@@ -242,6 +269,24 @@ mod tests {
         let (s, v) = broadcast_map(&[1, 2], &[2, 1], &[10, 20, 30], &[3], |a, b| a + b).unwrap();
         assert_eq!(s, vec![2, 3]);
         assert_eq!(v, vec![11, 21, 31, 12, 22, 32]);
+    }
+
+    #[test]
+    fn broadcast_walks_merge() {
+        // [1,7,7,16] * [1,1,1,16] (squeeze-excite): H and W merge, C stays.
+        let out = [1, 7, 7, 16];
+        let (sh, st) = merge_walk(&out, &[strides(&out), broadcast_strides(&[1, 1, 1, 16], &out)]);
+        assert_eq!((sh, st), (vec![49, 16], vec![vec![16, 1], vec![0, 1]]));
+        // [2,3] + [3,1,1]: the last two dims merge (a walks them contiguously, b not at all).
+        let out = [3, 2, 3];
+        let (sh, st) = merge_walk(&out, &[broadcast_strides(&[2, 3], &out), broadcast_strides(&[3, 1, 1], &out)]);
+        assert_eq!((sh, st), (vec![3, 6], vec![vec![0, 1], vec![1, 0]]));
+        // [2,1] + [1,3]: broadcast both ways, nothing merges.
+        let out = [2, 3];
+        let (sh, st) = merge_walk(&out, &[broadcast_strides(&[2, 1], &out), broadcast_strides(&[1, 3], &out)]);
+        assert_eq!((sh, st), (vec![2, 3], vec![vec![1, 0], vec![0, 1]]));
+        // Scalars: one dim.
+        assert_eq!(merge_walk(&[1, 1], &[vec![0, 0]]), (vec![1], vec![vec![0]]));
     }
 
     #[test]
