@@ -284,6 +284,15 @@ fn fuse_chains(g: &mut Graph, values: &Values, registry: &Registry) {
                 break;
             }
         }
+        // Swish as Keras writes it, `x * sigmoid(x)`: x has two consumers, so the walk stopped.
+        if act.is_none() && residual.is_none() {
+            if let Some(nodes) = swish_after(g, &u, values, &g.nodes[cur].name) {
+                if nodes.iter().all(|&k| !claimed.contains(&g.nodes[k].name)) {
+                    chain.extend(nodes);
+                    act = Some(("Swish".to_string(), None));
+                }
+            }
+        }
         // A batch norm consumed on its other outputs makes `sole` fail before; nothing else to do.
         if chain.len() == 1 {
             continue;
@@ -355,6 +364,58 @@ fn fuse_chains(g: &mut Graph, values: &Values, registry: &Registry) {
         g.nodes.extend(consts);
     }
     drop_nodes(g, &remove);
+}
+
+/// Swish on output 0 of node `name`: `x * sigmoid(x)`, or as Keras 3 writes it,
+/// `IdentityN(x * sigmoid(beta * x), x, beta)` with beta = 1 (a custom gradient) whose other
+/// outputs nobody reads. The pattern's node indices in order (the last one's output is swish),
+/// when they are x's only consumers.
+fn swish_after(g: &Graph, u: &Uses, values: &Values, name: &str) -> Option<Vec<usize>> {
+    let c = u.by_node.get(name)?;
+    if u.count.contains_key(&TensorRef::new(name, usize::MAX)) {
+        return None;
+    }
+    let x = TensorRef::new(name, 0);
+    let out0 = |k: usize| TensorRef::new(&g.nodes[k].name, 0);
+    let is_one = |r: &TensorRef| values.get(r).and_then(|t| t.to_f32_vec().ok()).is_some_and(|v| v == [1.0]);
+    let mut nodes = Vec::new();
+    // sigmoid(x), or sigmoid(1 * x)
+    let sig = match c.iter().map(|&(k, _)| k).find(|&k| g.nodes[k].op == "Sigmoid" && g.nodes[k].inputs == [x.clone()]) {
+        Some(k) => k,
+        None => {
+            let bm = c.iter().map(|&(k, _)| k).find(|&k| {
+                let m = &g.nodes[k];
+                m.op == "Mul" && m.inputs.len() == 2 && ((m.inputs[0] == x && is_one(&m.inputs[1])) || (m.inputs[1] == x && is_one(&m.inputs[0])))
+            })?;
+            let (k, _) = u.sole(&g.nodes[bm].name)?;
+            if g.nodes[k].op != "Sigmoid" {
+                return None;
+            }
+            nodes.push(bm);
+            k
+        }
+    };
+    nodes.push(sig);
+    let (mul, _) = u.sole(&g.nodes[sig].name)?;
+    let m = &g.nodes[mul];
+    let s = out0(sig);
+    let pair = m.inputs.len() == 2 && ((m.inputs[0] == x && m.inputs[1] == s) || (m.inputs[0] == s && m.inputs[1] == x));
+    if m.op != "Mul" || !pair {
+        return None;
+    }
+    nodes.push(mul);
+    // Keras 3's IdentityN(swish, x, beta): only its output 0 may be read.
+    if let Some(idn) = c.iter().map(|&(k, _)| k).find(|&k| g.nodes[k].op == "IdentityN") {
+        let n = &g.nodes[idn];
+        let others_unread = (1..n.inputs.len()).all(|o| !u.count.contains_key(&TensorRef::new(&n.name, o)));
+        if n.inputs.first() != Some(&out0(mul)) || n.inputs.get(1) != Some(&x) || !others_unread || u.sole(&m.name).map(|c| c.0) != Some(idn) {
+            return None;
+        }
+        nodes.push(idn);
+    }
+    // x feeds the pattern and nothing else.
+    let inside = |k: usize| nodes.contains(&k);
+    (c.iter().all(|&(k, _)| inside(k))).then_some(nodes)
 }
 
 /// Whether `r` is produced by a node of the chain (a residual must come from elsewhere).
