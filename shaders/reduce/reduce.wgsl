@@ -69,10 +69,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     for (var r = lid; r < cfg.n_red; r += 256u) {
         var rr = r;
         var off = base;
-        for (var d = i32(cfg.red_rank) - 1; d >= 0; d--) {
-            let dim = cfg.red_shape[(u32(d)) >> 2u][(u32(d)) & 3u];
-            off += (rr % dim) * cfg.red_strides[(u32(d)) >> 2u][(u32(d)) & 3u];
-            rr /= dim;
+        if (cfg.red_rank == 1u) {
+            // One reduced dim (adjacent ones are merged on the host): no division.
+            off += r * cfg.red_strides[0][0];
+        } else {
+            for (var d = i32(cfg.red_rank) - 1; d >= 0; d--) {
+                let dim = cfg.red_shape[(u32(d)) >> 2u][(u32(d)) & 3u];
+                off += (rr % dim) * cfg.red_strides[(u32(d)) >> 2u][(u32(d)) & 3u];
+                rr /= dim;
+            }
         }
         var v = x[off];
         if (OP == 7u) {
@@ -120,10 +125,15 @@ fn serial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
     for (var r = 0u; r < cfg.n_red; r++) {
         var rr = r;
         var off = base;
-        for (var d = i32(cfg.red_rank) - 1; d >= 0; d--) {
-            let dim = cfg.red_shape[(u32(d)) >> 2u][(u32(d)) & 3u];
-            off += (rr % dim) * cfg.red_strides[(u32(d)) >> 2u][(u32(d)) & 3u];
-            rr /= dim;
+        if (cfg.red_rank == 1u) {
+            // One reduced dim (adjacent ones are merged on the host): no division.
+            off += r * cfg.red_strides[0][0];
+        } else {
+            for (var d = i32(cfg.red_rank) - 1; d >= 0; d--) {
+                let dim = cfg.red_shape[(u32(d)) >> 2u][(u32(d)) & 3u];
+                off += (rr % dim) * cfg.red_strides[(u32(d)) >> 2u][(u32(d)) & 3u];
+                rr /= dim;
+            }
         }
         var v = x[off];
         if (OP == 7u) {

@@ -146,8 +146,12 @@ impl Op for Reduce {
         let n_red: usize = rs.iter().product();
         let meta = Meta::new().n(n_out).n(n_red).n(ks.len()).n(rs.len()).arr(&ks, 1).arr(&kst, 0).arr(&rs, 1).arr(&rst, 0);
         let v = ShaderVariant::new(&shaders::REDUCE).ty("T", x.storage().wgsl()).set("OP", self.code as i64);
-        // Short reductions over many outputs: one invocation per output; else a workgroup each.
-        let (v, groups) = if n_red <= 256 && n_out >= 64 { (v.entry("serial"), grid(n_out, 64)) } else { (v, fold_groups(n_out)) };
+        // One invocation per output for short reductions over many outputs, and for strided
+        // ones (a global pool over NHWC: neighbouring invocations read neighbouring channels,
+        // one pass over the input); else a workgroup per output, its lanes reading contiguous
+        // elements.
+        let strided = rst.last().is_some_and(|&s| s != 1) && n_out >= 8;
+        let (v, groups) = if (n_red <= 256 && n_out >= 64) || strided { (v.entry("serial"), grid(n_out, 64)) } else { (v, fold_groups(n_out)) };
         cx.kernel(v, groups, meta, vec![Binding::In(x.id), Binding::Out(outs[0].id)]);
         Ok(())
     }
