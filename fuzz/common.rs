@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use wgtf::graph::{Graph, TensorRef};
-use wgtf::lower::{compile, fold_constants, CompileRequest, Program, MAX_GROUPS_PER_DIM, META_BYTES};
+use wgtf::lower::{compile, compile_for, fold_constants, CompileRequest, Program, Target, MAX_GROUPS_PER_DIM, META_BYTES};
 use wgtf::{DType, LoadOptions, Result, Tensor};
 
 /// Splits a fuzz input into `n` parts: each but the last is prefixed by its length (u32, little
@@ -117,6 +117,13 @@ pub fn plan_graph(graph: Graph) -> Result<Vec<Program>> {
             }
         }
     }
+    // The plan of all outputs again for an adapter like lavapipe with small bindings: 64-bit
+    // integer kernels, the narrowing around ops without them, the subgroup GEMM, and windows
+    // of weights beyond a binding.
+    let lavapipe = Target { subgroup_gemm: true, int64: true, max_binding: 1 << 16 };
+    if let Ok(p) = compile_for(&CompileRequest { graph: &opt, registry: reg, folded: &opt_folded, feeds: &feeds, fetches: &roots }, &lavapipe) {
+        programs.push(p);
+    }
     for p in &programs {
         check_program(p);
     }
@@ -139,6 +146,15 @@ pub fn check_program(p: &Program) {
     }
     for (_, id) in &p.feeds {
         assert!(*id < p.tensors.len());
+    }
+    // Windows lie inside their tensor, at offsets every device can bind.
+    for (i, t) in p.tensors.iter().enumerate() {
+        if let wgtf::lower::Source::Window { offset, .. } = t.source {
+            let root = &p.tensors[p.root(i)];
+            assert!(offset % 256 == 0, "window {} at offset {offset}", t.name);
+            let end = p.window_offset(i) + t.elements() as u64 * t.storage.bytes();
+            assert!(end <= root.elements() as u64 * root.storage.bytes(), "window {} ends at byte {end}, past {}", t.name, root.name);
+        }
     }
 }
 
