@@ -828,6 +828,18 @@ fn crashes_found_while_fuzzing_are_errors() {
     assert!(harness::graph_def(&g).is_err());
     let e = load(&g).and_then(|m| m.run(&[], &["y"])).err().expect("Sum of a scalar over axis 0 ran");
     assert!(e.to_string().contains("scalar"), "{e}");
+    // ConcatV2 of scalars on axis 0: `infer` indexed the scalar's (empty) shape
+    // (fuzz/regressions/graph_ops/crash-concat-scalar-axis0, found with the int64/windows
+    // planning target of 2026-12-02).
+    let g = bytes(vec![
+        const_f32("a", &[], &[1.0]),
+        const_f32("b", &[], &[2.0]),
+        const_i32("ax", &[], &[0]),
+        node("y", "ConcatV2", &["a", "b", "ax"], vec![("T", ty(F32)), ("N", int(2)), ("Tidx", ty(I32))]),
+    ]);
+    assert!(harness::graph_def(&g).is_err());
+    let e = load(&g).and_then(|m| m.run(&[], &["y"])).err().expect("ConcatV2 of scalars ran");
+    assert!(e.to_string().contains("concatenate"), "{e}");
     // OneHot of depth 2^31 - 1 from constants: folding allocated 32 GiB (abort). Folds of more
     // than MAX_FOLD_ELEMENTS outputs are left to the GPU, which refuses the tensor.
     let g = bytes(vec![

@@ -51,6 +51,9 @@ impl Op for Concat {
         let vals = self.values(ins);
         let axis_t = ins[self.axis_index(ins.len())].value.as_ref().ok_or_else(|| node.err("axis must be constant"))?;
         let a = self.axis(node, axis_t, vals[0].shape.len())?;
+        if a >= vals[0].shape.len() {
+            return Err(node.err(format!("cannot concatenate tensors of shape {:?} on axis {a}", vals[0].shape)));
+        }
         let mut shape = vals[0].shape.clone();
         shape[a] = 0;
         for v in vals {
