@@ -8,7 +8,20 @@ use std::collections::BTreeSet;
 
 #[test]
 fn fixture_cases_match_tensorflow() {
-    let ctx = common::context();
+    run_all(&common::context());
+}
+
+/// The same cases with the kernels of adapters without subgroups (real GPUs' tiled GEMM, used
+/// there for every matrix product and convolution), so CI runs them on lavapipe too.
+#[test]
+fn fixture_cases_match_tensorflow_without_subgroups() {
+    common::context();
+    let ctx = wgtf::Context::new_with(wgtf::ContextOptions { without: wgpu::Features::SUBGROUP, ..Default::default() }).unwrap();
+    assert!(!ctx.target().subgroup_gemm);
+    run_all(&ctx);
+}
+
+fn run_all(ctx: &wgtf::Context) {
     let pending: BTreeSet<String> = std::fs::read_to_string(common::fixtures_dir().join("../pending.txt"))
         .unwrap_or_default()
         .lines()
@@ -26,7 +39,7 @@ fn fixture_cases_match_tensorflow() {
         if only.as_deref().is_some_and(|o| o != case.name) {
             continue;
         }
-        let r = common::run_case(&ctx, &case);
+        let r = common::run_case(ctx, &case);
         match (r, pending.contains(&case.name)) {
             (Ok(errs), false) => {
                 passed += 1;

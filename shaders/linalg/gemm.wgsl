@@ -13,7 +13,11 @@
 // Epilogue: c = act(acc + bias[col] + res[c index]); ACT codes of unary_float.wgsl (36 = none).
 // C is contiguous [batch, M, N] unless c_cs != 0: then C(b0, b1, m, n) is at
 // b0*c_bs0 + b1*c_bs1 + m*c_rs + n*c_cs (an einsum writing its output order directly).
+// VEC4 (MODE 0; A and B row-major, K and N multiples of 4, rows starting at multiples of 4
+// floats): the tiles are loaded as vec4 (bindings 6 and 7 alias bindings 1 and 2), one vec4 of
+// A and one of B per invocation and k-tile.
 override MODE: u32 = 0u;
+override VEC4: bool = false;
 override ACT: u32 = 36u;
 override HAS_BIAS: bool = false;
 override HAS_RES: bool = false;
@@ -37,6 +41,8 @@ struct Meta {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
 @group(0) @binding(5) var<storage, read> res: array<f32>;
+@group(0) @binding(6) var<storage, read> a4: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read> b4: array<vec4<f32>>;
 
 const BM: u32 = 64u;
 const BN: u32 = 64u;
@@ -177,7 +183,30 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let ktiles = (cfg.k + BK - 1u) / BK;
     for (var t = 0u; t < ktiles; t++) {
         let k0 = t * BK;
-        for (var l = 0u; l < 4u; l++) {
+        if (VEC4) {
+            // A tile: invocation -> (row am, cols ak..ak+4); B tile: (row bk, cols bn..bn+4).
+            let am = lid / 4u;
+            let ak = (lid % 4u) * 4u;
+            var va = vec4<f32>(0.0);
+            if (m0 + am < cfg.m && k0 + ak < cfg.k) {
+                va = a4[(a_base + (m0 + am) * cfg.a_rs + k0 + ak) / 4u];
+            }
+            tile_a[ak * BM + am] = va.x;
+            tile_a[(ak + 1u) * BM + am] = va.y;
+            tile_a[(ak + 2u) * BM + am] = va.z;
+            tile_a[(ak + 3u) * BM + am] = va.w;
+            let bk = lid / 16u;
+            let bn = (lid % 16u) * 4u;
+            var vb = vec4<f32>(0.0);
+            if (k0 + bk < cfg.k && n0 + bn < cfg.n) {
+                vb = b4[(b_base + (k0 + bk) * cfg.b_rs + n0 + bn) / 4u];
+            }
+            tile_b[bk * BN + bn] = vb.x;
+            tile_b[bk * BN + bn + 1u] = vb.y;
+            tile_b[bk * BN + bn + 2u] = vb.z;
+            tile_b[bk * BN + bn + 3u] = vb.w;
+        }
+        for (var l = 0u; l < 4u && !VEC4; l++) {
             let idx = lid + l * 256u;
             // A tile: idx -> (row am, col ak), stored [ak][am].
             let am = idx / BK;

@@ -95,9 +95,7 @@ impl Gemm {
                 .n(self.a_rs).n(self.a_cs).n(self.b_rs).n(self.b_cs)
                 .n(self.a_bs[0]).n(self.a_bs[1]).n(self.b_bs[0]).n(self.b_bs[1])
                 .f(ep.alpha).u(0).u(0).u(0);
-            // vec4 loads where rows of A and B start at multiples of 4 floats.
-            let vec4 = self.a_cs == 1 && self.b_cs == 1 && self.k % 4 == 0 && self.n % 4 == 0
-                && [self.a_rs, self.b_rs, self.a_bs[0], self.a_bs[1], self.b_bs[0], self.b_bs[1]].iter().all(|s| s % 4 == 0);
+            let vec4 = self.vec4();
             // A few rows (batch-1 dense layers, RNN steps): lanes split K instead of rows.
             let small = self.m <= 4;
             let v = ep.apply(ShaderVariant::new(&shaders::GEMM_SUBGROUP).set("MODE", if small { 2 } else { 0 }).set("VEC4", vec4 as i64));
@@ -118,10 +116,16 @@ impl Gemm {
             .u(0).u(0).u(0).u(0);
         let cs = self.c_strides.unwrap_or([0; 4]);
         let meta = meta.n(cs[0]).n(cs[1]).n(cs[2]).n(cs[3]);
-        let v = ep.apply(ShaderVariant::new(&shaders::GEMM).set("MODE", 0));
+        let v = ep.apply(ShaderVariant::new(&shaders::GEMM).set("MODE", 0).set("VEC4", self.vec4() as i64));
         let groups = [self.n.div_ceil(64) as u32, self.m.div_ceil(64) as u32, batches as u32];
-        cx.kernel(v, groups, meta, vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(out.id), res]);
+        cx.kernel(v, groups, meta, vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(out.id), res, Binding::In(a.id), Binding::In(b.id)]);
         Ok(())
+    }
+
+    /// Whether kernels may read A and B as vec4: rows start at multiples of 4 floats.
+    fn vec4(&self) -> bool {
+        self.a_cs == 1 && self.b_cs == 1 && self.k % 4 == 0 && self.n % 4 == 0
+            && [self.a_rs, self.b_rs, self.a_bs[0], self.a_bs[1], self.b_bs[0], self.b_bs[1]].iter().all(|s| s % 4 == 0)
     }
 
     /// B larger than one storage binding (a huge weight matrix): C = Σ_j A[:, K_j]·B[K_j, :]

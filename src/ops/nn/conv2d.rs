@@ -121,7 +121,7 @@ pub fn emit_mode(cx: &mut Lower, mode: i64, g: &Geometry, x: &Operand, f: &Opera
     let v = ep.apply(ShaderVariant::new(&shaders::GEMM).set("MODE", mode));
     let groups = [g.oc.div_ceil(64) as u32, m.div_ceil(64) as u32, 1];
     let (b, r) = ep.bindings(f);
-    cx.kernel(v, groups, meta, vec![Binding::In(x.id), Binding::In(f.id), b, Binding::Out(out.id), r]);
+    cx.kernel(v, groups, meta, vec![Binding::In(x.id), Binding::In(f.id), b, Binding::Out(out.id), r, Binding::In(x.id), Binding::In(f.id)]);
 }
 
 impl Op for Conv2D {

@@ -127,7 +127,7 @@ pub fn emit3(cx: &mut Lower, mode: i64, v: &Volume, x: &Operand, f: &Operand, y:
     let var = ep.apply(ShaderVariant::new(&shaders::GEMM).set("MODE", mode));
     let groups = [v.oc.div_ceil(64) as u32, m.div_ceil(64) as u32, 1];
     let (b, r) = ep.bindings(f);
-    cx.kernel(var, groups, meta, vec![Binding::In(x.id), Binding::In(f.id), b, Binding::Out(y.id), r]);
+    cx.kernel(var, groups, meta, vec![Binding::In(x.id), Binding::In(f.id), b, Binding::Out(y.id), r, Binding::In(x.id), Binding::In(f.id)]);
 }
 
 fn filter_dims(node: &Node, f: &[usize], c: usize) -> Result<([usize; 3], usize)> {
