@@ -47,16 +47,22 @@ fn the_limits_option_lowers_the_devices_limits() {
 }
 
 #[test]
-fn tensors_beyond_the_binding_limit_are_refused_and_the_context_stays_usable() {
+fn tensors_beyond_the_binding_limit_are_split_or_refused_and_the_context_stays_usable() {
     // 1 MiB per binding: 262 144 floats.
     let ctx = context_with(|l| l.max_storage_buffer_binding_size = 1 << 20);
     let m = ctx.load_graph_def(&relu(1024), &LoadOptions::default()).unwrap();
     let small = ramp(64, 1024); // 256 KiB
     check_relu(&small, &m.run(&[("x", &small)], &["y"]).unwrap()[0]);
-    let before = ctx.memory_bytes();
+    // An elementwise op over a tensor beyond the limit runs in chunks over windows of it.
     let big = ramp(300, 1024); // 1.2 MiB
-    let e = m.run(&[("x", &big)], &["y"]).unwrap_err();
-    assert!(matches!(e, Error::OutOfMemory(_)) && e.to_string().contains("x:0"), "{e}");
+    check_relu(&big, &m.run(&[("x", &big)], &["y"]).unwrap()[0]);
+    assert_eq!(m.plan_for(&[("x", &big)], &["y"]).unwrap().dispatches, 2, "1.2 MiB of Relu in two windows");
+    // A kernel that cannot split its input (a softmax reads whole rows) is refused, naming the
+    // tensor and the node, and nothing stays allocated.
+    let sm = ctx.load_graph_def(&bytes(vec![placeholder("x", F32, &[-1, 1024]), op("y", "Softmax", &["x"])]), &LoadOptions::default()).unwrap();
+    let before = ctx.memory_bytes();
+    let e = sm.run(&[("x", &big)], &["y"]).unwrap_err();
+    assert!(matches!(e, Error::OutOfMemory(_)) && e.to_string().contains("x:0") && e.to_string().contains("'y' (Softmax)"), "{e}");
     assert!(e.to_string().contains("max_storage_buffer_binding_size"), "{e}");
     assert_eq!(ctx.memory_bytes(), before, "the refused run kept GPU memory");
     // The largest tensor that fits still runs, exactly at the limit.

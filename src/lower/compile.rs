@@ -352,9 +352,10 @@ impl<'a> Planner<'a> {
     /// Every output must be written by a kernel emitted since `first_kernel`, or be a view.
     pub fn check_written(&self, node: &Node, first_kernel: usize, outs: &[Operand]) -> Result<()> {
         for o in outs.iter().filter(|o| o.value.is_none()) {
+            // Written whole, or through windows of it.
             let written = self.prog.kernels[first_kernel..]
                 .iter()
-                .any(|k| k.bindings.iter().any(|b| *b == super::Binding::Out(o.id)));
+                .any(|k| k.bindings.iter().any(|b| matches!(b, super::Binding::Out(t) if *t == o.id || self.prog.root(*t) == o.id)));
             let aliased = matches!(self.prog.tensors[o.id].source, Source::Alias(_));
             if !written && !aliased && o.elements() > 0 {
                 return Err(node.err(format!("internal: output {} was not computed by the lowering", o.id)));

@@ -162,7 +162,10 @@ pub fn binary_kernel(cx: &mut Lower, node: &Node, variant: ShaderVariant, a: &Op
     check_rank(node, &out.shape)?;
     let n = out.elements();
     if a.elements() == n && b.elements() == n {
-        cx.kernel(variant.entry("dense"), grid(n, 256), Meta::new().n(n), vec![Binding::In(a.id), Binding::In(b.id), Binding::Out(out.id)]);
+        let v = variant.entry("dense");
+        dense_chunks(cx, &[a, b], out, |cx, ins, out, n| {
+            cx.kernel(v.clone(), grid(n, 256), Meta::new().n(n), vec![Binding::In(ins[0].id), Binding::In(ins[1].id), Binding::Out(out.id)]);
+        });
         return Ok(());
     }
     let [sa, sb]: [Vec<usize>; 2] = [broadcast_strides(&a.shape, &out.shape), broadcast_strides(&b.shape, &out.shape)];
@@ -170,6 +173,27 @@ pub fn binary_kernel(cx: &mut Lower, node: &Node, variant: ShaderVariant, a: &Op
     let meta = Meta::new().n(n).n(shape.len()).u(0).u(0).arr(&shape, 1).arr(&st[0], 0).arr(&st[1], 0).divisors(&shape);
     cx.kernel(variant, grid(n, 256), meta, vec![Binding::In(a.id), Binding::In(b.id), Binding::Out(out.id)]);
     Ok(())
+}
+
+/// Emits an elementwise kernel (`emit(cx, inputs, output, count)`) over same-shape operands;
+/// when one is larger than a storage binding, in chunks over windows that each fit one (chunk
+/// starts are multiples of 64 elements, so window offsets are multiples of 256 bytes).
+pub fn dense_chunks(cx: &mut Lower, ins: &[&Operand], out: &Operand, mut emit: impl FnMut(&mut Lower, &[Operand], &Operand, usize)) {
+    let n = out.elements();
+    let widest = ins.iter().chain([&out]).map(|o| o.storage.bytes()).max().unwrap_or(4);
+    let max = cx.target().max_binding;
+    let chunk = (max / widest / 64 * 64) as usize;
+    if max == 0 || n as u64 * widest <= max || chunk == 0 {
+        let all: Vec<Operand> = ins.iter().map(|&o| o.clone()).collect();
+        emit(cx, &all, out, n);
+        return;
+    }
+    for start in (0..n).step_by(chunk) {
+        let len = chunk.min(n - start);
+        let iw: Vec<Operand> = ins.iter().map(|o| cx.window(o, start, vec![len])).collect();
+        let ow = cx.window(out, start, vec![len]);
+        emit(cx, &iw, &ow, len);
+    }
 }
 
 /// A walk over `shape` reading operands with strides `st`, with dims of size 1 dropped and

@@ -69,13 +69,13 @@ impl Op for Unary {
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let [a, b] = (self.params)(node)?;
         let x = &ins[0];
-        let n = x.elements();
-        let (v, meta) = match x.storage() {
-            Storage::F32 => (ShaderVariant::new(&shaders::UNARY_FLOAT), Meta::new().n(n).f(a).f(b).u(0)),
-            s => (ShaderVariant::new(&shaders::UNARY_INT).ty("T", s.wgsl()), Meta::new().n(n).i(a as i32).i(b as i32).u(0)),
-        };
+        let float = x.storage() == Storage::F32;
+        let v = if float { ShaderVariant::new(&shaders::UNARY_FLOAT) } else { ShaderVariant::new(&shaders::UNARY_INT).ty("T", x.storage().wgsl()) };
         let v = v.set("OP", self.code as i64);
-        cx.kernel(v, grid(n, 256), meta, vec![Binding::In(x.id), Binding::Out(outs[0].id)]);
+        crate::ops::util::dense_chunks(cx, &[x], &outs[0], |cx, ins, out, n| {
+            let meta = if float { Meta::new().n(n).f(a).f(b).u(0) } else { Meta::new().n(n).i(a as i32).i(b as i32).u(0) };
+            cx.kernel(v.clone(), grid(n, 256), meta, vec![Binding::In(ins[0].id), Binding::Out(out.id)]);
+        });
         Ok(())
     }
 }
