@@ -48,7 +48,9 @@ pub static COPY_IF: Shader = shader!("control/copy_if.wgsl");
 /// Files other shaders include (`//#include PATH`), never compiled alone.
 pub static ACTIVATION: Shader = shader!("common/activation.wgsl");
 pub static INDEX: Shader = shader!("common/index.wgsl");
-pub static INCLUDES: &[&Shader] = &[&ACTIVATION, &INDEX];
+pub static GROUP_TREE: Shader = shader!("common/group_tree.wgsl");
+pub static GROUP_SUBGROUP: Shader = shader!("common/group_subgroup.wgsl");
+pub static INCLUDES: &[&Shader] = &[&ACTIVATION, &INDEX, &GROUP_TREE, &GROUP_SUBGROUP];
 
 pub static ALL: &[&Shader] = &[
     &UNARY_FLOAT,

@@ -30,7 +30,9 @@ fn every_shader_file_validates_and_is_registered() {
         let rel = f.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
         if wgtf::shaders::INCLUDES.iter().any(|s| s.path == rel) {
             // Validated as part of the shaders that include it (below).
-            assert!(wgtf::shaders::ALL.iter().any(|s| s.source.contains(&format!("//#include {rel}"))), "{rel} is included by no shader");
+            // (group_subgroup.wgsl replaces group_tree.wgsl in variants: see below.)
+            let swapped_in = rel == "common/group_subgroup.wgsl";
+            assert!(swapped_in || wgtf::shaders::ALL.iter().any(|s| s.source.contains(&format!("//#include {rel}"))), "{rel} is included by no shader");
             continue;
         }
         let s = wgtf::shaders::ALL.iter().find(|s| s.path == rel).unwrap_or_else(|| panic!("{rel} is not listed in src/shaders.rs ALL"));
@@ -44,7 +46,8 @@ fn every_shader_file_validates_and_is_registered() {
 fn type_variants_validate() {
     // The integer forms that ops use.
     for s in wgtf::shaders::ALL {
-        if s.source.contains("alias T = f32;") {
+        // Softmax names its value type T for the shared reductions but is float only.
+        if s.source.contains("alias T = f32;") && s.path != "nn/softmax.wgsl" {
             let v = wgtf::lower::ShaderVariant::new(s).ty("T", "i32");
             validate(&v.label(), &v.source().unwrap());
         }
@@ -72,4 +75,18 @@ fn int64_variants_validate() {
     for v in variants {
         validate(&v.label(), &v.source().unwrap());
     }
+}
+
+#[test]
+fn subgroup_reduction_variants_validate() {
+    // The forms chosen where the adapter has subgroups (Target::group_reduce).
+    use wgtf::lower::ShaderVariant;
+    use wgtf::shaders::*;
+    let swap = |v: ShaderVariant| v.swap("common/group_tree.wgsl", "common/group_subgroup.wgsl");
+    for ty in ["f32", "i32"] {
+        let v = swap(ShaderVariant::new(&REDUCE).ty("T", ty));
+        validate(&v.label(), &v.source().unwrap());
+    }
+    let v = swap(ShaderVariant::new(&SOFTMAX));
+    validate(&v.label(), &v.source().unwrap());
 }

@@ -1,5 +1,7 @@
 // Softmax (LOG = 0) or LogSoftmax (LOG = 1) over the last axis: one workgroup per row, with
-// workgroup-shared tree reductions for the row's maximum and sum.
+// workgroup-wide reductions for the row's maximum and sum (common/group_tree.wgsl, or
+// common/group_subgroup.wgsl where the adapter has subgroups).
+alias T = f32;
 override LOG: u32 = 0u;
 
 struct Meta {
@@ -13,11 +15,19 @@ struct Meta {
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
-var<workgroup> red: array<f32, 256>;
+// Op codes of group_reduce: 2 max, 0 sum.
+fn combine_op(op: u32, p: f32, q: f32) -> f32 {
+    return select(p + q, max(p, q), op == 2u);
+}
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
+fn is_nan_t(v: f32) -> bool {
+    return false;
+}
+
+//#include common/group_tree.wgsl
+
+fn run(wid: vec3<u32>, nwg: vec3<u32>, ids: Ids) {
+    let lid = ids.lid;
     let row = (wid.z * nwg.y + wid.y) * nwg.x + wid.x;
     // Uniform control flow: every invocation of the group takes the same branch.
     if (row >= cfg.rows) {
@@ -28,29 +38,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     for (var j = lid; j < cfg.cols; j += 256u) {
         m = max(m, x[base + j]);
     }
-    red[lid] = m;
-    workgroupBarrier();
-    for (var s = 128u; s > 0u; s >>= 1u) {
-        if (lid < s) {
-            red[lid] = max(red[lid], red[lid + s]);
-        }
-        workgroupBarrier();
-    }
-    let row_max = red[0];
-    workgroupBarrier();
+    let row_max = group_reduce(m, 2u, ids);
     var sum = 0.0;
     for (var j = lid; j < cfg.cols; j += 256u) {
         sum += exp(x[base + j] - row_max);
     }
-    red[lid] = sum;
-    workgroupBarrier();
-    for (var s = 128u; s > 0u; s >>= 1u) {
-        if (lid < s) {
-            red[lid] = red[lid] + red[lid + s];
-        }
-        workgroupBarrier();
-    }
-    let total = red[0];
+    let total = group_reduce(sum, 0u, ids);
     if (LOG == 0u) {
         let inv = 1.0 / total;
         for (var j = lid; j < cfg.cols; j += 256u) {

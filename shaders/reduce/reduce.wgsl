@@ -1,6 +1,7 @@
 // Reduction over any set of axes: one workgroup per output element. The kept axes (the output's
 // shape, with their input strides) locate the start; the reduced axes (shape and input strides)
-// enumerate what is combined, 256 invocations at a time, then a workgroup tree.
+// enumerate what is combined, 256 invocations at a time, then a workgroup-wide reduction
+// (common/group_tree.wgsl, or common/group_subgroup.wgsl where the adapter has subgroups).
 // OP: 0 sum, 1 mean, 2 max, 3 min, 4 prod, 5 all, 6 any, 7 euclidean norm. T: f32, i32 or i64.
 alias T = f32;
 override OP: u32 = 0u;
@@ -20,7 +21,6 @@ struct Meta {
 @group(0) @binding(1) var<storage, read> x: array<T>;
 @group(0) @binding(2) var<storage, read_write> y: array<T>;
 
-var<workgroup> red: array<T, 256>;
 
 
 fn identity() -> T {
@@ -41,7 +41,11 @@ fn is_nan_t(v: T) -> bool {
 }
 
 fn combine(p: T, q: T) -> T {
-    switch OP {
+    return combine_op(OP, p, q);
+}
+
+fn combine_op(op: u32, p: T, q: T) -> T {
+    switch op {
         case 2u: { return select(select(max(p, q), q, is_nan_t(q)), p, is_nan_t(p)); }
         case 3u: { return select(select(min(p, q), q, is_nan_t(q)), p, is_nan_t(p)); }
         case 4u: { return p * q; }
@@ -51,9 +55,10 @@ fn combine(p: T, q: T) -> T {
     }
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
+//#include common/group_tree.wgsl
+
+fn run(wid: vec3<u32>, nwg: vec3<u32>, ids: Ids) {
+    let lid = ids.lid;
     let o = (wid.z * nwg.y + wid.y) * nwg.x + wid.x;
     if (o >= cfg.n_out) {
         return;
@@ -85,16 +90,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         }
         acc = combine(acc, v);
     }
-    red[lid] = acc;
-    workgroupBarrier();
-    for (var s = 128u; s > 0u; s >>= 1u) {
-        if (lid < s) {
-            red[lid] = combine(red[lid], red[lid + s]);
-        }
-        workgroupBarrier();
-    }
+    let total = group_reduce(acc, OP, ids);
     if (lid == 0u) {
-        var v = red[0];
+        var v = total;
         if (OP == 1u) {
             v = v / T(max(cfg.n_red, 1u));
         }

@@ -34,6 +34,21 @@ pub struct Target {
     /// The largest storage binding in bytes (0: unlimited). Kernels that can split a tensor
     /// larger than this into windows do (matrix products by K).
     pub max_binding: u64,
+    /// The adapter has subgroup operations: workgroup-wide reductions (reductions, softmax) use
+    /// them (`common/group_subgroup.wgsl`) instead of a shared-memory tree.
+    pub subgroups: bool,
+}
+
+impl Target {
+    /// `v` with its workgroup-wide reductions in subgroup form where the target has subgroups
+    /// (f32 and i32 values only: 64-bit subgroup operations are an extra device feature).
+    pub fn group_reduce(&self, v: ShaderVariant, ty: Storage) -> ShaderVariant {
+        if self.subgroups && ty != Storage::I64 {
+            v.swap("common/group_tree.wgsl", "common/group_subgroup.wgsl")
+        } else {
+            v
+        }
+    }
 }
 
 /// The smallest buffer and binding of a tensor (one `vec4<f32>`).

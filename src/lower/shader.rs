@@ -33,11 +33,13 @@ pub struct ShaderVariant {
     pub types: Vec<(&'static str, &'static str)>,
     /// Pipeline-overridable constants: (name, value as integer).
     pub overrides: Vec<(&'static str, i64)>,
+    /// Included files replaced by others: (`//#include` path, path included instead).
+    pub swaps: Vec<(&'static str, &'static str)>,
 }
 
 impl ShaderVariant {
     pub fn new(shader: &'static Shader) -> Self {
-        ShaderVariant { shader, entry: "main", types: vec![], overrides: vec![] }
+        ShaderVariant { shader, entry: "main", types: vec![], overrides: vec![], swaps: vec![] }
     }
     pub fn entry(mut self, entry: &'static str) -> Self {
         self.entry = entry;
@@ -46,6 +48,11 @@ impl ShaderVariant {
     /// Substitutes the type of `alias NAME = <default>;` with `ty`.
     pub fn ty(mut self, name: &'static str, ty: &'static str) -> Self {
         self.types.push((name, ty));
+        self
+    }
+    /// Includes `to` where the shader includes `from` (e.g. subgroup forms of shared code).
+    pub fn swap(mut self, from: &'static str, to: &'static str) -> Self {
+        self.swaps.push((from, to));
         self
     }
     /// Sets an `override NAME` constant.
@@ -57,7 +64,7 @@ impl ShaderVariant {
     /// The WGSL source of this variant: `//#include PATH` lines replaced by the shared files
     /// of [`crate::shaders::INCLUDES`], then the type aliases substituted.
     pub fn source(&self) -> Result<String, String> {
-        let mut src = expand_includes(self.shader)?;
+        let mut src = expand_includes(self.shader, &self.swaps)?;
         for (name, ty) in &self.types {
             let from = format!("alias {name} = ");
             let start = src.find(&from).ok_or_else(|| format!("{}: no line '{from}…;' to specialise", self.shader.path))?;
@@ -70,6 +77,7 @@ impl ShaderVariant {
     /// A readable name: `elementwise/unary.wgsl[T=i32,OP=3]`.
     pub fn label(&self) -> String {
         let mut parts: Vec<String> = self.types.iter().map(|(n, t)| format!("{n}={t}")).collect();
+        parts.extend(self.swaps.iter().map(|(_, to)| format!("+{to}")));
         parts.extend(self.overrides.iter().map(|(n, v)| format!("{n}={v}")));
         if self.entry != "main" {
             parts.insert(0, self.entry.to_string());
@@ -80,15 +88,16 @@ impl ShaderVariant {
 
 /// A shader's source with its `//#include PATH` lines replaced by those files (one level:
 /// included files include nothing).
-pub fn expand_includes(shader: &Shader) -> Result<String, String> {
+pub fn expand_includes(shader: &Shader, swaps: &[(&str, &str)]) -> Result<String, String> {
     let mut out = String::with_capacity(shader.source.len());
     for line in shader.source.lines() {
         match line.trim().strip_prefix("//#include ") {
             Some(path) => {
+                let path = swaps.iter().find(|(from, _)| *from == path.trim()).map_or(path.trim(), |(_, to)| *to);
                 let inc = crate::shaders::INCLUDES
                     .iter()
-                    .find(|s| s.path == path.trim())
-                    .ok_or_else(|| format!("{}: '{}' is not in shaders::INCLUDES", shader.path, path.trim()))?;
+                    .find(|s| s.path == path)
+                    .ok_or_else(|| format!("{}: '{}' is not in shaders::INCLUDES", shader.path, path))?;
                 out.push_str(inc.source);
             }
             None => out.push_str(line),

@@ -175,6 +175,9 @@ pub fn binary_kernel(cx: &mut Lower, node: &Node, variant: ShaderVariant, a: &Op
     Ok(())
 }
 
+/// The most windows a kernel is split into (beyond, tensors are refused as too large).
+pub const MAX_WINDOWS: usize = 1024;
+
 /// Emits an elementwise kernel (`emit(cx, inputs, output, count)`) over same-shape operands;
 /// when one is larger than a storage binding, in chunks over windows that each fit one (chunk
 /// starts are multiples of 64 elements, so window offsets are multiples of 256 bytes).
@@ -183,7 +186,9 @@ pub fn dense_chunks(cx: &mut Lower, ins: &[&Operand], out: &Operand, mut emit: i
     let widest = ins.iter().chain([&out]).map(|o| o.storage.bytes()).max().unwrap_or(4);
     let max = cx.target().max_binding;
     let chunk = (max / widest / 64 * 64) as usize;
-    if max == 0 || n as u64 * widest <= max || chunk == 0 {
+    // At most MAX_WINDOWS chunks: a larger tensor (an absurd fed shape) is emitted whole, for
+    // the plan's limit check to refuse.
+    if max == 0 || n as u64 * widest <= max || chunk == 0 || n.div_ceil(chunk) > MAX_WINDOWS {
         let all: Vec<Operand> = ins.iter().map(|&o| o.clone()).collect();
         emit(cx, &all, out, n);
         return;

@@ -248,7 +248,8 @@ impl Context {
         };
         let int64 = self.shared.device.features().contains(wgpu::Features::SHADER_INT64);
         let max_binding = (self.shared.limits.max_storage_buffer_binding_size as u64).min(self.shared.limits.max_buffer_size);
-        crate::lower::Target { subgroup_gemm, int64, max_binding }
+        let subgroups = self.shared.device.features().contains(wgpu::Features::SUBGROUP);
+        crate::lower::Target { subgroup_gemm, int64, max_binding, subgroups }
     }
 
     /// Compute pipelines compiled in this context so far.

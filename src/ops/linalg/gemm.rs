@@ -136,7 +136,9 @@ impl Gemm {
     fn emit_split_k(&self, cx: &mut Lower, node: &Node, a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand, max: u64) -> Result<()> {
         let row_bytes = self.b_rs as u64 * b.storage.bytes();
         let rows = (max / row_bytes.max(1)) / 64 * 64;
-        if self.batch != [1, 1] || self.b_cs != 1 || self.b_rs < self.n || rows == 0 || ep.residual.is_some() {
+        if self.batch != [1, 1] || self.b_cs != 1 || self.b_rs < self.n || rows == 0 || ep.residual.is_some()
+            || self.k.div_ceil(rows.max(1) as usize) > crate::ops::util::MAX_WINDOWS
+        {
             return Err(node.err(format!(
                 "the matrix {:?} ({} bytes) exceeds this device's largest storage binding ({max} bytes) and cannot be split by rows",
                 b.shape,

@@ -23,7 +23,7 @@ impl Op for Softmax {
         let cols = *x.shape.last().unwrap_or(&1);
         let rows = if cols == 0 { 0 } else { x.elements() / cols };
         let meta = Meta::new().n(rows).n(cols).u(0).u(0);
-        let v = ShaderVariant::new(&shaders::SOFTMAX).set("LOG", self.log as i64);
+        let v = cx.target().group_reduce(ShaderVariant::new(&shaders::SOFTMAX).set("LOG", self.log as i64), crate::lower::Storage::F32);
         cx.kernel(v, fold_groups(rows), meta, vec![Binding::In(x.id), Binding::Out(outs[0].id)]);
         Ok(())
     }

@@ -151,7 +151,11 @@ impl Op for Reduce {
         // one pass over the input); else a workgroup per output, its lanes reading contiguous
         // elements.
         let strided = rst.last().is_some_and(|&s| s != 1) && n_out >= 8;
-        let (v, groups) = if (n_red <= 256 && n_out >= 64) || strided { (v.entry("serial"), grid(n_out, 64)) } else { (v, fold_groups(n_out)) };
+        let (v, groups) = if (n_red <= 256 && n_out >= 64) || strided {
+            (v.entry("serial"), grid(n_out, 64))
+        } else {
+            (cx.target().group_reduce(v, x.storage()), fold_groups(n_out))
+        };
         cx.kernel(v, groups, meta, vec![Binding::In(x.id), Binding::Out(outs[0].id)]);
         Ok(())
     }
