@@ -50,7 +50,8 @@ pub static ACTIVATION: Shader = shader!("common/activation.wgsl");
 pub static INDEX: Shader = shader!("common/index.wgsl");
 pub static GROUP_TREE: Shader = shader!("common/group_tree.wgsl");
 pub static GROUP_SUBGROUP: Shader = shader!("common/group_subgroup.wgsl");
-pub static INCLUDES: &[&Shader] = &[&ACTIVATION, &INDEX, &GROUP_TREE, &GROUP_SUBGROUP];
+pub static BINARY_ENTRIES: Shader = shader!("common/binary_entries.wgsl");
+pub static INCLUDES: &[&Shader] = &[&ACTIVATION, &INDEX, &GROUP_TREE, &GROUP_SUBGROUP, &BINARY_ENTRIES];
 
 pub static ALL: &[&Shader] = &[
     &UNARY_FLOAT,

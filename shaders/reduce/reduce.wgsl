@@ -40,6 +40,34 @@ fn is_nan_t(v: T) -> bool {
     return T_IS_FLOAT && (bitcast<u32>(f32(v)) & 0x7fffffffu) > 0x7f800000u;
 }
 
+// Where output `o` starts in x: its coordinates over the kept dims, through their strides.
+fn kept_base(o: u32) -> u32 {
+    var rem = o;
+    var base = 0u;
+    for (var d = i32(cfg.kept_rank) - 1; d >= 0; d--) {
+        let dim = cfg.kept_shape[u32(d) >> 2u][u32(d) & 3u];
+        base += (rem % dim) * cfg.kept_strides[u32(d) >> 2u][u32(d) & 3u];
+        rem /= dim;
+    }
+    return base;
+}
+
+// The offset from an output's start of its r-th reduced element.
+fn red_offset(r: u32) -> u32 {
+    if (cfg.red_rank == 1u) {
+        // One reduced dim (adjacent ones are merged on the host): no division.
+        return r * cfg.red_strides[0][0];
+    }
+    var rr = r;
+    var off = 0u;
+    for (var d = i32(cfg.red_rank) - 1; d >= 0; d--) {
+        let dim = cfg.red_shape[u32(d) >> 2u][u32(d) & 3u];
+        off += (rr % dim) * cfg.red_strides[u32(d) >> 2u][u32(d) & 3u];
+        rr /= dim;
+    }
+    return off;
+}
+
 fn combine(p: T, q: T) -> T {
     return combine_op(OP, p, q);
 }
@@ -63,28 +91,10 @@ fn run(wid: vec3<u32>, nwg: vec3<u32>, ids: Ids) {
     if (o >= cfg.n_out) {
         return;
     }
-    var rem = o;
-    var base = 0u;
-    for (var d = i32(cfg.kept_rank) - 1; d >= 0; d--) {
-        let dim = cfg.kept_shape[(u32(d)) >> 2u][(u32(d)) & 3u];
-        base += (rem % dim) * cfg.kept_strides[(u32(d)) >> 2u][(u32(d)) & 3u];
-        rem /= dim;
-    }
+    let base = kept_base(o);
     var acc = identity();
     for (var r = lid; r < cfg.n_red; r += 256u) {
-        var rr = r;
-        var off = base;
-        if (cfg.red_rank == 1u) {
-            // One reduced dim (adjacent ones are merged on the host): no division.
-            off += r * cfg.red_strides[0][0];
-        } else {
-            for (var d = i32(cfg.red_rank) - 1; d >= 0; d--) {
-                let dim = cfg.red_shape[(u32(d)) >> 2u][(u32(d)) & 3u];
-                off += (rr % dim) * cfg.red_strides[(u32(d)) >> 2u][(u32(d)) & 3u];
-                rr /= dim;
-            }
-        }
-        var v = x[off];
+        var v = x[base + red_offset(r)];
         if (OP == 7u) {
             v = v * v;
         }
@@ -112,28 +122,10 @@ fn serial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
     if (o >= cfg.n_out) {
         return;
     }
-    var rem = o;
-    var base = 0u;
-    for (var d = i32(cfg.kept_rank) - 1; d >= 0; d--) {
-        let dim = cfg.kept_shape[(u32(d)) >> 2u][(u32(d)) & 3u];
-        base += (rem % dim) * cfg.kept_strides[(u32(d)) >> 2u][(u32(d)) & 3u];
-        rem /= dim;
-    }
+    let base = kept_base(o);
     var acc = identity();
     for (var r = 0u; r < cfg.n_red; r++) {
-        var rr = r;
-        var off = base;
-        if (cfg.red_rank == 1u) {
-            // One reduced dim (adjacent ones are merged on the host): no division.
-            off += r * cfg.red_strides[0][0];
-        } else {
-            for (var d = i32(cfg.red_rank) - 1; d >= 0; d--) {
-                let dim = cfg.red_shape[(u32(d)) >> 2u][(u32(d)) & 3u];
-                off += (rr % dim) * cfg.red_strides[(u32(d)) >> 2u][(u32(d)) & 3u];
-                rr /= dim;
-            }
-        }
-        var v = x[off];
+        var v = x[base + red_offset(r)];
         if (OP == 7u) {
             v = v * v;
         }
