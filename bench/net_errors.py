@@ -2,7 +2,13 @@
 """Max absolute and relative errors of wgtf (the `wgtf` CLI, target/release) against the outputs
 TensorFlow computed for the net_* fixtures: the README's Networks table. Needs numpy.
 Run from the repository root: cargo build --release && python3 bench/net_errors.py"""
+import json
+import os
+import subprocess
+import tempfile
+
 import numpy as np
+
 root = "tests/fixtures/cases"
 for name in ["net_mobilenetv2", "net_resnet", "net_efficientnet", "net_unet", "net_transformer", "net_lstm"]:
     d = os.path.join(root, name)
