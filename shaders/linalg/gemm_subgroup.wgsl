@@ -184,8 +184,10 @@ fn small_m(wid: vec3<u32>, lane: u32) {
 
 @compute @workgroup_size(8)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) lane: u32) {
-    let row0 = wid.y * 8u;
-    let col0 = wid.x * 32u + lane * 4u;
+    // Row tiles vary fastest across workgroups: consecutive workgroups read the same panel of B
+    // (32 columns), which then stays in the CPU's cache.
+    let row0 = wid.x * 8u;
+    let col0 = wid.y * 32u + lane * 4u;
     let bz = wid.z;
     let b0 = bz / cfg.batch_inner;
     let b1 = bz - b0 * cfg.batch_inner;

@@ -99,8 +99,12 @@ impl Gemm {
             // A few rows (batch-1 dense layers, RNN steps): lanes split K instead of rows.
             let small = self.m <= 4;
             let v = ep.apply(ShaderVariant::new(&shaders::GEMM_SUBGROUP).set("MODE", if small { 2 } else { 0 }).set("VEC4", vec4 as i64));
-            let rows = if small { self.m } else { self.m.div_ceil(8) };
-            let groups = [self.n.div_ceil(32) as u32, rows as u32, batches as u32];
+            // MODE 0: [row tiles, column tiles] (row tiles fastest); MODE 2: [column tiles, rows].
+            let groups = if small {
+                [self.n.div_ceil(32) as u32, self.m as u32, batches as u32]
+            } else {
+                [self.m.div_ceil(8) as u32, self.n.div_ceil(32) as u32, batches as u32]
+            };
             cx.kernel(v, groups, meta, vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(out.id), res, Binding::In(a.id), Binding::In(b.id), Binding::Out(out.id)]);
             return Ok(());
         }
