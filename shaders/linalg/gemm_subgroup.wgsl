@@ -13,6 +13,9 @@
 // aliases binding 4) with the bias loaded once per lane.
 override MODE: u32 = 0u;
 override VEC4: bool = false;
+// B_VEC4: B's rows start at multiples of 4 floats and N is a multiple of 4 (implied by VEC4):
+// B is read as vec4 even where A is not (a 3-channel image's first convolution).
+override B_VEC4: bool = false;
 override ACT: u32 = 36u;
 override HAS_BIAS: bool = false;
 override HAS_RES: bool = false;
@@ -122,7 +125,7 @@ fn store4(base: u32, row: u32, col0: u32, v: vec4<f32>, bv: vec4<f32>) {
 
 // B[k][col .. col + 4], zero past N.
 fn load_bq(base: u32, k: u32, col: u32) -> vec4<f32> {
-    if (VEC4) {
+    if (VEC4 || B_VEC4) {
         return select(vec4<f32>(0.0), b4[(base + k * cfg.b_rs + col) / 4u], col < cfg.n);
     }
     return load_b4(base, k, col);
@@ -212,7 +215,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) 
             }
         }
         for (var k = k0; k < cfg.k; k++) {
-            step(select(0.0, a[a_row + k * cfg.a_cs], a_ok), load_b4(b_base, k, col0));
+            step(select(0.0, a[a_row + k * cfg.a_cs], a_ok), load_bq(b_base, k, col0));
         }
     } else {
         // im2col: this lane's output pixel, then the taps (ky, kx) and channels in order.
@@ -241,7 +244,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) 
                     }
                 }
                 for (; ch < cfg.ic; ch++) {
-                    step(select(0.0, a[pix + ch], ok), load_b4(0u, k + ch, col0));
+                    step(select(0.0, a[pix + ch], ok), load_bq(0u, k + ch, col0));
                 }
                 k += cfg.ic;
             }

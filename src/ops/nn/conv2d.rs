@@ -104,7 +104,7 @@ pub fn emit_mode(cx: &mut Lower, mode: i64, g: &Geometry, x: &Operand, f: &Opera
             .n(g.pl).u(0).u(0).u(0);
         // vec4 loads of 4 channels of a pixel and of 4 filter columns.
         let vec4 = g.ic % 4 == 0 && g.oc % 4 == 0;
-        let v = ep.apply(ShaderVariant::new(&shaders::GEMM_SUBGROUP).set("MODE", 1).set("VEC4", vec4 as i64));
+        let v = ep.apply(ShaderVariant::new(&shaders::GEMM_SUBGROUP).set("MODE", 1).set("VEC4", vec4 as i64).set("B_VEC4", (g.oc % 4 == 0) as i64));
         let groups = [m.div_ceil(8) as u32, g.oc.div_ceil(32) as u32, 1];
         let (b, r) = ep.bindings(f);
         cx.kernel(v, groups, meta, vec![Binding::In(x.id), Binding::In(f.id), b, Binding::Out(out.id), r, Binding::In(x.id), Binding::In(f.id), Binding::Out(out.id)]);
