@@ -208,7 +208,10 @@ pub fn bench(ctx: &Context, path: &Path, opts: &BenchOptions, mut progress: impl
         submits_per_run: (s1.submits - s0.submits) / runs,
         upload_bytes_per_run: (s1.bytes_uploaded - s0.bytes_uploaded) / runs,
         readback_bytes_per_run: (s1.bytes_read_back - s0.bytes_read_back) / runs,
-        feed_bytes: feeds.iter().map(|(_, t)| t.len() as u64 * 4).sum(),
+        feed_bytes: {
+            let target = ctx.target();
+            feeds.iter().map(|(_, t)| t.len() as u64 * crate::lower::Storage::on(t.dtype(), &target).map_or(4, |s| s.bytes())).sum()
+        },
         pipelines_created,
         pipelines_created_warm,
         bind_groups_created_per_run: (s1.bind_groups_created - s0.bind_groups_created) / runs,

@@ -13,8 +13,9 @@
 // aliases binding 4) with the bias loaded once per lane.
 override MODE: u32 = 0u;
 override VEC4: bool = false;
-// B_VEC4: B's rows start at multiples of 4 floats and N is a multiple of 4 (implied by VEC4):
-// B is read as vec4 even where A is not (a 3-channel image's first convolution).
+// B_VEC4: B's rows start at multiples of 4 floats and N is a multiple of 4 (the host sets it
+// whenever VEC4 is set): B is read as vec4 even where A is not (a 3-channel image's first
+// convolution).
 override B_VEC4: bool = false;
 override ACT: u32 = 36u;
 override HAS_BIAS: bool = false;
@@ -110,6 +111,14 @@ fn store(base: u32, row: u32, col0: u32, v: vec4<f32>) {
     }
 }
 
+// VEC4: the bias of columns col0 .. col0 + 4 (zero without a bias or past N).
+fn bias4(col0: u32) -> vec4<f32> {
+    if (!HAS_BIAS || col0 >= cfg.n) {
+        return vec4<f32>(0.0);
+    }
+    return vec4<f32>(bias[col0], bias[col0 + 1u], bias[col0 + 2u], bias[col0 + 3u]);
+}
+
 // VEC4: this lane's 4 columns of one row, whole (N is a multiple of 4), `bv` their bias.
 fn store4(base: u32, row: u32, col0: u32, v: vec4<f32>, bv: vec4<f32>) {
     if (row >= cfg.m || col0 >= cfg.n) {
@@ -125,7 +134,7 @@ fn store4(base: u32, row: u32, col0: u32, v: vec4<f32>, bv: vec4<f32>) {
 
 // B[k][col .. col + 4], zero past N.
 fn load_bq(base: u32, k: u32, col: u32) -> vec4<f32> {
-    if (VEC4 || B_VEC4) {
+    if (B_VEC4) {
         return select(vec4<f32>(0.0), b4[(base + k * cfg.b_rs + col) / 4u], col < cfg.n);
     }
     return load_b4(base, k, col);
@@ -175,11 +184,7 @@ fn small_m(wid: vec3<u32>, lane: u32) {
     let c_base = bz * cfg.m * cfg.n;
     let col0 = cb + lane * 4u;
     if (VEC4) {
-        var bv = vec4<f32>(0.0);
-        if (HAS_BIAS && col0 < cfg.n) {
-            bv = vec4<f32>(bias[col0], bias[col0 + 1u], bias[col0 + 2u], bias[col0 + 3u]);
-        }
-        store4(c_base, row, col0, v, bv);
+        store4(c_base, row, col0, v, bias4(col0));
     } else {
         store(c_base, row, col0, v);
     }
@@ -252,10 +257,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) 
     }
     let c_base = bz * cfg.m * cfg.n;
     if (VEC4) {
-        var bv = vec4<f32>(0.0);
-        if (HAS_BIAS && n_ok) {
-            bv = vec4<f32>(bias[col0], bias[col0 + 1u], bias[col0 + 2u], bias[col0 + 3u]);
-        }
+        let bv = bias4(col0);
         store4(c_base, row0, col0, c0, bv);
         store4(c_base, row0 + 1u, col0, c1, bv);
         store4(c_base, row0 + 2u, col0, c2, bv);

@@ -69,15 +69,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     var a2 = vec4<f32>(0.0);
     var a3 = vec4<f32>(0.0);
     let step = i32(cfg.sw);
-    if (cfg.kw == 3u && cfg.dw == 1u && cfg.sw <= 2u) {
-        // 3-wide taps, stride 1 or 2: the 4 columns share input columns (6 or 9 loads per row
-        // instead of 12).
-        for (var ky = 0u; ky < cfg.kh; ky++) {
-            let iy = i32(oy * cfg.sh + ky * cfg.dh) - i32(cfg.pt);
-            if (iy < 0 || iy >= i32(cfg.ih)) {
-                continue;
-            }
-            let row = (img * cfg.ih + u32(iy)) * cfg.iw * cfg.c4;
+    // 3-wide taps at stride 1 or 2: the 4 columns share input columns (6 or 9 loads per row
+    // instead of 12).
+    let three_wide = cfg.kw == 3u && cfg.dw == 1u && cfg.sw <= 2u;
+    for (var ky = 0u; ky < cfg.kh; ky++) {
+        let iy = i32(oy * cfg.sh + ky * cfg.dh) - i32(cfg.pt);
+        if (iy < 0 || iy >= i32(cfg.ih)) {
+            continue;
+        }
+        let row = (img * cfg.ih + u32(iy)) * cfg.iw * cfg.c4;
+        if (three_wide) {
             let fb = ky * 3u * cfg.c4 + c;
             let w0 = f[fb];
             let w1 = f[fb + cfg.c4];
@@ -103,19 +104,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
                 a2 = fma(t4, w0, fma(t5, w1, fma(t6, w2, a2)));
                 a3 = fma(t6, w0, fma(t7, w1, fma(t8, w2, a3)));
             }
-        }
-        store(img, oy, ox0, c, a0);
-        store(img, oy, ox0 + 1u, c, a1);
-        store(img, oy, ox0 + 2u, c, a2);
-        store(img, oy, ox0 + 3u, c, a3);
-        return;
-    }
-    for (var ky = 0u; ky < cfg.kh; ky++) {
-        let iy = i32(oy * cfg.sh + ky * cfg.dh) - i32(cfg.pt);
-        if (iy < 0 || iy >= i32(cfg.ih)) {
             continue;
         }
-        let row = (img * cfg.ih + u32(iy)) * cfg.iw * cfg.c4;
         for (var kx = 0u; kx < cfg.kw; kx++) {
             let w = f[(ky * cfg.kw + kx) * cfg.c4 + c];
             let ix = i32(ox0 * cfg.sw + kx * cfg.dw) - i32(cfg.pl);

@@ -313,7 +313,8 @@ impl<'a> Planner<'a> {
         for (i, o) in outs.iter().enumerate() {
             if o.value.is_some() {
                 // Known when planning (e.g. batch-norm statistics passed through): no kernel.
-                out_ops.push(Operand { id: usize::MAX, dtype: o.dtype, storage: Storage::I32, shape: o.shape.clone(), value: o.value.clone() });
+                let storage = self.prog.storage_of(o.dtype);
+                out_ops.push(Operand { id: usize::MAX, dtype: o.dtype, storage, shape: o.shape.clone(), value: o.value.clone() });
                 continue;
             }
             if Storage::of(o.dtype).is_none() {

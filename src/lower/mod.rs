@@ -79,8 +79,8 @@ impl Storage {
             None
         }
     }
-    /// The storage of a dtype for an adapter: int64 (and uint32/uint64, which TensorFlow hosts
-    /// like int64) is 64-bit where the target has exact int64.
+    /// The storage of a dtype for an adapter: int64 is 64-bit where the target has exact int64
+    /// (uint32 and uint64 stay 32-bit words, as before).
     pub fn on(dtype: DType, target: &Target) -> Option<Storage> {
         match dtype {
             DType::I64 if target.int64 => Some(Storage::I64),
@@ -93,13 +93,6 @@ impl Storage {
             Storage::F32 => "f32",
             Storage::I32 => "i32",
             Storage::I64 => "i64",
-        }
-    }
-    /// The WGSL type that moves one element as raw bits (data-movement kernels).
-    pub fn word(self) -> &'static str {
-        match self {
-            Storage::I64 => "vec2<u32>",
-            _ => "u32",
         }
     }
     /// Bytes per element.
@@ -222,14 +215,15 @@ impl Program {
         Storage::on(dtype, &self.target).unwrap_or(Storage::I32)
     }
     /// Follows aliases and windows to the tensor that owns the buffer.
-    pub fn root(&self, mut id: TensorId) -> TensorId {
-        while let Source::Alias(of) | Source::Window { of, .. } = self.tensors[id].source {
-            id = of;
-        }
-        id
+    pub fn root(&self, id: TensorId) -> TensorId {
+        self.locate(id).0
     }
     /// Bytes from the start of the root's buffer region to `id`'s (windows add their offsets).
-    pub fn window_offset(&self, mut id: TensorId) -> u64 {
+    pub fn window_offset(&self, id: TensorId) -> u64 {
+        self.locate(id).1
+    }
+    /// (the tensor owning `id`'s buffer, `id`'s byte offset from the start of that tensor).
+    fn locate(&self, mut id: TensorId) -> (TensorId, u64) {
         let mut off = 0;
         loop {
             match self.tensors[id].source {
@@ -238,7 +232,7 @@ impl Program {
                     off += offset;
                     id = of;
                 }
-                _ => return off,
+                _ => return (id, off),
             }
         }
     }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage, MAX_RANK};
+use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, MAX_RANK};
 use crate::shaders;
 use crate::tensor::{num_elements, DType, Data, Tensor};
 
@@ -252,11 +252,6 @@ pub fn broadcast_map<T: Copy, U>(a: &[T], ash: &[usize], b: &[T], bsh: &[usize],
         }
     }
     Some((out, v))
-}
-
-/// The storage-class name of a dtype for messages.
-pub fn storage(dtype: DType) -> Option<Storage> {
-    Storage::of(dtype)
 }
 
 /// Builds a tensor of `dtype` from f64 values (folding helper).

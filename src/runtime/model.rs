@@ -151,9 +151,10 @@ impl Model {
         let mut consts = HashMap::new();
         let mut names: Vec<&TensorRef> = folded.device.iter().collect();
         names.sort();
+        let target = ctx.target();
         for r in names {
             let t = &folded.values[r];
-            let words = to_words(t, &r.to_string(), &ctx.target())?;
+            let words = to_words(t, &r.to_string(), &target)?;
             let buf = ctx.buffer(&r.to_string(), (words.len() as u64).max(crate::lower::MIN_BINDING_BYTES), wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC)?;
             if !words.is_empty() {
                 ctx.queue().write_buffer(&buf.buf, 0, &words);

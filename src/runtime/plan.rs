@@ -330,7 +330,7 @@ impl Plan {
                     let n = shape.iter().product::<usize>();
                     let nb = n * t.storage.bytes() as usize;
                     read += nb as u64;
-                    let r = from_words(&bytes[..nb], t.dtype, &self.prog.target, shape);
+                    let r = from_words(&bytes[..nb], t.dtype, t.storage, shape);
                     drop(bytes);
                     st.buf.unmap();
                     out.push(r?);
@@ -593,6 +593,7 @@ pub(crate) fn to_words(t: &Tensor, name: &str, target: &crate::lower::Target) ->
         .ok_or_else(|| Error::Feed { name: name.to_string(), msg: format!("{} tensors cannot go to the GPU", t.dtype()) })?;
     let mut out = Vec::with_capacity(t.len() * storage.bytes() as usize);
     match (storage, t.data()) {
+        (Storage::I64, Data::I64(v)) => out.extend_from_slice(bytemuck::cast_slice(v)),
         (Storage::I64, _) => {
             for x in t.to_i64_vec()? {
                 out.extend_from_slice(&x.to_le_bytes());
@@ -628,18 +629,18 @@ pub(crate) fn to_words(t: &Tensor, name: &str, target: &crate::lower::Target) ->
     Ok(out)
 }
 
-/// Reads a GPU buffer's elements back into a tensor of the TensorFlow dtype.
-pub(crate) fn from_words(bytes: &[u8], dtype: DType, target: &crate::lower::Target, shape: Vec<usize>) -> Result<Tensor> {
-    let data = match Storage::on(dtype, target) {
-        Some(Storage::I64) => Data::I64(bytes.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes"))).collect()),
-        Some(Storage::F32) => {
+/// Reads a GPU buffer's elements, held in `storage`, back into a tensor of the TensorFlow dtype.
+pub(crate) fn from_words(bytes: &[u8], dtype: DType, storage: Storage, shape: Vec<usize>) -> Result<Tensor> {
+    let data = match storage {
+        Storage::I64 => Data::I64(bytes.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes"))).collect()),
+        Storage::F32 => {
             let v: Vec<f32> = bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
             match dtype {
                 DType::F64 => Data::F64(v.into_iter().map(|x| x as f64).collect()),
                 _ => Data::F32(v),
             }
         }
-        Some(Storage::I32) => {
+        Storage::I32 => {
             let v = bytes.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]));
             match dtype {
                 DType::Bool => Data::Bool(v.map(|x| x != 0).collect()),
@@ -648,7 +649,6 @@ pub(crate) fn from_words(bytes: &[u8], dtype: DType, target: &crate::lower::Targ
                 _ => Data::I32(v.collect()),
             }
         }
-        None => return Err(Error::Other(format!("{dtype} tensors cannot be read back"))),
     };
     Tensor::new(dtype, shape, data)
 }

@@ -98,8 +98,7 @@ impl Gemm {
             let vec4 = self.vec4();
             // A few rows (batch-1 dense layers, RNN steps): lanes split K instead of rows.
             let small = self.m <= 4;
-            let b_vec4 = self.b_cs == 1 && self.n % 4 == 0 && [self.b_rs, self.b_bs[0], self.b_bs[1]].iter().all(|s| s % 4 == 0);
-            let v = ep.apply(ShaderVariant::new(&shaders::GEMM_SUBGROUP).set("MODE", if small { 2 } else { 0 }).set("VEC4", vec4 as i64).set("B_VEC4", b_vec4 as i64));
+            let v = ep.apply(ShaderVariant::new(&shaders::GEMM_SUBGROUP).set("MODE", if small { 2 } else { 0 }).set("VEC4", vec4 as i64).set("B_VEC4", self.b_vec4() as i64));
             // MODE 0: [row tiles, column tiles] (row tiles fastest); MODE 2: [column tiles, rows].
             let groups = if small {
                 [self.n.div_ceil(32) as u32, self.m as u32, batches as u32]
@@ -127,10 +126,14 @@ impl Gemm {
         Ok(())
     }
 
-    /// Whether kernels may read A and B as vec4: rows start at multiples of 4 floats.
+    /// Whether kernels may read B as vec4: its rows start at multiples of 4 floats.
+    fn b_vec4(&self) -> bool {
+        self.b_cs == 1 && self.n % 4 == 0 && [self.b_rs, self.b_bs[0], self.b_bs[1]].iter().all(|s| s % 4 == 0)
+    }
+
+    /// Whether kernels may read A and B as vec4: rows of both start at multiples of 4 floats.
     fn vec4(&self) -> bool {
-        self.a_cs == 1 && self.b_cs == 1 && self.k % 4 == 0 && self.n % 4 == 0
-            && [self.a_rs, self.b_rs, self.a_bs[0], self.a_bs[1], self.b_bs[0], self.b_bs[1]].iter().all(|s| s % 4 == 0)
+        self.b_vec4() && self.a_cs == 1 && self.k % 4 == 0 && [self.a_rs, self.a_bs[0], self.a_bs[1]].iter().all(|s| s % 4 == 0)
     }
 
     /// B larger than one storage binding (a huge weight matrix): C = Σ_j A[:, K_j]·B[K_j, :]

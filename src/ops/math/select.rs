@@ -59,7 +59,7 @@ pub fn ternary_kernel(cx: &mut Lower, node: &Node, code: i64, ty: &'static str, 
     let n: usize = shape.iter().product();
     let mut flags = 0u32;
     for (k, o) in ops.iter().enumerate() {
-        if o.elements() * crate::ops::util::words(o) == n && (k > 0 || w == 1) {
+        if o.elements() * crate::ops::util::words(o) == n {
             flags |= 1 << k;
         }
     }
