@@ -1,6 +1,9 @@
 //! Compiles our `.proto` files (proto/tensorflow/*.proto) with prost, using protox as the
-//! parser so no system `protoc` is needed.
+//! parser so no system `protoc` is needed, and generates protobuf's JSON mapping for the same
+//! messages with pbjson (TensorFlow.js `model.json` files hold a GraphDef in that mapping).
 use std::path::PathBuf;
+
+use prost::Message;
 
 fn main() {
     let dir = PathBuf::from("proto/tensorflow");
@@ -15,8 +18,17 @@ fn main() {
         println!("cargo:rerun-if-changed={}", f.display());
     }
     let fds = protox::compile(&files, ["proto"]).expect("proto files compile");
+    let descriptors = fds.encode_to_vec();
     prost_build::Config::new()
         .btree_map(["."])
         .compile_fds(fds)
         .expect("prost code generation");
+    pbjson_build::Builder::new()
+        .register_descriptors(&descriptors)
+        .expect("descriptors register")
+        .btree_map(["."])
+        // Converters add fields of newer protos (e.g. NodeDef's experimental debug info).
+        .ignore_unknown_fields()
+        .build(&[".tensorflow"])
+        .expect("pbjson code generation");
 }

@@ -34,6 +34,10 @@ pub enum Error {
     #[error("npy file {path}: {msg}")]
     Npy { path: PathBuf, msg: String },
 
+    /// A TensorFlow.js model (`model.json` and its weight shards) that cannot be read.
+    #[error("TF.js model {path}: {msg}")]
+    Tfjs { path: PathBuf, msg: String },
+
     #[error("checkpoint {path}: {msg}")]
     Checkpoint { path: PathBuf, msg: String },
 

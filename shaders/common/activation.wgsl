@@ -1,7 +1,11 @@
 // Shared by the kernels that fuse an activation into their epilogue (and by unary_float.wgsl):
 // included with `//#include common/activation.wgsl`. Codes are the unary_float.wgsl op codes:
 // 0 Relu, 1 Relu6, 2 Sigmoid, 3 Tanh, 4 Elu, 5 LeakyRelu (alpha), 37 Swish, 38 Gelu (exact),
-// 39 Gelu (tanh); anything else (36) is the identity. Relu and Relu6 keep NaN, as TensorFlow.
+// 39 Gelu (tanh), 60 Prelu (alpha: the channel's slope, which kernels read after their bias);
+// anything else (36) is the identity. Relu and Relu6 keep NaN, as TensorFlow.
+
+// The Prelu code: kernels read its slope per output channel (after their biases).
+const PRELU: u32 = 60u;
 
 fn sigmoid(v: f32) -> f32 {
     // Stable for large |v|.
@@ -48,6 +52,7 @@ fn activate(code: u32, v: f32, alpha: f32) -> f32 {
         case 37u: { return v * sigmoid(v); }
         case 38u: { return 0.5 * v * (1.0 + erf_approx(v * 0.7071067811865476)); }
         case 39u: { return 0.5 * v * (1.0 + tanh(0.7978845608028654 * (v + 0.044715 * v * v * v))); }
+        case PRELU: { return select(v * alpha, v, v >= 0.0); }
         default: { return v; }
     }
 }

@@ -1,8 +1,10 @@
 // ScatterNd: adds each update row into an output that a previous kernel zeroed. indices are
 // [m, q] (each row addresses the first q dims of the output), updates [m, inner]. Duplicate
 // indices accumulate through atomics: a compare-exchange loop for f32 (FLOAT = 1), atomicAdd
-// for 32-bit integers. Out-of-range rows are skipped.
+// for 32-bit integers. Out-of-range rows are skipped. ASSIGN (SparseToDense): each update is
+// stored instead of added (over an output a previous kernel filled with the default value).
 override FLOAT: u32 = 1u;
+override ASSIGN: bool = false;
 
 struct Meta {
     count: u32,
@@ -37,6 +39,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
     let p = off * cfg.inner + i;
     let u = updates[t];
+    if (ASSIGN) {
+        atomicStore(&y[p], u);
+        return;
+    }
     if (FLOAT == 1u) {
         var old = atomicLoad(&y[p]);
         loop {

@@ -10,7 +10,8 @@
 // MODE 3: A is the im2col view of an NDHWC volume (Conv3D), B the [KD*KH*KW*IC, OC] filter.
 // MODE 4: 3-D transposed convolution (Conv3DBackpropInputV2), as MODE 2 with a depth dim; the
 //         filter is [KD, KH, KW, OC, IC].
-// Epilogue: c = act(acc + bias[col] + res[c index]); ACT codes of unary_float.wgsl (36 = none).
+// Epilogue: c = act(acc + bias[col] + res[c index]); ACT codes of common/activation.wgsl (36 =
+// none; 60 = Prelu, whose slopes follow the N biases: bias[n + col]).
 // C is contiguous [batch, M, N] unless c_cs != 0: then C(b0, b1, m, n) is at
 // b0*c_bs0 + b1*c_bs1 + m*c_rs + n*c_cs (an einsum writing its output order directly).
 // VEC4 (MODE 0; A and B row-major, K and N multiples of 4, rows starting at multiples of 4
@@ -53,7 +54,10 @@ var<workgroup> tile_b: array<f32, 1024>; // [BK][BN]
 
 //#include common/activation.wgsl
 
-fn act(v: f32) -> f32 {
+fn act(v: f32, col: u32) -> f32 {
+    if (ACT == PRELU) {
+        return activate(ACT, v, bias[cfg.n + col]);
+    }
     return activate(ACT, v, cfg.alpha);
 }
 
@@ -251,7 +255,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
             if (HAS_RES) {
                 v = v + res[ci];
             }
-            c[ci] = act(v);
+            c[ci] = act(v, col);
         }
     }
 }

@@ -44,7 +44,11 @@ struct Cfg {
 
 //#include common/activation.wgsl
 
-fn act(v: f32) -> f32 {
+// Prelu (ACT PRELU): the slopes follow the N biases (bias[n + col]).
+fn act(v: f32, col: u32) -> f32 {
+    if (ACT == PRELU) {
+        return activate(ACT, v, bias[cfg.n + col]);
+    }
     return activate(ACT, v, cfg.alpha);
 }
 
@@ -106,7 +110,7 @@ fn store(base: u32, row: u32, col0: u32, v: vec4<f32>) {
             if (HAS_RES) {
                 x = x + res[o];
             }
-            c[o] = act(x);
+            c[o] = act(x, col);
         }
     }
 }
@@ -129,7 +133,7 @@ fn store4(base: u32, row: u32, col0: u32, v: vec4<f32>, bv: vec4<f32>) {
     if (HAS_RES) {
         x += vec4<f32>(res[o], res[o + 1u], res[o + 2u], res[o + 3u]);
     }
-    c_vec[o / 4u] = vec4<f32>(act(x.x), act(x.y), act(x.z), act(x.w));
+    c_vec[o / 4u] = vec4<f32>(act(x.x, col0), act(x.y, col0 + 1u), act(x.z, col0 + 2u), act(x.w, col0 + 3u));
 }
 
 // B[k][col .. col + 4], zero past N.

@@ -1,6 +1,7 @@
 // Depthwise 2-D convolution, NHWC, one invocation per output element. Output channel
 // oc = c * mult + q reads input channel c; the filter is [KH, KW, C, MULT].
-// Epilogue: y = act(acc + bias[oc] + res[i]) (ACT codes of unary_float.wgsl; 36 = none).
+// Epilogue: y = act(acc + bias[oc] + res[i]) (ACT codes of common/activation.wgsl; 36 = none;
+// 60 = Prelu, whose slopes follow the OC biases: bias[oc_count + oc]).
 override ACT: u32 = 36u;
 override HAS_BIAS: bool = false;
 override HAS_RES: bool = false;
@@ -22,7 +23,10 @@ struct Meta {
 
 //#include common/activation.wgsl
 
-fn act(v: f32) -> f32 {
+fn act(v: f32, oc: u32) -> f32 {
+    if (ACT == PRELU) {
+        return activate(ACT, v, bias[cfg.oc + oc]);
+    }
     return activate(ACT, v, cfg.alpha);
 }
 
@@ -61,5 +65,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (HAS_RES) {
         acc = acc + res[i];
     }
-    y[i] = act(acc);
+    y[i] = act(acc, oc);
 }

@@ -3,7 +3,8 @@
 // every filter tap is loaded once for the 4 columns, and the index arithmetic is shared by 16
 // outputs; 3-wide taps at stride 1 or 2 also share the input columns between the 4 outputs. Loads, not arithmetic, bound this kernel on CPU adapters. Out-of-image taps read
 // a clamped address and are replaced by zero (TensorFlow's zero padding, NaN-safe).
-// Epilogue: y = act(acc + bias[c] + res[i]) (ACT codes of common/activation.wgsl).
+// Epilogue: y = act(acc + bias[c] + res[i]) (ACT codes of common/activation.wgsl; 60 = Prelu,
+// whose slopes follow the biases: bias[c4 + c]).
 override ACT: u32 = 36u;
 override HAS_BIAS: bool = false;
 override HAS_RES: bool = false;
@@ -24,9 +25,13 @@ struct Meta {
 
 //#include common/activation.wgsl
 
-fn act4(v: vec4<f32>) -> vec4<f32> {
-    return vec4<f32>(activate(ACT, v.x, cfg.alpha), activate(ACT, v.y, cfg.alpha),
-                     activate(ACT, v.z, cfg.alpha), activate(ACT, v.w, cfg.alpha));
+fn act4(v: vec4<f32>, c: u32) -> vec4<f32> {
+    var a = vec4<f32>(cfg.alpha);
+    if (ACT == PRELU) {
+        a = bias[cfg.c4 + c];
+    }
+    return vec4<f32>(activate(ACT, v.x, a.x), activate(ACT, v.y, a.y),
+                     activate(ACT, v.z, a.z), activate(ACT, v.w, a.w));
 }
 
 // The input at column `ix` of the row starting at vec4 index `row`, or zero outside the image.
@@ -48,7 +53,7 @@ fn store(img: u32, oy: u32, ox: u32, c: u32, acc: vec4<f32>) {
     if (HAS_RES) {
         v += res[o];
     }
-    y[o] = act4(v);
+    y[o] = act4(v, c);
 }
 
 @compute @workgroup_size(64)

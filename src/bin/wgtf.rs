@@ -471,6 +471,9 @@ fn print_persisted(l: &wgtf::import::Loaded) {
         wgtf::import::ModelKind::GraphDef => {}
         wgtf::import::ModelKind::MetaGraph { meta } => println!("meta graph: {}", meta.display()),
         wgtf::import::ModelKind::SavedModel { dir, tags } => println!("SavedModel: {} (tags: {})", dir.display(), tags.join(", ")),
+        wgtf::import::ModelKind::TfjsGraph { json, converted_by } => {
+            println!("TF.js graph model: {}{}", json.display(), converted_by.as_ref().map(|c| format!(" ({c})")).unwrap_or_default())
+        }
     }
     if let Some(c) = &l.checkpoint {
         println!("checkpoint: {}", c.display());

@@ -77,7 +77,8 @@ pub fn graph_def(mg: &MetaGraphDef) -> GraphDef {
     gd
 }
 
-fn tensor_spec(key: &str, t: &proto::TensorInfo, scope: Option<&str>) -> Option<SignatureTensor> {
+/// One tensor of a SignatureDef (`None` for sparse and composite encodings).
+pub(crate) fn tensor_spec(key: &str, t: &proto::TensorInfo, scope: Option<&str>) -> Option<SignatureTensor> {
     let name = match &t.encoding {
         Some(proto::tensor_info::Encoding::Name(n)) => n.clone(),
         _ => return None,

@@ -7,6 +7,7 @@ pub mod freeze;
 pub mod meta_graph;
 pub mod saved_model;
 mod table;
+pub mod tfjs;
 pub mod variables;
 
 use std::collections::{HashMap, HashSet};
@@ -30,6 +31,16 @@ pub enum ModelKind {
     MetaGraph { meta: PathBuf },
     /// A SavedModel directory, with the tags of the meta graph loaded.
     SavedModel { dir: PathBuf, tags: Vec<String> },
+    /// A TensorFlow.js graph model (`model.json` and its weight shards).
+    TfjsGraph { json: PathBuf, converted_by: Option<String> },
+}
+
+impl ModelKind {
+    /// Whether the file may hold a training graph (gradients, optimizer updates, savers):
+    /// meta graphs and SavedModels; frozen GraphDefs and TF.js models hold inference graphs.
+    pub fn may_train(&self) -> bool {
+        matches!(self, ModelKind::MetaGraph { .. } | ModelKind::SavedModel { .. })
+    }
 }
 
 /// A loaded model: its graph (variables restored as constants) and what it declares.
@@ -48,6 +59,7 @@ pub struct Loaded {
 /// What a path designates.
 enum Source {
     GraphDef(PathBuf),
+    Tfjs(PathBuf),
     Meta { meta: PathBuf, ckpt: Option<PathBuf> },
     SavedModel(PathBuf),
 }
@@ -82,12 +94,15 @@ fn resolve(path: &Path) -> Result<Source> {
         if saved_model::is_saved_model(path) {
             return Ok(Source::SavedModel(path.to_path_buf()));
         }
+        if tfjs::is_model_json(path) {
+            return Ok(Source::Tfjs(path.join("model.json")));
+        }
         if path.join("checkpoint").is_file() {
             let prefix = checkpoint::latest_checkpoint(path)?;
             return Ok(Source::Meta { meta: checkpoint::meta_path(&prefix), ckpt: Some(prefix) });
         }
         return Err(Error::InvalidModel(format!(
-            "{} is a directory with neither saved_model.pb (a SavedModel) nor a 'checkpoint' file",
+            "{} is a directory with neither saved_model.pb (a SavedModel), model.json (TF.js) nor a 'checkpoint' file",
             path.display()
         )));
     }
@@ -99,6 +114,9 @@ fn resolve(path: &Path) -> Result<Source> {
         }
         if let Some(prefix) = strip(path, ".meta") {
             return Ok(Source::Meta { meta: path.to_path_buf(), ckpt: checkpoint::is_prefix(&prefix).then_some(prefix) });
+        }
+        if tfjs::is_model_json(path) {
+            return Ok(Source::Tfjs(path.to_path_buf()));
         }
         if name.ends_with(".index") || name.contains(".data-") {
             let prefix = checkpoint_prefix(path)?;
@@ -149,6 +167,13 @@ pub(crate) fn prepare(path: &Path, opts: &LoadOptions) -> Result<Prepared> {
             }
             let keys = variables::saver_keys(&graph);
             return Ok(Prepared { graph, kind: ModelKind::GraphDef, ckpt, keys, saver_nodes: vec![], signatures: vec![] });
+        }
+        Source::Tfjs(json) => {
+            let m = tfjs::read(&json, scope)?;
+            let graph = Graph::from_graph_def(m.graph, scope)?;
+            let kind = ModelKind::TfjsGraph { json, converted_by: m.converted_by };
+            let signatures = m.signature.into_iter().collect();
+            return Ok(Prepared { graph, kind, ckpt: None, keys: HashMap::new(), saver_nodes: vec![], signatures });
         }
         Source::Meta { meta, ckpt } => {
             if !meta.is_file() {
@@ -279,7 +304,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded> {
     let Prepared { mut graph, kind, ckpt, keys, saver_nodes, signatures } = prepare(path, opts)?;
     let scope = opts.prefix.as_deref().filter(|s| !s.is_empty());
     variables::remove_savers(&mut graph, &saver_nodes)?;
-    if kind != ModelKind::GraphDef {
+    if kind.may_train() {
         remove_gradients(&mut graph, scope)?;
     }
     let sig = meta_graph::pick_signature(&signatures, opts.signature.as_deref())?;
@@ -289,7 +314,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded> {
         .filter_map(|t| crate::graph::TensorRef::parse(&t.tensor).ok())
         .map(|r| r.node)
         .collect();
-    if kind != ModelKind::GraphDef {
+    if kind.may_train() {
         park_training_outputs(&mut graph, &keep)?;
     }
     let mut vars = Vec::new();
@@ -297,7 +322,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded> {
         let plan = variables::Plan { opts: &opts.restore, scope, keys };
         vars = variables::restore(&mut graph, ckpt.as_ref(), &plan)?;
     }
-    if kind != ModelKind::GraphDef {
+    if kind.may_train() {
         // Removing training-only variables can leave more training outputs behind.
         park_training_outputs(&mut graph, &keep)?;
     }

@@ -2,9 +2,10 @@
 //! - a zero `Pad` in front of a VALID convolution becomes the convolution's EXPLICIT padding;
 //! - Conv2D / DepthwiseConv2dNative / MatMul with constant weights, followed by per-channel
 //!   affine ops (BiasAdd, Add/Sub/Mul by constants, inference FusedBatchNorm, Keras' unfused
-//!   batch norm) and an activation, become one `_FusedConv2D` / `_FusedDepthwiseConv2dNative` /
-//!   `_FusedMatMul` node with folded weights and bias (one kernel with a bias+activation
-//!   epilogue);
+//!   batch norm) and an activation (Prelu with constant slopes included), become one
+//!   `_FusedConv2D` / `_FusedDepthwiseConv2dNative` / `_FusedMatMul` node with folded weights
+//!   and bias (one kernel with a bias+activation epilogue); fused nodes that only add a bias
+//!   (as the TF.js converter writes them) extend the same way;
 //! - a residual `AddV2` of a fused convolution without activation and another tensor of the same
 //!   shape joins the epilogue (`fused_ops = ["BiasAdd", "Add"]`), with an activation after it.
 //! The node that ends a fused chain keeps its name, so fetching it is unchanged; fetching a node
@@ -170,12 +171,18 @@ fn fuse_chains(g: &mut Graph, values: &Values, registry: &Registry) {
     for i in 0..g.nodes.len() {
         let n = &g.nodes[i];
         let fused_op = match n.op.as_str() {
-            "Conv2D" if is_nhwc(n) => "_FusedConv2D",
-            "DepthwiseConv2dNative" if is_nhwc(n) => "_FusedDepthwiseConv2dNative",
-            "MatMul" => "_FusedMatMul",
+            "Conv2D" | "_FusedConv2D" if is_nhwc(n) => "_FusedConv2D",
+            "DepthwiseConv2dNative" | "_FusedDepthwiseConv2dNative" | "FusedDepthwiseConv2dNative" if is_nhwc(n) => {
+                "_FusedDepthwiseConv2dNative"
+            }
+            "MatMul" | "_FusedMatMul" => "_FusedMatMul",
             _ => continue,
         };
-        if !registry.contains(fused_op) || n.inputs.len() != 2 || claimed.contains(&n.name) {
+        // A fused node extends only when it adds a (constant) bias and nothing else.
+        let fused_start = n.op != "Conv2D" && n.op != "DepthwiseConv2dNative" && n.op != "MatMul";
+        let only_bias = |n: &Node| n.attr_opt_strings("fused_ops").ok().flatten().is_some_and(|v| v == ["BiasAdd"]);
+        let want_inputs = if fused_start { 3 } else { 2 };
+        if !registry.contains(fused_op) || n.inputs.len() != want_inputs || claimed.contains(&n.name) || (fused_start && !only_bias(n)) {
             continue;
         }
         let Some(w) = values.get(&n.inputs[1]) else { continue };
@@ -183,10 +190,10 @@ fn fuse_chains(g: &mut Graph, values: &Values, registry: &Registry) {
             continue;
         }
         let ws = w.shape();
-        let c = match n.op.as_str() {
-            "Conv2D" if ws.len() == 4 => ws[3],
-            "DepthwiseConv2dNative" if ws.len() == 4 => ws[2] * ws[3],
-            "MatMul" if ws.len() == 2 => {
+        let c = match fused_op {
+            "_FusedConv2D" if ws.len() == 4 => ws[3],
+            "_FusedDepthwiseConv2dNative" if ws.len() == 4 => ws[2] * ws[3],
+            "_FusedMatMul" if ws.len() == 2 => {
                 if n.attr_bool_or("transpose_b", false).unwrap_or(true) { ws[0] } else { ws[1] }
             }
             _ => continue,
@@ -194,6 +201,13 @@ fn fuse_chains(g: &mut Graph, values: &Values, registry: &Registry) {
         // Walk the chain.
         let mut s = vec![1f32; c];
         let mut t = vec![0f32; c];
+        if fused_start {
+            match channel_vec(values.get(&n.inputs[2]), c) {
+                Some(b) => t = b,
+                None => continue,
+            }
+        }
+        let mut slopes: Option<Vec<f32>> = None;
         let mut chain: Vec<usize> = vec![i];
         let mut cur = i;
         let mut act: Option<(String, Option<f32>)> = None;
@@ -222,7 +236,7 @@ fn fuse_chains(g: &mut Graph, values: &Values, registry: &Registry) {
                         // A residual: the other input has the output's shape and is not a constant.
                         let o = other(m, slot).cloned();
                         match o {
-                            Some(o) if !values.contains_key(&o) && n.op != "MatMul" && !chain_contains(g, &chain, &o) && !removed.contains(&o.node) => {
+                            Some(o) if !values.contains_key(&o) && fused_op != "_FusedMatMul" && !chain_contains(g, &chain, &o) && !removed.contains(&o.node) => {
                                 residual = Some(o);
                                 true
                             }
@@ -264,6 +278,14 @@ fn fuse_chains(g: &mut Graph, values: &Values, registry: &Registry) {
                         None => false,
                     }
                 }
+                "Prelu" if slot == 0 => match cval(m.inputs.get(1)) {
+                    Some(a) => {
+                        slopes = Some(a);
+                        act = Some(("Prelu".to_string(), None));
+                        true
+                    }
+                    None => false,
+                },
                 op if ACTS.contains(&op) => {
                     let alpha = if op == "LeakyRelu" { Some(m.attr_opt_float("alpha").ok().flatten().unwrap_or(0.2)) } else { None };
                     act = Some((op.to_string(), alpha));
@@ -309,8 +331,8 @@ fn fuse_chains(g: &mut Graph, values: &Values, registry: &Registry) {
             Err(_) => continue,
         };
         if s.iter().any(|&x| x != 1.0) {
-            match n.op.as_str() {
-                "MatMul" if n.attr_bool_or("transpose_b", false).unwrap_or(false) => {
+            match fused_op {
+                "_FusedMatMul" if n.attr_bool_or("transpose_b", false).unwrap_or(false) => {
                     let k = ws[1];
                     for (idx, x) in wv.iter_mut().enumerate() {
                         *x *= s[idx / k];
@@ -327,9 +349,11 @@ fn fuse_chains(g: &mut Graph, values: &Values, registry: &Registry) {
         let Ok(bt) = Tensor::from_f32(vec![c], t) else { continue };
         let wname = format!("{name}/_fused_weights");
         let bname = format!("{name}/_fused_bias");
-        if g.node(&wname).is_some() || g.node(&bname).is_some() {
+        let sname = format!("{name}/_fused_slopes");
+        if g.node(&wname).is_some() || g.node(&bname).is_some() || g.node(&sname).is_some() {
             continue;
         }
+        let mut consts = vec![const_node(&wname, &wt), const_node(&bname, &bt)];
         let mut fused = n.clone();
         fused.name = name.clone();
         fused.op = fused_op.to_string();
@@ -339,6 +363,11 @@ fn fuse_chains(g: &mut Graph, values: &Values, registry: &Registry) {
             fused.inputs.push(r.clone());
             ops.push("Add");
             pinned.insert(r.node.clone());
+        }
+        if let Some(sl) = slopes {
+            let Ok(st) = Tensor::from_f32(vec![c], sl) else { continue };
+            fused.inputs.push(TensorRef::new(&sname, 0));
+            consts.push(const_node(&sname, &st));
         }
         if let Some((a, alpha)) = &act {
             ops.push(a.as_str());
@@ -357,7 +386,7 @@ fn fuse_chains(g: &mut Graph, values: &Values, registry: &Registry) {
             }
         }
         let idx = *chain.last().unwrap();
-        new_nodes.push((idx, fused, vec![const_node(&wname, &wt), const_node(&bname, &bt)]));
+        new_nodes.push((idx, fused, consts));
     }
     for (idx, fused, consts) in new_nodes {
         g.nodes[idx] = fused;

@@ -30,152 +30,28 @@ pub struct Case {
     pub fetches: Vec<(String, PathBuf, f64, f64)>,
 }
 
-/// Minimal JSON access for case.json (objects of strings and numbers).
-mod json {
-    pub fn parse(s: &str) -> serde_like::Value {
-        serde_like::parse(s)
-    }
-    pub mod serde_like {
-        #[derive(Debug, Clone)]
-        pub enum Value {
-            Null,
-            Bool(bool),
-            Num(f64),
-            Str(String),
-            Arr(Vec<Value>),
-            Obj(Vec<(String, Value)>),
-        }
-        impl Value {
-            pub fn get(&self, k: &str) -> Option<&Value> {
-                match self {
-                    Value::Obj(v) => v.iter().find(|(kk, _)| kk == k).map(|(_, v)| v),
-                    _ => None,
-                }
-            }
-            pub fn as_str(&self) -> Option<&str> {
-                if let Value::Str(s) = self { Some(s) } else { None }
-            }
-            pub fn as_f64(&self) -> Option<f64> {
-                if let Value::Num(n) = self { Some(*n) } else { None }
-            }
-            pub fn entries(&self) -> &[(String, Value)] {
-                if let Value::Obj(v) = self { v } else { &[] }
-            }
-        }
-        pub fn parse(s: &str) -> Value {
-            let b = s.as_bytes();
-            let mut i = 0;
-            let v = value(b, &mut i);
-            v
-        }
-        fn ws(b: &[u8], i: &mut usize) {
-            while *i < b.len() && (b[*i] as char).is_whitespace() {
-                *i += 1;
-            }
-        }
-        fn value(b: &[u8], i: &mut usize) -> Value {
-            ws(b, i);
-            match b[*i] {
-                b'{' => {
-                    *i += 1;
-                    let mut v = Vec::new();
-                    loop {
-                        ws(b, i);
-                        if b[*i] == b'}' {
-                            *i += 1;
-                            break;
-                        }
-                        let Value::Str(k) = value(b, i) else { panic!("key") };
-                        ws(b, i);
-                        *i += 1; // :
-                        let x = value(b, i);
-                        v.push((k, x));
-                        ws(b, i);
-                        if b[*i] == b',' {
-                            *i += 1;
-                        }
-                    }
-                    Value::Obj(v)
-                }
-                b'[' => {
-                    *i += 1;
-                    let mut v = Vec::new();
-                    loop {
-                        ws(b, i);
-                        if b[*i] == b']' {
-                            *i += 1;
-                            break;
-                        }
-                        v.push(value(b, i));
-                        ws(b, i);
-                        if b[*i] == b',' {
-                            *i += 1;
-                        }
-                    }
-                    Value::Arr(v)
-                }
-                b'"' => {
-                    *i += 1;
-                    let mut s = String::new();
-                    while b[*i] != b'"' {
-                        if b[*i] == b'\\' {
-                            *i += 1;
-                        }
-                        s.push(b[*i] as char);
-                        *i += 1;
-                    }
-                    *i += 1;
-                    Value::Str(s)
-                }
-                b't' => {
-                    *i += 4;
-                    Value::Bool(true)
-                }
-                b'f' => {
-                    *i += 5;
-                    Value::Bool(false)
-                }
-                b'n' => {
-                    *i += 4;
-                    Value::Null
-                }
-                _ => {
-                    let st = *i;
-                    while *i < b.len() && matches!(b[*i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
-                        *i += 1;
-                    }
-                    Value::Num(std::str::from_utf8(&b[st..*i]).unwrap().parse().unwrap())
-                }
-            }
-        }
-    }
-}
-
 pub fn load_case(dir: &Path) -> Case {
+    use serde_json::Value;
     let text = std::fs::read_to_string(dir.join("case.json")).unwrap();
-    let v = json::parse(&text);
-    let rtol = v.get("rtol").and_then(|x| x.as_f64()).unwrap_or(1e-5);
-    let atol = v.get("atol").and_then(|x| x.as_f64()).unwrap_or(1e-6);
-    let ft = v.get("fetch_tolerances");
-    let feeds = v.get("feeds").map(|f| f.entries().iter().map(|(k, p)| (k.clone(), dir.join(p.as_str().unwrap()))).collect()).unwrap_or_default();
-    let fetches = v
-        .get("fetches")
-        .map(|f| {
-            f.entries()
-                .iter()
-                .map(|(k, p)| {
-                    let t = ft.and_then(|t| t.get(k));
-                    let r = t.and_then(|t| t.get("rtol")).and_then(|x| x.as_f64()).unwrap_or(rtol);
-                    let a = t.and_then(|t| t.get("atol")).and_then(|x| x.as_f64()).unwrap_or(atol);
-                    (k.clone(), dir.join(p.as_str().unwrap()), r, a)
-                })
-                .collect()
+    let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", dir.join("case.json").display()));
+    let num = |v: Option<&Value>, d: f64| v.and_then(Value::as_f64).unwrap_or(d);
+    let rtol = num(v.get("rtol"), 1e-5);
+    let atol = num(v.get("atol"), 1e-6);
+    let entries = |k: &str| v.get(k).and_then(Value::as_object).cloned().unwrap_or_default();
+    let feeds = entries("feeds").iter().map(|(k, p)| (k.clone(), dir.join(p.as_str().unwrap()))).collect();
+    let fetches = entries("fetches")
+        .iter()
+        .map(|(k, p)| {
+            let t = v.get("fetch_tolerances").and_then(|t| t.get(k));
+            let r = num(t.and_then(|t| t.get("rtol")), rtol);
+            let a = num(t.and_then(|t| t.get("atol")), atol);
+            (k.clone(), dir.join(p.as_str().unwrap()), r, a)
         })
-        .unwrap_or_default();
+        .collect();
     Case {
-        name: v.get("name").and_then(|x| x.as_str()).unwrap_or("?").to_string(),
+        name: v.get("name").and_then(Value::as_str).unwrap_or("?").to_string(),
         dir: dir.to_path_buf(),
-        model: dir.join(v.get("model").and_then(|x| x.as_str()).unwrap_or("model.pb")),
+        model: dir.join(v.get("model").and_then(Value::as_str).unwrap_or("model.pb")),
         feeds,
         fetches,
     }

@@ -25,6 +25,7 @@ pub mod reverse_sequence;
 pub mod gather;
 pub mod gather_nd;
 pub mod scatter_nd;
+pub mod sparse_to_dense;
 pub mod one_hot;
 pub mod space_batch;
 pub mod space_to_batch;
@@ -84,6 +85,7 @@ pub fn register(r: &mut Registry) {
     r.add("array", "Gather", gather::Gather { v2: false });
     r.add("array", "GatherNd", gather_nd::GatherNd);
     r.add("array", "ScatterNd", scatter_nd::ScatterNd);
+    r.add("array", "SparseToDense", sparse_to_dense::SparseToDense);
     r.add("array", "OneHot", one_hot::OneHot);
     r.add("array", "SpaceToBatchND", space_to_batch::SpaceToBatch { nd: true });
     r.add("array", "SpaceToBatch", space_to_batch::SpaceToBatch { nd: false });

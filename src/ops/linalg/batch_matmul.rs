@@ -1,11 +1,14 @@
 //! BatchMatMul, BatchMatMulV2, BatchMatMulV3: [..., M, K]·[..., K, N] with adj_x / adj_y and
 //! broadcasting batch dims (V2/V3). Batch dims are merged to at most two for the kernel.
+use std::sync::Arc;
+
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{Lower, Operand};
 use crate::ops::linalg::gemm::Gemm;
 use crate::ops::util::{broadcast_shapes, broadcast_strides};
 use crate::ops::{Op, TensorInfo};
+use crate::tensor::{DType, Tensor};
 
 pub struct BatchMatMul;
 
@@ -35,51 +38,76 @@ fn dims(node: &Node, a: &[usize], b: &[usize]) -> Result<Dims> {
     Ok(Dims { batch, m, n, k, adj_x, adj_y })
 }
 
+/// The product as a [`Gemm`] (batch dims merged to at most two), and the output shape.
+fn gemm(node: &Node, a: &[usize], b: &[usize]) -> Result<(Gemm, Vec<usize>)> {
+    let d = dims(node, a, b)?;
+    let mut g = Gemm::matrix(d.m, d.n, d.k, d.adj_x, d.adj_y);
+    // Batch strides of A and B (in elements) over the broadcast batch shape.
+    let sa: Vec<usize> = broadcast_strides(&a[..a.len() - 2], &d.batch).iter().map(|s| s * d.m * d.k).collect();
+    let sb: Vec<usize> = broadcast_strides(&b[..b.len() - 2], &d.batch).iter().map(|s| s * d.k * d.n).collect();
+    // Merge batch dims where both strides continue each other.
+    let mut dims_: Vec<(usize, usize, usize)> = Vec::new();
+    for i in 0..d.batch.len() {
+        let (n, x, y) = (d.batch[i], sa[i], sb[i]);
+        if n == 1 {
+            continue;
+        }
+        if let Some(last) = dims_.last_mut() {
+            if last.1 == x * n && last.2 == y * n {
+                *last = (last.0 * n, x, y);
+                continue;
+            }
+        }
+        dims_.push((n, x, y));
+    }
+    if dims_.len() > 2 {
+        return Err(node.err("more than two independent broadcast batch dims are not supported"));
+    }
+    while dims_.len() < 2 {
+        dims_.insert(0, (1, 0, 0));
+    }
+    g.batch = [dims_[0].0, dims_[1].0];
+    g.a_bs = [dims_[0].1, dims_[1].1];
+    g.b_bs = [dims_[0].2, dims_[1].2];
+    let mut shape = d.batch;
+    shape.extend([d.m, d.n]);
+    Ok((g, shape))
+}
+
 impl Op for BatchMatMul {
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 2)?;
-        if !ins[0].dtype.is_float() {
-            return Err(node.err(format!("{} matrix products are not supported", ins[0].dtype)));
-        }
-        let d = dims(node, &ins[0].shape, &ins[1].shape)?;
-        let mut s = d.batch.clone();
-        s.extend([d.m, d.n]);
+        check_dtypes(node, ins)?;
+        let (_, s) = gemm(node, &ins[0].shape, &ins[1].shape)?;
         let dtype = node.attr_opt_dtype("Tout")?.unwrap_or(ins[0].dtype);
         Ok(vec![TensorInfo::new(dtype, s)])
     }
-    fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let (a, b) = (&ins[0], &ins[1]);
-        let d = dims(node, &a.shape, &b.shape)?;
-        let mut g = Gemm::matrix(d.m, d.n, d.k, d.adj_x, d.adj_y);
-        // Batch strides of A and B (in elements) over the broadcast batch shape.
-        let ab: Vec<usize> = a.shape[..a.rank() - 2].to_vec();
-        let bb: Vec<usize> = b.shape[..b.rank() - 2].to_vec();
-        let sa: Vec<usize> = broadcast_strides(&ab, &d.batch).iter().map(|s| s * d.m * d.k).collect();
-        let sb: Vec<usize> = broadcast_strides(&bb, &d.batch).iter().map(|s| s * d.k * d.n).collect();
-        // Merge batch dims where both strides continue each other.
-        let mut dims_: Vec<(usize, usize, usize)> = Vec::new();
-        for i in 0..d.batch.len() {
-            let (n, x, y) = (d.batch[i], sa[i], sb[i]);
-            if n == 1 {
-                continue;
-            }
-            if let Some(last) = dims_.last_mut() {
-                if last.1 == x * n && last.2 == y * n {
-                    *last = (last.0 * n, x, y);
-                    continue;
-                }
-            }
-            dims_.push((n, x, y));
-        }
-        if dims_.len() > 2 {
-            return Err(node.err("more than two independent broadcast batch dims are not supported"));
-        }
-        while dims_.len() < 2 {
-            dims_.insert(0, (1, 0, 0));
-        }
-        g.batch = [dims_[0].0, dims_[1].0];
-        g.a_bs = [dims_[0].1, dims_[1].1];
-        g.b_bs = [dims_[0].2, dims_[1].2];
-        g.emit(cx, node, a, b, None, 36, 0.0, &outs[0])
+    fn int64(&self) -> bool {
+        true
     }
+    fn fold(&self, node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
+        let (g, shape) = gemm(node, ins[0].shape(), ins[1].shape()).ok()?;
+        let dtype = node.attr_opt_dtype("Tout").ok()?.unwrap_or(ins[0].dtype());
+        g.fold(&ins[0], &ins[1], dtype, shape).map(|r| r.map(|t| vec![Arc::new(t)]))
+    }
+    fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
+        let (g, _) = gemm(node, &ins[0].shape, &ins[1].shape)?;
+        if !ins[0].dtype.is_float() {
+            g.emit_int(cx, &ins[0], &ins[1], &outs[0]);
+            return Ok(());
+        }
+        g.emit(cx, node, &ins[0], &ins[1], None, 36, 0.0, &outs[0])
+    }
+}
+
+/// Float or integer operands of one dtype (integer products are exact, wrapping).
+pub fn check_dtypes(node: &Node, ins: &[TensorInfo]) -> Result<()> {
+    let (a, b) = (ins[0].dtype, ins[1].dtype);
+    if a != b {
+        return Err(node.err(format!("operands have different types: {a} and {b}")));
+    }
+    if !(a.is_float() || matches!(a, DType::I32 | DType::I64)) {
+        return Err(node.err(format!("{a} matrix products are not supported")));
+    }
+    Ok(())
 }

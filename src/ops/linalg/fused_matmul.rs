@@ -26,7 +26,7 @@ impl Op for FusedMatMul {
         let f = Fusion::parse(node)?;
         let (m, n, k, ta, tb) = dims(node, &ins[0].shape, &ins[1].shape)?;
         let s_shape = if tb { vec![n, 1] } else { vec![n] };
-        let (w, bias) = prepare(&f, cx, node, ins, s_shape)?;
+        let (w, bias) = prepare(&f, cx, node, ins, s_shape, n)?;
         let res = f.residual_input().map(|r| ins[r].clone());
         let ep = Epilogue { bias: bias.as_ref(), residual: res.as_ref(), act: f.act, alpha: f.alpha };
         Gemm::matrix(m, n, k, ta, tb).emit_with(cx, node, &ins[0], &w, &ep, &outs[0])

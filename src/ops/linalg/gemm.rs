@@ -2,7 +2,9 @@
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{Binding, Lower, Meta, Operand, ShaderVariant, MAX_GROUPS_PER_DIM};
+use crate::ops::util::{tensor_from_f64, tensor_from_i64};
 use crate::shaders;
+use crate::tensor::{wrap_int, DType, Tensor};
 
 /// The activation codes of the kernels' epilogues (the codes of `unary_float.wgsl`).
 pub mod act {
@@ -16,6 +18,9 @@ pub mod act {
     pub const SWISH: u32 = 37;
     pub const GELU: u32 = 38;
     pub const GELU_TANH: u32 = 39;
+    /// x >= 0 ? x : slope·x with one slope per output channel, stored after the biases in the
+    /// bias binding (`PRELU` in common/activation.wgsl).
+    pub const PRELU: u32 = 60;
 }
 
 /// What the kernels do to each output after the product: `act(v + bias[col] + residual[i])`.
@@ -45,6 +50,9 @@ impl<'a> Epilogue<'a> {
     }
 }
 
+/// The most multiply-adds a matrix product of known inputs is computed with on the host.
+const MAX_FOLD_FLOPS: usize = 1 << 24;
+
 /// A batched matrix product C[b] = A[b]·B[b] described by strides.
 #[derive(Clone, Copy, Debug)]
 pub struct Gemm {
@@ -70,6 +78,60 @@ impl Gemm {
         let (a_rs, a_cs) = if ta { (1, m) } else { (k, 1) };
         let (b_rs, b_cs) = if tb { (1, k) } else { (n, 1) };
         Gemm { m, n, k, a_rs, a_cs, b_rs, b_cs, batch: [1, 1], a_bs: [0, 0], b_bs: [0, 0], c_strides: None }
+    }
+
+    /// The product on the host (plan-time folding): float inputs in f64, integers wrapping in
+    /// i64 (the caller narrows to the dtype). `c` is contiguous [batch, M, N].
+    pub fn host<T: Copy + Default + std::ops::Add<Output = T>>(&self, a: &[T], b: &[T], mul: impl Fn(T, T) -> T) -> Option<Vec<T>> {
+        let mut c = Vec::with_capacity(self.batch[0] * self.batch[1] * self.m * self.n);
+        for bo in 0..self.batch[0] {
+            for bi in 0..self.batch[1] {
+                for row in 0..self.m {
+                    for col in 0..self.n {
+                        let a0 = bo * self.a_bs[0] + bi * self.a_bs[1] + row * self.a_rs;
+                        let b0 = bo * self.b_bs[0] + bi * self.b_bs[1] + col * self.b_cs;
+                        let mut acc = T::default();
+                        for q in 0..self.k {
+                            acc = acc + mul(*a.get(a0 + q * self.a_cs)?, *b.get(b0 + q * self.b_rs)?);
+                        }
+                        c.push(acc);
+                    }
+                }
+            }
+        }
+        Some(c)
+    }
+
+    /// Multiply-adds of the product (to bound plan-time folding).
+    pub fn flops(&self) -> usize {
+        [self.batch[0], self.batch[1], self.m, self.n, self.k].iter().fold(1usize, |a, &d| a.saturating_mul(d))
+    }
+
+    /// Emits the integer kernel (`linalg/gemm_int.wgsl`, exact, wrapping): C contiguous.
+    pub fn emit_int(&self, cx: &mut Lower, a: &Operand, b: &Operand, out: &Operand) {
+        let count = out.elements();
+        let meta = Meta::new()
+            .n(self.m).n(self.n).n(self.k).n(self.batch[1])
+            .n(self.a_rs).n(self.a_cs).n(self.b_rs).n(self.b_cs)
+            .n(self.a_bs[0]).n(self.a_bs[1]).n(self.b_bs[0]).n(self.b_bs[1])
+            .n(count).u(0).u(0).u(0);
+        let v = ShaderVariant::new(&shaders::GEMM_INT).ty("T", out.storage.wgsl());
+        cx.kernel(v, crate::lower::grid(count, 256), meta, vec![Binding::In(a.id), Binding::In(b.id), Binding::Out(out.id)]);
+    }
+
+    /// The product of known inputs, as a tensor of `dtype` with `shape`.
+    pub fn fold(&self, a: &Tensor, b: &Tensor, dtype: DType, shape: Vec<usize>) -> Option<Result<Tensor>> {
+        if self.flops() > MAX_FOLD_FLOPS {
+            return None;
+        }
+        if dtype.is_float() {
+            let c = self.host(&a.to_f64_vec().ok()?, &b.to_f64_vec().ok()?, |x, y| x * y)?;
+            Some(tensor_from_f64(dtype, shape, c))
+        } else {
+            let c = self.host(&a.to_i64_vec().ok()?, &b.to_i64_vec().ok()?, |x: i64, y: i64| x.wrapping_mul(y))?;
+            let c = c.into_iter().map(|v| wrap_int(v, dtype)).collect();
+            Some(tensor_from_i64(dtype, shape, c))
+        }
     }
 
     /// Emits the kernel; `act` is an activation code of unary_float.wgsl (36: none).

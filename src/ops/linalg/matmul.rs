@@ -1,9 +1,13 @@
-//! MatMul: [M,K]·[K,N] with transpose_a / transpose_b, float32.
+//! MatMul: [M,K]·[K,N] with transpose_a / transpose_b; float, or integer (exact, wrapping).
+use std::sync::Arc;
+
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{Lower, Operand};
 use crate::ops::linalg::gemm::Gemm;
+use crate::ops::linalg::batch_matmul::check_dtypes;
 use crate::ops::{Op, TensorInfo};
+use crate::tensor::Tensor;
 
 pub struct MatMul;
 
@@ -25,14 +29,24 @@ pub fn dims(node: &Node, a: &[usize], b: &[usize]) -> Result<(usize, usize, usiz
 impl Op for MatMul {
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 2)?;
-        if !ins[0].dtype.is_float() {
-            return Err(node.err(format!("{} matrix products are not supported", ins[0].dtype)));
-        }
+        check_dtypes(node, ins)?;
         let (m, n, _, _, _) = dims(node, &ins[0].shape, &ins[1].shape)?;
         Ok(vec![TensorInfo::new(ins[0].dtype, vec![m, n])])
     }
+    fn int64(&self) -> bool {
+        true
+    }
+    fn fold(&self, node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
+        let (m, n, k, ta, tb) = dims(node, ins[0].shape(), ins[1].shape()).ok()?;
+        Gemm::matrix(m, n, k, ta, tb).fold(&ins[0], &ins[1], ins[0].dtype(), vec![m, n]).map(|r| r.map(|t| vec![Arc::new(t)]))
+    }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let (m, n, k, ta, tb) = dims(node, &ins[0].shape, &ins[1].shape)?;
-        Gemm::matrix(m, n, k, ta, tb).emit(cx, node, &ins[0], &ins[1], None, 36, 0.0, &outs[0])
+        let g = Gemm::matrix(m, n, k, ta, tb);
+        if !ins[0].dtype.is_float() {
+            g.emit_int(cx, &ins[0], &ins[1], &outs[0]);
+            return Ok(());
+        }
+        g.emit(cx, node, &ins[0], &ins[1], None, 36, 0.0, &outs[0])
     }
 }

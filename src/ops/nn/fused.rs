@@ -3,14 +3,16 @@
 //! arg) or an inference FusedBatchNorm (four args: scale, offset, mean, variance; `epsilon`),
 //! then optionally a residual `Add` (one more arg, the output's shape), then optionally an
 //! activation (Relu, Relu6, Elu, LeakyRelu with `leakyrelu_alpha`, Sigmoid, Tanh, Swish,
-//! GeluExact, GeluApproximate). Everything lowers into the product kernel's epilogue; a batch
-//! norm's scale is folded into the weights (on the host when they are constant, else by one
-//! multiply kernel).
+//! GeluExact, GeluApproximate, or Prelu with one more arg: its per-channel slopes, as the TF.js
+//! converter writes `[BiasAdd, Prelu]`). Everything lowers into the product kernel's epilogue;
+//! a batch norm's scale is folded into the weights (on the host when they are constant, else by
+//! one multiply kernel). The TF.js converter's nodes (`FusedDepthwiseConv2dNative`, and fused
+//! nodes without the `TArgs` attribute TensorFlow requires) are read the same way.
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{Lower, Operand, ShaderVariant};
 use crate::ops::linalg::gemm::act;
-use crate::ops::util::{binary_kernel, broadcast_map};
+use crate::ops::util::{binary_kernel, broadcast_map, copy_into, strided_copy};
 use crate::ops::TensorInfo;
 use crate::shaders;
 use crate::tensor::Tensor;
@@ -65,6 +67,7 @@ impl Fusion {
             Some("Swish" | "_MklSwish") => act::SWISH,
             Some("GeluExact") => act::GELU,
             Some("GeluApproximate") => act::GELU_TANH,
+            Some("Prelu") => act::PRELU,
             Some(_) => return Err(bad()),
         };
         if it.next().is_some() || (pre == Pre::None && ops.len() > 1 && !residual) {
@@ -88,6 +91,16 @@ impl Fusion {
         self.residual.then(|| 2 + self.pre_args())
     }
 
+    /// Index of the Prelu slopes, when the activation is Prelu (after the other args).
+    pub fn slopes_input(&self) -> Option<usize> {
+        (self.act == act::PRELU).then(|| 2 + self.pre_args() + self.residual as usize)
+    }
+
+    /// Args the fused ops take in all.
+    pub fn args(&self) -> usize {
+        self.pre_args() + self.residual as usize + (self.act == act::PRELU) as usize
+    }
+
     /// Whether input `i` is a host input (the batch norm's statistics).
     pub fn is_host(node: &Node, i: usize) -> bool {
         Fusion::parse(node).is_ok_and(|f| f.pre == Pre::BatchNorm && (2..6).contains(&i))
@@ -96,7 +109,7 @@ impl Fusion {
     /// Checks the inputs: the args' count and shapes for `channels` output channels and the
     /// output `shape`.
     pub fn check(&self, node: &Node, ins: &[TensorInfo], channels: usize, shape: &[usize]) -> Result<()> {
-        let want = 2 + self.pre_args() + self.residual as usize;
+        let want = 2 + self.args();
         if ins.len() < want {
             return Err(node.err(format!("fused_ops need {} args, the node has {}", want - 2, ins.len().saturating_sub(2))));
         }
@@ -108,6 +121,14 @@ impl Fusion {
         for a in ins.iter().take(2 + self.pre_args()).skip(2) {
             if a.shape.iter().product::<usize>() != channels || a.shape.len() != 1 {
                 return Err(node.err(format!("a fused arg of shape {:?} for {channels} channels", a.shape)));
+            }
+        }
+        if let Some(i) = self.slopes_input() {
+            // One slope per channel ([C], or [1, …, 1, C] as Keras' PReLU writes it) or one for all.
+            let s = &ins[i].shape;
+            let n = s.iter().product::<usize>();
+            if !(n == 1 || (n == channels && s.last() == Some(&channels))) {
+                return Err(node.err(format!("Prelu slopes of shape {s:?} for {channels} channels")));
             }
         }
         if let Some(r) = self.residual_input() {
@@ -146,8 +167,50 @@ pub fn scaled_weights(cx: &mut Lower, node: &Node, w: &Operand, s: Vec<f32>, s_s
 }
 
 /// The bias (BiasAdd's arg, or the batch norm's shift as a plan constant) and the weights to
-/// use (scaled for a batch norm). `s_shape` is the shape the scale broadcasts with.
-pub fn prepare<'a>(f: &Fusion, cx: &mut Lower, node: &Node, ins: &'a [Operand], s_shape: Vec<usize>) -> Result<(Operand, Option<Operand>)> {
+/// use (scaled for a batch norm). `s_shape` is the shape the scale broadcasts with. With a
+/// Prelu, the bias binding holds the `c` biases followed by the `c` slopes.
+pub fn prepare(f: &Fusion, cx: &mut Lower, node: &Node, ins: &[Operand], s_shape: Vec<usize>, c: usize) -> Result<(Operand, Option<Operand>)> {
+    let (w, bias) = prepare_bias(f, cx, node, ins, s_shape)?;
+    match f.slopes_input() {
+        Some(i) => Ok((w, Some(bias_and_slopes(cx, node, bias.as_ref(), &ins[i], c)?))),
+        None => Ok((w, bias)),
+    }
+}
+
+/// `[bias…, slopes…]` of `2c` values: on the host when both are known, else by copy kernels.
+fn bias_and_slopes(cx: &mut Lower, node: &Node, bias: Option<&Operand>, slopes: &Operand, c: usize) -> Result<Operand> {
+    let dtype = slopes.dtype;
+    let known_bias = match bias {
+        None => Some(vec![0f32; c]),
+        Some(b) => b.value.as_ref().map(|t| t.to_f32_vec()).transpose()?,
+    };
+    let known_slopes = slopes.value.as_ref().map(|t| t.to_f32_vec()).transpose()?;
+    if let (Some(mut b), Some(s)) = (known_bias, known_slopes) {
+        b.extend(if s.len() == 1 { vec![s[0]; c] } else { s });
+        let id = cx.constant(Tensor::from_f32(vec![2 * c], b)?);
+        return Ok(Operand { id, dtype, storage: cx.storage_of(dtype), shape: vec![2 * c], value: None });
+    }
+    let out = Operand { id: cx.temp(dtype, vec![2 * c]), dtype, storage: cx.storage_of(dtype), shape: vec![2 * c], value: None };
+    let zeros;
+    let b = match bias {
+        Some(b) => b,
+        None => {
+            zeros = Operand { id: cx.constant(Tensor::from_f32(vec![c], vec![0.0; c])?), dtype, storage: cx.storage_of(dtype), shape: vec![c], value: None };
+            &zeros
+        }
+    };
+    copy_into(cx, node, &Operand { shape: vec![c], ..b.clone() }, &out, 0, &[1])?;
+    // A single slope is first repeated over the channels (stride 0).
+    let mut s = Operand { shape: vec![c], ..slopes.clone() };
+    if slopes.elements() == 1 && c > 1 {
+        s.id = cx.temp(dtype, vec![c]);
+        strided_copy(cx, node, slopes, &s, 0, &[0])?;
+    }
+    copy_into(cx, node, &s, &out, c, &[1])?;
+    Ok(out)
+}
+
+fn prepare_bias(f: &Fusion, cx: &mut Lower, node: &Node, ins: &[Operand], s_shape: Vec<usize>) -> Result<(Operand, Option<Operand>)> {
     match f.pre {
         Pre::None => Ok((ins[1].clone(), None)),
         Pre::Bias => Ok((ins[1].clone(), Some(ins[2].clone()))),

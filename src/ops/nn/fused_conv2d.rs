@@ -41,7 +41,7 @@ impl Op for FusedConv2D {
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let f = Fusion::parse(node)?;
         let g = geometry(node, &ins[0].shape, &ins[1].shape, false)?;
-        let (w, bias) = prepare(&f, cx, node, ins, vec![g.oc])?;
+        let (w, bias) = prepare(&f, cx, node, ins, vec![g.oc], g.oc)?;
         let res = match f.residual_input() {
             Some(r) => Some(nhwc_residual(cx, node, &ins[r])?),
             None => None,

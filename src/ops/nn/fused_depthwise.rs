@@ -30,7 +30,7 @@ impl Op for FusedDepthwise {
         let g = geometry(node, &ins[0].shape, &ins[1].shape, true)?;
         // Output channel c·multiplier + q: the scale broadcasts over the filter's last two dims.
         let fs = &ins[1].shape;
-        let (w, bias) = prepare(&f, cx, node, ins, vec![fs[2], fs[3]])?;
+        let (w, bias) = prepare(&f, cx, node, ins, vec![fs[2], fs[3]], g.oc)?;
         let res = match f.residual_input() {
             Some(r) => Some(nhwc_residual(cx, node, &ins[r])?),
             None => None,

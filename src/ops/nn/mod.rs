@@ -16,6 +16,7 @@ pub mod leaky_relu;
 pub mod lrn;
 pub mod pool;
 pub mod pool3d;
+pub mod prelu;
 pub mod relu;
 pub mod relu6;
 pub mod selu;
@@ -59,4 +60,6 @@ pub fn register(r: &mut Registry) {
     r.add("nn", "LRN", lrn::Lrn);
     r.add("nn", "_FusedConv2D", fused_conv2d::FusedConv2D);
     r.add("nn", "_FusedDepthwiseConv2dNative", fused_depthwise::FusedDepthwise);
+    r.add("nn", "FusedDepthwiseConv2dNative", fused_depthwise::FusedDepthwise);
+    r.add("nn", "Prelu", prelu::OP);
 }
