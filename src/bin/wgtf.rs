@@ -45,7 +45,8 @@ enum Cmd {
         model: PathBuf,
         #[command(flatten)]
         persist: PersistArgs,
-        /// Also plan a run with these input shapes (NAME=2x3x224x224) and show its kernels.
+        /// Also plan a run with the placeholders' shapes (unknown dims taken as 1): dispatches,
+        /// memory, and where a run stops to read data-dependent lengths back.
         #[arg(long)]
         plan: bool,
         #[arg(short, long)]
@@ -330,6 +331,12 @@ fn info(adapter: Option<usize>, path: &PathBuf, opts: &LoadOptions, plan: bool, 
         let p = model.plan_summary(&f, &o)?;
         println!("plan (unknown dims taken as 1): {} dispatches, activations {} bytes planned, peak live {} bytes, {} pipelines compiled, weights {} bytes",
             p.dispatches, p.activation_bytes, p.peak_live_bytes, ctx.pipelines_created() - before, model.memory().weights);
+        if p.syncs.is_empty() {
+            println!("one submit per run: no data-dependent length is read by another op");
+        }
+        for (i, line) in p.syncs.iter().enumerate() {
+            println!("  {}. {line}", i + 1);
+        }
         if verbose {
             for (node, op, kernel) in &p.kernels {
                 println!("  {node:<48} {op:<24} {kernel}");

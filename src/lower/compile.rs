@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::control::{self, LoopMark, LoopReport};
 use super::control_list::TList;
-use super::{Fetch, Lower, Operand, ProgTensor, Program, Source, Storage, TensorId};
+use super::{Fetch, Lower, Operand, ProgTensor, Program, Source, Storage, SyncPoint, SyncRead, TensorId};
 use crate::error::{Error, Result};
 use crate::graph::function::Function;
 use crate::graph::{Graph, Node, TensorRef};
@@ -130,10 +130,26 @@ pub(crate) struct Planner<'a> {
     pub loops: Vec<LoopMark>,
     /// Every loop and conditional met, for `wgtf info`.
     pub reports: Vec<LoopReport>,
+    /// What the sync points read back, one list per point in the order planning meets them
+    /// (by the runs of the plans before this one).
+    given: &'a [Vec<Arc<Tensor>>],
+    /// Whether a host input computed on the GPU makes a sync point (else it is an error).
+    read_values: bool,
+    /// Data-dependent tensors whose length is known (by root): the view of their valid rows.
+    resolved: HashMap<TensorId, Known>,
+    /// Tensors computed on the GPU whose value a sync point read back (by root).
+    valued: HashMap<TensorId, Arc<Tensor>>,
+    /// Set when planning stops at a sync point whose lengths are not given.
+    pause: Option<SyncPoint>,
+    /// Set when a node of the main graph is deferred to the sync point at the end of the pass:
+    /// what it needs read back.
+    blocked: Option<Vec<SyncRead>>,
+    /// Nesting of runtime loops being lowered (a sync point cannot be inside one).
+    pub runtime_loops: usize,
 }
 
 impl<'a> Planner<'a> {
-    fn new(req: &CompileRequest<'a>) -> Self {
+    fn new(req: &CompileRequest<'a>, syncs: &Syncs<'a>) -> Self {
         Planner {
             prog: Program::default(),
             registry: req.registry,
@@ -148,6 +164,13 @@ impl<'a> Planner<'a> {
             unrolled: 0,
             loops: Vec::new(),
             reports: Vec::new(),
+            given: syncs.read,
+            read_values: syncs.read_values,
+            resolved: HashMap::new(),
+            valued: HashMap::new(),
+            pause: None,
+            blocked: None,
+            runtime_loops: 0,
         }
     }
 
@@ -164,6 +187,14 @@ impl<'a> Planner<'a> {
     pub fn rollback(&mut self, m: Mark) {
         self.prog.kernels.truncate(m.kernels);
         self.prog.tensors.truncate(m.tensors);
+        self.prog.syncs.retain(|s| s.tensors < m.tensors);
+        // What the sync points undone had read is forgotten.
+        let kept: HashSet<TensorId> = self.prog.syncs.iter().flat_map(|s| &s.reads).map(|r| match *r {
+            SyncRead::Length { tensor, .. } => tensor,
+            SyncRead::Value { tensor } => self.prog.root(tensor),
+        }).collect();
+        self.resolved.retain(|r, _| kept.contains(r));
+        self.valued.retain(|r, _| kept.contains(r));
         self.loops.truncate(m.loops);
         self.reports.truncate(m.reports);
         self.const_ids.retain(|_, id| *id < m.tensors);
@@ -212,7 +243,10 @@ impl<'a> Planner<'a> {
         }
         let mut ins = Vec::with_capacity(node.inputs.len());
         for r in &node.inputs {
-            ins.push(env.get(r, node)?);
+            ins.push(match env.get(r, node)? {
+                Val::T(k) => Val::T(self.known(&k)),
+                v => v,
+            });
         }
         if !control::takes_dead(&node.op) && ins.iter().any(|v| matches!(v, Val::Dead)) {
             env.dead.insert(node.name.clone());
@@ -251,16 +285,15 @@ impl<'a> Planner<'a> {
             .registry
             .get(&node.op)
             .ok_or_else(|| Error::Unsupported(vec![(node.name.clone(), node.op.clone())]))?;
+        let resolved;
+        let ins = match self.sync(node, op, ins)? {
+            Some(r) => {
+                resolved = r;
+                resolved.as_slice()
+            }
+            None => ins,
+        };
         let infos: Vec<TensorInfo> = ins.iter().map(|k| k.info.clone()).collect();
-        // A tensor of data-dependent length (Where, NonMaxSuppression) holds only an upper
-        // bound of rows: it may be fetched (through identities), never read, even for its shape.
-        let passes = matches!(node.op.as_str(), "Identity" | "IdentityN" | "Snapshot" | "StopGradient" | "PreventGradient" | "CheckNumerics");
-        if let Some(i) = (!passes).then(|| ins.iter().position(|k| k.id.is_some_and(|id| self.prog.length_of(id).is_some()))).flatten() {
-            return Err(node.err(format!(
-                "input {i} ('{}') has a length that depends on the data; it can only be fetched, not used by {}",
-                node.inputs[i], node.op
-            )));
-        }
         // `infer` checks the inputs (count, dtypes, shapes) before a fold or a lowering reads them.
         let inferred = op.infer(node, &infos)?;
         // Fold on the CPU when every input is known (and the result is not huge: see fold.rs).
@@ -338,6 +371,12 @@ impl<'a> Planner<'a> {
         self.check_written(node, first_kernel, &out_ops)?;
         for (i, wide) in widen {
             crate::ops::array::cast::convert(&mut Lower::new(&mut self.prog, node), &out_ops[i], &wide);
+            // A data-dependent length moves to the widened tensor (the cast reads every row).
+            let narrow = out_ops[i].id;
+            if let Some(e) = self.prog.lengths.iter_mut().find(|(t, _, _)| *t == narrow) {
+                e.0 = wide.id;
+                e.1 = self.prog.tensors[wide.id].name.clone();
+            }
             out_ops[i] = wide;
         }
         Ok(out_ops
@@ -348,6 +387,105 @@ impl<'a> Planner<'a> {
                 Known { info, id, upload: None }
             })
             .collect())
+    }
+
+    /// Sync points. Tensors of data-dependent length (Where, NonMaxSuppression) hold an upper
+    /// bound of rows until their length is read back: they may pass through identities (and be
+    /// fetched), but any other op that reads one needs the length. And an op's host input (a
+    /// shape, a range limit) computed on the GPU needs its value.
+    ///
+    /// A node of the main graph that needs them is deferred (`blocked` holds the reads): the
+    /// pass goes on with the nodes that do not depend on it, and one sync point at the end of the
+    /// pass reads back what every deferred node needs (see `compile_with`). Inside a function
+    /// body (a loop being unrolled) the sync point is here: with what it reads given, the inputs
+    /// become views of their valid rows or known values (returned); without, planning pauses.
+    fn sync(&mut self, node: &Node, op: &dyn crate::ops::Op, ins: &[Known]) -> Result<Option<Vec<Known>>> {
+        let passes = matches!(node.op.as_str(), "Identity" | "IdentityN" | "Snapshot" | "StopGradient" | "PreventGradient" | "CheckNumerics");
+        let out: Vec<Known> = ins.iter().map(|k| self.known(k)).collect();
+        let changed = out.iter().zip(ins).any(|(a, b)| a.id != b.id || a.info.value.is_some() != b.info.value.is_some());
+        if passes {
+            return Ok(changed.then_some(out));
+        }
+        let mut reads = Vec::new();
+        for (i, k) in out.iter().enumerate() {
+            let Some(id) = k.id else { continue };
+            let root = self.prog.root(id);
+            if let Some(count) = self.prog.length_of(id).filter(|_| !self.resolved.contains_key(&root)) {
+                reads.push(SyncRead::Length { tensor: root, count });
+            } else if self.read_values && op.is_host_input(node, i) && k.info.value.is_none() && small(k) {
+                reads.push(SyncRead::Value { tensor: id });
+            }
+        }
+        if reads.is_empty() {
+            return Ok(changed.then_some(out));
+        }
+        if self.runtime_loops > 0 {
+            return Err(node.err(
+                "an input has a data-dependent length, or a value computed on the GPU that planning needs, inside a loop whose trip count is decided on the GPU: not supported",
+            ));
+        }
+        if self.depth == 0 {
+            self.blocked = Some(reads);
+            return Err(node.err("internal: deferred to a sync point"));
+        }
+        self.sync_point(node, reads)?;
+        Ok(Some(ins.iter().map(|k| self.known(k)).collect()))
+    }
+
+    /// A sync point here, reading `reads`: resolved with what the runs before read back, or the
+    /// pause of planning (an error that `compile_with` turns into the program so far).
+    fn sync_point(&mut self, node: &Node, reads: Vec<SyncRead>) -> Result<()> {
+        let point = SyncPoint { node: node.name.clone(), op: node.op.clone(), kernel: self.prog.kernels.len(), tensors: self.prog.tensors.len(), reads, live: None };
+        let Some(given) = self.given.get(self.prog.syncs.len()) else {
+            self.pause = Some(point);
+            return Err(node.err("internal: planning paused at a sync point"));
+        };
+        if given.len() != point.reads.len() {
+            return Err(node.err(format!("internal: {} values read back for {} reads of a sync point", given.len(), point.reads.len())));
+        }
+        for (&read, v) in point.reads.iter().zip(given) {
+            match read {
+                SyncRead::Length { tensor, .. } => {
+                    let t = &self.prog.tensors[tensor];
+                    let len = v.to_i64_vec()?.first().copied().unwrap_or(0).max(0) as usize;
+                    let mut shape = t.shape.clone();
+                    shape[0] = len.min(shape[0]);
+                    let (dtype, storage, name) = (t.dtype, t.storage, format!("{}/valid{len}", t.name));
+                    self.prog.tensors.push(ProgTensor { name, dtype, storage, shape: shape.clone(), source: Source::Alias(tensor) });
+                    let view = Known::device(self.prog.tensors.len() - 1, dtype, shape);
+                    self.resolved.insert(tensor, view);
+                }
+                SyncRead::Value { tensor } => {
+                    if v.len() != self.prog.tensors[tensor].elements() {
+                        return Err(node.err("internal: a value read back has the wrong size"));
+                    }
+                    self.valued.insert(self.prog.root(tensor), v.clone());
+                }
+            }
+        }
+        self.prog.syncs.push(point);
+        Ok(())
+    }
+
+    /// What is known of a value once sync points have passed: the view of a data-dependent
+    /// tensor's valid rows, or (on the GPU still) with the value read back.
+    fn known(&self, k: &Known) -> Known {
+        let Some(id) = k.id else { return k.clone() };
+        let root = self.prog.root(id);
+        // Still seen with the upper bound of rows (views made after the sync have their own shapes).
+        if let Some(v) = self.resolved.get(&root).filter(|_| k.info.shape == self.prog.tensors[root].shape) {
+            return v.clone();
+        }
+        if k.info.value.is_none() && self.prog.window_offset(id) == 0 {
+            if let Some(v) = self.valued.get(&root).filter(|v| v.len() == k.info.shape.iter().product::<usize>()) {
+                if let Ok(t) = (**v).clone().reshape(k.info.shape.clone()) {
+                    let mut k = k.clone();
+                    k.info.value = Some(Arc::new(t));
+                    return k;
+                }
+            }
+        }
+        k.clone()
     }
 
     /// Every output must be written by a kernel emitted since `first_kernel`, or be a view.
@@ -415,6 +553,20 @@ impl<'a> Planner<'a> {
     }
 }
 
+/// The program planned so far, stopping at `point`.
+fn paused(p: Planner, point: SyncPoint) -> Program {
+    let Planner { mut prog, loops, reports, resolved, .. } = p;
+    prog.lengths.retain(|(t, _, _)| !resolved.contains_key(t));
+    prog.pause = Some(point);
+    control::finish(&mut prog, loops, reports);
+    prog
+}
+
+/// Small enough to read back for planning (a shape, a range limit, indices).
+fn small(k: &Known) -> bool {
+    Storage::of(k.info.dtype).is_some() && k.info.shape.iter().product::<usize>() <= 4096
+}
+
 /// Lowers the part of the graph that computes `fetches` from `feeds`.
 pub fn compile(req: &CompileRequest) -> Result<Program> {
     compile_for(req, &super::Target::default())
@@ -429,6 +581,23 @@ pub fn compile_for(req: &CompileRequest, target: &super::Target) -> Result<Progr
 /// shape computations read, e.g. `tf.range(n)`): they fold like constants, so the program is
 /// only valid for those values.
 pub fn compile_valued(req: &CompileRequest, target: &super::Target, values: &[(TensorRef, Arc<Tensor>)]) -> Result<Program> {
+    compile_with(req, target, values, &Syncs::default())
+}
+
+/// What the runs of earlier plans read back at sync points (see [`SyncPoint`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Syncs<'a> {
+    /// One list per sync point, in the order planning meets them.
+    pub read: &'a [Vec<Arc<Tensor>>],
+    /// Whether an op's host input computed on the GPU makes a sync point (else planning fails
+    /// there, and the caller may specialise on small feeds instead: one submit per run).
+    pub read_values: bool,
+}
+
+/// Like [`compile_valued`], with what the sync points before this plan read back. When
+/// planning meets a sync point beyond them, the program stops there (`Program::pause`): run
+/// it, read back what the point needs, and plan again with it.
+pub fn compile_with(req: &CompileRequest, target: &super::Target, values: &[(TensorRef, Arc<Tensor>)], syncs: &Syncs) -> Result<Program> {
     let graph = req.graph;
     let fed: HashSet<TensorRef> = req.feeds.iter().map(|(r, _, _)| r.clone()).collect();
     let order = graph.prune(req.fetches, &fed)?;
@@ -443,7 +612,7 @@ pub fn compile_valued(req: &CompileRequest, target: &super::Target, values: &[(T
         return Err(Error::Unsupported(unsupported));
     }
 
-    let mut p = Planner::new(req);
+    let mut p = Planner::new(req, syncs);
     p.prog.target = target.clone();
     let mut env = Env::new(graph);
     for (k, (r, dtype, shape)) in req.feeds.iter().enumerate() {
@@ -460,15 +629,66 @@ pub fn compile_valued(req: &CompileRequest, target: &super::Target, values: &[(T
         env.vals.insert(r.clone(), Val::T(known));
     }
 
-    for &ni in &order {
-        p.node(&graph.nodes[ni], &mut env, true)?;
+    // Passes over the nodes: a node that needs what only the GPU knows yet (a data-dependent
+    // length, a value) is deferred with everything that depends on it, and one sync point at
+    // the end of the pass reads back what the deferred nodes need; the next pass plans them.
+    // Every plan of the chain takes the same passes, so each one's kernels begin with those of
+    // the plans before it.
+    let mut todo = order;
+    loop {
+        let mut deferred: Vec<usize> = Vec::new();
+        let mut waiting: HashSet<&str> = HashSet::new();
+        let mut reads: Vec<SyncRead> = Vec::new();
+        for &ni in &todo {
+            let node = &graph.nodes[ni];
+            if node.inputs.iter().any(|r| waiting.contains(r.node.as_str())) {
+                deferred.push(ni);
+                waiting.insert(node.name.as_str());
+                continue;
+            }
+            if let Err(e) = p.node(node, &mut env, true) {
+                if let Some(r) = p.blocked.take() {
+                    for x in r {
+                        if !reads.contains(&x) {
+                            reads.push(x);
+                        }
+                    }
+                    deferred.push(ni);
+                    waiting.insert(node.name.as_str());
+                    continue;
+                }
+                let Some(point) = p.pause.take() else { return Err(e) };
+                return Ok(paused(p, point));
+            }
+        }
+        if deferred.is_empty() {
+            break;
+        }
+        let first = &graph.nodes[deferred[0]];
+        if let Err(e) = p.sync_point(first, reads) {
+            let Some(mut point) = p.pause.take() else { return Err(e) };
+            // What the later passes read of what is planned: the deferred nodes' inputs, and
+            // fetches computed already.
+            let mut live = Vec::new();
+            let refs = deferred.iter().flat_map(|&ni| &graph.nodes[ni].inputs).chain(req.fetches);
+            for r in refs {
+                match env.vals.get(r) {
+                    Some(Val::T(k)) => live.extend(k.id),
+                    Some(Val::List(l)) => live.extend(l.device_ids()),
+                    _ => {}
+                }
+            }
+            point.live = Some(live.into_iter().map(|id| p.prog.root(id)).collect());
+            return Ok(paused(p, point));
+        }
+        todo = deferred;
     }
 
     for f in req.fetches {
         let v = env.vals.get(f).cloned().or_else(|| env.dead.contains(&f.node).then_some(Val::Dead));
         let v = v.ok_or_else(|| Error::UnknownTensor(format!("{f} (node '{}' has no output {})", f.node, f.index)))?;
         match v {
-            Val::T(k) => match (&k.info.value, k.id) {
+            Val::T(k) => match (&k.info.value, p.known(&k).id) {
                 (Some(v), _) => p.prog.fetches.push(Fetch::Host(v.clone())),
                 (None, Some(id)) => p.prog.fetches.push(Fetch::Device(id)),
                 (None, None) => return Err(Error::UnknownTensor(f.to_string())),
@@ -478,7 +698,9 @@ pub fn compile_valued(req: &CompileRequest, target: &super::Target, values: &[(T
             }
         }
     }
-    let Planner { mut prog, loops, reports, .. } = p;
+    let Planner { mut prog, loops, reports, resolved, .. } = p;
+    // Tensors whose length a sync point made known are read through views of their rows.
+    prog.lengths.retain(|(t, _, _)| !resolved.contains_key(t));
     control::finish(&mut prog, loops, reports);
     Ok(prog)
 }

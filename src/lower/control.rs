@@ -323,7 +323,9 @@ impl<'a> Planner<'a> {
             .collect();
         if !unknown.is_empty() {
             let m = self.mark();
+            self.runtime_loops += 1;
             let probe = self.call(body, init.clone(), node);
+            self.runtime_loops -= 1;
             self.rollback(m);
             if let Ok(outs) = probe {
                 for i in unknown {
@@ -378,7 +380,10 @@ impl<'a> Planner<'a> {
 
         let cond_start = self.prog.kernels.len();
         let loops_before = self.loops.len();
-        let c = self.call(cond, args.clone(), node)?;
+        self.runtime_loops += 1;
+        let c = self.call(cond, args.clone(), node);
+        self.runtime_loops -= 1;
+        let c = c?;
         let pred = tensor_of(c.into_iter().next().unwrap_or(Val::Dead), node, "the loop condition")?;
         if pred.info.shape.iter().product::<usize>() != 1 {
             return Err(node.err(format!("the loop condition has shape {:?}; it must have one element", pred.info.shape)));
@@ -395,7 +400,10 @@ impl<'a> Planner<'a> {
         }
         let pred_id = self.device_id(&pred, node)?;
         let cond_end = self.prog.kernels.len();
-        let outs = self.call(body, args.clone(), node)?;
+        self.runtime_loops += 1;
+        let outs = self.call(body, args.clone(), node);
+        self.runtime_loops -= 1;
+        let outs = outs?;
         // New values into the carried buffers. A value that is another carried buffer is
         // copied to a temporary first, so that no copy reads a buffer already overwritten.
         let roots: HashMap<TensorId, usize> =

@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use super::compile::{Known, Planner, Val};
-use super::{grid, Binding, Lower, Meta, Operand, ProgTensor, ShaderVariant, Source, Storage};
+use super::{grid, Binding, Lower, Meta, Operand, ProgTensor, ShaderVariant, Source, Storage, TensorId};
 use crate::error::Result;
 use crate::graph::Node;
 use crate::ops::util::{concat_host, copy_into, gather_data, strided_copy, strides};
@@ -38,6 +38,15 @@ pub(crate) struct TList {
     pub items: Vec<Option<Item>>,
     /// A TensorArray that may grow.
     pub growable: bool,
+}
+
+impl TList {
+    /// The program tensors its items live in.
+    pub fn device_ids(&self) -> impl Iterator<Item = TensorId> + '_ {
+        self.items.iter().flatten().filter_map(|i| match i {
+            Item::T(k) | Item::Slice(k, _) => k.id,
+        })
+    }
 }
 
 /// Ops on lists.

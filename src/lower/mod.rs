@@ -11,7 +11,7 @@ mod shader;
 
 use std::sync::Arc;
 
-pub use compile::{compile, compile_for, compile_valued, CompileRequest};
+pub use compile::{compile, compile_for, compile_valued, compile_with, CompileRequest, Syncs};
 pub use control::{LoopReport, Step};
 pub use fold::{fold_constants, Folded};
 pub use shader::{fold_groups, grid, Meta, Shader, ShaderVariant, MAX_GROUPS_PER_DIM, MAX_RANK, META_BYTES};
@@ -196,11 +196,78 @@ pub struct Program {
     pub loops: Vec<LoopReport>,
     /// Tensors whose leading dim is data-dependent (e.g. NonMaxSuppression's selected indices):
     /// (tensor, its name, an i32 scalar tensor holding the length). The buffer holds the upper
-    /// bound its shape says; a fetch is cut to the length; no kernel may read it.
+    /// bound its shape says; a fetch is cut to the length; no kernel may read it until a sync
+    /// point has made its length known (see [`SyncPoint`]).
     pub lengths: Vec<(TensorId, String, TensorId)>,
+    /// The sync points met before this program's own kernels, whose lengths were given when
+    /// planning (`CompileRequest::lengths`): kernels before the last one's `kernel` ran in the
+    /// plans of those earlier points (see [`Program::resume`]).
+    pub syncs: Vec<SyncPoint>,
+    /// Where this program stops: a node reads tensors of data-dependent length that planning
+    /// has no lengths for. A run records the kernels so far, reads the lengths back, and goes on
+    /// with the plan made for them.
+    pub pause: Option<SyncPoint>,
+}
+
+/// A node that needs what only the GPU knows yet: the valid length of a tensor of data-dependent
+/// length (NonMaxSuppression's, Where's), or the value of a small tensor computed on the GPU that
+/// planning must know (a shape, a range limit, a count). The run reads them back there (one
+/// submit and wait), and the rest is planned with them (a plan per values read, cached).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncPoint {
+    pub node: String,
+    pub op: String,
+    /// Kernels and tensors of the program before this point (the same in every plan that
+    /// reaches it: planning is deterministic).
+    pub kernel: usize,
+    pub tensors: usize,
+    pub reads: Vec<SyncRead>,
+    /// Where planning pauses here: the tensors the plans after the point read (their buffers
+    /// must outlive the program's other kernels); `None`: any of them may be.
+    pub live: Option<Vec<TensorId>>,
+}
+
+/// One thing a sync point reads back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyncRead {
+    /// The valid length of a data-dependent tensor: its count tensor (an i32 scalar).
+    Length { tensor: TensorId, count: TensorId },
+    /// The value of a small tensor computed on the GPU.
+    Value { tensor: TensorId },
+}
+
+impl SyncRead {
+    /// The tensor whose bytes are read back.
+    pub fn source(self) -> TensorId {
+        match self {
+            SyncRead::Length { count, .. } => count,
+            SyncRead::Value { tensor } => tensor,
+        }
+    }
+}
+
+impl std::fmt::Display for SyncPoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let lengths = self.reads.iter().filter(|r| matches!(r, SyncRead::Length { .. })).count();
+        let values = self.reads.len() - lengths;
+        let mut what = Vec::new();
+        if lengths > 0 {
+            what.push(format!("the length{} of {lengths} tensor{} of data-dependent length", if lengths == 1 { "" } else { "s" }, if lengths == 1 { "" } else { "s" }));
+        }
+        if values > 0 {
+            what.push(format!("{values} value{} computed on the GPU that planning needs", if values == 1 { "" } else { "s" }));
+        }
+        write!(f, "sync before node '{}' ({}) after {} kernels: it needs {}; they are read back and the rest is planned for them (plans cached per values read)",
+            self.node, self.op, self.kernel, what.join(" and "))
+    }
 }
 
 impl Program {
+    /// The first kernel this program runs itself: those before ran in the plans of earlier sync
+    /// points, and the tensors they made are copied from there.
+    pub fn resume(&self) -> (usize, usize) {
+        self.syncs.last().map_or((0, 0), |s| (s.kernel, s.tensors))
+    }
     /// The length tensor of `id` when its leading dim is data-dependent (see `lengths`).
     pub fn length_of(&self, id: TensorId) -> Option<TensorId> {
         let root = self.root(id);

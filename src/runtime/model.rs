@@ -6,10 +6,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::context::{Context, GpuBuffer};
-use super::plan::{to_words, Plan};
+use super::plan::{to_words, Instance, Outcome, Plan};
 use crate::error::{Error, Result};
 use crate::graph::{Graph, Node, TensorRef};
-use crate::lower::{compile_valued, fold_constants, CompileRequest, Folded};
+use crate::lower::{compile_with, fold_constants, CompileRequest, Folded, SyncRead, Syncs};
 use crate::ops::registry;
 use crate::tensor::{DType, Tensor};
 
@@ -75,7 +75,11 @@ pub struct InputInfo {
     pub shape: Option<Vec<Option<usize>>>,
 }
 
-type PlanKey = (Vec<(TensorRef, DType, Vec<usize>)>, Vec<TensorRef>, Vec<(TensorRef, String)>);
+/// Feeds, fetches, feed values the plan is specialised on, what the sync points before it read
+/// back, and whether host inputs computed on the GPU make sync points.
+type PlanKey = (Vec<(TensorRef, DType, Vec<usize>)>, Vec<TensorRef>, Vec<(TensorRef, String)>, Vec<Vec<String>>, bool);
+/// What the sync points of a run read back, per point.
+type SyncValues = Vec<Vec<Arc<Tensor>>>;
 /// Feed signature and fetches.
 type Signature = (Vec<(TensorRef, DType, Vec<usize>)>, Vec<TensorRef>);
 
@@ -86,7 +90,14 @@ pub struct PlanSummary {
     pub activation_bytes: u64,
     pub peak_live_bytes: u64,
     pub kernels: Vec<(String, String, String)>,
+    /// Where a run stops to read data-dependent lengths back (one line each; empty: one submit).
+    pub syncs: Vec<String>,
 }
+
+/// The most sync points one run may pass (each one is a submit and a wait).
+const MAX_SYNC_POINTS: usize = 64;
+/// Plans kept for other lengths than the ones read so far, before the cache of them is reset.
+const MAX_LENGTH_PLANS: usize = 256;
 
 /// A model loaded into a [`Context`]. `Send + Sync`: `run` may be called from many threads.
 pub struct Model {
@@ -99,9 +110,10 @@ pub struct Model {
     folded: Folded,
     consts: HashMap<TensorRef, GpuBuffer>,
     plans: Mutex<HashMap<PlanKey, Arc<Plan>>>,
-    /// Feeds (indices) whose values plans of a signature are specialised on, learned when
-    /// planning without them failed (see `plan_with_values`).
-    value_feeds: Mutex<HashMap<Signature, Vec<usize>>>,
+    /// Feeds (indices) whose values plans of a signature are specialised on, and whether host
+    /// inputs computed on the GPU make sync points, learned when planning without failed (see
+    /// `plan_with_values`).
+    value_feeds: Mutex<HashMap<Signature, (Vec<usize>, bool)>>,
     counters: ModelCounters,
 }
 
@@ -222,12 +234,51 @@ impl Model {
     }
 
     fn run_impl(&self, feeds: &[(&str, &Tensor)], fetches: &[&str], dest: Option<&[&wgpu::Buffer]>) -> Result<Vec<Tensor>> {
-        let (plan, tensors) = self.prepare(feeds, fetches)?;
-        plan.run(&self.ctx, &self.consts, &tensors, dest, &self.counters)
+        let (feed_refs, fetch_refs) = self.names(feeds, fetches)?;
+        let tensors: Vec<&Tensor> = feeds.iter().map(|(_, t)| *t).collect();
+        self.chain(&feed_refs, &fetch_refs, feeds, |plan, inst, earlier| plan.run_on(&self.ctx, &self.consts, inst, &tensors, earlier, dest, &self.counters))
     }
 
-    /// Validates names and feeds and finds (or makes) the plan.
-    fn prepare<'t>(&self, feeds: &[(&str, &'t Tensor)], fetches: &[&str]) -> Result<(Arc<Plan>, Vec<&'t Tensor>)> {
+    /// Runs the plan for these feeds; where it pauses at a sync point, goes on with the plan
+    /// for the lengths read back (copying in what the plans before made), until one fetches.
+    /// `step` runs one plan of the chain on its instance.
+    fn chain<T>(
+        &self,
+        feeds: &[(TensorRef, DType, Vec<usize>)],
+        fetches: &[TensorRef],
+        given: &[(&str, &Tensor)],
+        mut step: impl FnMut(&Plan, &Instance, &[(&Plan, &Instance)]) -> Result<Outcome<T>>,
+    ) -> Result<T> {
+        let mut read: SyncValues = Vec::new();
+        let mut chain: Vec<(Arc<Plan>, Instance)> = Vec::new();
+        let result = loop {
+            let plan = match self.plan_with_values(feeds.to_vec(), fetches.to_vec(), given, &read) {
+                Ok(p) => p,
+                Err(e) => break Err(e),
+            };
+            let inst = match plan.checkout(&self.ctx, &self.consts, &self.counters) {
+                Ok(i) => i,
+                Err(e) => break Err(e),
+            };
+            let earlier: Vec<(&Plan, &Instance)> = chain.iter().map(|(p, i)| (p.as_ref(), i)).collect();
+            let r = step(&plan, &inst, &earlier);
+            drop(earlier);
+            chain.push((plan, inst));
+            match r {
+                Ok(Outcome::Fetched(out)) => break Ok(out),
+                Ok(Outcome::Paused(l)) if read.len() < MAX_SYNC_POINTS => read.push(l),
+                Ok(Outcome::Paused(_)) => break Err(Error::Other(format!("a run passes more than {MAX_SYNC_POINTS} sync points (data-dependent lengths); stopped"))),
+                Err(e) => break Err(e),
+            }
+        };
+        for (p, i) in chain {
+            p.give_back(i);
+        }
+        result
+    }
+
+    /// Validates feed and fetch names and feeds.
+    fn names(&self, feeds: &[(&str, &Tensor)], fetches: &[&str]) -> Result<(Vec<(TensorRef, DType, Vec<usize>)>, Vec<TensorRef>)> {
         self.ctx.check_alive()?;
         let mut feed_refs = Vec::with_capacity(feeds.len());
         let mut seen = HashSet::new();
@@ -250,21 +301,40 @@ impl Model {
                 Ok(r)
             })
             .collect::<Result<Vec<_>>>()?;
-        let plan = self.plan_with_values(feed_refs, fetch_refs, feeds)?;
-        let tensors: Vec<&Tensor> = feeds.iter().map(|(_, t)| *t).collect();
-        Ok((plan, tensors))
+        Ok((feed_refs, fetch_refs))
     }
 
     /// Runs once with GPU timestamps around every kernel (diagnostics; see `wgtf bench --profile`).
+    /// A run with sync points profiles the kernels of every plan it passes.
     pub fn profile(&self, feeds: &[(&str, &Tensor)], fetches: &[&str]) -> Result<Vec<super::plan::KernelTime>> {
-        let (plan, tensors) = self.prepare(feeds, fetches)?;
-        plan.profile(&self.ctx, &self.consts, &tensors, &self.counters)
+        let (feed_refs, fetch_refs) = self.names(feeds, fetches)?;
+        let tensors: Vec<&Tensor> = feeds.iter().map(|(_, t)| *t).collect();
+        let mut times = Vec::new();
+        self.chain(&feed_refs, &fetch_refs, feeds, |plan, inst, earlier| {
+            let (t, outcome) = plan.profile_on(&self.ctx, &self.consts, inst, &tensors, earlier)?;
+            times.extend(t);
+            Ok(outcome)
+        })?;
+        Ok(times)
     }
 
-    /// Facts about the plan for these feeds and fetches (planned on first use).
+    /// Facts about the plan for these feeds and fetches (planned on first use; with sync points,
+    /// the plans for the lengths these feeds give, run once to learn them).
     pub fn plan_for(&self, feeds: &[(&str, &Tensor)], fetches: &[&str]) -> Result<PlanSummary> {
-        let (plan, _) = self.prepare(feeds, fetches)?;
-        Ok(summary(&plan))
+        let (feed_refs, fetch_refs) = self.names(feeds, fetches)?;
+        let tensors: Vec<&Tensor> = feeds.iter().map(|(_, t)| *t).collect();
+        let mut plans = Vec::new();
+        self.chain(&feed_refs, &fetch_refs, feeds, |plan, inst, earlier| {
+            plans.push(summary(plan));
+            match plan.prog.pause {
+                None => Ok(Outcome::Fetched(())),
+                Some(_) => match plan.run_on(&self.ctx, &self.consts, inst, &tensors, earlier, None, &self.counters)? {
+                    Outcome::Paused(l) => Ok(Outcome::Paused(l)),
+                    Outcome::Fetched(_) => Err(Error::Other("internal: a paused plan fetched".into())),
+                },
+            }
+        })?;
+        Ok(join(plans))
     }
 
     /// A builder for one run.
@@ -274,25 +344,31 @@ impl Model {
 
     /// Plans; when that fails because a node needs, when planning, the value of a small fed
     /// tensor (`tf.range(n)`, `tf.fill(dims, v)`, a fed reshape target), plans again with those
-    /// values known. The feeds are learned once per signature; each of their values then gets
-    /// its own plan.
-    fn plan_with_values(&self, feeds: Vec<(TensorRef, DType, Vec<usize>)>, fetches: Vec<TensorRef>, given: &[(&str, &Tensor)]) -> Result<Arc<Plan>> {
+    /// values known (one submit per run still). When no small feed explains the failure, plans
+    /// again with sync points for host inputs computed on the GPU (their values read back at
+    /// run time). What works is learned once per signature; each value then gets its own plan.
+    fn plan_with_values(&self, feeds: Vec<(TensorRef, DType, Vec<usize>)>, fetches: Vec<TensorRef>, given: &[(&str, &Tensor)], read: &SyncValues) -> Result<Arc<Plan>> {
         let sig: Signature = (feeds, fetches);
         let learned = self.value_feeds.lock().unwrap_or_else(|e| e.into_inner()).get(&sig).cloned();
-        let mut which = learned.clone().unwrap_or_default();
+        let (mut which, mut read_values) = learned.clone().unwrap_or_default();
         let mut first_err = None;
         loop {
             let values: Vec<(TensorRef, Arc<Tensor>)> = which.iter().map(|&k| (sig.0[k].0.clone(), Arc::new(given[k].1.clone()))).collect();
-            match self.plan(sig.0.clone(), sig.1.clone(), &values) {
+            match self.plan(sig.0.clone(), sig.1.clone(), &values, read, read_values) {
                 Ok(p) => {
-                    if learned.as_ref() != Some(&which) && !which.is_empty() {
-                        self.value_feeds.lock().unwrap_or_else(|e| e.into_inner()).insert(sig, which);
+                    if learned.as_ref() != Some(&(which.clone(), read_values)) && (!which.is_empty() || read_values) {
+                        self.value_feeds.lock().unwrap_or_else(|e| e.into_inner()).insert(sig, (which, read_values));
                     }
                     return Ok(p);
                 }
                 Err(e) => {
                     let more = value_candidates(&self.original.0, &e, &sig.0, given, &which);
                     if more.is_empty() {
+                        if !read_values && matches!(e, Error::Node { .. }) {
+                            read_values = true;
+                            first_err.get_or_insert(e);
+                            continue;
+                        }
                         return Err(first_err.unwrap_or(e));
                     }
                     first_err.get_or_insert(e);
@@ -302,15 +378,21 @@ impl Model {
         }
     }
 
-    fn plan(&self, feeds: Vec<(TensorRef, DType, Vec<usize>)>, fetches: Vec<TensorRef>, values: &[(TensorRef, Arc<Tensor>)]) -> Result<Arc<Plan>> {
-        let key: PlanKey = (feeds, fetches, values.iter().map(|(r, t)| (r.clone(), format!("{:?}", t.data()))).collect());
+    fn plan(&self, feeds: Vec<(TensorRef, DType, Vec<usize>)>, fetches: Vec<TensorRef>, values: &[(TensorRef, Arc<Tensor>)], read: &SyncValues, read_values: bool) -> Result<Arc<Plan>> {
+        let read_key = read.iter().map(|p| p.iter().map(|t| format!("{:?}", t.data())).collect()).collect();
+        let key: PlanKey = (feeds, fetches, values.iter().map(|(r, t)| (r.clone(), format!("{:?}", t.data()))).collect(), read_key, read_values);
         let mut plans = self.plans.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(p) = plans.get(&key) {
             return Ok(p.clone());
         }
+        // A stream of inputs with ever new lengths must not grow the cache without end.
+        if !read.is_empty() && plans.keys().filter(|k| !k.3.is_empty()).count() >= MAX_LENGTH_PLANS {
+            plans.retain(|k, _| k.3.is_empty());
+        }
+        let syncs = Syncs { read, read_values };
         let names_in = |g: &Graph| key.0.iter().map(|f| &f.0).chain(&key.1).all(|r| g.node(&r.node).is_some());
         let opt = if names_in(&self.graph) {
-            compile_valued(&CompileRequest { graph: &self.graph, registry: registry(), folded: &self.folded, feeds: &key.0, fetches: &key.1 }, &self.ctx.target(), values)
+            compile_with(&CompileRequest { graph: &self.graph, registry: registry(), folded: &self.folded, feeds: &key.0, fetches: &key.1 }, &self.ctx.target(), values, &syncs)
         } else {
             Err(Error::Other("not in the optimized graph".into()))
         };
@@ -318,7 +400,7 @@ impl Model {
             Ok(p) => p,
             Err(e) => {
                 let (g, f) = &*self.original;
-                compile_valued(&CompileRequest { graph: g, registry: registry(), folded: f, feeds: &key.0, fetches: &key.1 }, &self.ctx.target(), values)
+                compile_with(&CompileRequest { graph: g, registry: registry(), folded: f, feeds: &key.0, fetches: &key.1 }, &self.ctx.target(), values, &syncs)
                     .map_err(|e2| if names_in(&self.graph) { e } else { e2 })?
             }
         };
@@ -328,15 +410,42 @@ impl Model {
         Ok(plan)
     }
 
-    /// Plans a run without running it (to inspect kernels and memory).
+    /// Plans a run without running it (to inspect kernels and memory). Where the run would stop
+    /// at a sync point, the plans after it are made for the largest lengths the shapes allow
+    /// (the kernels of a real run differ with the lengths read back).
     pub fn plan_summary(&self, feeds: &[(&str, DType, Vec<usize>)], fetches: &[&str]) -> Result<PlanSummary> {
         let feeds = feeds
             .iter()
             .map(|(n, d, s)| Ok((self.original.0.resolve(n)?, *d, s.clone())))
             .collect::<Result<Vec<_>>>()?;
         let fetches = fetches.iter().map(|f| self.original.0.resolve(f)).collect::<Result<Vec<_>>>()?;
-        let plan = self.plan(feeds, fetches, &[])?;
-        Ok(summary(&plan))
+        let mut read: SyncValues = Vec::new();
+        let mut plans = Vec::new();
+        loop {
+            let plan = match self.plan(feeds.clone(), fetches.clone(), &[], &read, false) {
+                Ok(p) => p,
+                Err(_) => self.plan(feeds.clone(), fetches.clone(), &[], &read, true)?,
+            };
+            plans.push(summary(&plan));
+            let Some(p) = &plan.prog.pause else { break };
+            // Lengths as large as the shapes allow; values read back cannot be guessed.
+            let guess: Option<Vec<Arc<Tensor>>> = p
+                .reads
+                .iter()
+                .map(|r| match *r {
+                    SyncRead::Length { tensor, .. } => Some(Arc::new(Tensor::from_i32(vec![], vec![plan.prog.tensors[tensor].shape.first().copied().unwrap_or(0) as i32]).ok()?)),
+                    SyncRead::Value { .. } => None,
+                })
+                .collect();
+            match guess {
+                Some(g) if read.len() < MAX_SYNC_POINTS => read.push(g),
+                _ => {
+                    plans.last_mut().expect("pushed above").syncs.push("later sync points depend on the values read back here".into());
+                    break;
+                }
+            }
+        }
+        Ok(join(plans))
     }
 
     /// Cumulative counters.
@@ -370,13 +479,30 @@ impl Model {
     }
 }
 
+/// One plan of a chain: its own kernels (from the sync point it resumes at).
 fn summary(plan: &Plan) -> PlanSummary {
+    let (resume, _) = plan.prog.resume();
     PlanSummary {
-        dispatches: plan.prog.kernels.len(),
+        dispatches: plan.prog.kernels.len() - resume,
         activation_bytes: plan.activation_bytes,
         peak_live_bytes: plan.peak_live_bytes,
-        kernels: plan.prog.kernels.iter().map(|k| (k.node.clone(), k.op.clone(), k.variant.label())).collect(),
+        kernels: plan.prog.kernels[resume..].iter().map(|k| (k.node.clone(), k.op.clone(), k.variant.label())).collect(),
+        syncs: plan.prog.pause.iter().map(|p| p.to_string()).collect(),
     }
+}
+
+/// The plans of a chain as one: their kernels, the sync points between them, and the largest
+/// memory of any.
+fn join(plans: Vec<PlanSummary>) -> PlanSummary {
+    let mut out = PlanSummary { dispatches: 0, activation_bytes: 0, peak_live_bytes: 0, kernels: Vec::new(), syncs: Vec::new() };
+    for p in plans {
+        out.dispatches += p.dispatches;
+        out.activation_bytes = out.activation_bytes.max(p.activation_bytes);
+        out.peak_live_bytes = out.peak_live_bytes.max(p.peak_live_bytes);
+        out.kernels.extend(p.kernels);
+        out.syncs.extend(p.syncs);
+    }
+    out
 }
 
 /// The most elements of a feed whose value a plan may be specialised on.

@@ -30,15 +30,31 @@ pub struct Plan {
     pub activation_bytes: u64,
     /// Largest sum of activations alive at once.
     pub peak_live_bytes: u64,
+    /// The first kernel this plan runs: kernels before it ran in the plans of earlier sync
+    /// points (see [`crate::lower::SyncPoint`]).
+    resume: usize,
+    /// Tensors made before `resume` that this plan reads or fetches: (root, the earlier plan in
+    /// the run's chain that holds it), copied in at the start of a run.
+    imports: Vec<(TensorId, usize)>,
 }
 
-struct Instance {
+/// What one plan's run ended with.
+pub(crate) enum Outcome<T = Vec<Tensor>> {
+    /// The fetches.
+    Fetched(T),
+    /// The plan stopped at a sync point: what it read back, for the next plan.
+    Paused(Vec<Arc<Tensor>>),
+}
+
+pub(crate) struct Instance {
     feeds: Vec<GpuBuffer>,
     slots: Vec<GpuBuffer>,
     staging: Vec<Option<GpuBuffer>>,
     bind_groups: Vec<wgpu::BindGroup>,
     /// Readback of runtime loop predicates (programs with loops only).
     pred: Option<GpuBuffer>,
+    /// Readback of what a paused program stops for.
+    sync_read: Option<GpuBuffer>,
 }
 
 const STORAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
@@ -85,7 +101,9 @@ impl Plan {
                 plan_consts.insert(id, buf);
             }
         }
-        let (slot_of, offset_of, slot_sizes, peak) = assign_slots(&prog);
+        let (resume, resume_tensors) = prog.resume();
+        let imports = imports(&prog, resume, resume_tensors);
+        let (slot_of, offset_of, slot_sizes, peak) = assign_slots(&prog, resume, &imports);
         let activation_bytes = slot_sizes.iter().sum();
         Ok(Plan {
             prog,
@@ -99,7 +117,14 @@ impl Plan {
             pool: Mutex::new(Vec::new()),
             activation_bytes,
             peak_live_bytes: peak,
+            resume,
+            imports,
         })
+    }
+
+    /// The bind group of kernel `ki` (instances hold those of the kernels from `resume` on).
+    pub(crate) fn bind_group<'a>(&self, inst: &'a Instance, ki: usize) -> &'a wgpu::BindGroup {
+        &inst.bind_groups[ki - self.resume]
     }
 
     fn buffer<'a>(&'a self, inst: &'a Instance, consts: &'a HashMap<TensorRef, GpuBuffer>, id: TensorId) -> Result<&'a wgpu::Buffer> {
@@ -161,9 +186,13 @@ impl Plan {
             true => None,
             false => Some(ctx.buffer("wgtf loop predicate", 4, wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST)?),
         };
-        let mut inst = Instance { feeds, slots, staging, bind_groups: Vec::new(), pred };
-        let mut groups = Vec::with_capacity(self.prog.kernels.len());
-        for (ki, k) in self.prog.kernels.iter().enumerate() {
+        let sync_read = match &self.prog.pause {
+            Some(_) => Some(ctx.buffer("wgtf sync readback", self.sync_layout().1.max(4), wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST)?),
+            None => None,
+        };
+        let mut inst = Instance { feeds, slots, staging, bind_groups: Vec::new(), pred, sync_read };
+        let mut groups = Vec::with_capacity(self.prog.kernels.len() - self.resume);
+        for (ki, k) in self.prog.kernels.iter().enumerate().skip(self.resume) {
             let mut entries = vec![wgpu::BindGroupEntry {
                 binding: 0,
                 resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
@@ -200,26 +229,95 @@ impl Plan {
         Ok(inst)
     }
 
-    /// Runs once: uploads the feeds, records every dispatch in one pass, submits once, reads
-    /// back the fetches.
-    /// With `dest`, the fetches are copied into the caller's buffers on the GPU (no readback)
-    /// and the returned list is empty.
-    pub(crate) fn run(&self, ctx: &Context, consts: &HashMap<TensorRef, GpuBuffer>, feeds: &[&Tensor], dest: Option<&[&wgpu::Buffer]>, counters: &ModelCounters) -> Result<Vec<Tensor>> {
+    /// An instance of this plan for one run (from the pool, or new).
+    pub(crate) fn checkout(&self, ctx: &Context, consts: &HashMap<TensorRef, GpuBuffer>, counters: &ModelCounters) -> Result<Instance> {
         let pooled = self.pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let inst = match pooled {
-            Some(i) => i,
-            None => self.new_instance(ctx, consts, counters)?,
-        };
-        let result = self.run_on(ctx, consts, &inst, feeds, dest, counters);
-        // An instance is reusable after a failed run too: nothing of it is left mapped.
-        self.pool.lock().unwrap_or_else(|e| e.into_inner()).push(inst);
-        result
+        match pooled {
+            Some(i) => Ok(i),
+            None => self.new_instance(ctx, consts, counters),
+        }
     }
 
-    fn run_on(&self, ctx: &Context, consts: &HashMap<TensorRef, GpuBuffer>, inst: &Instance, feeds: &[&Tensor], dest: Option<&[&wgpu::Buffer]>, counters: &ModelCounters) -> Result<Vec<Tensor>> {
+    /// Returns an instance to the pool. It is reusable after a failed run too: nothing of it is
+    /// left mapped.
+    pub(crate) fn give_back(&self, inst: Instance) {
+        self.pool.lock().unwrap_or_else(|e| e.into_inner()).push(inst);
+    }
+
+    /// Copies in the tensors made by the earlier plans of the run's chain.
+    fn import(&self, consts: &HashMap<TensorRef, GpuBuffer>, inst: &Instance, earlier: &[(&Plan, &Instance)], enc: &mut wgpu::CommandEncoder) -> Result<()> {
+        for &(r, seg) in &self.imports {
+            let (p, i) = earlier.get(seg).ok_or_else(|| Error::Other(format!("internal: no plan {seg} before this one")))?;
+            let bytes = self.prog.tensors[r].elements() as u64 * self.prog.tensors[r].storage.bytes();
+            if bytes == 0 {
+                continue;
+            }
+            enc.copy_buffer_to_buffer(p.buffer(i, consts, r)?, p.offset(r), self.buffer(inst, consts, r)?, self.offset(r), bytes);
+        }
+        Ok(())
+    }
+
+    /// Where each read of the pause lands in the readback buffer: (offset, bytes) per read,
+    /// and the total.
+    fn sync_layout(&self) -> (Vec<(u64, u64)>, u64) {
+        let mut at = 0u64;
+        let mut out = Vec::new();
+        for r in self.prog.pause.iter().flat_map(|p| &p.reads) {
+            let t = &self.prog.tensors[r.source()];
+            let bytes = t.elements() as u64 * t.storage.bytes();
+            out.push((at, bytes));
+            at += bytes.div_ceil(4) * 4;
+        }
+        (out, at)
+    }
+
+    /// Submits what `enc` holds with copies of what the paused program stops for, waits, and
+    /// reads it back.
+    fn read_sync(&self, ctx: &Context, consts: &HashMap<TensorRef, GpuBuffer>, inst: &Instance, mut enc: wgpu::CommandEncoder) -> Result<Vec<Arc<Tensor>>> {
+        let (Some(p), Some(st)) = (&self.prog.pause, &inst.sync_read) else { return Err(Error::Other("internal: nothing to read at a sync point".into())) };
+        let (layout, _) = self.sync_layout();
+        for (r, &(at, bytes)) in p.reads.iter().zip(&layout) {
+            if bytes > 0 {
+                let src = r.source();
+                enc.copy_buffer_to_buffer(self.buffer(inst, consts, src)?, self.offset(src), &st.buf, at, bytes);
+            }
+        }
+        let index = ctx.queue().submit([enc.finish()]);
+        let (tx, rx) = std::sync::mpsc::channel();
+        st.buf.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+            let _ = tx.send(r);
+        });
+        ctx.device()
+            .poll(wgpu::PollType::Wait { submission_index: Some(index), timeout: None })
+            .map_err(|e| Error::Device(format!("waiting for the GPU: {e}")))?;
+        ctx.check_alive()?;
+        rx.recv()
+            .map_err(|_| Error::Device("a sync readback never completed".into()))?
+            .map_err(|e| Error::Device(format!("reading back at a sync point: {e}")))?;
+        let out = {
+            let bytes = st.buf.slice(..).get_mapped_range().map_err(|e| Error::Device(format!("readback: {e:?}")))?;
+            p.reads
+                .iter()
+                .zip(&layout)
+                .map(|(r, &(at, n))| {
+                    let t = &self.prog.tensors[r.source()];
+                    from_words(&bytes[at as usize..(at + n) as usize], t.dtype, t.storage, t.shape.clone()).map(Arc::new)
+                })
+                .collect::<Result<Vec<_>>>()
+        };
+        st.buf.unmap();
+        out
+    }
+
+    /// Runs on `inst`: uploads the feeds (or, resuming after a sync point, copies in what the
+    /// `earlier` plans of the chain made), records the kernels, and reads back the fetches — or
+    /// the lengths the program pauses for.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn run_on(&self, ctx: &Context, consts: &HashMap<TensorRef, GpuBuffer>, inst: &Instance, feeds: &[&Tensor], earlier: &[(&Plan, &Instance)], dest: Option<&[&wgpu::Buffer]>, counters: &ModelCounters) -> Result<Outcome> {
         let queue = ctx.queue();
         let mut uploaded = 0u64;
-        for ((r, id), t) in self.prog.feeds.iter().zip(feeds) {
+        let upload = if self.resume == 0 { feeds } else { &[] };
+        for ((r, id), t) in self.prog.feeds.iter().zip(upload) {
             let words = to_words(t, &r.to_string(), &self.prog.target)?;
             if !words.is_empty() {
                 queue.write_buffer(&inst.feeds[self.prog.tensors[*id].source_feed()].buf, 0, &words);
@@ -228,20 +326,34 @@ impl Plan {
         }
         let scope = ctx.device().push_error_scope(wgpu::ErrorFilter::Validation);
         let mut enc = ctx.device().create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("wgtf run") });
+        self.import(consts, inst, earlier, &mut enc)?;
         let mut flow = flow::FlowStats::default();
         if !self.prog.steps.is_empty() {
             // Runtime loops: submits and predicate readbacks along the way (plan/flow.rs).
             enc = self.run_steps(ctx, consts, inst, enc, &mut flow)?;
             flow.count(counters);
         } else {
-            flow.dispatches = self.prog.kernels.len() as u64;
+            flow.dispatches = (self.prog.kernels.len() - self.resume) as u64;
             flow.passes = 1;
             let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("wgtf"), timestamp_writes: None });
-            for (ki, k) in self.prog.kernels.iter().enumerate() {
+            for (ki, k) in self.prog.kernels.iter().enumerate().skip(self.resume) {
                 pass.set_pipeline(&self.pipelines[ki].pipeline);
-                pass.set_bind_group(0, &inst.bind_groups[ki], &[]);
+                pass.set_bind_group(0, self.bind_group(inst, ki), &[]);
                 pass.dispatch_workgroups(k.groups[0], k.groups[1], k.groups[2]);
             }
+        }
+        if self.prog.pause.is_some() {
+            let read = self.read_sync(ctx, consts, inst, enc)?;
+            if let Some(e) = pollster::block_on(scope.pop()) {
+                return Err(Error::Device(format!("recording the run: {e}")));
+            }
+            counters.dispatches.fetch_add(flow.dispatches, Ordering::Relaxed);
+            counters.passes.fetch_add(flow.passes, Ordering::Relaxed);
+            counters.submits.fetch_add(1 + flow.submits, Ordering::Relaxed);
+            counters.bytes_uploaded.fetch_add(uploaded, Ordering::Relaxed);
+            counters.bytes_read_back.fetch_add(self.sync_layout().1, Ordering::Relaxed);
+            flow.count(counters);
+            return Ok(Outcome::Paused(read));
         }
         if let Some(dest) = dest {
             if dest.len() != self.prog.fetches.len() {
@@ -270,7 +382,7 @@ impl Plan {
             counters.passes.fetch_add(flow.passes, Ordering::Relaxed);
             counters.submits.fetch_add(1 + flow.submits, Ordering::Relaxed);
             counters.bytes_uploaded.fetch_add(uploaded, Ordering::Relaxed);
-            return Ok(Vec::new());
+            return Ok(Outcome::Fetched(Vec::new()));
         }
         for (f, st) in self.prog.fetches.iter().zip(&inst.staging) {
             if let (Fetch::Device(id), Some(st)) = (f, st) {
@@ -347,8 +459,41 @@ impl Plan {
         counters.submits.fetch_add(1 + flow.submits, Ordering::Relaxed);
         counters.bytes_uploaded.fetch_add(uploaded, Ordering::Relaxed);
         counters.bytes_read_back.fetch_add(read, Ordering::Relaxed);
-        Ok(out)
+        Ok(Outcome::Fetched(out))
     }
+}
+
+/// The tensors made before `resume` (by the plans of earlier sync points) that a program's own
+/// kernels read, its fetches read back, or its pause reads the lengths of: (root, the index of
+/// the earlier plan that made it — feeds come from the first).
+fn imports(prog: &Program, resume: usize, resume_tensors: usize) -> Vec<(TensorId, usize)> {
+    if resume == 0 {
+        return Vec::new();
+    }
+    let mut need = std::collections::BTreeSet::new();
+    for k in &prog.kernels[resume..] {
+        need.extend(k.bindings.iter().filter(|b| matches!(b, Binding::In(_))).map(|b| prog.root(b.id())));
+    }
+    for f in &prog.fetches {
+        if let Fetch::Device(id) = f {
+            need.insert(prog.root(*id));
+            need.extend(prog.length_of(*id).map(|c| prog.root(c)));
+        }
+    }
+    if let Some(p) = &prog.pause {
+        need.extend(p.reads.iter().map(|r| prog.root(r.source())));
+    }
+    need.into_iter()
+        .filter(|&r| r < resume_tensors)
+        .filter_map(|r| match prog.tensors[r].source {
+            Source::Feed(_) => Some((r, 0)),
+            Source::Activation => {
+                let writer = prog.kernels[..resume].iter().position(|k| k.bindings.iter().any(|b| matches!(b, Binding::Out(t) if prog.root(*t) == r)))?;
+                Some((r, prog.syncs.iter().filter(|s| s.kernel <= writer).count()))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Whether the device can run a program at all: every tensor must fit in one buffer, every
@@ -401,17 +546,23 @@ impl crate::lower::ProgTensor {
 
 /// Assigns activation slots by liveness: a slot is reused once every tensor in it is dead.
 /// Returns (slot of each root tensor, slot sizes, peak bytes alive at once).
-fn assign_slots(prog: &Program) -> (Vec<Option<usize>>, Vec<u64>, Vec<u64>, u64) {
+/// Only the kernels from `resume` on run; `imports` are copied in before them. A program that
+/// pauses at a sync point keeps what the plans after it read to its end.
+fn assign_slots(prog: &Program, resume: usize, imports: &[(TensorId, usize)]) -> (Vec<Option<usize>>, Vec<u64>, Vec<u64>, u64) {
     let n = prog.tensors.len();
     let mut last_use = vec![0usize; n];
-    let fetched: std::collections::HashSet<TensorId> = prog
+    let mut fetched: std::collections::HashSet<TensorId> = prog
         .fetches
         .iter()
         .filter_map(|f| if let Fetch::Device(id) = f { Some(prog.root(*id)) } else { None })
         // The length word of a data-dependent-length fetch is read back too: keep it alive.
         .flat_map(|r| [Some(r), prog.length_of(r).map(|c| prog.root(c))].into_iter().flatten())
         .collect();
-    for (ki, k) in prog.kernels.iter().enumerate() {
+    if let Some(p) = &prog.pause {
+        fetched.extend(p.reads.iter().map(|r| prog.root(r.source())));
+    }
+    let kernels = || prog.kernels.iter().enumerate().skip(resume);
+    for (ki, k) in kernels() {
         for b in &k.bindings {
             let r = prog.root(b.id());
             last_use[r] = ki;
@@ -424,13 +575,21 @@ fn assign_slots(prog: &Program) -> (Vec<Option<usize>>, Vec<u64>, Vec<u64>, u64)
     let is_act = |r: usize| matches!(prog.tensors[r].source, Source::Activation);
     // Lifetimes [first use, last use] of every activation root (fetched ones live to the end).
     let mut first_use = vec![usize::MAX; n];
-    for (ki, k) in prog.kernels.iter().enumerate() {
+    for (ki, k) in kernels() {
         for b in &k.bindings {
             let r = prog.root(b.id());
             first_use[r] = first_use[r].min(ki);
         }
     }
-    let end_of = |r: usize| if fetched.contains(&r) { usize::MAX } else { last_use[r] };
+    for &(r, _) in imports {
+        first_use[r] = resume;
+    }
+    // A program that pauses keeps what the plans after it read (all, where that is not known).
+    let keep_all = prog.pause.as_ref().is_some_and(|p| p.live.is_none());
+    if let Some(live) = prog.pause.as_ref().and_then(|p| p.live.as_ref()) {
+        fetched.extend(live.iter().copied());
+    }
+    let end_of = |r: usize| if keep_all || fetched.contains(&r) { usize::MAX } else { last_use[r] };
     let roots: Vec<usize> = (0..n).filter(|&r| is_act(r) && first_use[r] != usize::MAX).collect();
     // Peak of the bytes alive at once: the lower bound of any assignment.
     let mut events: Vec<(usize, i64)> = Vec::new();
@@ -523,7 +682,7 @@ fn assign_slots(prog: &Program) -> (Vec<Option<usize>>, Vec<u64>, Vec<u64>, u64)
     let arenas = || -> (Vec<Option<usize>>, Vec<u64>, Vec<u64>) {
         const ALIGN: u64 = 256;
         let mut conflicts: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for k in &prog.kernels {
+        for (_, k) in kernels() {
             let ins: Vec<usize> = k.bindings.iter().filter(|b| matches!(b, Binding::In(_))).map(|b| prog.root(b.id())).filter(|&r| is_act(r)).collect();
             let outs: Vec<usize> = k.bindings.iter().filter(|b| matches!(b, Binding::Out(_))).map(|b| prog.root(b.id())).filter(|&r| is_act(r)).collect();
             for &o in &outs {
@@ -678,41 +837,42 @@ pub struct KernelTime {
 }
 
 impl Plan {
-    /// Runs once with a compute pass per kernel and timestamps around each (diagnostics only:
-    /// slower than `run`, which records one pass).
-    pub(crate) fn profile(&self, ctx: &Context, consts: &HashMap<TensorRef, GpuBuffer>, feeds: &[&Tensor], counters: &ModelCounters) -> Result<Vec<KernelTime>> {
+    /// Runs on `inst` with a compute pass per kernel and timestamps around each (diagnostics
+    /// only: slower than `run`, which records one pass). A program that pauses at a sync point
+    /// also returns the lengths it read back.
+    pub(crate) fn profile_on(
+        &self,
+        ctx: &Context,
+        consts: &HashMap<TensorRef, GpuBuffer>,
+        inst: &Instance,
+        feeds: &[&Tensor],
+        earlier: &[(&Plan, &Instance)],
+    ) -> Result<(Vec<KernelTime>, Outcome<()>)> {
         if !ctx.device().features().contains(wgpu::Features::TIMESTAMP_QUERY) {
             return Err(Error::Device("this adapter has no timestamp queries".into()));
         }
-        let pooled = self.pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let inst = match pooled {
-            Some(i) => i,
-            None => self.new_instance(ctx, consts, counters)?,
-        };
-        let result = self.profile_on(ctx, &inst, feeds);
-        self.pool.lock().unwrap_or_else(|e| e.into_inner()).push(inst);
-        result
-    }
-
-    fn profile_on(&self, ctx: &Context, inst: &Instance, feeds: &[&Tensor]) -> Result<Vec<KernelTime>> {
         let queue = ctx.queue();
-        for ((r, id), t) in self.prog.feeds.iter().zip(feeds) {
+        let upload = if self.resume == 0 { feeds } else { &[] };
+        for ((r, id), t) in self.prog.feeds.iter().zip(upload) {
             let words = to_words(t, &r.to_string(), &self.prog.target)?;
             if !words.is_empty() {
                 queue.write_buffer(&inst.feeds[self.prog.tensors[*id].source_feed()].buf, 0, &words);
             }
         }
+        let mut enc = ctx.device().create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("wgtf import") });
+        self.import(consts, inst, earlier, &mut enc)?;
+        queue.submit([enc.finish()]);
         let period = queue.get_timestamp_period() as f64;
         let mut out = Vec::with_capacity(self.prog.kernels.len());
         const CHUNK: usize = (wgpu::QUERY_SET_MAX_QUERIES / 2) as usize;
-        for (c, chunk) in self.prog.kernels.chunks(CHUNK).enumerate() {
+        for (c, chunk) in self.prog.kernels[self.resume..].chunks(CHUNK).enumerate() {
             let n = chunk.len() as u32 * 2;
             let qs = ctx.device().create_query_set(&wgpu::QuerySetDescriptor { label: Some("wgtf profile"), ty: wgpu::QueryType::Timestamp, count: n });
             let resolve = ctx.buffer("wgtf profile", n as u64 * 8, wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC)?;
             let read = ctx.buffer("wgtf profile", n as u64 * 8, wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST)?;
             let mut enc = ctx.device().create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("wgtf profile") });
             for (j, k) in chunk.iter().enumerate() {
-                let ki = c * CHUNK + j;
+                let ki = self.resume + c * CHUNK + j;
                 let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
                     label: Some(&k.node),
                     timestamp_writes: Some(wgpu::ComputePassTimestampWrites {
@@ -722,7 +882,7 @@ impl Plan {
                     }),
                 });
                 pass.set_pipeline(&self.pipelines[ki].pipeline);
-                pass.set_bind_group(0, &inst.bind_groups[ki], &[]);
+                pass.set_bind_group(0, self.bind_group(inst, ki), &[]);
                 pass.dispatch_workgroups(k.groups[0], k.groups[1], k.groups[2]);
             }
             enc.resolve_query_set(&qs, 0..n, &resolve.buf, 0);
@@ -745,6 +905,13 @@ impl Plan {
                 out.push(KernelTime { node: k.node.clone(), op: k.op.clone(), kernel: k.variant.label(), nanos: dt });
             }
         }
-        Ok(out)
+        let outcome = match self.prog.pause {
+            Some(_) => {
+                let enc = ctx.device().create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("wgtf lengths") });
+                Outcome::Paused(self.read_sync(ctx, consts, inst, enc)?)
+            }
+            None => Outcome::Fetched(()),
+        };
+        Ok((out, outcome))
     }
 }

@@ -40,7 +40,19 @@ impl Plan {
         mut enc: wgpu::CommandEncoder,
         stats: &mut FlowStats,
     ) -> Result<wgpu::CommandEncoder> {
-        self.steps_into(ctx, consts, inst, &mut enc, &self.prog.steps, stats)?;
+        // Steps before the sync point this plan resumes at ran in earlier plans.
+        let resume = self.resume;
+        let steps: Vec<Step> = self
+            .prog
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Kernels(r) if r.end > resume => Some(Step::Kernels(r.start.max(resume)..r.end)),
+                Step::Loop(l) if l.span.start >= resume => Some(s.clone()),
+                _ => None,
+            })
+            .collect();
+        self.steps_into(ctx, consts, inst, &mut enc, &steps, stats)?;
         Ok(enc)
     }
 
@@ -113,7 +125,7 @@ impl Plan {
             for ki in r.clone() {
                 let k = &self.prog.kernels[ki];
                 pass.set_pipeline(&self.pipelines[ki].pipeline);
-                pass.set_bind_group(0, &inst.bind_groups[ki], &[]);
+                pass.set_bind_group(0, self.bind_group(inst, ki), &[]);
                 pass.dispatch_workgroups(k.groups[0], k.groups[1], k.groups[2]);
             }
         }
@@ -133,7 +145,7 @@ impl Plan {
     ) -> Result<bool> {
         let st = inst.pred.as_ref().ok_or_else(|| Error::Other("internal: no predicate readback buffer".into()))?;
         let src = self.buffer(inst, consts, l.pred)?;
-        enc.copy_buffer_to_buffer(src, 0, &st.buf, 0, 4);
+        enc.copy_buffer_to_buffer(src, self.offset(l.pred), &st.buf, 0, 4);
         let next = ctx.device().create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("wgtf run") });
         let done = std::mem::replace(enc, next);
         let index = ctx.queue().submit([done.finish()]);
