@@ -80,16 +80,12 @@ fn feeds(g: &Graph, order: &[usize]) -> Result<Vec<(TensorRef, DType, Vec<usize>
 pub fn plan_graph(graph: Graph) -> Result<Vec<Program>> {
     graph.check_inputs()?;
     let reg = wgtf::ops::registry();
-    let graph = wgtf::lower::control::prepare(graph, reg)?;
+    let graph = wgtf::lower::control::prepare(graph)?;
     let roots: Vec<TensorRef> =
         graph.sinks().into_iter().filter(|n| !wgtf::runtime::model::is_training_or_io(&n.op)).map(|n| TensorRef::new(&n.name, 0)).collect();
     let order = graph.prune(&roots, &HashSet::new())?;
-    let unsupported: Vec<(String, String)> = order
-        .iter()
-        .map(|&i| &graph.nodes[i])
-        .filter(|n| !reg.contains(&n.op))
-        .map(|n| (n.name.clone(), n.op.clone()))
-        .collect();
+    let mut unsupported = reg.unsupported(order.iter().map(|&i| &graph.nodes[i]));
+    unsupported.extend(wgtf::lower::control::unsupported_in_functions(&graph, reg)?);
     if !unsupported.is_empty() {
         return Err(wgtf::Error::Unsupported(unsupported));
     }

@@ -19,8 +19,10 @@ pub enum Error {
     #[error("node '{node}' ({op}): {msg}")]
     Node { node: String, op: String, msg: String },
 
-    #[error("unsupported op{}: {}", if .0.len() > 1 { "s" } else { "" }, list_unsupported(.0))]
-    Unsupported(Vec<(String, String)>),
+    /// What the model holds that wgtf cannot run, all of it: ops, and attribute values of
+    /// supported ops (a `fused_ops` list, a data format, a padding mode), with their nodes.
+    #[error("unsupported: {}", list_unsupported(.0))]
+    Unsupported(Vec<Unsupported>),
 
     #[error("unknown tensor '{0}': no node of that name in the graph (`wgtf info MODEL` lists its inputs and likely outputs)")]
     UnknownTensor(String),
@@ -58,20 +60,49 @@ pub enum Error {
     Other(String),
 }
 
-fn list_unsupported(v: &[(String, String)]) -> String {
-    // Group by op: "Foo (a, b), Bar (c)".
-    let mut ops: Vec<(String, Vec<String>)> = Vec::new();
-    for (node, op) in v {
-        match ops.iter_mut().find(|(o, _)| o == op) {
-            Some((_, nodes)) => nodes.push(node.clone()),
-            None => ops.push((op.clone(), vec![node.clone()])),
+/// One thing of a model that wgtf cannot run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unsupported {
+    pub node: String,
+    pub op: String,
+    /// `None`: the op; else what of its attributes (e.g. "unsupported fused_ops [...]").
+    pub what: Option<String>,
+}
+
+impl Unsupported {
+    /// The op itself is not supported.
+    pub fn op(node: &str, op: &str) -> Self {
+        Unsupported { node: node.to_string(), op: op.to_string(), what: None }
+    }
+    /// The op is, but not the attributes of this node: `err` says what.
+    pub fn attrs(node: &str, op: &str, err: &Error) -> Self {
+        let what = match err {
+            Error::Node { msg, .. } => msg.clone(),
+            e => e.to_string(),
+        };
+        Unsupported { node: node.to_string(), op: op.to_string(), what: Some(what) }
+    }
+}
+
+fn list_unsupported(v: &[Unsupported]) -> String {
+    // Group by op and reason: "op Foo (node a, b); Bar: unsupported padding 'X' (node c)".
+    let mut groups: Vec<(&str, Option<&str>, Vec<&str>)> = Vec::new();
+    for u in v {
+        match groups.iter_mut().find(|(o, w, _)| *o == u.op && *w == u.what.as_deref()) {
+            Some((_, _, nodes)) => nodes.push(&u.node),
+            None => groups.push((&u.op, u.what.as_deref(), vec![&u.node])),
         }
     }
-    ops.iter()
-        .map(|(op, nodes)| {
-            let shown: Vec<&str> = nodes.iter().take(3).map(|s| s.as_str()).collect();
+    groups
+        .iter()
+        .map(|(op, what, nodes)| {
+            let shown: Vec<&str> = nodes.iter().take(3).copied().collect();
             let more = if nodes.len() > 3 { format!(", +{} more", nodes.len() - 3) } else { String::new() };
-            format!("{op} (node {}{more})", shown.join(", "))
+            let nodes = format!("(node{} {}{more})", if nodes.len() > 1 { "s" } else { "" }, shown.join(", "));
+            match what {
+                None => format!("op {op} {nodes}"),
+                Some(w) => format!("{op}: {w} {nodes}"),
+            }
         })
         .collect::<Vec<_>>()
         .join("; ")

@@ -26,7 +26,7 @@ pub mod runtime;
 pub mod shaders;
 pub mod tensor;
 
-pub use error::{Error, Result};
+pub use error::{Error, Result, Unsupported};
 pub use runtime::context::{list_adapters, AdapterSummary, Context, ContextOptions};
 pub use runtime::model::{InputInfo, LoadOptions, MemoryReport, Model, ModelStats, PlanSummary, Runner};
 pub use tensor::{DType, Tensor};

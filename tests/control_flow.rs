@@ -16,10 +16,21 @@ fn case(name: &str) -> PathBuf {
     common::fixtures_dir().join(name)
 }
 
+/// Prepares a graph as loading does: calls inlined, frames converted, what the functions hold
+/// that wgtf cannot run reported.
+fn prepare_checked(graph: Graph) -> wgtf::Result<Graph> {
+    let g = wgtf::lower::control::prepare(graph)?;
+    let u = wgtf::lower::control::unsupported_in_functions(&g, wgtf::ops::registry())?;
+    if !u.is_empty() {
+        return Err(wgtf::Error::Unsupported(u));
+    }
+    Ok(g)
+}
+
 /// Plans a graph (no GPU) and returns its loop reports.
 fn plan(graph: Graph, feeds: &[(&str, DType, Vec<usize>)], fetches: &[&str]) -> wgtf::Result<Vec<LoopReport>> {
     let reg = wgtf::ops::registry();
-    let g = wgtf::lower::control::prepare(graph, reg)?;
+    let g = prepare_checked(graph)?;
     let fetches: Vec<TensorRef> = fetches.iter().map(|f| TensorRef::parse(f).unwrap()).collect();
     let feeds: Vec<(TensorRef, DType, Vec<usize>)> =
         feeds.iter().map(|(n, d, s)| (TensorRef::parse(n).unwrap(), *d, s.clone())).collect();
@@ -156,14 +167,14 @@ fn malformed_function_libraries_are_errors_naming_the_node() {
     let body = fdef("body", &["a"], &[("r", "m:y:0")], vec![node("m", "NoSuchOp", &["a"], vec![])]);
     let w = node("w", "While", &["x"], vec![("cond", func("cond")), ("body", func("body"))]);
     let g = graph(vec![x.clone(), w], vec![cond.clone(), body]);
-    let e = wgtf::lower::control::prepare(g, wgtf::ops::registry()).unwrap_err().to_string();
+    let e = prepare_checked(g).unwrap_err().to_string();
     assert!(e.contains("NoSuchOp") && e.contains("body/m"), "{e}");
 
     // Nested calls deeper than the limit (a function calling itself) are an error, not a hang.
     let rec = fdef("rec", &["a"], &[("r", "c:output:0")], vec![node("c", "PartitionedCall", &["a"], vec![("f", func("rec"))])]);
     let call = node("call", "PartitionedCall", &["x"], vec![("f", func("rec"))]);
     let g = graph(vec![x.clone(), call], vec![rec]);
-    let e = wgtf::lower::control::prepare(g, wgtf::ops::registry()).unwrap_err().to_string();
+    let e = prepare_checked(g).unwrap_err().to_string();
     assert!(e.contains("nest deeper"), "{e}");
 
     // A While that calls itself through its body.

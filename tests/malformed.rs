@@ -792,7 +792,7 @@ fn unsupported_ops_are_all_listed_in_one_error() {
     ]);
     let e = load(&g).err().expect("unsupported ops loaded");
     let Error::Unsupported(list) = &e else { panic!("expected Unsupported, got {e}") };
-    let mut names: Vec<&str> = list.iter().map(|(n, _)| n.as_str()).collect();
+    let mut names: Vec<&str> = list.iter().map(|u| u.node.as_str()).collect();
     names.sort();
     assert_eq!(names, ["a", "b", "d", "e"]);
     let msg = e.to_string();
@@ -800,6 +800,36 @@ fn unsupported_ops_are_all_listed_in_one_error() {
         assert!(msg.contains(part), "{msg}");
     }
     assert!(harness::graph_def(&g).is_err());
+}
+
+#[test]
+fn unsupported_attribute_values_are_listed_at_load_with_unsupported_ops() {
+    use wgtf::proto::attr_value::{ListValue, Value};
+    use wgtf::proto::AttrValue;
+    let s = |v: &str| AttrValue { value: Some(Value::S(v.as_bytes().to_vec())) };
+    let strs = |v: &[&str]| AttrValue { value: Some(Value::List(ListValue { s: v.iter().map(|x| x.as_bytes().to_vec()).collect(), ..Default::default() })) };
+    let conv = |name: &str, x: &str, padding: &str, fmt: &str| {
+        node(name, "Conv2D", &[x, "w"], vec![("strides", ints(&[1, 1, 1, 1])), ("padding", s(padding)), ("data_format", s(fmt))])
+    };
+    let g = bytes(vec![
+        placeholder("x", F32, &[1, 4, 4, 1]),
+        const_f32("w", &[1, 1, 1, 1], &[2.0]),
+        const_f32("b", &[1], &[0.5]),
+        node("f", "_FusedConv2D", &["x", "w", "b"], vec![("strides", ints(&[1, 1, 1, 1])), ("padding", s("SAME")), ("fused_ops", strs(&["BiasAdd", "Mish"])), ("num_args", AttrValue { value: Some(Value::I(1)) })]),
+        conv("p", "f", "CIRCULAR", "NHWC"),
+        conv("d", "p", "SAME", "NCDHW4"),
+        node("m", "MirrorPad", &["d", "w"], vec![("mode", s("WRAP"))]),
+        op("y", "FrobnicateV7", &["m"]),
+    ]);
+    let e = load(&g).err().expect("a model with unsupported attributes loaded");
+    let Error::Unsupported(list) = &e else { panic!("expected Unsupported, got {e}") };
+    let mut got: Vec<(&str, bool)> = list.iter().map(|u| (u.node.as_str(), u.what.is_some())).collect();
+    got.sort();
+    assert_eq!(got, [("d", true), ("f", true), ("m", true), ("p", true), ("y", false)]);
+    let msg = e.to_string();
+    for part in ["Mish", "CIRCULAR", "NCDHW4", "WRAP", "FrobnicateV7"] {
+        assert!(msg.contains(part), "{msg}");
+    }
 }
 
 // --- crashes found by the fuzzers and the tests above, as named regressions --------------------

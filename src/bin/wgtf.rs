@@ -306,11 +306,17 @@ fn info(adapter: Option<usize>, path: &PathBuf, opts: &LoadOptions, plan: bool, 
     for (op, c) in &hist {
         println!("  {op:<28} {c:>5}{}", if reg.contains(op) { "" } else { "   (not supported)" });
     }
-    let unsupported: Vec<&str> = hist.keys().copied().filter(|op| !reg.contains(op)).collect();
+    // Everything it cannot run, as loading reports it: ops, and attribute values of supported ops,
+    // in the graph and in the functions it calls.
+    let mut unsupported = reg.unsupported(&graph.nodes);
+    match wgtf::lower::control::prepare(graph.clone()).and_then(|g| wgtf::lower::control::unsupported_in_functions(&g, reg)) {
+        Ok(u) => unsupported.extend(u),
+        Err(e) => println!("functions: not checked ({e})"),
+    }
     if unsupported.is_empty() {
-        println!("unsupported ops: none");
+        println!("unsupported: none");
     } else {
-        println!("unsupported ops: {}", unsupported.join(", "));
+        println!("{}", wgtf::Error::Unsupported(unsupported));
     }
     // Loops, conditionals and calls: functions, and iterations when the plan unrolls them.
     for line in wgtf::lower::control::info_lines(&graph) {

@@ -284,7 +284,7 @@ impl<'a> Planner<'a> {
         let op = self
             .registry
             .get(&node.op)
-            .ok_or_else(|| Error::Unsupported(vec![(node.name.clone(), node.op.clone())]))?;
+            .ok_or_else(|| Error::Unsupported(vec![crate::error::Unsupported::op(&node.name, &node.op)]))?;
         let resolved;
         let ins = match self.sync(node, op, ins)? {
             Some(r) => {
@@ -602,12 +602,7 @@ pub fn compile_with(req: &CompileRequest, target: &super::Target, values: &[(Ten
     let fed: HashSet<TensorRef> = req.feeds.iter().map(|(r, _, _)| r.clone()).collect();
     let order = graph.prune(req.fetches, &fed)?;
 
-    let unsupported: Vec<(String, String)> = order
-        .iter()
-        .map(|&i| &graph.nodes[i])
-        .filter(|n| !req.registry.contains(&n.op))
-        .map(|n| (n.name.clone(), n.op.clone()))
-        .collect();
+    let unsupported = req.registry.unsupported(order.iter().map(|&i| &graph.nodes[i]));
     if !unsupported.is_empty() {
         return Err(Error::Unsupported(unsupported));
     }

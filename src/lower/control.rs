@@ -755,22 +755,25 @@ pub fn loop_liveness(prog: &Program) -> Vec<(TensorId, usize)> {
 }
 
 /// Prepares a graph for planning: inlines function calls and turns TF1 loop frames into While
-/// loops; then checks that every op of every reachable function is supported.
-pub fn prepare(mut graph: Graph, registry: &crate::ops::Registry) -> Result<Graph> {
+/// loops.
+pub fn prepare(mut graph: Graph) -> Result<Graph> {
     function::inline_calls(&mut graph)?;
     super::control_frames::convert_frames(&mut graph)?;
-    let mut unsupported = Vec::new();
-    for (fname, f) in function::reachable_functions(&graph)? {
-        for n in &f.graph.nodes {
-            if n.op != function::ARG_OP && !registry.contains(&n.op) && !function::has_function(&graph, &n.op) {
-                unsupported.push((format!("{fname}/{}", n.name), n.op.clone()));
-            }
-        }
-    }
-    if !unsupported.is_empty() {
-        return Err(Error::Unsupported(unsupported));
-    }
     Ok(graph)
+}
+
+/// What the functions a graph calls hold that wgtf cannot run (ops, attribute values), their
+/// nodes named `function/node`.
+pub fn unsupported_in_functions(graph: &Graph, registry: &crate::ops::Registry) -> Result<Vec<crate::error::Unsupported>> {
+    let mut out = Vec::new();
+    for (fname, f) in function::reachable_functions(graph)? {
+        let nodes = f.graph.nodes.iter().filter(|n| n.op != function::ARG_OP && !function::has_function(graph, &n.op));
+        out.extend(registry.unsupported(nodes).into_iter().map(|mut u| {
+            u.node = format!("{fname}/{}", u.node);
+            u
+        }));
+    }
+    Ok(out)
 }
 
 /// Loops and conditionals of a graph (and of the functions it calls), one line each, for
@@ -822,7 +825,7 @@ pub fn describe(graph: &Graph) -> Vec<String> {
 /// each: iterations unrolled, or a runtime loop.
 pub fn info_lines(graph: &Graph) -> Vec<String> {
     let reg = crate::ops::registry();
-    let g = match prepare(graph.clone(), reg) {
+    let g = match prepare(graph.clone()) {
         Ok(g) => g,
         Err(e) => return vec![format!("control flow: not analysed ({e})")],
     };

@@ -40,6 +40,12 @@ pub trait Op: Send + Sync + 'static {
     fn fold(&self, _node: &Node, _inputs: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
         None
     }
+    /// Checks the node's attributes when the model is loaded, before any shape is known: a value
+    /// wgtf does not support (a `fused_ops` list, a data format, a padding mode) is an error
+    /// here, listed with the unsupported ops, not met when the model first runs.
+    fn check(&self, _node: &Node) -> Result<()> {
+        Ok(())
+    }
     /// Output dtypes and shapes (and values, when they follow from shapes alone).
     fn infer(&self, node: &Node, inputs: &[TensorInfo]) -> Result<Vec<TensorInfo>>;
     /// Whether `lower` handles 64-bit integer operands (`Storage::I64`). Ops that do not see
@@ -79,6 +85,18 @@ impl Registry {
     }
     pub fn contains(&self, name: &str) -> bool {
         self.ops.contains_key(name)
+    }
+    /// What of `nodes` wgtf cannot run, in one list: ops it does not have, and nodes whose
+    /// attributes their op does not support ([`Op::check`]).
+    pub fn unsupported<'n>(&self, nodes: impl IntoIterator<Item = &'n Node>) -> Vec<crate::error::Unsupported> {
+        use crate::error::Unsupported;
+        nodes
+            .into_iter()
+            .filter_map(|n| match self.get(&n.op) {
+                None => Some(Unsupported::op(&n.name, &n.op)),
+                Some(op) => op.check(n).err().map(|e| Unsupported::attrs(&n.name, &n.op, &e)),
+            })
+            .collect()
     }
     /// (op name, family), sorted by name.
     pub fn names(&self) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {

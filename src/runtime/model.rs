@@ -138,16 +138,14 @@ impl Model {
     pub fn from_graph(ctx: &Context, graph: Graph) -> Result<Model> {
         ctx.check_alive()?;
         graph.check_inputs()?;
-        // Function calls inlined, TF1 loop frames turned into While loops, bodies checked.
-        let graph = crate::lower::control::prepare(graph, registry())?;
+        // Function calls inlined, TF1 loop frames turned into While loops.
+        let graph = crate::lower::control::prepare(graph)?;
         let reg = registry();
         let order = inference_order(&graph)?;
-        let unsupported: Vec<(String, String)> = order
-            .iter()
-            .map(|&i| &graph.nodes[i])
-            .filter(|n| !reg.contains(&n.op))
-            .map(|n| (n.name.clone(), n.op.clone()))
-            .collect();
+        // Everything it cannot run, in one list: ops and attribute values, in the graph and in
+        // the functions it calls.
+        let mut unsupported = reg.unsupported(order.iter().map(|&i| &graph.nodes[i]));
+        unsupported.extend(crate::lower::control::unsupported_in_functions(&graph, reg)?);
         if !unsupported.is_empty() {
             return Err(Error::Unsupported(unsupported));
         }
@@ -261,6 +259,17 @@ impl Model {
                 Err(e) => break Err(e),
             };
             let earlier: Vec<(&Plan, &Instance)> = chain.iter().map(|(p, i)| (p.as_ref(), i)).collect();
+            // Each plan of a chain begins with the kernels and tensors of the one before it.
+            if let Some((prev, _)) = earlier.last() {
+                let point = plan.prog.syncs.get(earlier.len() - 1);
+                let same = point.is_some_and(|s| s.kernel == prev.prog.kernels.len() && s.tensors == prev.prog.tensors.len())
+                    && prev.prog.pause.as_ref().is_some_and(|p| Some(&p.reads) == point.map(|s| &s.reads));
+                if !same {
+                    drop(earlier);
+                    plan.give_back(inst);
+                    break Err(Error::Other("internal: the plan after a sync point does not continue the plan before it".into()));
+                }
+            }
             let r = step(&plan, &inst, &earlier);
             drop(earlier);
             chain.push((plan, inst));

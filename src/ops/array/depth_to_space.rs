@@ -61,6 +61,13 @@ impl DepthSpace {
 }
 
 impl Op for DepthSpace {
+    fn check(&self, node: &Node) -> Result<()> {
+        let fmt = node.attr_string_or("data_format", "NHWC")?;
+        if fmt != "NHWC" && fmt != "NCHW" {
+            return Err(node.err(format!("data_format {fmt} is not supported")));
+        }
+        Ok(())
+    }
     fn int64(&self) -> bool {
         true
     }

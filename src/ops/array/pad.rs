@@ -27,9 +27,26 @@ fn paddings(node: &Node, shape: &[usize], p: &Tensor) -> Result<Vec<(usize, usiz
         .collect()
 }
 
+impl Pad {
+    /// The pad kernel's MODE: 0 constant, 1 REFLECT, 2 SYMMETRIC (MirrorPad's `mode`).
+    fn mode(&self, node: &Node) -> Result<i64> {
+        if !self.mirror {
+            return Ok(0);
+        }
+        match node.attr_string("mode")?.as_str() {
+            "REFLECT" => Ok(1),
+            "SYMMETRIC" => Ok(2),
+            m => Err(node.err(format!("unsupported mode {m}"))),
+        }
+    }
+}
+
 impl Op for Pad {
     fn int64(&self) -> bool {
         true
+    }
+    fn check(&self, node: &Node) -> Result<()> {
+        self.mode(node).map(|_| ())
     }
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         i >= 1
@@ -45,15 +62,7 @@ impl Op for Pad {
         let out = &outs[0];
         check_rank(node, &x.shape)?;
         let p = paddings(node, &x.shape, ins[1].value.as_ref().ok_or_else(|| node.err("paddings must be constant"))?)?;
-        let mode = if self.mirror {
-            match node.attr_string("mode")?.as_str() {
-                "REFLECT" => 1,
-                "SYMMETRIC" => 2,
-                m => return Err(node.err(format!("unsupported mode {m}"))),
-            }
-        } else {
-            0
-        };
+        let mode = self.mode(node)?;
         let bits: u64 = match ins.get(2).and_then(|v| v.value.clone()) {
             Some(v) => match x.storage() {
                 Storage::F32 => v.to_f32_vec()?.first().copied().unwrap_or(0.0).to_bits() as u64,

@@ -30,6 +30,9 @@ fn method(node: &Node) -> Result<u32> {
 }
 
 impl Op for CropAndResize {
+    fn check(&self, node: &Node) -> Result<()> {
+        method(node).map(|_| ())
+    }
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         i == 3
     }

@@ -12,6 +12,9 @@ use crate::ops::{Op, TensorInfo};
 pub struct FusedMatMul;
 
 impl Op for FusedMatMul {
+    fn check(&self, node: &Node) -> Result<()> {
+        Fusion::parse(node).map(|_| ())
+    }
     fn is_host_input(&self, node: &Node, i: usize) -> bool {
         Fusion::is_host(node, i)
     }

@@ -125,6 +125,9 @@ pub fn emit_mode(cx: &mut Lower, mode: i64, g: &Geometry, x: &Operand, f: &Opera
 }
 
 impl Op for Conv2D {
+    fn check(&self, node: &Node) -> Result<()> {
+        crate::ops::nn::window::check(node, true)
+    }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 2)?;
         let g = geometry(node, &ins[0].shape, &ins[1].shape, false)?;

@@ -68,6 +68,9 @@ pub fn geometry(node: &Node, sizes: &[i64], filter: &[usize], x: &[usize]) -> Re
 }
 
 impl Op for Conv2DBackpropInput {
+    fn check(&self, node: &Node) -> Result<()> {
+        crate::ops::nn::window::check(node, true)
+    }
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         self.sizes_input && i == 0
     }

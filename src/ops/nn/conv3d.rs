@@ -141,6 +141,9 @@ fn filter_dims(node: &Node, f: &[usize], c: usize) -> Result<([usize; 3], usize)
 }
 
 impl Op for Conv3D {
+    fn check(&self, node: &Node) -> Result<()> {
+        crate::ops::nn::window::check(node, false)
+    }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 2)?;
         if !ins[0].dtype.is_float() {

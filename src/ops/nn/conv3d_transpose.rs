@@ -60,6 +60,9 @@ impl Conv3DBackpropInput {
 }
 
 impl Op for Conv3DBackpropInput {
+    fn check(&self, node: &Node) -> Result<()> {
+        crate::ops::nn::window::check(node, false)
+    }
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         self.sizes_input && i == 0
     }

@@ -44,6 +44,9 @@ pub fn emit_with(cx: &mut Lower, g: &Geometry, x: &Operand, f: &Operand, ep: &Ep
 }
 
 impl Op for Depthwise {
+    fn check(&self, node: &Node) -> Result<()> {
+        crate::ops::nn::window::check(node, true)
+    }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 2)?;
         let g = geometry(node, &ins[0].shape, &ins[1].shape, true)?;

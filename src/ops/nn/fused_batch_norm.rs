@@ -24,6 +24,9 @@ pub fn scale_shift(node: &Node, gamma: &Tensor, beta: &Tensor, mean: &Tensor, va
 }
 
 impl Op for FusedBatchNorm {
+    fn check(&self, node: &Node) -> Result<()> {
+        crate::ops::nn::window::is_nchw(node).map(|_| ())
+    }
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         (1..=4).contains(&i)
     }

@@ -27,6 +27,10 @@ pub fn nhwc_residual(cx: &mut Lower, node: &Node, r: &Operand) -> Result<Operand
 }
 
 impl Op for FusedConv2D {
+    fn check(&self, node: &Node) -> Result<()> {
+        Fusion::parse(node)?;
+        crate::ops::nn::window::check(node, true)
+    }
     fn is_host_input(&self, node: &Node, i: usize) -> bool {
         Fusion::is_host(node, i)
     }

@@ -14,6 +14,10 @@ use crate::ops::{Op, TensorInfo};
 pub struct FusedDepthwise;
 
 impl Op for FusedDepthwise {
+    fn check(&self, node: &Node) -> Result<()> {
+        Fusion::parse(node)?;
+        crate::ops::nn::window::check(node, true)
+    }
     fn is_host_input(&self, node: &Node, i: usize) -> bool {
         Fusion::is_host(node, i)
     }

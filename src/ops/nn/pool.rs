@@ -42,6 +42,9 @@ fn geo(node: &Node, s: &[usize]) -> Result<Geo> {
 }
 
 impl Op for Pool {
+    fn check(&self, node: &Node) -> Result<()> {
+        crate::ops::nn::window::check(node, true)
+    }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 1)?;
         if !ins[0].dtype.is_float() {

@@ -21,6 +21,9 @@ fn geo(node: &Node, s: &[usize]) -> Result<Geometry3> {
 }
 
 impl Op for Pool3D {
+    fn check(&self, node: &Node) -> Result<()> {
+        crate::ops::nn::window::check(node, false)
+    }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 1)?;
         if !ins[0].dtype.is_float() {

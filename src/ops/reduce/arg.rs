@@ -58,6 +58,9 @@ impl ArgReduce {
 }
 
 impl Op for ArgReduce {
+    fn check(&self, node: &Node) -> Result<()> {
+        out_type(node).map(|_| ())
+    }
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         i == 1
     }
