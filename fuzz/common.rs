@@ -239,6 +239,22 @@ pub fn saved_model(data: &[u8]) -> Result<usize> {
     Ok(n)
 }
 
+/// A TF.js graph model: `model.json` ‖ the bytes of its weight shards (all of them, given as
+/// the first shard the manifest names; the others empty: a group's shards are concatenated
+/// anyway). Decoded in memory, imported, then planned as `graph_def`.
+pub fn tfjs(data: &[u8]) -> Result<usize> {
+    let parts = split(data, 2);
+    let path = Path::new("fuzz/model.json");
+    let m = wgtf::import::tfjs::ModelJson::parse(parts[0], path)?;
+    m.shard_paths(path)?;
+    let mut first = true;
+    let model = m.build(path, &mut |_| Ok(if std::mem::replace(&mut first, false) { parts[1].to_vec() } else { Vec::new() }), None)?;
+    let graph = Graph::from_graph_def(model.graph, None)?;
+    let n = graph.nodes.len();
+    plan_graph(graph)?;
+    Ok(n)
+}
+
 /// Reads fuzz bytes as choices (zeros once they run out).
 pub struct Choices<'a> {
     data: &'a [u8],

@@ -47,5 +47,14 @@ for case in ["saved_model_tf1_builder", "saved_model_module"]:
     write("saved_model", case, join([read(*sm, "saved_model.pb"), read(*sm, "variables", "variables.index"),
                                      read(*sm, "variables", "variables.data-00000-of-00001")]))
 
+# TF.js graph models: model.json, then every shard's bytes in manifest order.
+for case in ["tfjs_model_json", "tfjs_model_json_quantized_uint8", "tfjs_fused_ops_json"]:
+    d = os.path.join(FIX, "cases", case)
+    with open(os.path.join(d, "model.json"), "rb") as f:
+        mj = f.read()
+    import json as _json
+    shards = b"".join(read("cases", case, p) for g in _json.loads(mj)["weightsManifest"] for p in g["paths"])
+    write("tfjs", case, join([mj, shards]))
+
 for case, f in [("mlp", "in0.npy"), ("int64_ops", "in0.npy"), ("compare_logic", "out0.npy"), ("cast_ops", "in0.npy")]:
     write("npy", case + "_" + f, read("cases", case, f))

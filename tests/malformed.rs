@@ -912,7 +912,7 @@ fn fuzz_corpora_and_crash_regressions_replay_cleanly() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
     let mut n = 0;
     for sub in ["corpus", "regressions"] {
-        for target in ["graph_def", "graph_ops", "checkpoint", "checkpoint_entries", "saved_model", "npy"] {
+        for target in ["graph_def", "graph_ops", "checkpoint", "checkpoint_entries", "saved_model", "tfjs", "npy"] {
             for f in files(&root.join(sub).join(target)) {
                 let data = std::fs::read(&f).unwrap();
                 let (_, largest) = largest_allocation(|| match target {
@@ -921,6 +921,7 @@ fn fuzz_corpora_and_crash_regressions_replay_cleanly() {
                     "checkpoint" => drop(harness::checkpoint(&data)),
                     "checkpoint_entries" => drop(harness::checkpoint_entries(&data)),
                     "saved_model" => drop(harness::saved_model(&data)),
+                    "tfjs" => drop(harness::tfjs(&data)),
                     _ => drop(harness::npy(&data)),
                 });
                 assert!(largest < 256 << 20, "{}: {largest} bytes allocated at once", f.display());

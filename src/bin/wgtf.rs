@@ -54,12 +54,14 @@ enum Cmd {
     },
     /// List the GPU adapters wgtf can use.
     Devices,
-    /// Freeze a checkpoint, .meta or SavedModel into one GraphDef: variables become constants,
-    /// what the outputs do not need is pruned (like TensorFlow's convert_variables_to_constants).
+    /// Freeze a checkpoint, .meta, SavedModel or TF.js model.json into one GraphDef that
+    /// TensorFlow loads: variables become constants, what the outputs do not need is pruned (like
+    /// TensorFlow's convert_variables_to_constants); a TF.js model's ops become TensorFlow's.
     Freeze {
         model: PathBuf,
-        /// Output node names.
-        #[arg(long, value_delimiter = ',', required = true)]
+        /// Output node names (a TF.js model's default: its signature's outputs, else the nodes
+        /// nothing consumes).
+        #[arg(long, value_delimiter = ',')]
         outputs: Vec<String>,
         /// Convert only these variables.
         #[arg(long, value_delimiter = ',')]

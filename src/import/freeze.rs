@@ -72,16 +72,27 @@ fn output_node(g: &Graph, name: &str) -> Result<String> {
 
 /// Freezes the model at `path` (see [`FreezeOptions`]) into a GraphDef.
 pub fn freeze(path: &Path, opts: &LoadOptions, f: &FreezeOptions) -> Result<proto::GraphDef> {
-    if f.outputs.is_empty() {
+    let p = prepare(path, opts)?;
+    let tfjs = matches!(p.kind, super::ModelKind::TfjsGraph { .. });
+    if f.outputs.is_empty() && !tfjs {
         return Err(Error::Other("freeze: no output nodes given".into()));
     }
-    let p = prepare(path, opts)?;
     let scope = opts.prefix.as_deref().filter(|s| !s.is_empty());
     let mut g = p.graph;
-    if let Some(s) = meta_graph::pick_signature(&p.signatures, opts.signature.as_deref())? {
+    let sig = meta_graph::pick_signature(&p.signatures, opts.signature.as_deref())?;
+    if let Some(s) = sig {
         g.aliases = meta_graph::aliases(s)?;
     }
-    let outputs = f.outputs.iter().map(|o| output_node(&g, o)).collect::<Result<Vec<_>>>()?;
+    // A TF.js model's outputs default to its signature's, else to the nodes nothing consumes.
+    let outputs: Vec<String> = if f.outputs.is_empty() {
+        match sig {
+            Some(s) => s.outputs.iter().map(|t| t.tensor.clone()).collect(),
+            None => g.sinks().iter().filter(|n| n.op != "Const" && n.op != "NoOp").map(|n| n.name.clone()).collect(),
+        }
+    } else {
+        f.outputs.clone()
+    };
+    let outputs = outputs.iter().map(|o| output_node(&g, o)).collect::<Result<Vec<_>>>()?;
     let keep = extract_sub_graph(&g, &outputs)?;
     let nodes: Vec<_> = keep.into_iter().map(|i| g.nodes[i].clone()).collect();
     g.nodes = nodes;
@@ -109,6 +120,10 @@ pub fn freeze(path: &Path, opts: &LoadOptions, f: &FreezeOptions) -> Result<prot
     }
     variables::convert_to_constants(&mut g, values)?;
     finish_inlined(&mut g);
+    // The TF.js converter's ops, as the TensorFlow ops they stand for.
+    if tfjs {
+        super::tfjs::to_tf::rewrite_for_tensorflow(&mut g)?;
+    }
     let used: HashSet<String> = g.nodes.iter().flat_map(|n| crate::graph::function::called_functions(&g, n)).collect();
     let mut gd = g.to_graph_def();
     if let Some(lib) = gd.library.as_mut() {

@@ -11,6 +11,7 @@
 //! A missing, damaged or truncated shard, a manifest that disagrees with its files, a weight
 //! that no constant receives, or a constant that no weight fills is an error naming the file:
 //! no numbers ever come from a damaged file.
+pub mod to_tf;
 pub mod weights;
 
 use std::collections::{BTreeMap, HashMap};
@@ -44,6 +45,9 @@ pub struct ModelJson {
     pub signature: Option<Value>,
     #[serde(default)]
     pub model_initializer: Option<Value>,
+    /// Some converters put the signature here (`userDefinedMetadata.signature`).
+    #[serde(default)]
+    pub user_defined_metadata: Option<Value>,
 }
 
 /// A TF.js graph model, decoded: the graph with its weights in place, and its signature.
@@ -150,7 +154,8 @@ impl ModelJson {
                 check_inline_const(n).map_err(|m| err(path, m))?;
             }
         }
-        let signature = self.signature.map(|s| signature(s, path, scope)).transpose()?.flatten();
+        let sig = self.signature.or_else(|| self.user_defined_metadata.and_then(|mut m| m.get_mut("signature").map(Value::take)));
+        let signature = sig.map(|s| signature(s, path, scope)).transpose()?.flatten();
         Ok(TfjsModel { graph, signature, converted_by: self.converted_by })
     }
 }
