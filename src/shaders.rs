@@ -18,6 +18,7 @@ pub static NMS: Shader = shader!("image/nms.wgsl");
 pub static BAND_PART: Shader = shader!("linalg/band_part.wgsl");
 pub static DEPTHWISE: Shader = shader!("nn/depthwise.wgsl");
 pub static DEPTHWISE_VEC4: Shader = shader!("nn/depthwise_vec4.wgsl");
+pub static CONV_TRANSPOSE: Shader = shader!("nn/conv_transpose.wgsl");
 pub static POOL: Shader = shader!("nn/pool.wgsl");
 pub static POOL3D: Shader = shader!("nn/pool3d.wgsl");
 pub static LRN: Shader = shader!("nn/lrn.wgsl");
@@ -69,6 +70,7 @@ pub static ALL: &[&Shader] = &[
     &BAND_PART,
     &DEPTHWISE,
     &DEPTHWISE_VEC4,
+    &CONV_TRANSPOSE,
     &POOL,
     &POOL3D,
     &LRN,

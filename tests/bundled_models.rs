@@ -1,5 +1,5 @@
-//! The models bundled in models/ (made by models/make.py) run on the GPU as TensorFlow runs
-//! them, and the CLI's image inputs and top-k output work on them.
+//! The models bundled in models/ (made by models/make.py; selfie is a published TF.js model) run
+//! on the GPU as TensorFlow runs them, and the CLI's image inputs and top-k output work on them.
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -48,6 +48,22 @@ fn image_models_match_tensorflow() {
     let out = blur.run(&[("image:0", &flat)], &["output:0"]).unwrap()[0].to_f32_vec().unwrap();
     let centre = ((12 * 24) + 12) * 3;
     assert!((out[centre] - 0.5).abs() < 1e-4, "{}", out[centre]);
+}
+
+#[test]
+fn selfie_segmentation_matches_tensorflow_on_the_astronaut() {
+    // A published TF.js graph model (MediaPipe Selfie Segmentation) read from model.json, fed a
+    // PNG as `wgtf run -i input_1:0=astronaut.png` reads it.
+    let ctx = common::context();
+    let model = ctx.load(models().join("selfie/model.json")).unwrap();
+    let opts = wgtf::image::ImageOptions::default();
+    let x = wgtf::image::read_feed(&model, "input_1:0", models().join("samples/astronaut.png"), &opts).unwrap();
+    assert_eq!(x.shape(), &[1, 256, 256, 3]);
+    let got = model.run(&[("input_1:0", &x)], &["activation_10:0"]).unwrap().remove(0);
+    let want = Tensor::read_npy(models().join("selfie/ref_out.npy")).unwrap();
+    assert_eq!(got.shape(), want.shape());
+    let d = max_diff(&got.to_f32_vec().unwrap(), &want.to_f32_vec().unwrap());
+    assert!(d < 1e-3, "the mask differs from TensorFlow's by {d}");
 }
 
 #[test]

@@ -10,7 +10,7 @@ struct View {
     in_rect: vec4<f32>,   // x, y, w, h in pixels
     out_rect: vec4<f32>,
     in_dims: vec4<u32>,   // H, W, C, _
-    out_dims: vec4<u32>,  // H, W, C, mode (0: image, 1: classifier)
+    out_dims: vec4<u32>,  // H, W, C, mode (0: image, 1: classifier, 2: mask over the input)
     in_map: vec4<f32>,    // scale, offset: colour = clamp(v * scale + offset, 0, 1)
     out_map: vec4<f32>,
     bars: vec4<f32>,      // classifier: bar x, first row y, bar width, row height
@@ -59,7 +59,12 @@ fn texel(p: vec2<f32>, r: vec4<f32>, dims: vec4<u32>) -> vec2<u32> {
 }
 
 fn sample_input(p: vec2<f32>) -> vec3<f32> {
-    let t = texel(p, view.in_rect, view.in_dims);
+    return sample_input_in(p, view.in_rect);
+}
+
+// The input image filling rectangle `r`.
+fn sample_input_in(p: vec2<f32>, r: vec4<f32>) -> vec3<f32> {
+    let t = texel(p, r, view.in_dims);
     let c = view.in_dims.z;
     let base = (t.y * view.in_dims.y + t.x) * c;
     var rgb = vec3<f32>(input_px[base]);
@@ -78,6 +83,19 @@ fn sample_output(p: vec2<f32>) -> vec3<f32> {
         rgb = vec3<f32>(output_px[base], output_px[base + 1u], output_px[base + 2u]);
     }
     return clamp(rgb * view.out_map.x + view.out_map.y, vec3<f32>(0.0), vec3<f32>(1.0));
+}
+
+// A segmentation mask (channel 0 of the output, mapped to 0..1 by out_map) over the input: the
+// input keeps its colours where the mask is 1 and fades to a dim gray where it is 0; a blue rim
+// marks where the mask crosses 0.5.
+fn sample_mask(p: vec2<f32>) -> vec3<f32> {
+    let t = texel(p, view.out_rect, view.out_dims);
+    let v = output_px[(t.y * view.out_dims.y + t.x) * view.out_dims.z];
+    let m = clamp(v * view.out_map.x + view.out_map.y, 0.0, 1.0);
+    let src = sample_input_in(p, view.out_rect);
+    let gray = vec3<f32>(dot(src, vec3<f32>(0.299, 0.587, 0.114)) * 0.35);
+    let rim = 4.0 * m * (1.0 - m);
+    return mix(mix(gray, src, m), vec3<f32>(0.25, 0.65, 1.0), 0.5 * rim);
 }
 
 fn byte_at(index: u32) -> u32 {
@@ -135,6 +153,10 @@ fn fs_main(@builtin(position) pos: vec4<f32>) -> @location(0) vec4<f32> {
     if (view.out_dims.w == 0u) {
         if (inside(p, view.out_rect)) {
             rgb = sample_output(p);
+        }
+    } else if (view.out_dims.w == 2u) {
+        if (inside(p, view.out_rect)) {
+            rgb = sample_mask(p);
         }
     } else {
         // Classifier: one bar per top-k row.

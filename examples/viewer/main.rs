@@ -23,8 +23,9 @@ use wgtf::{Context, Tensor};
 #[derive(Parser, Debug, Clone)]
 #[command(name = "viewer", about)]
 struct Args {
-    /// A model to show (frozen .pb; repeat for several, switch with Tab). Default: the bundled
-    /// digits classifier, edges and blur models in models/.
+    /// A model to show (frozen .pb, TF.js model.json, SavedModel…; repeat for several, switch
+    /// with Tab). Default: the bundled digits classifier, edges and blur models and the
+    /// selfie segmentation model in models/.
     #[arg(long = "model", value_name = "PATH")]
     models: Vec<PathBuf>,
     /// The input tensor (default: the model's only placeholder).
@@ -126,7 +127,9 @@ fn parse_range(s: &str) -> Res<ColorMap> {
 }
 
 fn bundled() -> Vec<PathBuf> {
-    ["digits", "edges", "blur"].iter().map(|m| root().join("models").join(m).join("model.pb")).collect()
+    let mut v: Vec<PathBuf> = ["digits", "edges", "blur"].iter().map(|m| root().join("models").join(m).join("model.pb")).collect();
+    v.push(root().join("models/selfie/model.json"));
+    v
 }
 
 fn ema(old: Option<f64>, new: f64) -> Option<f64> {
@@ -191,6 +194,7 @@ impl App {
         let in_caption = format!("{} [1,{h},{w},{c}]  {}", slot.input, src.name(shown));
         let out_caption = match slot.kind {
             Kind::Image => format!("{} [1,{},{},{}]", slot.output, slot.out_dims[0], slot.out_dims[1], slot.out_dims[2]),
+            Kind::Mask => format!("{} [1,{},{},1] as a mask over the input", slot.output, slot.out_dims[0], slot.out_dims[1]),
             Kind::Classifier { classes, softmax } => {
                 format!("{} [1,{classes}] top {}{}", slot.output, classes.min(5), if softmax { " (softmax)" } else { "" })
             }
@@ -286,6 +290,8 @@ fn load_slot(ctx: &Context, path: &Path, args: &Args) -> Res<Slot> {
         return Err(format!("output {output} is {}; the viewer shows float outputs (pick another with --output)", y.dtype()));
     }
     let (kind, out_dims) = match y.shape() {
+        // One channel out of a colour image: a segmentation mask, drawn over the input.
+        [1, oh, ow, 1] if c >= 3 && *oh > 1 && *ow > 1 => (Kind::Mask, [*oh, *ow, 1]),
         [1, oh, ow, oc] => (Kind::Image, [*oh, *ow, *oc]),
         [1, k] | [k] if *k > 0 => {
             let v = y.to_f32_vec().map_err(|e| e.to_string())?;
@@ -296,7 +302,7 @@ fn load_slot(ctx: &Context, path: &Path, args: &Args) -> Res<Slot> {
     };
     let labels = match (&args.labels, path.parent().map(|d| d.join("labels.txt"))) {
         (Some(l), _) => wgtf::image::read_labels(l).map_err(|e| e.to_string())?,
-        (None, Some(l)) if l.exists() && kind != Kind::Image => wgtf::image::read_labels(l).map_err(|e| e.to_string())?,
+        (None, Some(l)) if l.exists() && matches!(kind, Kind::Classifier { .. }) => wgtf::image::read_labels(l).map_err(|e| e.to_string())?,
         _ => Vec::new(),
     };
 
@@ -311,8 +317,8 @@ fn load_slot(ctx: &Context, path: &Path, args: &Args) -> Res<Slot> {
     }
     sources.push(Source::Pattern);
     let mut files: Vec<PathBuf> = Vec::new();
-    if kind == Kind::Image {
-        files.extend(["china.jpg", "flower.jpg"].iter().map(|f| root().join("models/samples").join(f)).filter(|p| p.exists()));
+    if matches!(kind, Kind::Image | Kind::Mask) {
+        files.extend(["china.jpg", "flower.jpg", "astronaut.png"].iter().map(|f| root().join("models/samples").join(f)).filter(|p| p.exists()));
     }
     files.extend(args.images.iter().cloned());
     for f in files {
@@ -334,7 +340,7 @@ fn load_slot(ctx: &Context, path: &Path, args: &Args) -> Res<Slot> {
     let out_buf = buf("viewer output", y.len());
     let name = path
         .parent()
-        .filter(|_| path.file_name().is_some_and(|f| f == "model.pb"))
+        .filter(|_| path.file_name().is_some_and(|f| f == "model.pb" || f == "model.json"))
         .and_then(|d| d.file_name())
         .or_else(|| path.file_stem())
         .map(|s| s.to_string_lossy().into_owned())

@@ -8,6 +8,9 @@ use bytemuck::{Pod, Zeroable};
 pub enum Kind {
     /// An image `[1, H, W, C]`.
     Image,
+    /// A mask `[1, H, W, 1]` of an image input (segmentation): drawn over the input, which
+    /// keeps its colours where the mask is 1 and fades to a dim gray where it is 0.
+    Mask,
     /// Scores `[1, K]`: top rows with labels and bars; `softmax` when the scores are logits.
     Classifier { classes: u32, softmax: bool },
 }
@@ -96,7 +99,7 @@ pub fn layout(width: u32, height: u32, frame_in: [u32; 3], frame_out: [u32; 3], 
     let in_rect = fit(left, frame_in[1], frame_in[0]);
     let mut l = Layout { in_rect, text_scale: ts, small_scale: small, header_y, caption_y, footer_y, out_panel: right, ..Default::default() };
     match kind {
-        Kind::Image => l.out_rect = fit(right, frame_out[1], frame_out[0]),
+        Kind::Image | Kind::Mask => l.out_rect = fit(right, frame_out[1], frame_out[0]),
         Kind::Classifier { classes, .. } => {
             l.rows = classes.clamp(1, 5);
             let row_h = (ph / l.rows as f32).min(28.0 * ts).floor();
@@ -265,6 +268,7 @@ impl Renderer {
         let (mode, classes, softmax) = match f.kind {
             Kind::Image => (0u32, 0u32, false),
             Kind::Classifier { classes, softmax } => (1, classes, softmax),
+            Kind::Mask => (2, 0, false),
         };
 
         // Text: the font, the labels (fixed stride), then literal strings.

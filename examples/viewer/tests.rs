@@ -102,6 +102,46 @@ fn headless_classifier_top_bar_matches_run() {
     assert!((len1 - top[1].1 * bw).abs() <= 2.0, "second bar {len1} px, expected {} px", top[1].1 * bw);
 }
 
+/// Segmentation: the bundled selfie model (a published TF.js graph model) on the bundled
+/// astronaut photo. The right panel is the input where the mask is 1 and a dim gray where it is
+/// 0 (with a rim where it crosses 0.5), every pixel as `Model::run`'s mask says.
+#[test]
+fn headless_mask_over_the_input_matches_run() {
+    let out = tmp("selfie.png");
+    let shot = headless(&args(&["--show", "3", "--source", "3", "--frames", "1"], &out)).expect("headless render");
+    assert!(shot.model_path.ends_with("models/selfie/model.json"), "{}", shot.model_path.display());
+    let ctx = Context::new().expect("a GPU adapter");
+    let model = ctx.load(&shot.model_path).expect("load");
+    let y = model.run(&[(shot.input_name.as_str(), &shot.input)], &[shot.output_name.as_str()]).expect("run");
+    assert_eq!(y[0].shape(), &[1, 256, 256, 1]);
+    let m = y[0].to_f32_vec().expect("f32");
+    let x = shot.input.to_f32_vec().expect("f32");
+    // The photo is the astronaut: about half of it is person.
+    let person = m.iter().filter(|v| **v > 0.5).count() as f32 / m.len() as f32;
+    assert!((0.3..0.8).contains(&person), "{person} of the astronaut is person");
+    let [rx, ry, rw, rh] = shot.layout.out_rect;
+    let (h, w) = (256usize, 256usize);
+    let mut worst = 0i32;
+    for py in (ry as usize..(ry + rh) as usize).step_by(3) {
+        for px in (rx as usize..(rx + rw) as usize).step_by(3) {
+            let tx = (((px as f32 + 0.5 - rx) * w as f32 / rw).floor() as usize).min(w - 1);
+            let ty = (((py as f32 + 0.5 - ry) * h as f32 / rh).floor() as usize).min(h - 1);
+            let v = m[ty * w + tx].clamp(0.0, 1.0);
+            let src: Vec<f32> = (0..3).map(|k| x[(ty * w + tx) * 3 + k].clamp(0.0, 1.0)).collect();
+            let gray = (0.299 * src[0] + 0.587 * src[1] + 0.114 * src[2]) * 0.35;
+            let rim = 4.0 * v * (1.0 - v);
+            let tint = [0.25, 0.65, 1.0];
+            let got = pixel(&shot, px, py);
+            for k in 0..3 {
+                let base = gray + (src[k] - gray) * v;
+                let want = ((base + (tint[k] - base) * 0.5 * rim) * 255.0).round() as i32;
+                worst = worst.max((got[k] as i32 - want).abs());
+            }
+        }
+    }
+    assert!(worst <= 2, "a pixel of the mask panel is off by {worst}/255");
+}
+
 #[test]
 fn bad_arguments_say_what_to_do() {
     let out = tmp("never.png");

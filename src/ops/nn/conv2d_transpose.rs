@@ -2,15 +2,18 @@
 //! used as a learned upsampling. `input_sizes` (input 0) is a host input: the output shape.
 //! Lowered to one implicit-GEMM kernel (MODE 2 of gemm.wgsl): each output pixel gathers the
 //! input pixels whose forward window covers it; SAME/VALID/EXPLICIT padding, strides,
-//! dilations, NHWC or NCHW.
+//! dilations, NHWC or NCHW. With few output channels (a segmentation model's last upsampling),
+//! one invocation per output element visits only the taps on the stride grid
+//! (`nn/conv_transpose.wgsl`) instead of GEMM tiles 64 channels wide.
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Operand};
+use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
 use crate::ops::linalg::gemm::Epilogue;
 use crate::ops::nn::conv2d::{emit_mode, nhwc, Geometry};
 use crate::ops::nn::window::{dim, explicit_hw, hw, is_nchw};
 use crate::ops::util::{host, ints};
 use crate::ops::{Op, TensorInfo};
+use crate::shaders;
 
 /// `sizes_input`: input 0 holds the output sizes (Conv2DBackpropInput); else input 0's shape is
 /// the output shape (Conv2DBackpropInputV2).
@@ -89,7 +92,17 @@ impl Op for Conv2DBackpropInput {
         let (_, g) = geometry(node, &sizes, &ins[1].shape, &ins[2].shape)?;
         let _ = is_nchw(node)?;
         crate::ops::nn::layout::with_nhwc(cx, node, &ins[2], &outs[0], |cx, x, y| {
-            emit_mode(cx, 2, &g, x, &ins[1], &Epilogue::none(), y);
+            if g.oc < 16 {
+                let n = g.n * g.oh * g.ow * g.oc;
+                let meta = Meta::new()
+                    .n(n).n(g.ih).n(g.iw).n(g.ic)
+                    .n(g.oh).n(g.ow).n(g.oc).n(g.kh)
+                    .n(g.kw).n(g.sh).n(g.sw).n(g.dh)
+                    .n(g.dw).n(g.pt).n(g.pl).u(0);
+                cx.kernel(ShaderVariant::new(&shaders::CONV_TRANSPOSE), grid(n, 256), meta, vec![Binding::In(x.id), Binding::In(ins[1].id), Binding::Out(y.id)]);
+            } else {
+                emit_mode(cx, 2, &g, x, &ins[1], &Epilogue::none(), y);
+            }
             Ok(())
         })
     }
