@@ -98,6 +98,21 @@ def weights_bytes(weights_manifest):
     return total
 
 
+def is_graph_model(mj):
+    """'format': 'graph-model', or (converters before 1.x wrote no format field) a modelTopology that is a
+    GraphDef (has 'node') rather than a Keras config."""
+    if mj.get("format") == "graph-model":
+        return True
+    topo = mj.get("modelTopology") or {}
+    return mj.get("format") is None and "node" in topo and "model_config" not in topo
+
+
+# DataType enum numbers, for graphs that write "type": 4 instead of "type": "DT_UINT8" (both are valid
+# protobuf JSON).
+DT_NAMES = {1: "DT_FLOAT", 2: "DT_DOUBLE", 3: "DT_INT32", 4: "DT_UINT8", 5: "DT_INT16", 6: "DT_INT8",
+            7: "DT_STRING", 9: "DT_INT64", 10: "DT_BOOL", 19: "DT_HALF"}
+
+
 def has_string_weights(weights_manifest):
     return any(w["dtype"] == "string" for g in weights_manifest for w in g["weights"])
 
@@ -164,7 +179,7 @@ def verify(model, dest):
         return ["no model.json"]
     with open(p) as f:
         mj = json.load(f)
-    if mj.get("format") != "graph-model":
+    if not is_graph_model(mj):
         problems.append("format is %r, not graph-model" % mj.get("format"))
     sizes = []
     for g in mj["weightsManifest"]:
@@ -197,7 +212,8 @@ def describe(dest):
             a = n.get("attr", {})
             shp = a.get("shape", {}).get("shape", {})
             shape = None if shp.get("unknownRank") else [int(d.get("size", -1)) for d in shp.get("dim", [])]
-            inputs.append({"name": n["name"], "dtype": a.get("dtype", {}).get("type", "?"), "shape": shape})
+            dt = a.get("dtype", {}).get("type", "?")
+            inputs.append({"name": n["name"], "dtype": DT_NAMES.get(dt, dt), "shape": shape})
     shards = []
     for g in mj["weightsManifest"]:
         for s in g["paths"]:

@@ -11,7 +11,8 @@ Needs work/models/<id>/{model.json, shards, published.pb, reference.pb}
     to the range in manifest.json ("feed": range, gray, nchw, shape); integer
     inputs get 0..255; other inputs the fixed values given there;
   * fetches: the signature outputs of model.json, else the graph's sinks
-    (nodes nobody consumes, less Const/NoOp/Placeholder);
+    (nodes nobody consumes, less Const/NoOp/Placeholder), plus manifest.json's
+    "fetch_extra" tensors (e.g. logits in front of an ArgMax);
   * reference outputs: reference.pb (the TF.js-only ops rewritten) run by TF;
   * fp32_error: the same graph converted to float64 (float attrs and constants
     -> double; ops without double kernels keep float32 behind casts), run on
@@ -81,6 +82,20 @@ def image(path, h, w, gray=False):
     return np.clip(img.numpy(), 0.0, 255.0)  # [h, w, c] in 0..255
 
 
+def audio(n, rate):
+    """A deterministic 'recording': three notes (A3, C#4, E4, each with 4 harmonics) entering at 0, 0.5
+    and 1.0 s with a short attack and exponential decay, plus fixed-seed noise; peak 0.5."""
+    t = np.arange(n, dtype=np.float64) / rate
+    x = np.zeros(n)
+    for k, (f0, start) in enumerate([(220.0, 0.0), (277.18, 0.5), (329.63, 1.0)]):
+        u = np.clip(t - start, 0.0, None)
+        env = np.where(t >= start, np.minimum(u / 0.01, 1.0) * np.exp(-1.5 * u), 0.0)
+        for h in range(1, 5):
+            x += env * np.sin(2 * np.pi * f0 * h * t + k) / h
+    x += np.random.default_rng(0).normal(0.0, 0.01, n)
+    return 0.5 * x / np.max(np.abs(x))
+
+
 def make_feeds(model, graph, sample):
     spec = model.get("feed", {})
     others = spec.get("others", {})
@@ -100,6 +115,18 @@ def make_feeds(model, graph, sample):
         dims = None if shp.unknown_rank else [d.size for d in shp.dim]
         if spec.get("shape"):
             dims = list(spec["shape"])
+        if spec.get("audio"):  # [batch, samples(, 1)] float samples in [-1, 1]
+            rate = spec["audio"]["rate"]
+            if dims is None or any(d < 0 for d in dims[1:]):
+                raise ValueError("%s: cannot choose a shape for %s (%s); add feed.shape to manifest.json"
+                                 % (model["id"], name, dims))
+            dims[0] = 1 if dims[0] < 0 else dims[0]
+            x = audio(dims[1], rate).astype(dt.as_numpy_dtype)
+            feeds[tname(name)] = np.ascontiguousarray(np.broadcast_to(x.reshape([1, dims[1]] + [1] * (len(dims) - 2)),
+                                                                      dims))
+            notes.append("%s: synthetic audio, %d samples at %d Hz (%.2f s), shape %s" % (
+                name, dims[1], rate, dims[1] / rate, "x".join(map(str, dims))))
+            continue
         if dims is None or any(d < 0 for d in dims[1:]) or len(dims) != 4:
             raise ValueError("%s: cannot choose a shape for %s (%s); add feed.shape to manifest.json"
                              % (model["id"], name, dims))
@@ -343,6 +370,10 @@ def make_case(model, idx, args):
     how = "signature outputs of model.json"
     if not fetch_list:
         fetch_list, how, keys = sinks(pub), "graph sinks (no signature in model.json)", {}
+    extra = [tname(t) for t in model.get("fetch_extra", [])]
+    if extra:
+        fetch_list += extra
+        how += " plus %s (manifest.json fetch_extra)" % ", ".join(extra)
     fetch_list = list(dict.fromkeys(fetch_list))
 
     t0 = time.time()

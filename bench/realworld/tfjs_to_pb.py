@@ -150,17 +150,18 @@ def load_model(path):
 # ---------------------------------------------------------------------------
 # GraphDef
 
-def _fix_json(obj):
-    """Repairs protobuf-JSON quirks seen in the wild before ParseDict:
-    string attrs ('s') given as lists of character codes instead of base64."""
+def _fix_json(obj, in_list=False):
+    """Repairs protobuf-JSON quirks seen in the wild before ParseDict: string attrs ('s') given as
+    lists of character codes instead of base64 (tfjs-converter 0.x/1.x, e.g. coco-ssd), including the
+    empty string written as [] (an AttrValue's scalar 's'; inside 'list' an empty [] is an empty list)."""
     if isinstance(obj, dict):
         for k, v in list(obj.items()):
-            if k == "s" and isinstance(v, list) and v and all(isinstance(c, int) for c in v):
+            if k == "s" and isinstance(v, list) and not in_list and all(isinstance(c, int) for c in v):
                 obj[k] = base64.b64encode(bytes(v)).decode()
-            elif k == "s" and isinstance(v, list) and v and all(isinstance(c, list) for c in v):
+            elif k == "s" and isinstance(v, list) and in_list and v and all(isinstance(c, list) for c in v):
                 obj[k] = [base64.b64encode(bytes(c)).decode() for c in v]
             else:
-                _fix_json(v)
+                _fix_json(v, in_list=(k == "list"))
     elif isinstance(obj, list):
         for v in obj:
             _fix_json(v)

@@ -264,7 +264,11 @@ def test_published():
               {"name": "y", "op": "Relu", "input": ["x"],
                "attr": {"T": {"type": "DT_FLOAT"}, "_note": {"s": [104, 105]}}},
               {"name": "z", "op": "Identity", "input": ["x"],
-               "attr": {"T": {"type": "DT_FLOAT"}, "_notes": {"list": {"s": [[97], [98, 99]]}}}}]},
+               "attr": {"T": {"type": "DT_FLOAT"}, "_notes": {"list": {"s": [[97], [98, 99]]}}}},
+              # coco-ssd (converter 0.x/1.x): the empty string as [], next to an empty list.s
+              {"name": "e", "op": "Identity", "input": ["x"],
+               "attr": {"T": {"type": "DT_FLOAT"}, "_empty": {"s": []},
+                        "_dims": {"list": {"s": [], "i": ["0"]}}}}]},
           "weightsManifest": [{"paths": [], "weights": [{"name": "c64", "shape": [2], "dtype": "int32"}]}]}
     w, _ = tfjs_to_pb.decode_weights(mj["weightsManifest"], np.array([5, -6], np.int32).tobytes())
     notes = []
@@ -272,9 +276,11 @@ def test_published():
     c = tensor_util.MakeNdarray([n for n in g.node if n.name == "c64"][0].attr["value"].tensor)
     y = [n for n in g.node if n.name == "y"][0]
     z = [n for n in g.node if n.name == "z"][0]
+    e = [n for n in g.node if n.name == "e"][0]
     ok = c.dtype == np.int64 and list(c) == [5, -6] and y.attr["_note"].s == b"hi" and \
-        list(z.attr["_notes"].list.s) == [b"a", b"bc"]
-    report("published_graph: int64 Const from int32 weight; char-code string attrs", ok,
+        list(z.attr["_notes"].list.s) == [b"a", b"bc"] and e.attr["_empty"].WhichOneof("value") == "s" and \
+        e.attr["_empty"].s == b"" and list(e.attr["_dims"].list.s) == [] and list(e.attr["_dims"].list.i) == [0]
+    report("published_graph: int64 Const from int32 weight; char-code string attrs (also [] = empty string)", ok,
            "const %s %s, attr %r %r; notes: %s" % (c.dtype, list(c), y.attr["_note"].s, list(z.attr["_notes"].list.s),
                                                   notes))
 

@@ -77,7 +77,9 @@ pub struct InputInfo {
 
 /// Feeds, fetches, feed values the plan is specialised on, what the sync points before it read
 /// back, and whether host inputs computed on the GPU make sync points.
-type PlanKey = (Vec<(TensorRef, DType, Vec<usize>)>, Vec<TensorRef>, Vec<(TensorRef, String)>, Vec<Vec<String>>, bool);
+/// The last field: the graph a chain's plans after its first must be planned with (the
+/// optimized one, or the graph as loaded), so that each begins with the kernels of the one before.
+type PlanKey = (Vec<(TensorRef, DType, Vec<usize>)>, Vec<TensorRef>, Vec<(TensorRef, String)>, Vec<Vec<String>>, bool, Option<bool>);
 /// What the sync points of a run read back, per point.
 type SyncValues = Vec<Vec<Arc<Tensor>>>;
 /// Feed signature and fetches.
@@ -249,11 +251,24 @@ impl Model {
     ) -> Result<T> {
         let mut read: SyncValues = Vec::new();
         let mut chain: Vec<(Arc<Plan>, Instance)> = Vec::new();
+        let mut restarted = false;
         let result = loop {
-            let plan = match self.plan_with_values(feeds.to_vec(), fetches.to_vec(), given, &read) {
+            let graph = chain.first().map(|(p, _)| p.optimized);
+            let plan = match self.plan_with_values(feeds.to_vec(), fetches.to_vec(), given, &read, graph) {
                 Ok(p) => p,
                 Err(e) => break Err(e),
             };
+            // A plan after a sync point that needed values read back for planning, where the
+            // first plan was made without (they differ in what they defer): the chain starts
+            // again, planned with them from the first plan on (learned: once per signature).
+            if chain.first().is_some_and(|(p, _)| p.read_values != plan.read_values) && !restarted {
+                restarted = true;
+                for (p, i) in chain.drain(..) {
+                    p.give_back(i);
+                }
+                read.clear();
+                continue;
+            }
             let inst = match plan.checkout(&self.ctx, &self.consts, &self.counters) {
                 Ok(i) => i,
                 Err(e) => break Err(e),
@@ -265,9 +280,15 @@ impl Model {
                 let same = point.is_some_and(|s| s.kernel == prev.prog.kernels.len() && s.tensors == prev.prog.tensors.len())
                     && prev.prog.pause.as_ref().is_some_and(|p| Some(&p.reads) == point.map(|s| &s.reads));
                 if !same {
-                    drop(earlier);
                     plan.give_back(inst);
-                    break Err(Error::Other("internal: the plan after a sync point does not continue the plan before it".into()));
+                    break Err(Error::Other(format!(
+                        "internal: the plan after sync point {} does not continue the plan before it (it resumes at {:?}, the plan before paused at {:?} after {} kernels and {} tensors)",
+                        earlier.len(),
+                        point.map(|s| (s.node.clone(), s.kernel, s.tensors)),
+                        prev.prog.pause.as_ref().map(|p| p.node.clone()),
+                        prev.prog.kernels.len(),
+                        prev.prog.tensors.len()
+                    )));
                 }
             }
             let r = step(&plan, &inst, &earlier);
@@ -356,14 +377,21 @@ impl Model {
     /// values known (one submit per run still). When no small feed explains the failure, plans
     /// again with sync points for host inputs computed on the GPU (their values read back at
     /// run time). What works is learned once per signature; each value then gets its own plan.
-    fn plan_with_values(&self, feeds: Vec<(TensorRef, DType, Vec<usize>)>, fetches: Vec<TensorRef>, given: &[(&str, &Tensor)], read: &SyncValues) -> Result<Arc<Plan>> {
+    fn plan_with_values(
+        &self,
+        feeds: Vec<(TensorRef, DType, Vec<usize>)>,
+        fetches: Vec<TensorRef>,
+        given: &[(&str, &Tensor)],
+        read: &SyncValues,
+        graph: Option<bool>,
+    ) -> Result<Arc<Plan>> {
         let sig: Signature = (feeds, fetches);
         let learned = self.value_feeds.lock().unwrap_or_else(|e| e.into_inner()).get(&sig).cloned();
         let (mut which, mut read_values) = learned.clone().unwrap_or_default();
         let mut first_err = None;
         loop {
             let values: Vec<(TensorRef, Arc<Tensor>)> = which.iter().map(|&k| (sig.0[k].0.clone(), Arc::new(given[k].1.clone()))).collect();
-            match self.plan(sig.0.clone(), sig.1.clone(), &values, read, read_values) {
+            match self.plan(sig.0.clone(), sig.1.clone(), &values, read, read_values, graph) {
                 Ok(p) => {
                     if learned.as_ref() != Some(&(which.clone(), read_values)) && (!which.is_empty() || read_values) {
                         self.value_feeds.lock().unwrap_or_else(|e| e.into_inner()).insert(sig, (which, read_values));
@@ -387,9 +415,20 @@ impl Model {
         }
     }
 
-    fn plan(&self, feeds: Vec<(TensorRef, DType, Vec<usize>)>, fetches: Vec<TensorRef>, values: &[(TensorRef, Arc<Tensor>)], read: &SyncValues, read_values: bool) -> Result<Arc<Plan>> {
+    /// The plan for these feeds, fetches and values: with the optimized graph, or the graph as
+    /// loaded where that one cannot serve them (`graph`: the one to use, for the plans after a
+    /// sync point).
+    fn plan(
+        &self,
+        feeds: Vec<(TensorRef, DType, Vec<usize>)>,
+        fetches: Vec<TensorRef>,
+        values: &[(TensorRef, Arc<Tensor>)],
+        read: &SyncValues,
+        read_values: bool,
+        graph: Option<bool>,
+    ) -> Result<Arc<Plan>> {
         let read_key = read.iter().map(|p| p.iter().map(|t| format!("{:?}", t.data())).collect()).collect();
-        let key: PlanKey = (feeds, fetches, values.iter().map(|(r, t)| (r.clone(), format!("{:?}", t.data()))).collect(), read_key, read_values);
+        let key: PlanKey = (feeds, fetches, values.iter().map(|(r, t)| (r.clone(), format!("{:?}", t.data()))).collect(), read_key, read_values, graph);
         let mut plans = self.plans.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(p) = plans.get(&key) {
             return Ok(p.clone());
@@ -400,20 +439,24 @@ impl Model {
         }
         let syncs = Syncs { read, read_values };
         let names_in = |g: &Graph| key.0.iter().map(|f| &f.0).chain(&key.1).all(|r| g.node(&r.node).is_some());
-        let opt = if names_in(&self.graph) {
-            compile_with(&CompileRequest { graph: &self.graph, registry: registry(), folded: &self.folded, feeds: &key.0, fetches: &key.1 }, &self.ctx.target(), values, &syncs)
-        } else {
-            Err(Error::Other("not in the optimized graph".into()))
+        let compile = |optimized: bool| {
+            let (g, f) = if optimized { (&*self.graph, &self.folded) } else { (&self.original.0, &self.original.1) };
+            compile_with(&CompileRequest { graph: g, registry: registry(), folded: f, feeds: &key.0, fetches: &key.1 }, &self.ctx.target(), values, &syncs)
         };
-        let prog = match opt {
-            Ok(p) => p,
-            Err(e) => {
-                let (g, f) = &*self.original;
-                compile_with(&CompileRequest { graph: g, registry: registry(), folded: f, feeds: &key.0, fetches: &key.1 }, &self.ctx.target(), values, &syncs)
-                    .map_err(|e2| if names_in(&self.graph) { e } else { e2 })?
+        let (prog, optimized) = match graph {
+            Some(o) => (compile(o)?, o),
+            None => {
+                let opt = if names_in(&self.graph) { compile(true) } else { Err(Error::Other("not in the optimized graph".into())) };
+                match opt {
+                    Ok(p) => (p, true),
+                    Err(e) => (compile(false).map_err(|e2| if names_in(&self.graph) { e } else { e2 })?, false),
+                }
             }
         };
-        let plan = Arc::new(Plan::new(&self.ctx, prog)?);
+        let mut plan = Plan::new(&self.ctx, prog)?;
+        plan.optimized = optimized;
+        plan.read_values = read_values;
+        let plan = Arc::new(plan);
         self.counters.plans_created.fetch_add(1, Ordering::Relaxed);
         plans.insert(key, plan.clone());
         Ok(plan)
@@ -430,11 +473,13 @@ impl Model {
         let fetches = fetches.iter().map(|f| self.original.0.resolve(f)).collect::<Result<Vec<_>>>()?;
         let mut read: SyncValues = Vec::new();
         let mut plans = Vec::new();
+        let mut graph = None;
         loop {
-            let plan = match self.plan(feeds.clone(), fetches.clone(), &[], &read, false) {
+            let plan = match self.plan(feeds.clone(), fetches.clone(), &[], &read, false, graph) {
                 Ok(p) => p,
-                Err(_) => self.plan(feeds.clone(), fetches.clone(), &[], &read, true)?,
+                Err(_) => self.plan(feeds.clone(), fetches.clone(), &[], &read, true, graph)?,
             };
+            graph = Some(plan.optimized);
             plans.push(summary(&plan));
             let Some(p) = &plan.prog.pause else { break };
             // Lengths as large as the shapes allow; values read back cannot be guessed.

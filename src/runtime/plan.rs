@@ -36,6 +36,11 @@ pub struct Plan {
     /// Tensors made before `resume` that this plan reads or fetches: (root, the earlier plan in
     /// the run's chain that holds it), copied in at the start of a run.
     imports: Vec<(TensorId, usize)>,
+    /// Planned with the model's optimized graph (else with the graph as loaded): the plans
+    /// after a sync point use the same one.
+    pub(crate) optimized: bool,
+    /// Planned with sync points for values computed on the GPU (see `lower::Syncs`).
+    pub(crate) read_values: bool,
 }
 
 /// What one plan's run ended with.
@@ -119,6 +124,8 @@ impl Plan {
             peak_live_bytes: peak,
             resume,
             imports,
+            optimized: true,
+            read_values: false,
         })
     }
 

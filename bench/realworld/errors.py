@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""The README's table of published models: wgtf's errors against TensorFlow 2.21 on every model of
+the real-world corpus, loaded from model.json, beside TensorFlow's own float32-vs-float64 error
+(as make_cases.py measured it) — the same measures as bench/net_errors.py: max absolute error, and
+max relative error over outputs at least 1e-3 of the largest. Needs numpy and the corpus
+(`python3 bench/realworld/run.py` builds it).
+
+  python3 bench/realworld/errors.py [--wgtf target/release/wgtf] [--only ID,...]
+"""
+import argparse
+import json
+import os
+import subprocess
+import tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+CASES = os.path.join(HERE, "work", "cases", "json", "public")
+
+
+def errors(d, wgtf):
+    c = json.load(open(os.path.join(d, "case.json")))
+    tmp = tempfile.mkdtemp()
+    args = [wgtf, "run", os.path.join(d, c["model"])]
+    for k, v in c["feeds"].items():
+        args += ["-i", f"{k}={os.path.join(d, v)}"]
+    outs = []
+    for i, (k, v) in enumerate(c["fetches"].items()):
+        p = os.path.join(tmp, f"o{i}.npy")
+        outs.append((p, os.path.join(d, v)))
+        args += ["-o", f"{k}={p}"]
+    r = subprocess.run(args, capture_output=True, text=True)
+    if r.returncode:
+        return None, r.stderr.strip().splitlines()[-1][:200]
+    ma = mr = 0.0
+    for got, want in outs:
+        g = np.load(got).astype(np.float64)
+        w = np.load(want).astype(np.float64)
+        if g.size == 0:
+            continue
+        d_ = np.abs(g - w)
+        ma = max(ma, float(d_.max()))
+        big = np.abs(w) >= 1e-3 * np.max(np.abs(w))
+        if big.any():
+            mr = max(mr, float(np.max(d_[big] / np.abs(w)[big])))
+    tf = max((e.get("maxabs", 0.0) for e in (c.get("fp32_error") or {}).values()), default=None)
+    return (ma, mr, tf, c), None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--wgtf", default=os.path.join(ROOT, "target", "release", "wgtf"))
+    ap.add_argument("--only", default="")
+    a = ap.parse_args()
+    only = [x for x in a.only.split(",") if x]
+    manifest = {m["id"]: m for m in json.load(open(os.path.join(HERE, "manifest.json")))["models"]}
+    print("| model | task | package (license / model license) | input | max abs error | max rel error | TF fp32 vs fp64 (abs) |")
+    print("|---|---|---|---|---|---|---|")
+    for i in sorted(os.listdir(CASES)):
+        if only and i not in only:
+            continue
+        r, err = errors(os.path.join(CASES, i), a.wgtf)
+        m = manifest.get(i, {})
+        lic = f"{m.get('license', '?')} / {m.get('model_license', '?').split(' (')[0]}"
+        src = f"{m.get('package', '?')}@{m.get('version', '?')} ({lic})"
+        if r is None:
+            print(f"| {i} | {m.get('task', '')} | {src} | | FAIL: {err} | | |")
+            continue
+        ma, mr, tf, c = r
+        ins = ", ".join("x".join(str(d) for d in np.load(os.path.join(CASES, i, v)).shape) for v in c["feeds"].values())
+        tfs = f"{tf:.1e}" if tf is not None else "-"
+        print(f"| {i} | {m.get('task', '')} | {src} | {ins} | {ma:.1e} | {mr:.1e} | {tfs} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
