@@ -200,3 +200,30 @@ fn truncated_model_json_is_never_a_panic() {
         assert!(harness::tfjs(&d).is_err(), "shards cut to {n} planned");
     }
 }
+
+#[test]
+fn model_initializer_graphs_are_merged_and_fold_at_load() {
+    // The nodes of a `modelInitializer` graph are what the main graph reads by name: move a
+    // weight's Const there, and the model runs as before.
+    let ctx = common::context();
+    let dir = scratch("tfjs_model_json", "initializer");
+    let mut m = manifest(&dir);
+    let first_weight = m["weightsManifest"][0]["weights"][0]["name"].as_str().unwrap().to_string();
+    let nodes = m["modelTopology"]["node"].as_array_mut().unwrap();
+    let i = nodes.iter().position(|n| n["name"] == first_weight.as_str()).unwrap();
+    let n = nodes.remove(i);
+    m["modelInitializer"] = serde_json::json!({ "node": [n] });
+    std::fs::write(dir.join("model.json"), serde_json::to_vec(&m).unwrap()).unwrap();
+    let model = ctx.load(dir.join("model.json")).unwrap();
+    let x = Tensor::read_npy(dir.join("in0.npy")).unwrap();
+    let got = model.run(&[("image", &x)], &["probs"]).unwrap();
+    let want = Tensor::read_npy(dir.join("out0.npy")).unwrap();
+    common::compare(&got[0], &want, 1e-4, 1e-5).unwrap();
+    // A node both graphs hold with different ops is an error naming it.
+    let mut m2 = m.clone();
+    m2["modelInitializer"]["node"][0]["name"] = m2["modelTopology"]["node"][0]["name"].clone();
+    std::fs::write(dir.join("model.json"), serde_json::to_vec(&m2).unwrap()).unwrap();
+    let e = load_err(&dir.join("model.json"));
+    assert!(e.to_string().contains("modelInitializer"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
