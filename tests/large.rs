@@ -500,7 +500,7 @@ fn cumsum_down_columns_along_middle_axes_and_across_many_lines() {
 }
 
 #[test]
-fn cumprod_and_int32_cumsum_of_long_rows() {
+fn cumprod_and_integer_cumsums_of_long_rows() {
     let ctx = common::context();
     // Cumprod of 5M factors, ones but for powers of two: exact.
     let n = 5_000_000usize;
@@ -521,5 +521,14 @@ fn cumprod_and_int32_cumsum_of_long_rows() {
     for (i, &a) in v.iter().enumerate() {
         acc += a as i64;
         assert_eq!(y[i], acc, "int32 Cumsum: element {i}");
+    }
+    // int64 beyond the int32 range, reversed.
+    let v: Vec<i64> = (0..n as i64).map(|i| (i % 3 - 1) * 5_000_000_000).collect();
+    let x = Tensor::from_i64(vec![n], v.clone()).unwrap();
+    let y = i64s(&run(&ctx, scan_graph("Cumsum", I64, 1, 0, false, true), &x, &["y"])[0]);
+    let mut acc = 0i64;
+    for i in (0..n).rev() {
+        acc += v[i];
+        assert_eq!(y[i], acc, "int64 Cumsum: element {i}");
     }
 }
