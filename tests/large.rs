@@ -657,3 +657,51 @@ fn transpose_of_large_matrices_and_rank_4_permutations() {
     let at = move |a: usize, b: usize, c: usize, d: usize| xv[((a * s[1] + b) * s[2] + c) * s[3] + d];
     check_same("Transpose rank 4", &f32s(&y[0]), (0..65).flat_map(|d| (0..256).flat_map(move |b| (0..16).flat_map(move |a| (0..64).map(move |c| at(a, b, c, d))))));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Matrix products over a long K: every kernel loops over K
+
+/// A[b]·B[b] on the host, A [batch, m, k] (or [batch, k, m] with `ta`), B [batch, k, n].
+fn matmul_host(a: &[f32], b: &[f32], batch: usize, m: usize, k: usize, n: usize, ta: bool) -> (Vec<f64>, Vec<f64>) {
+    let (mut c, mut mag) = (vec![0f64; batch * m * n], vec![0f64; batch * m * n]);
+    for z in 0..batch {
+        for i in 0..m {
+            for q in 0..k {
+                let av = a[z * m * k + if ta { q * m + i } else { i * k + q }] as f64;
+                for j in 0..n {
+                    let p = av * b[z * k * n + q * n + j] as f64;
+                    c[(z * m + i) * n + j] += p;
+                    mag[(z * m + i) * n + j] += p.abs();
+                }
+            }
+        }
+    }
+    (c, mag)
+}
+
+fn check_matmul(ctx: &Context, batch: usize, m: usize, k: usize, n: usize, ta: bool) {
+    let mut r = Rng((m * 31 + k * 7 + n) as u64);
+    let (a, b) = (r.vec(batch * m * k), r.vec(batch * k * n));
+    let a_shape = if ta { vec![batch, k, m] } else { vec![batch, m, k] };
+    let (ta_t, tb_t) = (Tensor::from_f32(a_shape, a.clone()).unwrap(), Tensor::from_f32(vec![batch, k, n], b.clone()).unwrap());
+    let attrs = vec![("T", ty(F32)), ("adj_x", bool_attr(ta)), ("adj_y", bool_attr(false))];
+    let g = vec![placeholder("x", F32, &[-1, -1, -1]), placeholder("w", F32, &[-1, -1, -1]), node("y", "BatchMatMulV2", &["x", "w"], attrs)];
+    let y = f32s(&run_with(ctx, g, &[("x", &ta_t), ("w", &tb_t)], &["y"])[0]);
+    let (want, mag) = matmul_host(&a, &b, batch, m, k, n, ta);
+    check_close(&format!("[{batch}, {m}, {k}]·[{batch}, {k}, {n}] (A transposed: {ta})"), &y, &want, &mag);
+}
+
+#[test]
+fn matrix_products_over_a_long_k() {
+    let ctx = common::context();
+    // Rows of A not multiples of 4 floats: a step per k.
+    check_matmul(&ctx, 1, 16, 70_001, 16, false);
+    // A few rows: lanes split K, 8 k per step.
+    check_matmul(&ctx, 1, 3, 600_001, 4, false);
+    // Transposed A, batched.
+    check_matmul(&ctx, 2, 9, 70_000, 8, true);
+    // The tiled kernel of adapters without subgroups.
+    let tiled = Context::new_with(wgtf::ContextOptions { without: wgpu::Features::SUBGROUP, ..Default::default() }).unwrap();
+    check_matmul(&tiled, 1, 8, 70_001, 8, false);
+    check_matmul(&tiled, 2, 65, 66_000, 12, false);
+}

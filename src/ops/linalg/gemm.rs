@@ -1,7 +1,7 @@
 //! Emitting the tiled GEMM kernel for matrix products (MatMul, BatchMatMul, Einsum, 1×1 convs).
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Binding, Lower, Meta, Operand, ShaderVariant, MAX_GROUPS_PER_DIM};
+use crate::lower::{Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET, MAX_GROUPS_PER_DIM};
 use crate::shaders;
 
 /// The activation codes of the kernels' epilogues (the codes of `unary_float.wgsl`).
@@ -80,8 +80,10 @@ impl Gemm {
     /// Emits the kernel with a full epilogue (bias, residual add, activation).
     pub fn emit_with(&self, cx: &mut Lower, node: &Node, a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand) -> Result<()> {
         let max = cx.target().max_binding;
-        if max > 0 && b.elements() as u64 * b.storage.bytes() > max {
-            return self.emit_split_k(cx, node, a, b, ep, out, max);
+        let too_big = max > 0 && b.elements() as u64 * b.storage.bytes() > max;
+        let k_max = self.k_per_dispatch(cx.target());
+        if too_big || self.k > k_max {
+            return self.emit_split_k(cx, node, a, b, ep, out, too_big.then_some(max), k_max);
         }
         let batches = self.batch[0] * self.batch[1];
         if batches > MAX_GROUPS_PER_DIM as usize || self.m.div_ceil(64) > MAX_GROUPS_PER_DIM as usize || self.n.div_ceil(64) > MAX_GROUPS_PER_DIM as usize {
@@ -136,30 +138,50 @@ impl Gemm {
         self.b_vec4() && self.a_cs == 1 && self.k % 4 == 0 && [self.a_rs, self.a_bs[0], self.a_bs[1]].iter().all(|s| s % 4 == 0)
     }
 
-    /// B larger than one storage binding (a huge weight matrix): C = Σ_j A[:, K_j]·B[K_j, :]
-    /// over row blocks K_j of B that each fit in a binding, bound as windows (block starts are
-    /// multiples of 64 rows, so window offsets are multiples of 256 bytes). Each partial
-    /// product adds the previous one as its residual; bias and activation go with the last.
+    /// The longest K one dispatch may take: its kernel loops over K (a step per k, per 4 k
+    /// with vec4 loads, per 8 k where lanes split K), within the loop budget.
+    fn k_per_dispatch(&self, t: &crate::lower::Target) -> usize {
+        let subgroup = t.subgroup_gemm && self.c_strides.is_none() && self.m.div_ceil(8) <= MAX_GROUPS_PER_DIM as usize;
+        let per_step = match () {
+            _ if subgroup && self.m <= 4 => 8,
+            _ if subgroup && self.vec4() => 4,
+            _ => 1,
+        };
+        LOOP_BUDGET * per_step
+    }
+
+    /// K in parts: C = Σ_j A[:, K_j]·B[K_j, :] over row blocks K_j of B bound as windows
+    /// (block starts are multiples of 64 rows, so window offsets are multiples of 256 bytes).
+    /// Each partial product adds the previous one as its residual (the first, the epilogue's);
+    /// bias and activation go with the last. For a K longer than one dispatch may loop over
+    /// (at most `k_max` per part), and for a B larger than one storage binding (`max`: a huge
+    /// weight matrix; each block then fits a binding).
     #[allow(clippy::too_many_arguments)]
-    fn emit_split_k(&self, cx: &mut Lower, node: &Node, a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand, max: u64) -> Result<()> {
-        let row_bytes = self.b_rs as u64 * b.storage.bytes();
-        let rows = (max / row_bytes.max(1)) / 64 * 64;
-        if self.batch != [1, 1] || self.b_cs != 1 || self.b_rs < self.n || rows == 0 || ep.residual.is_some()
-            || self.k.div_ceil(rows.max(1) as usize) > crate::ops::util::MAX_WINDOWS
-        {
-            return Err(node.err(format!(
-                "the matrix {:?} ({} bytes) exceeds this device's largest storage binding ({max} bytes) and cannot be split by rows",
-                b.shape,
-                b.elements() as u64 * b.storage.bytes()
-            )));
+    fn emit_split_k(&self, cx: &mut Lower, node: &Node, a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand, max: Option<u64>, k_max: usize) -> Result<()> {
+        let mut rows = k_max / 64 * 64;
+        if let Some(max) = max {
+            let row_bytes = self.b_rs as u64 * b.storage.bytes();
+            rows = rows.min(((max / row_bytes.max(1)) / 64 * 64) as usize);
+            if self.batch != [1, 1] || self.b_cs != 1 || self.b_rs < self.n || rows == 0 || ep.residual.is_some() {
+                return Err(node.err(format!(
+                    "the matrix {:?} ({} bytes) exceeds this device's largest storage binding ({max} bytes) and cannot be split by rows",
+                    b.shape,
+                    b.elements() as u64 * b.storage.bytes()
+                )));
+            }
         }
-        let mut prev: Option<Operand> = None;
+        if rows == 0 || self.k.div_ceil(rows.max(1)) > crate::ops::util::MAX_WINDOWS {
+            return Err(node.err(format!("a matrix product over K = {} is too long to split", self.k)));
+        }
+        let mut prev: Option<Operand> = ep.residual.cloned();
         let mut k0 = 0;
         while k0 < self.k {
-            let kc = (rows as usize).min(self.k - k0);
+            let kc = rows.min(self.k - k0);
             let last = k0 + kc == self.k;
             let aw = cx.window(a, k0 * self.a_cs, vec![a.elements() - k0 * self.a_cs]);
-            let bw = cx.window(b, k0 * self.b_rs, vec![(kc - 1) * self.b_rs + self.n]);
+            // A block of B's rows that fits a binding, or all of B from the block on.
+            let b_len = if max.is_some() { (kc - 1) * self.b_rs + self.n } else { b.elements() - k0 * self.b_rs };
+            let bw = cx.window(b, k0 * self.b_rs, vec![b_len]);
             let dst = if last { out.clone() } else { Operand { id: cx.temp(out.dtype, out.shape.clone()), ..out.clone() } };
             let part = Gemm { k: kc, ..*self };
             let e = Epilogue {
