@@ -705,3 +705,50 @@ fn matrix_products_over_a_long_k() {
     check_matmul(&tiled, 1, 8, 70_001, 8, false);
     check_matmul(&tiled, 2, 65, 66_000, 12, false);
 }
+
+/// NHWC · HWIO, stride 1, VALID, on the host.
+fn conv_host(x: &[f32], [n, h, w, c]: [usize; 4], f: &[f32], [kh, kw, oc]: [usize; 3]) -> (Vec<f64>, Vec<f64>) {
+    let (oh, ow) = (h - kh + 1, w - kw + 1);
+    let (mut y, mut mag) = (vec![0f64; n * oh * ow * oc], vec![0f64; n * oh * ow * oc]);
+    for img in 0..n {
+        for oy in 0..oh {
+            for ox in 0..ow {
+                for ky in 0..kh {
+                    for kx in 0..kw {
+                        for ch in 0..c {
+                            let xv = x[((img * h + oy + ky) * w + ox + kx) * c + ch] as f64;
+                            for o in 0..oc {
+                                let p = xv * f[((ky * kw + kx) * c + ch) * oc + o] as f64;
+                                y[((img * oh + oy) * ow + ox) * oc + o] += p;
+                                mag[((img * oh + oy) * ow + ox) * oc + o] += p.abs();
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    (y, mag)
+}
+
+#[test]
+fn convolutions_over_a_long_k() {
+    // 5×5 taps of 2999 channels: K = 74,975 (a step per channel without vec4 loads).
+    let (shape, fs) = ([1usize, 9, 9, 2999], [5usize, 5, 8]);
+    let mut r = Rng(61);
+    let (x, f) = (r.vec(shape.iter().product()), r.vec(fs[0] * fs[1] * shape[3] * fs[2]));
+    let (want, mag) = conv_host(&x, shape, &f, fs);
+    let xt = Tensor::from_f32(shape.to_vec(), x).unwrap();
+    let ft = Tensor::from_f32(vec![fs[0], fs[1], shape[3], fs[2]], f).unwrap();
+    let valid = attr(wgtf::proto::attr_value::Value::S(b"VALID".to_vec()));
+    let g = vec![
+        placeholder("x", F32, &[-1, -1, -1, -1]),
+        placeholder("w", F32, &[-1, -1, -1, -1]),
+        node("y", "Conv2D", &["x", "w"], vec![("T", ty(F32)), ("strides", ints(&[1, 1, 1, 1])), ("padding", valid)]),
+    ];
+    let tiled = Context::new_with(wgtf::ContextOptions { without: wgpu::Features::SUBGROUP, ..Default::default() }).unwrap();
+    for ctx in [common::context(), tiled] {
+        let y = f32s(&run_with(&ctx, g.clone(), &[("x", &xt), ("w", &ft)], &["y"])[0]);
+        check_close("Conv2D 5×5×2999", &y, &want, &mag);
+    }
+}

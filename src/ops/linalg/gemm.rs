@@ -198,3 +198,39 @@ impl Gemm {
     }
 
 }
+
+/// Words of the tiled kernel's meta block (gemm.wgsl) holding K's end and where K starts.
+const TILED_K: usize = 2;
+const TILED_K_OFF: usize = 26;
+
+/// Emits the tiled kernel (gemm.wgsl) in a convolution `mode` (1 to 4) with `meta` (K in word
+/// 2): a K longer than one dispatch may loop over (a step per k) in parts of at most
+/// LOOP_BUDGET, each adding the previous part's product as its residual (the first, the
+/// epilogue's); bias and activation go with the last.
+#[allow(clippy::too_many_arguments)]
+pub fn emit_tiled(cx: &mut Lower, mode: i64, meta: Meta, k: usize, groups: [u32; 3], a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand) {
+    let mut prev: Option<Operand> = ep.residual.cloned();
+    let mut k0 = 0;
+    loop {
+        let k1 = (k0 + LOOP_BUDGET).min(k);
+        let last = k1 == k;
+        let dst = if last { out.clone() } else { Operand { id: cx.temp(out.dtype, out.shape.clone()), ..out.clone() } };
+        let e = Epilogue {
+            bias: if last { ep.bias } else { None },
+            residual: prev.as_ref(),
+            act: if last { ep.act } else { act::NONE },
+            alpha: ep.alpha,
+        };
+        let mut meta = meta.clone();
+        meta.words[TILED_K] = k1 as u32;
+        meta.words[TILED_K_OFF] = k0 as u32;
+        let v = e.apply(ShaderVariant::new(&shaders::GEMM).set("MODE", mode));
+        let (bias, res) = e.bindings(b);
+        cx.kernel(v, groups, meta, vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(dst.id), res, Binding::In(a.id), Binding::In(b.id)]);
+        if last {
+            return;
+        }
+        prev = Some(dst);
+        k0 = k1;
+    }
+}

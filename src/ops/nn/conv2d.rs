@@ -91,7 +91,12 @@ pub fn emit_with(cx: &mut Lower, g: &Geometry, x: &Operand, f: &Operand, ep: &Ep
 pub fn emit_mode(cx: &mut Lower, mode: i64, g: &Geometry, x: &Operand, f: &Operand, ep: &Epilogue, out: &Operand) {
     let m = g.n * g.oh * g.ow;
     let k = g.kh * g.kw * g.ic;
-    if mode == 1 && cx.target().subgroup_gemm && m.div_ceil(8) <= crate::lower::MAX_GROUPS_PER_DIM as usize {
+    // vec4 loads of 4 channels of a pixel and of 4 filter columns.
+    let vec4 = g.ic % 4 == 0 && g.oc % 4 == 0;
+    // The subgroup kernel's loop steps: filter rows, taps, and their channels (4 a step with
+    // vec4 loads); beyond the budget, the tiled kernel takes K in parts.
+    let steps = g.kh + g.kh * g.kw * (1 + if vec4 { g.ic / 4 + g.ic % 4 } else { g.ic });
+    if mode == 1 && cx.target().subgroup_gemm && m.div_ceil(8) <= crate::lower::MAX_GROUPS_PER_DIM as usize && steps <= crate::lower::LOOP_BUDGET {
         // CPU adapters: the subgroup-broadcast kernel with the im2col loader.
         let meta = Meta::new()
             .n(m).n(g.oc).n(k).u(1)
@@ -102,8 +107,6 @@ pub fn emit_mode(cx: &mut Lower, mode: i64, g: &Geometry, x: &Operand, f: &Opera
             .n(g.ow).n(g.kh).n(g.kw).n(g.sh)
             .n(g.sw).n(g.dh).n(g.dw).n(g.pt)
             .n(g.pl).u(0).u(0).u(0);
-        // vec4 loads of 4 channels of a pixel and of 4 filter columns.
-        let vec4 = g.ic % 4 == 0 && g.oc % 4 == 0;
         let v = ep.apply(ShaderVariant::new(&shaders::GEMM_SUBGROUP).set("MODE", 1).set("VEC4", vec4 as i64).set("B_VEC4", (g.oc % 4 == 0) as i64));
         let groups = [m.div_ceil(8) as u32, g.oc.div_ceil(32) as u32, 1];
         let (b, r) = ep.bindings(f);
@@ -118,10 +121,8 @@ pub fn emit_mode(cx: &mut Lower, mode: i64, g: &Geometry, x: &Operand, f: &Opera
         .n(g.ow).n(g.kh).n(g.kw).n(g.sh)
         .n(g.sw).n(g.dh).n(g.dw).n(g.pt)
         .n(g.pl).f(ep.alpha).u(0).u(0);
-    let v = ep.apply(ShaderVariant::new(&shaders::GEMM).set("MODE", mode));
     let groups = [g.oc.div_ceil(64) as u32, m.div_ceil(64) as u32, 1];
-    let (b, r) = ep.bindings(f);
-    cx.kernel(v, groups, meta, vec![Binding::In(x.id), Binding::In(f.id), b, Binding::Out(out.id), r, Binding::In(x.id), Binding::In(f.id)]);
+    crate::ops::linalg::gemm::emit_tiled(cx, mode, meta, k, groups, x, f, ep, out);
 }
 
 impl Op for Conv2D {
