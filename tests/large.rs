@@ -752,3 +752,45 @@ fn convolutions_over_a_long_k() {
         check_close("Conv2D 5×5×2999", &y, &want, &mag);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Where (coordinates of the non-zero elements; a data-dependent number of rows)
+
+fn check_where(ctx: &Context, x: &Tensor, dtype: i32) {
+    let y = run(ctx, vec![input(dtype, x.rank()), node("y", "Where", &["x"], vec![("T", ty(dtype))])], x, &["y"]);
+    let v = x.to_f64_vec().unwrap();
+    let mut want = Vec::new();
+    let mut st = vec![1usize; x.rank()];
+    for d in (0..x.rank().saturating_sub(1)).rev() {
+        st[d] = st[d + 1] * x.shape()[d + 1];
+    }
+    for (i, &a) in v.iter().enumerate() {
+        if a != 0.0 {
+            want.extend((0..x.rank()).map(|d| ((i / st[d]) % x.shape()[d]) as i64));
+        }
+    }
+    assert_eq!(y[0].shape(), [want.len() / x.rank(), x.rank()], "Where of {:?}", x.shape());
+    let got = i64s(&y[0]);
+    if let Some(i) = (0..want.len()).find(|&i| got[i] != want[i]) {
+        panic!("Where of {:?}: coordinate {i}: got {}, want {}", x.shape(), got[i], want[i]);
+    }
+}
+
+#[test]
+fn where_of_16_million_elements() {
+    // The output is planned for every element being non-zero: [n, rank] int64 (where the
+    // adapter has int64) must fit one binding (16M rows of rank 1 in lavapipe's 128 MiB).
+    let ctx = common::context();
+    let n = 16_000_000usize;
+    let mut r = Rng(71);
+    // Sparse, with the last element true.
+    let b: Vec<bool> = (0..n).map(|i| i == n - 1 || r.below(1000) == 0).collect();
+    check_where(&ctx, &Tensor::from_bool(vec![n], b).unwrap(), BOOL);
+    // Dense int32 of rank 3 (5M elements).
+    let v: Vec<i32> = (0..64 * 1250 * 64).map(|i| (i % 3 != 1) as i32 * (i % 7) as i32).collect();
+    let x = Tensor::from_i32(vec![64, 1250, 64], v).unwrap();
+    check_where(&ctx, &x, I32);
+    // Without 64-bit integers on the device: int32 rows, widened when read back.
+    let narrow = Context::new_with(wgtf::ContextOptions { without: wgpu::Features::SHADER_INT64, ..Default::default() }).unwrap();
+    check_where(&narrow, &x, I32);
+}
