@@ -848,3 +848,29 @@ fn non_max_suppression_of_many_boxes_over_many_rounds() {
         panic!("NMS: selection {p}: got box {}, want {}", got[p], want[p]);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Pools whose window is the whole image: an invocation per output would loop over all of it
+
+#[test]
+fn global_pools_over_large_windows() {
+    let ctx = common::context();
+    let mut r = Rng(91);
+    let (n, h, w, c) = (2usize, 300usize, 301usize, 3usize);
+    let mut v = r.vec(n * h * w * c);
+    v[((1 * h + h - 1) * w + w - 1) * c + 2] = 5.0; // image 1's channel 2 maximum, last
+    let x = Tensor::from_f32(vec![n, h, w, c], v.clone()).unwrap();
+    let s = |v: &str| attr(wgtf::proto::attr_value::Value::S(v.as_bytes().to_vec()));
+    for (name, max) in [("MaxPool", true), ("AvgPool", false)] {
+        let attrs = vec![("T", ty(F32)), ("ksize", ints(&[1, h as i64, w as i64, 1])), ("strides", ints(&[1, 1, 1, 1])), ("padding", s("VALID")), ("data_format", s("NHWC"))];
+        let y = f32s(&run(&ctx, vec![input(F32, 4), node("y", name, &["x"], attrs)], &x, &["y"])[0]);
+        let (sum, mag) = reduce_host(&v, &[n, h, w, c], &[1, 2], 0.0, |a, b| a + b);
+        let want: Vec<f64> = if max {
+            reduce_host(&v, &[n, h, w, c], &[1, 2], f64::NEG_INFINITY, f64::max).0
+        } else {
+            sum.iter().map(|s| s / (h * w) as f64).collect()
+        };
+        let mag: Vec<f64> = if max { vec![] } else { mag.iter().map(|m| m / (h * w) as f64).collect() };
+        check_close(&format!("{name} {h}x{w}"), &y, &want, &mag);
+    }
+}

@@ -51,6 +51,11 @@ pub fn geometry(node: &Node, input: &[usize], filter: &[usize], depthwise: bool)
     if !depthwise && filter[2] != ic {
         return Err(node.err(format!("grouped convolution (filter {filter:?} on {ic} channels) is not supported")));
     }
+    // The depthwise kernels loop over the taps of an output's window (convolutions take K in
+    // parts): a window beyond what a kernel may loop over is refused.
+    if depthwise && kh * (kw + 2) + 1 > crate::lower::MAX_LOOP_ITERATIONS - 256 {
+        return Err(node.err(format!("a {kh}x{kw} depthwise window is too large")));
+    }
     let oc = if depthwise { ic * filter[3] } else { filter[3] };
     let (sh, sw) = hw(node, "strides", 1)?;
     let (dh, dw) = hw(node, "dilations", 1)?;

@@ -137,6 +137,15 @@ impl Op for Reduce {
         let x = &ins[0];
         let a = axes(node, x.rank(), ins[1].value.as_ref().ok_or_else(|| node.err("axes must be constant"))?)?;
         check_rank(node, &x.shape)?;
+        self.emit_axes(cx, x, &a, outs[0].id);
+        Ok(())
+    }
+}
+
+impl Reduce {
+    /// Emits this reduction of `x` over the sorted axes `a` into `out` (also for pools whose
+    /// window is the whole image).
+    pub fn emit_axes(&self, cx: &mut Lower, x: &Operand, a: &[usize], out: TensorId) {
         let st = strides(&x.shape);
         let kept: Vec<usize> = (0..x.rank()).filter(|d| !a.contains(d)).collect();
         let ks: Vec<usize> = kept.iter().map(|&d| x.shape[d]).collect();
@@ -146,8 +155,7 @@ impl Op for Reduce {
         let (rs, rst) = merge_dims(a.iter().map(|&d| (x.shape[d], st[d])));
         let n_red: usize = rs.iter().product();
         let walk = Walk { kept: (ks, kst), red: (rs, rst) };
-        emit(cx, self.code, x.id, x.dtype, x.storage(), walk, outs[0].id, false, n_red);
-        Ok(())
+        emit(cx, self.code, x.id, x.dtype, x.storage(), walk, out, false, n_red);
     }
 }
 
