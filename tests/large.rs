@@ -874,3 +874,28 @@ fn global_pools_over_large_windows() {
         check_close(&format!("{name} {h}x{w}"), &y, &want, &mag);
     }
 }
+
+#[test]
+fn matrix_products_and_convolutions_of_many_rows_and_batches() {
+    // More row tiles (of 8 rows) and more batches than one dispatch dimension holds: several
+    // dispatches. (The tiled kernel of adapters without subgroups splits its tiles of 64 rows
+    // the same way — gemm::dispatch — but 65,536 of its workgroups take minutes on lavapipe.)
+    let ctx = common::context();
+    check_matmul(&ctx, 1, 4_200_000, 4, 3, false);
+    check_matmul(&ctx, 70_000, 2, 3, 2, false);
+    // A 3×3 convolution of a 2102×2102 image: 4.4M output pixels (rows of the GEMM).
+    let (shape, fs) = ([1usize, 2102, 2102, 1], [3usize, 3, 2]);
+    let mut r = Rng(62);
+    let (x, f) = (r.vec(shape.iter().product()), r.vec(9 * 2));
+    let (want, mag) = conv_host(&x, shape, &f, fs);
+    let xt = Tensor::from_f32(shape.to_vec(), x).unwrap();
+    let ft = Tensor::from_f32(vec![3, 3, 1, 2], f).unwrap();
+    let valid = attr(wgtf::proto::attr_value::Value::S(b"VALID".to_vec()));
+    let g = vec![
+        placeholder("x", F32, &[-1, -1, -1, -1]),
+        placeholder("w", F32, &[-1, -1, -1, -1]),
+        node("y", "Conv2D", &["x", "w"], vec![("T", ty(F32)), ("strides", ints(&[1, 1, 1, 1])), ("padding", valid)]),
+    ];
+    let y = f32s(&run_with(&ctx, g, &[("x", &xt), ("w", &ft)], &["y"])[0]);
+    check_close("Conv2D of 2100×2100 outputs", &y, &want, &mag);
+}

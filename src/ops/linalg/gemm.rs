@@ -86,12 +86,13 @@ impl Gemm {
             return self.emit_split_k(cx, node, a, b, ep, out, too_big.then_some(max), k_max);
         }
         let batches = self.batch[0] * self.batch[1];
-        if batches > MAX_GROUPS_PER_DIM as usize || self.m.div_ceil(64) > MAX_GROUPS_PER_DIM as usize || self.n.div_ceil(64) > MAX_GROUPS_PER_DIM as usize {
+        // Row tiles and batches beyond 65,535 go in several dispatches; columns must fit one.
+        if self.n.div_ceil(64) > MAX_GROUPS_PER_DIM as usize {
             return Err(node.err("matrix product too large for one dispatch"));
         }
         let (bias, res) = ep.bindings(b);
         // CPU adapters: the subgroup-broadcast kernel (8 x 32 tiles, far fewer loads per FMA).
-        if cx.target().subgroup_gemm && self.c_strides.is_none() && self.m.div_ceil(8) <= MAX_GROUPS_PER_DIM as usize {
+        if self.subgroup(cx.target()) {
             let meta = Meta::new()
                 .n(self.m).n(self.n).n(self.k).n(self.batch[1])
                 .n(self.a_rs).n(self.a_cs).n(self.b_rs).n(self.b_cs)
@@ -102,12 +103,9 @@ impl Gemm {
             let small = self.m <= 4;
             let v = ep.apply(ShaderVariant::new(&shaders::GEMM_SUBGROUP).set("MODE", if small { 2 } else { 0 }).set("VEC4", vec4 as i64).set("B_VEC4", self.b_vec4() as i64));
             // MODE 0: [row tiles, column tiles] (row tiles fastest); MODE 2: [column tiles, rows].
-            let groups = if small {
-                [self.n.div_ceil(32) as u32, self.m as u32, batches as u32]
-            } else {
-                [self.m.div_ceil(8) as u32, self.n.div_ceil(32) as u32, batches as u32]
-            };
-            cx.kernel(v, groups, meta, vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(out.id), res, Binding::In(a.id), Binding::In(b.id), Binding::Out(out.id)]);
+            let (groups, row_dim) = if small { ([self.n.div_ceil(32), self.m, batches], 1) } else { ([self.m.div_ceil(8), self.n.div_ceil(32), batches], 0) };
+            let bind = vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(out.id), res, Binding::In(a.id), Binding::In(b.id), Binding::Out(out.id)];
+            dispatch(cx, v, meta, groups, (row_dim, 8), SUBGROUP_OFFSETS, bind);
             return Ok(());
         }
         let meta = Meta::new()
@@ -123,9 +121,15 @@ impl Gemm {
         let cs = self.c_strides.unwrap_or([0; 4]);
         let meta = meta.n(cs[0]).n(cs[1]).n(cs[2]).n(cs[3]);
         let v = ep.apply(ShaderVariant::new(&shaders::GEMM).set("MODE", 0).set("VEC4", self.vec4() as i64));
-        let groups = [self.n.div_ceil(64) as u32, self.m.div_ceil(64) as u32, batches as u32];
-        cx.kernel(v, groups, meta, vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(out.id), res, Binding::In(a.id), Binding::In(b.id)]);
+        let groups = [self.n.div_ceil(64), self.m.div_ceil(64), batches];
+        dispatch(cx, v, meta, groups, (1, 64), TILED_OFFSETS, vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(out.id), res, Binding::In(a.id), Binding::In(b.id)]);
         Ok(())
+    }
+
+    /// Whether the subgroup-broadcast kernel computes this product (its column tiles, 32
+    /// wide, in one dispatch dimension).
+    fn subgroup(&self, t: &crate::lower::Target) -> bool {
+        t.subgroup_gemm && self.c_strides.is_none() && self.n.div_ceil(32) <= MAX_GROUPS_PER_DIM as usize
     }
 
     /// Whether kernels may read B as vec4: its rows start at multiples of 4 floats.
@@ -141,7 +145,7 @@ impl Gemm {
     /// The longest K one dispatch may take: its kernel loops over K (a step per k, per 4 k
     /// with vec4 loads, per 8 k where lanes split K), within the loop budget.
     fn k_per_dispatch(&self, t: &crate::lower::Target) -> usize {
-        let subgroup = t.subgroup_gemm && self.c_strides.is_none() && self.m.div_ceil(8) <= MAX_GROUPS_PER_DIM as usize;
+        let subgroup = self.subgroup(t);
         let per_step = match () {
             _ if subgroup && self.m <= 4 => 8,
             _ if subgroup && self.vec4() => 4,
@@ -199,6 +203,33 @@ impl Gemm {
 
 }
 
+/// Words of the kernels' meta blocks holding the first row and batch of a dispatch (`m_off`,
+/// `z_off`): gemm.wgsl's and gemm_subgroup.wgsl's.
+pub const TILED_OFFSETS: (usize, usize) = (27, 34);
+pub const SUBGROUP_OFFSETS: (usize, usize) = (29, 30);
+
+/// Emits a GEMM kernel over `groups` workgroups — row tiles of `rows.1` rows along grid
+/// dimension `rows.0`, batches along z — in several dispatches where one of those holds more
+/// than 65,535, each told its first row and batch (meta words `offsets`).
+pub fn dispatch(cx: &mut Lower, v: ShaderVariant, mut meta: Meta, groups: [usize; 3], rows: (usize, usize), offsets: (usize, usize), bindings: Vec<Binding>) {
+    let max = MAX_GROUPS_PER_DIM as usize;
+    let words = offsets.0.max(offsets.1) + 1;
+    if meta.words.len() < words {
+        meta.words.resize(words, 0);
+    }
+    for z0 in (0..groups[2]).step_by(max) {
+        for r0 in (0..groups[rows.0]).step_by(max) {
+            let mut g = groups;
+            g[2] = (groups[2] - z0).min(max);
+            g[rows.0] = (groups[rows.0] - r0).min(max);
+            let mut m = meta.clone();
+            m.words[offsets.0] = (r0 * rows.1) as u32;
+            m.words[offsets.1] = z0 as u32;
+            cx.kernel(v.clone(), [g[0] as u32, g[1] as u32, g[2] as u32], m, bindings.clone());
+        }
+    }
+}
+
 /// Words of the tiled kernel's meta block (gemm.wgsl) holding K's end and where K starts.
 const TILED_K: usize = 2;
 const TILED_K_OFF: usize = 26;
@@ -208,7 +239,7 @@ const TILED_K_OFF: usize = 26;
 /// LOOP_BUDGET, each adding the previous part's product as its residual (the first, the
 /// epilogue's); bias and activation go with the last.
 #[allow(clippy::too_many_arguments)]
-pub fn emit_tiled(cx: &mut Lower, mode: i64, meta: Meta, k: usize, groups: [u32; 3], a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand) {
+pub fn emit_tiled(cx: &mut Lower, mode: i64, meta: Meta, k: usize, groups: [usize; 3], a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand) {
     let mut prev: Option<Operand> = ep.residual.cloned();
     let mut k0 = 0;
     loop {
@@ -226,7 +257,7 @@ pub fn emit_tiled(cx: &mut Lower, mode: i64, meta: Meta, k: usize, groups: [u32;
         meta.words[TILED_K_OFF] = k0 as u32;
         let v = e.apply(ShaderVariant::new(&shaders::GEMM).set("MODE", mode));
         let (bias, res) = e.bindings(b);
-        cx.kernel(v, groups, meta, vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(dst.id), res, Binding::In(a.id), Binding::In(b.id)]);
+        dispatch(cx, v, meta, groups, (1, 64), TILED_OFFSETS, vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(dst.id), res, Binding::In(a.id), Binding::In(b.id)]);
         if last {
             return;
         }

@@ -123,7 +123,7 @@ pub fn emit3(cx: &mut Lower, mode: i64, v: &Volume, x: &Operand, f: &Operand, y:
         .n(v.pad[2]).f(0.0).u(0).u(0)
         .n(v.input[0]).n(v.out[0]).n(v.k[0]).n(v.s[0])
         .n(v.d[0]).n(v.pad[0]).u(0).u(0);
-    let groups = [v.oc.div_ceil(64) as u32, m.div_ceil(64) as u32, 1];
+    let groups = [v.oc.div_ceil(64), m.div_ceil(64), 1];
     crate::ops::linalg::gemm::emit_tiled(cx, mode, meta, kk, groups, x, f, &ep, y);
 }
 
@@ -152,8 +152,7 @@ impl Op for Conv3D {
         let c = ndhwc(node, &ins[0].shape)?[4];
         let (k, oc) = filter_dims(node, &ins[1].shape, c)?;
         let g = geometry3(node, &ins[0].shape, k, true)?;
-        let m = g.n * g.out.iter().product::<usize>();
-        if m.div_ceil(64) > MAX_GROUPS_PER_DIM as usize || oc.div_ceil(64) > MAX_GROUPS_PER_DIM as usize {
+        if oc.div_ceil(64) > MAX_GROUPS_PER_DIM as usize {
             return Err(node.err("convolution too large for one dispatch"));
         }
         let f = &ins[1];
