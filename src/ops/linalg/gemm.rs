@@ -210,12 +210,18 @@ pub const SUBGROUP_OFFSETS: (usize, usize) = (29, 30);
 
 /// Emits a GEMM kernel over `groups` workgroups — row tiles of `rows.1` rows along grid
 /// dimension `rows.0`, batches along z — in several dispatches where one of those holds more
-/// than 65,535, each told its first row and batch (meta words `offsets`).
+/// than 65,535, each told its first row and batch (meta words `offsets`). Beyond
+/// MAX_WINDOWS dispatches (an absurd fed shape), one dispatch of them all, which the plan's
+/// limit check refuses.
 pub fn dispatch(cx: &mut Lower, v: ShaderVariant, mut meta: Meta, groups: [usize; 3], rows: (usize, usize), offsets: (usize, usize), bindings: Vec<Binding>) {
     let max = MAX_GROUPS_PER_DIM as usize;
     let words = offsets.0.max(offsets.1) + 1;
     if meta.words.len() < words {
         meta.words.resize(words, 0);
+    }
+    if groups[2].div_ceil(max).saturating_mul(groups[rows.0].div_ceil(max)) > crate::ops::util::MAX_WINDOWS {
+        cx.kernel(v, groups.map(|g| u32::try_from(g).unwrap_or(u32::MAX)), meta, bindings);
+        return;
     }
     for z0 in (0..groups[2]).step_by(max) {
         for r0 in (0..groups[rows.0]).step_by(max) {
@@ -225,7 +231,7 @@ pub fn dispatch(cx: &mut Lower, v: ShaderVariant, mut meta: Meta, groups: [usize
             let mut m = meta.clone();
             m.words[offsets.0] = (r0 * rows.1) as u32;
             m.words[offsets.1] = z0 as u32;
-            cx.kernel(v.clone(), [g[0] as u32, g[1] as u32, g[2] as u32], m, bindings.clone());
+            cx.kernel(v.clone(), g.map(|g| u32::try_from(g).unwrap_or(u32::MAX)), m, bindings.clone());
         }
     }
 }
@@ -237,13 +243,16 @@ const TILED_K_OFF: usize = 26;
 /// Emits the tiled kernel (gemm.wgsl) in a convolution `mode` (1 to 4) with `meta` (K in word
 /// 2): a K longer than one dispatch may loop over (a step per k) in parts of at most
 /// LOOP_BUDGET, each adding the previous part's product as its residual (the first, the
-/// epilogue's); bias and activation go with the last.
+/// epilogue's); bias and activation go with the last. Beyond MAX_WINDOWS parts (an absurd
+/// shape), one dispatch of too many workgroups, which the plan's limit check refuses.
 #[allow(clippy::too_many_arguments)]
 pub fn emit_tiled(cx: &mut Lower, mode: i64, meta: Meta, k: usize, groups: [usize; 3], a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand) {
+    let part = if k.div_ceil(LOOP_BUDGET) > crate::ops::util::MAX_WINDOWS { k } else { LOOP_BUDGET };
+    let groups = if part == LOOP_BUDGET || k <= LOOP_BUDGET { groups } else { [usize::MAX, 1, 1] };
     let mut prev: Option<Operand> = ep.residual.cloned();
     let mut k0 = 0;
     loop {
-        let k1 = (k0 + LOOP_BUDGET).min(k);
+        let k1 = (k0 + part).min(k);
         let last = k1 == k;
         let dst = if last { out.clone() } else { Operand { id: cx.temp(out.dtype, out.shape.clone()), ..out.clone() } };
         let e = Epilogue {
