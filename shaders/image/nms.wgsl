@@ -4,11 +4,14 @@
 // below score_threshold) every other alive box. This selects the same boxes in the same order
 // as TensorFlow's lazy priority queue. Outputs are padded with zeros to `pad`; `count` gets the
 // number selected.
+// The rounds run in dispatches of `rounds` from round `first` (so that no invocation loops more
+// than the host's loop budget): the first initialises the scores, each leaves the number
+// selected in count[0] for the next (fewer than its first round: none left), the last pads.
 override SOFT: bool = false;
 
 struct Meta {
-    n: u32, max_out: u32, pad: u32, _p0: u32,
-    iou_threshold: f32, score_threshold: f32, scale: f32, _p1: u32,
+    n: u32, max_out: u32, pad: u32, first: u32,
+    iou_threshold: f32, score_threshold: f32, scale: f32, rounds: u32,
 }
 
 @group(0) @binding(0) var<uniform> cfg: Meta;
@@ -23,6 +26,7 @@ struct Meta {
 var<workgroup> red_v: array<f32, 256>;
 var<workgroup> red_i: array<u32, 256>;
 var<workgroup> chosen: u32;
+var<workgroup> done_before: u32;
 
 fn iou(i: u32, j: u32) -> f32 {
     let ymin_i = min(boxes[i * 4u], boxes[i * 4u + 2u]);
@@ -47,15 +51,24 @@ fn iou(i: u32, j: u32) -> f32 {
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_index) lid: u32) {
     let n = cfg.n;
-    for (var i = lid; i < n; i += 256u) {
-        let s = scores[i];
-        work[i] = s;
-        alive[i] = select(0u, 1u, s > cfg.score_threshold);
+    if (cfg.first == 0u) {
+        for (var i = lid; i < n; i += 256u) {
+            let s = scores[i];
+            work[i] = s;
+            alive[i] = select(0u, 1u, s > cfg.score_threshold);
+        }
+        storageBarrier();
+        workgroupBarrier();
+    } else if (lid == 0u) {
+        done_before = u32(count[0]);
     }
-    storageBarrier();
-    workgroupBarrier();
     var selected = 0u;
-    for (var it = 0u; it < cfg.max_out; it++) {
+    if (cfg.first != 0u) {
+        selected = workgroupUniformLoad(&done_before);
+    }
+    // Fewer selected than rounds run: no box was left.
+    let end = select(min(cfg.first + cfg.rounds, cfg.max_out), cfg.first, selected < cfg.first);
+    for (var it = cfg.first; it < end; it++) {
         var bv = 0.0;
         var bi = n;
         for (var i = lid; i < n; i += 256u) {
@@ -114,9 +127,11 @@ fn main(@builtin(local_invocation_index) lid: u32) {
         storageBarrier();
         workgroupBarrier();
     }
-    for (var j = selected + lid; j < cfg.pad; j += 256u) {
-        sel_idx[j] = 0;
-        sel_score[j] = 0.0;
+    if (cfg.first + cfg.rounds >= cfg.max_out) {
+        for (var j = selected + lid; j < cfg.pad; j += 256u) {
+            sel_idx[j] = 0;
+            sel_score[j] = 0.0;
+        }
     }
     if (lid == 0u) {
         count[0] = i32(selected);

@@ -14,6 +14,9 @@
 // none; 60 = Prelu, whose slopes follow the N biases: bias[n + col]).
 // C is contiguous [batch, M, N] unless c_cs != 0: then C(b0, b1, m, n) is at
 // b0*c_bs0 + b1*c_bs1 + m*c_rs + n*c_cs (an einsum writing its output order directly).
+// K runs from k_off (0 but for parts of a K too long for one dispatch's loop, whose partial
+// products the host chains through the residual) to k. Row tiles and batches start at m_off
+// and z_off: more than 65,535 of either go in several dispatches.
 // VEC4 (MODE 0; A and B row-major, K and N multiples of 4, rows starting at multiples of 4
 // floats): the tiles are loaded as vec4 (bindings 6 and 7 alias bindings 1 and 2), one vec4 of
 // A and one of B per invocation and k-tile.
@@ -30,9 +33,9 @@ struct Meta {
     ih: u32, iw: u32, ic: u32, oh: u32,
     ow: u32, kh: u32, kw: u32, sh: u32,
     sw: u32, dh: u32, dw: u32, pt: u32,
-    pl: u32, alpha: f32, _p0: u32, _p1: u32,
+    pl: u32, alpha: f32, k_off: u32, m_off: u32,
     id: u32, od: u32, kd: u32, sd: u32,
-    dd: u32, pf: u32, _p2: u32, _p3: u32,
+    dd: u32, pf: u32, z_off: u32, _p3: u32,
     c_bs0: u32, c_bs1: u32, c_rs: u32, c_cs: u32,
 }
 
@@ -162,9 +165,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         @builtin(local_invocation_index) lid: u32) {
     let tx = lid3.x;
     let ty = lid3.y;
-    let m0 = wid.y * BM;
+    let m0 = cfg.m_off + wid.y * BM;
     let n0 = wid.x * BN;
-    let bz = wid.z;
+    let bz = cfg.z_off + wid.z;
     let b0 = bz / cfg.batch_inner;
     let b1 = bz - b0 * cfg.batch_inner;
     let a_base = b0 * cfg.a_bs0 + b1 * cfg.a_bs1;
@@ -184,9 +187,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
             acc[i][j] = 0.0;
         }
     }
-    let ktiles = (cfg.k + BK - 1u) / BK;
+    // K from k_off to k (a part of a longer K: see the header).
+    let ktiles = (cfg.k - cfg.k_off + BK - 1u) / BK;
     for (var t = 0u; t < ktiles; t++) {
-        let k0 = t * BK;
+        let k0 = cfg.k_off + t * BK;
         if (VEC4) {
             // A tile: invocation -> (row am, cols ak..ak+4); B tile: (row bk, cols bn..bn+4).
             let am = lid / 4u;

@@ -7,6 +7,8 @@
 // im2col view of an NHWC image (Conv2D as implicit GEMM), B the [KH*KW*IC, OC] filter.
 // MODE 2 (a few rows, e.g. batch-1 dense layers and RNN steps): a workgroup computes 1 x 32
 // outputs with the 8 lanes splitting K, then sums across lanes (no lane idles on absent rows).
+// Row tiles (MODE 0, 1) and batches start at m_off and z_off: more than 65,535 of either go
+// in several dispatches.
 // VEC4 (A's rows, or in MODE 1 the image's channels, and B's rows start at multiples of 4
 // floats; N a multiple of 4): A and B are also read as vec4 (bindings 6 and 7 alias bindings 1
 // and 2), 4 k-steps per iteration: 5 loads per 128 FMAs; C is written as vec4 (binding 8
@@ -29,7 +31,7 @@ struct Cfg {
     ih: u32, iw: u32, ic: u32, oh: u32,
     ow: u32, kh: u32, kw: u32, sh: u32,
     sw: u32, dh: u32, dw: u32, pt: u32,
-    pl: u32, _p3: u32, _p4: u32, _p5: u32,
+    pl: u32, m_off: u32, z_off: u32, _p5: u32,
 }
 
 @group(0) @binding(0) var<uniform> cfg: Cfg;
@@ -149,7 +151,7 @@ fn load_bq(base: u32, k: u32, col: u32) -> vec4<f32> {
 fn small_m(wid: vec3<u32>, lane: u32) {
     let row = wid.y;
     let cb = wid.x * 32u;
-    let bz = wid.z;
+    let bz = cfg.z_off + wid.z;
     let b0 = bz / cfg.batch_inner;
     let b1 = bz - b0 * cfg.batch_inner;
     let a_row = b0 * cfg.a_bs0 + b1 * cfg.a_bs1 + row * cfg.a_rs;
@@ -198,9 +200,9 @@ fn small_m(wid: vec3<u32>, lane: u32) {
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) lane: u32) {
     // Row tiles vary fastest across workgroups: consecutive workgroups read the same panel of B
     // (32 columns), which then stays in the CPU's cache.
-    let row0 = wid.x * 8u;
+    let row0 = cfg.m_off + wid.x * 8u;
     let col0 = wid.y * 32u + lane * 4u;
-    let bz = wid.z;
+    let bz = cfg.z_off + wid.z;
     let b0 = bz / cfg.batch_inner;
     let b1 = bz - b0 * cfg.batch_inner;
     let a_base = b0 * cfg.a_bs0 + b1 * cfg.a_bs1;

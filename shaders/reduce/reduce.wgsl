@@ -1,16 +1,28 @@
-// Reduction over any set of axes: one workgroup per output element. The kept axes (the output's
-// shape, with their input strides) locate the start; the reduced axes (shape and input strides)
-// enumerate what is combined, 256 invocations at a time, then a workgroup-wide reduction
-// (common/group_tree.wgsl, or common/group_subgroup.wgsl where the adapter has subgroups).
+// Reduction over any set of axes: one workgroup per output element and part. The kept axes (the
+// output's shape, with their input strides) locate the start; the reduced axes (shape and input
+// strides) enumerate what is combined, 256 invocations at a time, then a workgroup-wide
+// reduction (common/group_tree.wgsl, or common/group_subgroup.wgsl where the adapter has
+// subgroups).
+// Long reductions are split into `parts` of `chunk` reduced elements (so that no invocation
+// loops more than the host's loop budget, and for parallelism): each part writes a partial
+// result (`main`: y[o * parts + p], `serial`: y[p * n_out + o]), which a further pass reduces.
 // OP: 0 sum, 1 mean, 2 max, 3 min, 4 prod, 5 all, 6 any, 7 euclidean norm. T: f32, i32 or i64.
+// PASS bit 0: x holds partial results (a norm's are sums of squares already); bit 1: y gets
+// partial results (no mean's division, no norm's square root).
 alias T = f32;
 override OP: u32 = 0u;
+override PASS: u32 = 0u;
 
 struct Meta {
     n_out: u32,
     n_red: u32,
     kept_rank: u32,
     red_rank: u32,
+    parts: u32,
+    chunk: u32,
+    // The whole reduction's element count (a mean's divisor).
+    count: u32,
+    _pad: u32,
     kept_shape: array<vec4<u32>, 2>,
     kept_strides: array<vec4<u32>, 2>,
     red_shape: array<vec4<u32>, 2>,
@@ -85,57 +97,65 @@ fn combine_op(op: u32, p: T, q: T) -> T {
 
 //#include common/group_tree.wgsl
 
+// The value of reduced element r, squared for a norm's first pass.
+fn load(base: u32, r: u32) -> T {
+    let v = x[base + red_offset(r)];
+    if (OP == 7u && (PASS & 1u) == 0u) {
+        return v * v;
+    }
+    return v;
+}
+
+fn finish(v: T) -> T {
+    if ((PASS & 2u) != 0u) {
+        return v;
+    }
+    if (OP == 1u) {
+        return v / T(max(cfg.count, 1u));
+    }
+    if (OP == 7u) {
+        return T(sqrt(f32(v)));
+    }
+    return v;
+}
+
 fn run(wid: vec3<u32>, nwg: vec3<u32>, ids: Ids) {
     let lid = ids.lid;
-    let o = (wid.z * nwg.y + wid.y) * nwg.x + wid.x;
-    if (o >= cfg.n_out) {
+    let w = (wid.z * nwg.y + wid.y) * nwg.x + wid.x;
+    if (w >= cfg.n_out * cfg.parts) {
         return;
     }
+    let o = w / cfg.parts;
+    let r0 = (w - o * cfg.parts) * cfg.chunk;
+    let r1 = min(r0 + cfg.chunk, cfg.n_red);
     let base = kept_base(o);
     var acc = identity();
-    for (var r = lid; r < cfg.n_red; r += 256u) {
-        var v = x[base + red_offset(r)];
-        if (OP == 7u) {
-            v = v * v;
-        }
-        acc = combine(acc, v);
+    for (var r = r0 + lid; r < r1; r += 256u) {
+        acc = combine(acc, load(base, r));
     }
     let total = group_reduce(acc, OP, ids);
     if (lid == 0u) {
-        var v = total;
-        if (OP == 1u) {
-            v = v / T(max(cfg.n_red, 1u));
-        }
-        if (OP == 7u) {
-            v = T(sqrt(f32(v)));
-        }
-        y[o] = v;
+        y[w] = finish(total);
     }
 }
 
-// One invocation per output element: for short reductions (a global average pool over 7x7,
-// say), where a workgroup per output would mostly idle.
+// One invocation per output element and part: for short reductions (a global average pool
+// over 7x7, say), where a workgroup per output would mostly idle, and strided ones
+// (neighbouring invocations read neighbouring outputs' elements).
 @compute @workgroup_size(64)
 fn serial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) lid: u32) {
-    let o = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 64u + lid;
-    if (o >= cfg.n_out) {
+    let t = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 64u + lid;
+    if (t >= cfg.n_out * cfg.parts) {
         return;
     }
+    let p = t / cfg.n_out;
+    let o = t - p * cfg.n_out;
+    let r1 = min((p + 1u) * cfg.chunk, cfg.n_red);
     let base = kept_base(o);
     var acc = identity();
-    for (var r = 0u; r < cfg.n_red; r++) {
-        var v = x[base + red_offset(r)];
-        if (OP == 7u) {
-            v = v * v;
-        }
-        acc = combine(acc, v);
+    for (var r = p * cfg.chunk; r < r1; r++) {
+        acc = combine(acc, load(base, r));
     }
-    if (OP == 1u) {
-        acc = acc / T(max(cfg.n_red, 1u));
-    }
-    if (OP == 7u) {
-        acc = T(sqrt(f32(acc)));
-    }
-    y[o] = acc;
+    y[t] = finish(acc);
 }

@@ -1,6 +1,10 @@
-// Cumsum (OP 0) / Cumprod (OP 1) along one axis: the input seen as [outer, len, inner], one
-// invocation per (outer, inner) line walking the axis in order. flags bit 0: exclusive,
-// bit 1: reverse.
+// Cumsum (OP 0) / Cumprod (OP 1) along one axis: the input seen as [outer, len, inner], lines
+// (outer, inner) walked in steps s = 0 .. len (position s, or len - 1 - s reversed). flags bit
+// 0: exclusive, bit 1: reverse.
+// `main`: one invocation per line walks it whole. Longer lines go in blocks of `block` steps
+// (so that no invocation loops more than the host's loop budget): `blocks` scans each block
+// and writes its total (binding 3, [lines, nblocks]), `carry` scans each line's totals into
+// what precedes each block, and `add` combines that into the block's elements.
 alias T = f32;
 override OP: u32 = 0u;
 
@@ -9,11 +13,49 @@ struct Meta {
     len: u32,
     inner: u32,
     flags: u32,
+    block: u32,
+    nblocks: u32,
+    _p0: u32,
+    _p1: u32,
 }
 
 @group(0) @binding(0) var<uniform> cfg: Meta;
 @group(0) @binding(1) var<storage, read> x: array<T>;
 @group(0) @binding(2) var<storage, read_write> y: array<T>;
+// blocks: each block's total.
+@group(0) @binding(3) var<storage, read_write> totals: array<T>;
+
+fn op(a: T, b: T) -> T {
+    if (OP == 1u) {
+        return a * b;
+    }
+    return a + b;
+}
+
+fn identity() -> T {
+    return select(T(0), T(1), OP == 1u);
+}
+
+// Scans steps [s0, s1) of line l into y; returns their total.
+fn scan(l: u32, s0: u32, s1: u32) -> T {
+    let base = (l / cfg.inner) * cfg.len * cfg.inner + l % cfg.inner;
+    let exclusive = (cfg.flags & 1u) != 0u;
+    let reverse = (cfg.flags & 2u) != 0u;
+    var acc = identity();
+    for (var s = s0; s < s1; s++) {
+        let r = select(s, cfg.len - 1u - s, reverse);
+        let p = base + r * cfg.inner;
+        let v = x[p];
+        if (exclusive) {
+            y[p] = acc;
+        }
+        acc = op(acc, v);
+        if (!exclusive) {
+            y[p] = acc;
+        }
+    }
+    return acc;
+}
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -22,24 +64,55 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (l >= cfg.lines) {
         return;
     }
-    let base = (l / cfg.inner) * cfg.len * cfg.inner + l % cfg.inner;
-    let exclusive = (cfg.flags & 1u) != 0u;
-    let reverse = (cfg.flags & 2u) != 0u;
-    var acc = select(T(0), T(1), OP == 1u);
-    for (var s = 0u; s < cfg.len; s++) {
-        let r = select(s, cfg.len - 1u - s, reverse);
-        let p = base + r * cfg.inner;
-        let v = x[p];
-        if (exclusive) {
-            y[p] = acc;
-        }
-        if (OP == 1u) {
-            acc = acc * v;
-        } else {
-            acc = acc + v;
-        }
-        if (!exclusive) {
-            y[p] = acc;
-        }
+    scan(l, 0u, cfg.len);
+}
+
+// One invocation per (block, line), lines varying fastest (neighbouring invocations read
+// neighbouring elements where inner > 1).
+@compute @workgroup_size(256)
+fn blocks(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+          @builtin(local_invocation_index) lid: u32) {
+    let t = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
+    if (t >= cfg.lines * cfg.nblocks) {
+        return;
+    }
+    let b = t / cfg.lines;
+    let l = t - b * cfg.lines;
+    let s0 = b * cfg.block;
+    totals[l * cfg.nblocks + b] = scan(l, s0, min(s0 + cfg.block, cfg.len));
+}
+
+// One invocation per line: x holds its blocks' totals, y gets what precedes each block.
+@compute @workgroup_size(256)
+fn carry(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+         @builtin(local_invocation_index) lid: u32) {
+    let l = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
+    if (l >= cfg.lines) {
+        return;
+    }
+    var acc = identity();
+    for (var b = 0u; b < cfg.nblocks; b++) {
+        let v = x[l * cfg.nblocks + b];
+        y[l * cfg.nblocks + b] = acc;
+        acc = op(acc, v);
+    }
+}
+
+// One invocation per element: x holds what precedes each block; y the blocks' own scans.
+@compute @workgroup_size(256)
+fn add(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+       @builtin(local_invocation_index) lid: u32) {
+    let p = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
+    if (p >= cfg.lines * cfg.len) {
+        return;
+    }
+    let q = p / cfg.inner;
+    let outer = q / cfg.len;
+    let r = q - outer * cfg.len;
+    let l = outer * cfg.inner + (p - q * cfg.inner);
+    let s = select(r, cfg.len - 1u - r, (cfg.flags & 2u) != 0u);
+    let b = s / cfg.block;
+    if (b > 0u) {
+        y[p] = op(x[l * cfg.nblocks + b], y[p]);
     }
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 pub use compile::{compile, compile_for, compile_valued, compile_with, CompileRequest, Syncs};
 pub use control::{LoopReport, Step};
 pub use fold::{fold_constants, Folded};
-pub use shader::{fold_groups, grid, Meta, Shader, ShaderVariant, MAX_GROUPS_PER_DIM, MAX_RANK, META_BYTES};
+pub use shader::{fold_groups, grid, Meta, Shader, ShaderVariant, LOOP_BUDGET, MAX_GROUPS_PER_DIM, MAX_LOOP_ITERATIONS, MAX_RANK, META_BYTES};
 
 use crate::error::Result;
 use crate::graph::{Node, TensorRef};

@@ -186,6 +186,18 @@ pub fn div_magic(d: u32) -> (u32, u32) {
     (m, s1 | s2 << 8)
 }
 
+/// The most loop iterations one invocation may run, all its loops together (each iteration of
+/// a nested loop counts, and each loop entered about one more): llvmpipe (lavapipe) counts
+/// them in one counter per SIMD batch of invocations and silently ends every loop once it
+/// reaches 65535 — a kernel that loops longer computes a wrong answer, it does not fail.
+pub const MAX_LOOP_ITERATIONS: usize = 65535;
+
+/// What a kernel's data-dependent loops may plan per invocation: a quarter of
+/// [`MAX_LOOP_ITERATIONS`], leaving room for its fixed loops (index walks, workgroup trees).
+/// Kernels whose loops follow a tensor's size (a row, a reduced extent, K of a matrix product)
+/// split that work over more workgroups or more dispatches to stay within it.
+pub const LOOP_BUDGET: usize = 16384;
+
 /// The most workgroups a dispatch may have along one dimension (WebGPU's default limit).
 pub const MAX_GROUPS_PER_DIM: u32 = 65535;
 

@@ -1,12 +1,13 @@
 //! Where(input) (one input: the coordinates of the true / non-zero elements, int64
 //! [count, rank]). Its length depends on the values: computed on the CPU when the input is
-//! known when planning; otherwise one GPU kernel writes the rows and their count, and the
+//! known when planning; otherwise GPU kernels write the rows (int64 where the adapter has it)
+//! and their count, in three passes over chunks (counts, their prefix sum, the rows), and the
 //! output has a data-dependent length (it can be fetched, not read by other kernels).
 use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Binding, Lower, Meta, Operand, ShaderVariant, MAX_RANK};
+use crate::lower::{fold_groups, Binding, Lower, Meta, Operand, ShaderVariant, MAX_RANK};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 use crate::tensor::{DType, Tensor};
@@ -58,12 +59,24 @@ impl Op for Where {
         // At most every element: the fetch is cut to the count the kernel writes.
         Ok(vec![TensorInfo::new(DType::I64, vec![x.shape.iter().product(), x.shape.len()])])
     }
+    fn int64(&self) -> bool {
+        true
+    }
     fn lower(&self, _node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let x = &ins[0];
+        let n = x.elements();
+        // Chunks of 16,384 (64 steps of 256 per workgroup); at most 65,536 of them for the one
+        // workgroup that places them (256 each per invocation).
+        let chunk = (64 * 256).max(n.div_ceil(256 * 256));
+        let nchunks = n.div_ceil(chunk);
         let count = cx.temp(DType::I32, vec![]);
-        let meta = Meta::new().n(x.elements()).n(x.rank()).u(0).u(0).arr(&x.shape, 1);
-        let v = ShaderVariant::new(&shaders::WHERE).ty("T", x.storage().wgsl());
-        cx.kernel(v, [1, 1, 1], meta, vec![Binding::In(x.id), Binding::Out(outs[0].id), Binding::Out(count)]);
+        let parts = cx.temp(DType::I32, vec![nchunks]);
+        let meta = Meta::new().n(n).n(x.rank()).n(chunk).n(nchunks).arr(&x.shape, 1);
+        let v = ShaderVariant::new(&shaders::WHERE).ty("T", x.storage().wgsl()).ty("O", outs[0].storage().wgsl());
+        let bind = vec![Binding::In(x.id), Binding::Out(outs[0].id), Binding::Out(count), Binding::Out(parts)];
+        cx.kernel(v.clone().set("STAGE", 0), fold_groups(nchunks), meta.clone(), bind.clone());
+        cx.kernel(v.clone().set("STAGE", 1), [1, 1, 1], meta.clone(), bind.clone());
+        cx.kernel(v.set("STAGE", 2), fold_groups(nchunks), meta, bind);
         cx.dynamic_length(&outs[0], count);
         Ok(())
     }

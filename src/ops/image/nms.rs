@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::lower::{Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET};
 use crate::ops::util::host;
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -235,14 +235,35 @@ impl Op for Nms {
         let work = cx.temp(DType::F32, vec![n]);
         let alive = cx.temp(DType::I32, vec![n]);
         let soft = p.sigma > 0.0;
-        let meta = Meta::new()
-            .n(n).n(p.max_out.min(n)).n(len).u(0)
-            .f(p.iou).f(p.score).f(if soft { -0.5 / p.sigma } else { 0.0 }).u(0);
+        let max_out = p.max_out.min(n);
+        // Loop steps of a round (two walks over the boxes, a tree of 8) and of the first
+        // dispatch's initialisation and the last's padding: the rounds go in dispatches that
+        // each fit the loop budget.
+        let walk = n.div_ceil(256) + 1;
+        let fixed = walk + len.div_ceil(256) + 1;
+        let per_round = 2 * walk + 12;
+        if fixed + per_round > LOOP_BUDGET {
+            return Err(node.err(format!("{n} boxes are too many for one workgroup")));
+        }
+        let rounds = ((LOOP_BUDGET - fixed) / per_round).max(1);
+        if max_out.div_ceil(rounds) > crate::ops::util::MAX_WINDOWS {
+            return Err(node.err(format!("{max_out} rounds over {n} boxes are too many")));
+        }
         let v = ShaderVariant::new(&shaders::NMS).set("SOFT", soft as i64);
-        cx.kernel(v, [1, 1, 1], meta, vec![
-            Binding::In(ins[0].id), Binding::In(ins[1].id), Binding::Out(work), Binding::Out(alive),
-            Binding::Out(idx.id), Binding::Out(scores), Binding::Out(count),
-        ]);
+        let mut first = 0;
+        loop {
+            let meta = Meta::new()
+                .n(n).n(max_out).n(len).n(first)
+                .f(p.iou).f(p.score).f(if soft { -0.5 / p.sigma } else { 0.0 }).n(rounds);
+            cx.kernel(v.clone(), [1, 1, 1], meta, vec![
+                Binding::In(ins[0].id), Binding::In(ins[1].id), Binding::Out(work), Binding::Out(alive),
+                Binding::Out(idx.id), Binding::Out(scores), Binding::Out(count),
+            ]);
+            first += rounds;
+            if first >= max_out {
+                break;
+            }
+        }
         if !p.pad {
             cx.dynamic_length(idx, count);
             if self.version == 5 {

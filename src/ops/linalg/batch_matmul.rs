@@ -93,8 +93,7 @@ impl Op for BatchMatMul {
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let (g, _) = gemm(node, &ins[0].shape, &ins[1].shape)?;
         if !ins[0].dtype.is_float() {
-            g.emit_int(cx, &ins[0], &ins[1], &outs[0]);
-            return Ok(());
+            return g.emit_int(cx, node, &ins[0], &ins[1], &outs[0]);
         }
         g.emit(cx, node, &ins[0], &ins[1], None, 36, 0.0, &outs[0])
     }

@@ -1,7 +1,7 @@
 //! Emitting the tiled GEMM kernel for matrix products (MatMul, BatchMatMul, Einsum, 1×1 convs).
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Binding, Lower, Meta, Operand, ShaderVariant, MAX_GROUPS_PER_DIM};
+use crate::lower::{Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET, MAX_GROUPS_PER_DIM};
 use crate::ops::util::{tensor_from_f64, tensor_from_i64};
 use crate::shaders;
 use crate::tensor::{wrap_int, DType, Tensor};
@@ -107,8 +107,12 @@ impl Gemm {
         [self.batch[0], self.batch[1], self.m, self.n, self.k].iter().fold(1usize, |a, &d| a.saturating_mul(d))
     }
 
-    /// Emits the integer kernel (`linalg/gemm_int.wgsl`, exact, wrapping): C contiguous.
-    pub fn emit_int(&self, cx: &mut Lower, a: &Operand, b: &Operand, out: &Operand) {
+    /// Emits the integer kernel (`linalg/gemm_int.wgsl`, exact, wrapping): C contiguous. Each
+    /// invocation loops over K, which must stay within the loop budget.
+    pub fn emit_int(&self, cx: &mut Lower, node: &Node, a: &Operand, b: &Operand, out: &Operand) -> Result<()> {
+        if self.k > LOOP_BUDGET {
+            return Err(node.err(format!("an integer matrix product over K = {} (more than {LOOP_BUDGET}) is not supported", self.k)));
+        }
         let count = out.elements();
         let meta = Meta::new()
             .n(self.m).n(self.n).n(self.k).n(self.batch[1])
@@ -117,6 +121,7 @@ impl Gemm {
             .n(count).u(0).u(0).u(0);
         let v = ShaderVariant::new(&shaders::GEMM_INT).ty("T", out.storage.wgsl());
         cx.kernel(v, crate::lower::grid(count, 256), meta, vec![Binding::In(a.id), Binding::In(b.id), Binding::Out(out.id)]);
+        Ok(())
     }
 
     /// The product of known inputs, as a tensor of `dtype` with `shape`.
@@ -142,16 +147,19 @@ impl Gemm {
     /// Emits the kernel with a full epilogue (bias, residual add, activation).
     pub fn emit_with(&self, cx: &mut Lower, node: &Node, a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand) -> Result<()> {
         let max = cx.target().max_binding;
-        if max > 0 && b.elements() as u64 * b.storage.bytes() > max {
-            return self.emit_split_k(cx, node, a, b, ep, out, max);
+        let too_big = max > 0 && b.elements() as u64 * b.storage.bytes() > max;
+        let k_max = self.k_per_dispatch(cx.target());
+        if too_big || self.k > k_max {
+            return self.emit_split_k(cx, node, a, b, ep, out, too_big.then_some(max), k_max);
         }
         let batches = self.batch[0] * self.batch[1];
-        if batches > MAX_GROUPS_PER_DIM as usize || self.m.div_ceil(64) > MAX_GROUPS_PER_DIM as usize || self.n.div_ceil(64) > MAX_GROUPS_PER_DIM as usize {
+        // Row tiles and batches beyond 65,535 go in several dispatches; columns must fit one.
+        if self.n.div_ceil(64) > MAX_GROUPS_PER_DIM as usize {
             return Err(node.err("matrix product too large for one dispatch"));
         }
         let (bias, res) = ep.bindings(b);
         // CPU adapters: the subgroup-broadcast kernel (8 x 32 tiles, far fewer loads per FMA).
-        if cx.target().subgroup_gemm && self.c_strides.is_none() && self.m.div_ceil(8) <= MAX_GROUPS_PER_DIM as usize {
+        if self.subgroup(cx.target()) {
             let meta = Meta::new()
                 .n(self.m).n(self.n).n(self.k).n(self.batch[1])
                 .n(self.a_rs).n(self.a_cs).n(self.b_rs).n(self.b_cs)
@@ -162,12 +170,9 @@ impl Gemm {
             let small = self.m <= 4;
             let v = ep.apply(ShaderVariant::new(&shaders::GEMM_SUBGROUP).set("MODE", if small { 2 } else { 0 }).set("VEC4", vec4 as i64).set("B_VEC4", self.b_vec4() as i64));
             // MODE 0: [row tiles, column tiles] (row tiles fastest); MODE 2: [column tiles, rows].
-            let groups = if small {
-                [self.n.div_ceil(32) as u32, self.m as u32, batches as u32]
-            } else {
-                [self.m.div_ceil(8) as u32, self.n.div_ceil(32) as u32, batches as u32]
-            };
-            cx.kernel(v, groups, meta, vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(out.id), res, Binding::In(a.id), Binding::In(b.id), Binding::Out(out.id)]);
+            let (groups, row_dim) = if small { ([self.n.div_ceil(32), self.m, batches], 1) } else { ([self.m.div_ceil(8), self.n.div_ceil(32), batches], 0) };
+            let bind = vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(out.id), res, Binding::In(a.id), Binding::In(b.id), Binding::Out(out.id)];
+            dispatch(cx, v, meta, groups, (row_dim, 8), SUBGROUP_OFFSETS, bind);
             return Ok(());
         }
         let meta = Meta::new()
@@ -183,9 +188,15 @@ impl Gemm {
         let cs = self.c_strides.unwrap_or([0; 4]);
         let meta = meta.n(cs[0]).n(cs[1]).n(cs[2]).n(cs[3]);
         let v = ep.apply(ShaderVariant::new(&shaders::GEMM).set("MODE", 0).set("VEC4", self.vec4() as i64));
-        let groups = [self.n.div_ceil(64) as u32, self.m.div_ceil(64) as u32, batches as u32];
-        cx.kernel(v, groups, meta, vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(out.id), res, Binding::In(a.id), Binding::In(b.id)]);
+        let groups = [self.n.div_ceil(64), self.m.div_ceil(64), batches];
+        dispatch(cx, v, meta, groups, (1, 64), TILED_OFFSETS, vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(out.id), res, Binding::In(a.id), Binding::In(b.id)]);
         Ok(())
+    }
+
+    /// Whether the subgroup-broadcast kernel computes this product (its column tiles, 32
+    /// wide, in one dispatch dimension).
+    fn subgroup(&self, t: &crate::lower::Target) -> bool {
+        t.subgroup_gemm && self.c_strides.is_none() && self.n.div_ceil(32) <= MAX_GROUPS_PER_DIM as usize
     }
 
     /// Whether kernels may read B as vec4: its rows start at multiples of 4 floats.
@@ -198,30 +209,50 @@ impl Gemm {
         self.b_vec4() && self.a_cs == 1 && self.k % 4 == 0 && [self.a_rs, self.a_bs[0], self.a_bs[1]].iter().all(|s| s % 4 == 0)
     }
 
-    /// B larger than one storage binding (a huge weight matrix): C = Σ_j A[:, K_j]·B[K_j, :]
-    /// over row blocks K_j of B that each fit in a binding, bound as windows (block starts are
-    /// multiples of 64 rows, so window offsets are multiples of 256 bytes). Each partial
-    /// product adds the previous one as its residual; bias and activation go with the last.
+    /// The longest K one dispatch may take: its kernel loops over K (a step per k, per 4 k
+    /// with vec4 loads, per 8 k where lanes split K), within the loop budget.
+    fn k_per_dispatch(&self, t: &crate::lower::Target) -> usize {
+        let subgroup = self.subgroup(t);
+        let per_step = match () {
+            _ if subgroup && self.m <= 4 => 8,
+            _ if subgroup && self.vec4() => 4,
+            _ => 1,
+        };
+        LOOP_BUDGET * per_step
+    }
+
+    /// K in parts: C = Σ_j A[:, K_j]·B[K_j, :] over row blocks K_j of B bound as windows
+    /// (block starts are multiples of 64 rows, so window offsets are multiples of 256 bytes).
+    /// Each partial product adds the previous one as its residual (the first, the epilogue's);
+    /// bias and activation go with the last. For a K longer than one dispatch may loop over
+    /// (at most `k_max` per part), and for a B larger than one storage binding (`max`: a huge
+    /// weight matrix; each block then fits a binding).
     #[allow(clippy::too_many_arguments)]
-    fn emit_split_k(&self, cx: &mut Lower, node: &Node, a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand, max: u64) -> Result<()> {
-        let row_bytes = self.b_rs as u64 * b.storage.bytes();
-        let rows = (max / row_bytes.max(1)) / 64 * 64;
-        if self.batch != [1, 1] || self.b_cs != 1 || self.b_rs < self.n || rows == 0 || ep.residual.is_some()
-            || self.k.div_ceil(rows.max(1) as usize) > crate::ops::util::MAX_WINDOWS
-        {
-            return Err(node.err(format!(
-                "the matrix {:?} ({} bytes) exceeds this device's largest storage binding ({max} bytes) and cannot be split by rows",
-                b.shape,
-                b.elements() as u64 * b.storage.bytes()
-            )));
+    fn emit_split_k(&self, cx: &mut Lower, node: &Node, a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand, max: Option<u64>, k_max: usize) -> Result<()> {
+        let mut rows = k_max / 64 * 64;
+        if let Some(max) = max {
+            let row_bytes = self.b_rs as u64 * b.storage.bytes();
+            rows = rows.min(((max / row_bytes.max(1)) / 64 * 64) as usize);
+            if self.batch != [1, 1] || self.b_cs != 1 || self.b_rs < self.n || rows == 0 || ep.residual.is_some() {
+                return Err(node.err(format!(
+                    "the matrix {:?} ({} bytes) exceeds this device's largest storage binding ({max} bytes) and cannot be split by rows",
+                    b.shape,
+                    b.elements() as u64 * b.storage.bytes()
+                )));
+            }
         }
-        let mut prev: Option<Operand> = None;
+        if rows == 0 || self.k.div_ceil(rows.max(1)) > crate::ops::util::MAX_WINDOWS {
+            return Err(node.err(format!("a matrix product over K = {} is too long to split", self.k)));
+        }
+        let mut prev: Option<Operand> = ep.residual.cloned();
         let mut k0 = 0;
         while k0 < self.k {
-            let kc = (rows as usize).min(self.k - k0);
+            let kc = rows.min(self.k - k0);
             let last = k0 + kc == self.k;
             let aw = cx.window(a, k0 * self.a_cs, vec![a.elements() - k0 * self.a_cs]);
-            let bw = cx.window(b, k0 * self.b_rs, vec![(kc - 1) * self.b_rs + self.n]);
+            // A block of B's rows that fits a binding, or all of B from the block on.
+            let b_len = if max.is_some() { (kc - 1) * self.b_rs + self.n } else { b.elements() - k0 * self.b_rs };
+            let bw = cx.window(b, k0 * self.b_rs, vec![b_len]);
             let dst = if last { out.clone() } else { Operand { id: cx.temp(out.dtype, out.shape.clone()), ..out.clone() } };
             let part = Gemm { k: kc, ..*self };
             let e = Epilogue {
@@ -237,4 +268,76 @@ impl Gemm {
         Ok(())
     }
 
+}
+
+/// Words of the kernels' meta blocks holding the first row and batch of a dispatch (`m_off`,
+/// `z_off`): gemm.wgsl's and gemm_subgroup.wgsl's.
+pub const TILED_OFFSETS: (usize, usize) = (27, 34);
+pub const SUBGROUP_OFFSETS: (usize, usize) = (29, 30);
+
+/// Emits a GEMM kernel over `groups` workgroups — row tiles of `rows.1` rows along grid
+/// dimension `rows.0`, batches along z — in several dispatches where one of those holds more
+/// than 65,535, each told its first row and batch (meta words `offsets`). Beyond
+/// MAX_WINDOWS dispatches (an absurd fed shape), one dispatch of them all, which the plan's
+/// limit check refuses.
+pub fn dispatch(cx: &mut Lower, v: ShaderVariant, mut meta: Meta, groups: [usize; 3], rows: (usize, usize), offsets: (usize, usize), bindings: Vec<Binding>) {
+    let max = MAX_GROUPS_PER_DIM as usize;
+    let words = offsets.0.max(offsets.1) + 1;
+    if meta.words.len() < words {
+        meta.words.resize(words, 0);
+    }
+    if groups[2].div_ceil(max).saturating_mul(groups[rows.0].div_ceil(max)) > crate::ops::util::MAX_WINDOWS {
+        cx.kernel(v, groups.map(|g| u32::try_from(g).unwrap_or(u32::MAX)), meta, bindings);
+        return;
+    }
+    for z0 in (0..groups[2]).step_by(max) {
+        for r0 in (0..groups[rows.0]).step_by(max) {
+            let mut g = groups;
+            g[2] = (groups[2] - z0).min(max);
+            g[rows.0] = (groups[rows.0] - r0).min(max);
+            let mut m = meta.clone();
+            m.words[offsets.0] = (r0 * rows.1) as u32;
+            m.words[offsets.1] = z0 as u32;
+            cx.kernel(v.clone(), g.map(|g| u32::try_from(g).unwrap_or(u32::MAX)), m, bindings.clone());
+        }
+    }
+}
+
+/// Words of the tiled kernel's meta block (gemm.wgsl) holding K's end and where K starts.
+const TILED_K: usize = 2;
+const TILED_K_OFF: usize = 26;
+
+/// Emits the tiled kernel (gemm.wgsl) in a convolution `mode` (1 to 4) with `meta` (K in word
+/// 2): a K longer than one dispatch may loop over (a step per k) in parts of at most
+/// LOOP_BUDGET, each adding the previous part's product as its residual (the first, the
+/// epilogue's); bias and activation go with the last. Beyond MAX_WINDOWS parts (an absurd
+/// shape), one dispatch of too many workgroups, which the plan's limit check refuses.
+#[allow(clippy::too_many_arguments)]
+pub fn emit_tiled(cx: &mut Lower, mode: i64, meta: Meta, k: usize, groups: [usize; 3], a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand) {
+    let part = if k.div_ceil(LOOP_BUDGET) > crate::ops::util::MAX_WINDOWS { k } else { LOOP_BUDGET };
+    let groups = if part == LOOP_BUDGET || k <= LOOP_BUDGET { groups } else { [usize::MAX, 1, 1] };
+    let mut prev: Option<Operand> = ep.residual.cloned();
+    let mut k0 = 0;
+    loop {
+        let k1 = (k0 + part).min(k);
+        let last = k1 == k;
+        let dst = if last { out.clone() } else { Operand { id: cx.temp(out.dtype, out.shape.clone()), ..out.clone() } };
+        let e = Epilogue {
+            bias: if last { ep.bias } else { None },
+            residual: prev.as_ref(),
+            act: if last { ep.act } else { act::NONE },
+            alpha: ep.alpha,
+        };
+        let mut meta = meta.clone();
+        meta.words[TILED_K] = k1 as u32;
+        meta.words[TILED_K_OFF] = k0 as u32;
+        let v = e.apply(ShaderVariant::new(&shaders::GEMM).set("MODE", mode));
+        let (bias, res) = e.bindings(b);
+        dispatch(cx, v, meta, groups, (1, 64), TILED_OFFSETS, vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(dst.id), res, Binding::In(a.id), Binding::In(b.id)]);
+        if last {
+            return;
+        }
+        prev = Some(dst);
+        k0 = k1;
+    }
 }

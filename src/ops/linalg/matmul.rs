@@ -44,8 +44,7 @@ impl Op for MatMul {
         let (m, n, k, ta, tb) = dims(node, &ins[0].shape, &ins[1].shape)?;
         let g = Gemm::matrix(m, n, k, ta, tb);
         if !ins[0].dtype.is_float() {
-            g.emit_int(cx, &ins[0], &ins[1], &outs[0]);
-            return Ok(());
+            return g.emit_int(cx, node, &ins[0], &ins[1], &outs[0]);
         }
         g.emit(cx, node, &ins[0], &ins[1], None, 36, 0.0, &outs[0])
     }

@@ -3,7 +3,7 @@
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{Binding, Lower, Meta, Operand, ShaderVariant};
-use crate::ops::linalg::gemm::Epilogue;
+use crate::ops::linalg::gemm::{self, Epilogue};
 use crate::ops::nn::window::{dim, explicit_hw, hw, is_nchw};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -51,6 +51,11 @@ pub fn geometry(node: &Node, input: &[usize], filter: &[usize], depthwise: bool)
     if !depthwise && filter[2] != ic {
         return Err(node.err(format!("grouped convolution (filter {filter:?} on {ic} channels) is not supported")));
     }
+    // The depthwise kernels loop over the taps of an output's window (convolutions take K in
+    // parts): a window beyond what a kernel may loop over is refused.
+    if depthwise && kh * (kw + 2) + 1 > crate::lower::MAX_LOOP_ITERATIONS - 256 {
+        return Err(node.err(format!("a {kh}x{kw} depthwise window is too large")));
+    }
     let oc = if depthwise { ic * filter[3] } else { filter[3] };
     let (sh, sw) = hw(node, "strides", 1)?;
     let (dh, dw) = hw(node, "dilations", 1)?;
@@ -91,7 +96,12 @@ pub fn emit_with(cx: &mut Lower, g: &Geometry, x: &Operand, f: &Operand, ep: &Ep
 pub fn emit_mode(cx: &mut Lower, mode: i64, g: &Geometry, x: &Operand, f: &Operand, ep: &Epilogue, out: &Operand) {
     let m = g.n * g.oh * g.ow;
     let k = g.kh * g.kw * g.ic;
-    if mode == 1 && cx.target().subgroup_gemm && m.div_ceil(8) <= crate::lower::MAX_GROUPS_PER_DIM as usize {
+    // vec4 loads of 4 channels of a pixel and of 4 filter columns.
+    let vec4 = g.ic % 4 == 0 && g.oc % 4 == 0;
+    // The subgroup kernel's loop steps: filter rows, taps, and their channels (4 a step with
+    // vec4 loads); beyond the budget, the tiled kernel takes K in parts.
+    let steps = g.kh + g.kh * g.kw * (1 + if vec4 { g.ic / 4 + g.ic % 4 } else { g.ic });
+    if mode == 1 && cx.target().subgroup_gemm && g.oc.div_ceil(32) <= crate::lower::MAX_GROUPS_PER_DIM as usize && steps <= crate::lower::LOOP_BUDGET {
         // CPU adapters: the subgroup-broadcast kernel with the im2col loader.
         let meta = Meta::new()
             .n(m).n(g.oc).n(k).u(1)
@@ -102,12 +112,11 @@ pub fn emit_mode(cx: &mut Lower, mode: i64, g: &Geometry, x: &Operand, f: &Opera
             .n(g.ow).n(g.kh).n(g.kw).n(g.sh)
             .n(g.sw).n(g.dh).n(g.dw).n(g.pt)
             .n(g.pl).u(0).u(0).u(0);
-        // vec4 loads of 4 channels of a pixel and of 4 filter columns.
-        let vec4 = g.ic % 4 == 0 && g.oc % 4 == 0;
         let v = ep.apply(ShaderVariant::new(&shaders::GEMM_SUBGROUP).set("MODE", 1).set("VEC4", vec4 as i64).set("B_VEC4", (g.oc % 4 == 0) as i64));
-        let groups = [m.div_ceil(8) as u32, g.oc.div_ceil(32) as u32, 1];
+        let groups = [m.div_ceil(8), g.oc.div_ceil(32), 1];
         let (b, r) = ep.bindings(f);
-        cx.kernel(v, groups, meta, vec![Binding::In(x.id), Binding::In(f.id), b, Binding::Out(out.id), r, Binding::In(x.id), Binding::In(f.id), Binding::Out(out.id)]);
+        let bind = vec![Binding::In(x.id), Binding::In(f.id), b, Binding::Out(out.id), r, Binding::In(x.id), Binding::In(f.id), Binding::Out(out.id)];
+        gemm::dispatch(cx, v, meta, groups, (0, 8), gemm::SUBGROUP_OFFSETS, bind);
         return;
     }
     let meta = Meta::new()
@@ -118,10 +127,8 @@ pub fn emit_mode(cx: &mut Lower, mode: i64, g: &Geometry, x: &Operand, f: &Opera
         .n(g.ow).n(g.kh).n(g.kw).n(g.sh)
         .n(g.sw).n(g.dh).n(g.dw).n(g.pt)
         .n(g.pl).f(ep.alpha).u(0).u(0);
-    let v = ep.apply(ShaderVariant::new(&shaders::GEMM).set("MODE", mode));
-    let groups = [g.oc.div_ceil(64) as u32, m.div_ceil(64) as u32, 1];
-    let (b, r) = ep.bindings(f);
-    cx.kernel(v, groups, meta, vec![Binding::In(x.id), Binding::In(f.id), b, Binding::Out(out.id), r, Binding::In(x.id), Binding::In(f.id)]);
+    let groups = [g.oc.div_ceil(64), m.div_ceil(64), 1];
+    gemm::emit_tiled(cx, mode, meta, k, groups, x, f, ep, out);
 }
 
 impl Op for Conv2D {

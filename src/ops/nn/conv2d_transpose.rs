@@ -92,7 +92,8 @@ impl Op for Conv2DBackpropInput {
         let (_, g) = geometry(node, &sizes, &ins[1].shape, &ins[2].shape)?;
         let _ = is_nchw(node)?;
         crate::ops::nn::layout::with_nhwc(cx, node, &ins[2], &outs[0], |cx, x, y| {
-            if g.oc < 16 {
+            // Its invocations loop over the taps and channels: within the loop budget.
+            if g.oc < 16 && g.kh * g.kw * g.ic <= crate::lower::LOOP_BUDGET {
                 let n = g.n * g.oh * g.ow * g.oc;
                 let meta = Meta::new()
                     .n(n).n(g.ih).n(g.iw).n(g.ic)

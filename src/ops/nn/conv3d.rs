@@ -3,12 +3,11 @@
 //! helpers shared with MaxPool3D/AvgPool3D.
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Binding, Lower, Meta, Operand, ShaderVariant, MAX_GROUPS_PER_DIM};
+use crate::lower::{Lower, Meta, Operand, MAX_GROUPS_PER_DIM};
 use crate::ops::linalg::gemm::Epilogue;
 use crate::ops::nn::window::{dim, is_nchw};
 use crate::ops::util::{strided_copy, strides};
 use crate::ops::{Op, TensorInfo};
-use crate::shaders;
 
 pub struct Conv3D;
 
@@ -124,10 +123,8 @@ pub fn emit3(cx: &mut Lower, mode: i64, v: &Volume, x: &Operand, f: &Operand, y:
         .n(v.pad[2]).f(0.0).u(0).u(0)
         .n(v.input[0]).n(v.out[0]).n(v.k[0]).n(v.s[0])
         .n(v.d[0]).n(v.pad[0]).u(0).u(0);
-    let var = ep.apply(ShaderVariant::new(&shaders::GEMM).set("MODE", mode));
-    let groups = [v.oc.div_ceil(64) as u32, m.div_ceil(64) as u32, 1];
-    let (b, r) = ep.bindings(f);
-    cx.kernel(var, groups, meta, vec![Binding::In(x.id), Binding::In(f.id), b, Binding::Out(y.id), r, Binding::In(x.id), Binding::In(f.id)]);
+    let groups = [v.oc.div_ceil(64), m.div_ceil(64), 1];
+    crate::ops::linalg::gemm::emit_tiled(cx, mode, meta, kk, groups, x, f, &ep, y);
 }
 
 fn filter_dims(node: &Node, f: &[usize], c: usize) -> Result<([usize; 3], usize)> {
@@ -158,8 +155,7 @@ impl Op for Conv3D {
         let c = ndhwc(node, &ins[0].shape)?[4];
         let (k, oc) = filter_dims(node, &ins[1].shape, c)?;
         let g = geometry3(node, &ins[0].shape, k, true)?;
-        let m = g.n * g.out.iter().product::<usize>();
-        if m.div_ceil(64) > MAX_GROUPS_PER_DIM as usize || oc.div_ceil(64) > MAX_GROUPS_PER_DIM as usize {
+        if oc.div_ceil(64) > MAX_GROUPS_PER_DIM as usize {
             return Err(node.err("convolution too large for one dispatch"));
         }
         let f = &ins[1];

@@ -77,8 +77,7 @@ impl Op for Conv3DBackpropInput {
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let v = geometry(node, &outs[0].shape, &ins[1].shape, &ins[2].shape)?;
-        let m = v.n * v.out.iter().product::<usize>();
-        if m.div_ceil(64) > MAX_GROUPS_PER_DIM as usize || v.oc.div_ceil(64) > MAX_GROUPS_PER_DIM as usize {
+        if v.oc.div_ceil(64) > MAX_GROUPS_PER_DIM as usize {
             return Err(node.err("convolution too large for one dispatch"));
         }
         with_ndhwc(cx, node, &ins[2], &outs[0], |cx, x, y| {

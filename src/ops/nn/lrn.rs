@@ -43,6 +43,10 @@ impl Op for Lrn {
         let x = &ins[0];
         let n = x.elements();
         let depth = x.shape[3];
+        // An invocation loops over its 2·radius + 1 neighbours (at most the depth).
+        if (2 * p.radius.min(depth) + 1).min(depth) + 1 > crate::lower::MAX_LOOP_ITERATIONS - 256 {
+            return Err(node.err(format!("depth_radius {} over {depth} channels is too large", p.radius)));
+        }
         let meta = Meta::new().n(n).n(depth).n(p.radius.min(depth)).u(0).f(p.bias).f(p.alpha).f(p.beta).u(0);
         cx.kernel(ShaderVariant::new(&shaders::LRN), grid(n, 256), meta, vec![Binding::In(x.id), Binding::Out(outs[0].id)]);
         Ok(())

@@ -2,7 +2,7 @@
 //! never wins a max, and an average divides by the valid elements only, like TensorFlow.
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET, MAX_LOOP_ITERATIONS};
 use crate::ops::nn::conv2d::nhwc;
 use crate::ops::nn::window::{dim, hw, is_nchw};
 use crate::ops::{Op, TensorInfo};
@@ -57,7 +57,20 @@ impl Op for Pool {
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let g = geo(node, &ins[0].shape)?;
         let mode = self.mode;
+        // An invocation per output loops over its window. A window covering the whole image
+        // (a global pool) too large for that is a reduction over H and W; other windows beyond
+        // what a kernel may loop over are refused.
+        let steps = g.kh * (g.kw + 2) + 1;
+        let global = g.oh == 1 && g.ow == 1 && g.pt == 0 && g.pl == 0 && g.kh >= g.ih && g.kw >= g.iw;
+        if steps > LOOP_BUDGET && !global && steps > MAX_LOOP_ITERATIONS - 256 {
+            return Err(node.err(format!("a {}x{} window is too large", g.kh, g.kw)));
+        }
         crate::ops::nn::layout::with_nhwc(cx, node, &ins[0], &outs[0], |cx, x, y| {
+            if steps > LOOP_BUDGET && global {
+                let r = if mode == 0 { crate::ops::reduce::reduce::MAX } else { crate::ops::reduce::reduce::MEAN };
+                r.emit_axes(cx, x, &[1, 2], y.id);
+                return Ok(());
+            }
             let n_out = g.n * g.oh * g.ow * g.c;
             let meta = Meta::new()
                 .n(n_out).n(g.ih).n(g.iw).n(g.c)

@@ -2,7 +2,7 @@
 //! padding never wins a max, and an average divides by the valid elements only, like TensorFlow.
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET, MAX_LOOP_ITERATIONS};
 use crate::ops::nn::conv3d::{dhw, geometry3, out_shape3, with_ndhwc, Geometry3};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -35,7 +35,20 @@ impl Op for Pool3D {
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let g = geo(node, &ins[0].shape)?;
         let mode = self.mode;
+        // As pool.rs: a global window beyond the loop budget is a reduction over D, H and W;
+        // other windows beyond what a kernel may loop over are refused.
+        let [kd, kh, kw] = g.k;
+        let steps = kd * (kh * (kw + 2) + 2) + 1;
+        let global = g.out == [1, 1, 1] && g.pad == [0, 0, 0] && (0..3).all(|i| g.k[i] >= g.input[i]);
+        if steps > LOOP_BUDGET && !global && steps > MAX_LOOP_ITERATIONS - 256 {
+            return Err(node.err(format!("a {kd}x{kh}x{kw} window is too large")));
+        }
         with_ndhwc(cx, node, &ins[0], &outs[0], |cx, x, y| {
+            if steps > LOOP_BUDGET && global {
+                let r = if mode == 0 { crate::ops::reduce::reduce::MAX } else { crate::ops::reduce::reduce::MEAN };
+                r.emit_axes(cx, x, &[1, 2, 3], y.id);
+                return Ok(());
+            }
             let n_out = y.elements();
             let meta = Meta::new()
                 .n(n_out).n(g.c).u(0).u(0)

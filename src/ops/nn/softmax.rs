@@ -1,9 +1,11 @@
-//! Softmax and LogSoftmax over the last axis (one workgroup per row, max-subtracted).
+//! Softmax and LogSoftmax over the last axis (one workgroup per row, max-subtracted; rows
+//! beyond the loop budget in three passes: parts' maxima and sums, rows', then the outputs).
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{fold_groups, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::lower::{fold_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage, LOOP_BUDGET};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
+use crate::tensor::DType;
 
 pub struct Softmax {
     pub log: bool,
@@ -22,9 +24,23 @@ impl Op for Softmax {
         let x = &ins[0];
         let cols = *x.shape.last().unwrap_or(&1);
         let rows = if cols == 0 { 0 } else { x.elements() / cols };
-        let meta = Meta::new().n(rows).n(cols).u(0).u(0);
-        let v = cx.target().group_reduce(ShaderVariant::new(&shaders::SOFTMAX).set("LOG", self.log as i64), crate::lower::Storage::F32);
-        cx.kernel(v, fold_groups(rows), meta, vec![Binding::In(x.id), Binding::Out(outs[0].id)]);
+        let v = cx.target().group_reduce(ShaderVariant::new(&shaders::SOFTMAX).set("LOG", self.log as i64), Storage::F32);
+        // A workgroup walks its row three times, 256 columns a step; rows longer than the loop
+        // budget allows go in parts.
+        if cols <= LOOP_BUDGET / 3 * 256 {
+            let meta = Meta::new().n(rows).n(cols).n(1).n(cols);
+            cx.kernel(v, fold_groups(rows), meta, vec![Binding::In(x.id), Binding::Out(outs[0].id)]);
+            return Ok(());
+        }
+        let chunk = 64 * 256;
+        let parts = cols.div_ceil(chunk);
+        let meta = Meta::new().n(rows).n(cols).n(parts).n(chunk);
+        let part_stats = cx.temp(DType::F32, vec![rows * parts, 2]);
+        let row_stats = cx.temp(DType::F32, vec![rows, 2]);
+        cx.kernel(v.clone().set("STAGE", 1), fold_groups(rows * parts), meta.clone(), vec![Binding::In(x.id), Binding::Out(part_stats)]);
+        cx.kernel(v.set("STAGE", 2), fold_groups(rows), meta.clone(), vec![Binding::In(part_stats), Binding::Out(row_stats)]);
+        let apply = ShaderVariant::new(&shaders::SOFTMAX).set("LOG", self.log as i64).entry("apply");
+        cx.kernel(apply, grid(rows * cols, 256), meta, vec![Binding::In(x.id), Binding::Out(outs[0].id), Binding::In(row_stats)]);
         Ok(())
     }
 }

@@ -1,10 +1,11 @@
 //! The shared form of ArgMax and ArgMin: the index of the largest (smallest) element along one
-//! axis, lowest index on ties; int64 (default) or int32 output. One workgroup per output.
+//! axis, lowest index on ties; int64 (default) or int32 output. One workgroup per output (and
+//! part of a long axis), or one invocation per output of a short axis.
 use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{fold_groups, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::lower::{fold_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant};
 use crate::ops::util::{host, ints, norm_axis, tensor_from_i64};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -96,7 +97,22 @@ impl Op for ArgReduce {
         let (_, [outer, len, inner], _) = arg_plan(node, &ins[0].shape, axis)?;
         let n_out = outer * inner;
         let v = ShaderVariant::new(&shaders::ARG).ty("T", ins[0].storage().wgsl()).ty("O", outs[0].storage().wgsl()).set("OP", self.min as i64);
-        cx.kernel(v, fold_groups(n_out), Meta::new().n(n_out).n(len).n(inner).u(0), vec![Binding::In(ins[0].id), Binding::Out(outs[0].id)]);
+        // A workgroup takes up to 65,536 elements of an axis (256 per invocation); longer axes
+        // go in parts of 16,384, whose winners a second pass compares.
+        let chunk = if len <= 256 * 256 { len.max(1) } else { 64 * 256 };
+        let parts = len.div_ceil(chunk).max(1);
+        let meta = Meta::new().n(n_out).n(len).n(inner).n(parts).n(chunk).u(0).u(0).u(0);
+        let (x, y) = (ins[0].id, outs[0].id);
+        if len <= 256 && n_out >= 64 {
+            // Short axes over many outputs: one invocation per output.
+            cx.kernel(v.entry("serial"), grid(n_out, 64), meta, vec![Binding::In(x), Binding::Out(y)]);
+        } else if parts == 1 {
+            cx.kernel(v, fold_groups(n_out), meta, vec![Binding::In(x), Binding::Out(y)]);
+        } else {
+            let winners = cx.temp(outs[0].dtype, vec![n_out * parts]);
+            cx.kernel(v.clone(), fold_groups(n_out * parts), meta.clone(), vec![Binding::In(x), Binding::Out(winners)]);
+            cx.kernel(v.entry("merge"), fold_groups(n_out), meta, vec![Binding::In(x), Binding::Out(y), Binding::In(winners)]);
+        }
         Ok(())
     }
 }

@@ -1,10 +1,12 @@
 //! Sum, Mean, Max, Min, Prod, All, Any, EuclideanNorm over a set of axes (keep_dims either
-//! way, negative axes). One workgroup per output element with a tree reduction.
+//! way, negative axes). One workgroup per output element with a tree reduction (or one
+//! invocation, for short and strided reductions); long reductions in parts, whose partial
+//! results further passes reduce.
 use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{fold_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::lower::{fold_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage, TensorId, LOOP_BUDGET};
 use crate::ops::util::{check_rank, host, ints, norm_axis, strides, tensor_from_f64};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -135,6 +137,15 @@ impl Op for Reduce {
         let x = &ins[0];
         let a = axes(node, x.rank(), ins[1].value.as_ref().ok_or_else(|| node.err("axes must be constant"))?)?;
         check_rank(node, &x.shape)?;
+        self.emit_axes(cx, x, &a, outs[0].id);
+        Ok(())
+    }
+}
+
+impl Reduce {
+    /// Emits this reduction of `x` over the sorted axes `a` into `out` (also for pools whose
+    /// window is the whole image).
+    pub fn emit_axes(&self, cx: &mut Lower, x: &Operand, a: &[usize], out: TensorId) {
         let st = strides(&x.shape);
         let kept: Vec<usize> = (0..x.rank()).filter(|d| !a.contains(d)).collect();
         let ks: Vec<usize> = kept.iter().map(|&d| x.shape[d]).collect();
@@ -142,22 +153,66 @@ impl Op for Reduce {
         // Adjacent reduced dims that are contiguous together (H and W of a global pool) walk
         // as one: fewer divisions per element.
         let (rs, rst) = merge_dims(a.iter().map(|&d| (x.shape[d], st[d])));
-        let n_out: usize = ks.iter().product();
         let n_red: usize = rs.iter().product();
-        let meta = Meta::new().n(n_out).n(n_red).n(ks.len()).n(rs.len()).arr(&ks, 1).arr(&kst, 0).arr(&rs, 1).arr(&rst, 0);
-        let v = ShaderVariant::new(&shaders::REDUCE).ty("T", x.storage().wgsl()).set("OP", self.code as i64);
-        // One invocation per output for short reductions over many outputs, and for strided
-        // ones (a global pool over NHWC: neighbouring invocations read neighbouring channels,
-        // one pass over the input); else a workgroup per output, its lanes reading contiguous
-        // elements.
-        let strided = rst.last().is_some_and(|&s| s != 1) && n_out >= 8;
-        let (v, groups) = if (n_red <= 256 && n_out >= 64) || strided {
-            (v.entry("serial"), grid(n_out, 64))
-        } else {
-            (cx.target().group_reduce(v, x.storage()), fold_groups(n_out))
-        };
-        cx.kernel(v, groups, meta, vec![Binding::In(x.id), Binding::Out(outs[0].id)]);
-        Ok(())
+        let walk = Walk { kept: (ks, kst), red: (rs, rst) };
+        emit(cx, self.code, x.id, x.dtype, x.storage(), walk, out, false, n_red);
+    }
+}
+
+/// What one pass reduces: the kept dims (shape, input strides), whose elements are the
+/// outputs, and the reduced ones.
+struct Walk {
+    kept: (Vec<usize>, Vec<usize>),
+    red: (Vec<usize>, Vec<usize>),
+}
+
+/// Most reduced elements a workgroup of `main` takes whole, and the part each takes of longer
+/// reductions; most an invocation of `serial` takes whole, and its part of longer ones.
+const GROUP_WHOLE: usize = 65536;
+const GROUP_PART: usize = 16384;
+const SERIAL_WHOLE: usize = 4096;
+const SERIAL_PART: usize = 1024;
+
+/// Emits the passes of a reduction of `x` walked by `walk` into `out`; `partial_in`: x holds
+/// partial results of an earlier pass; `count`: the whole reduction's element count.
+#[allow(clippy::too_many_arguments)]
+fn emit(cx: &mut Lower, code: u32, x: TensorId, dtype: DType, storage: Storage, walk: Walk, out: TensorId, partial_in: bool, count: usize) {
+    let Walk { kept: (ks, kst), red: (rs, rst) } = walk;
+    let n_out: usize = ks.iter().product();
+    let n_red: usize = rs.iter().product();
+    // Loop iterations per reduced element: its load, and the walk over several reduced dims.
+    let per = if rs.len() == 1 { 1 } else { rs.len() + 1 };
+    let lane_max = LOOP_BUDGET / per;
+    // One invocation per output for short reductions over many outputs, and for strided ones
+    // (a global pool over NHWC: neighbouring invocations read neighbouring channels, one pass
+    // over the input); else a workgroup per output, its lanes reading contiguous elements.
+    let strided = rst.last().is_some_and(|&s| s != 1) && n_out >= 8;
+    let serial = (n_red <= 256 && n_out >= 64) || strided;
+    let chunk = match serial {
+        true if n_red <= SERIAL_WHOLE.min(lane_max) => n_red,
+        true => SERIAL_PART.min(lane_max),
+        false if n_red <= GROUP_WHOLE.min(256 * lane_max) => n_red,
+        false => GROUP_PART.min(256 * lane_max),
+    }
+    .max(1);
+    let parts = n_red.div_ceil(chunk).max(1);
+    let dst = if parts > 1 { cx.temp(dtype, vec![n_out * parts]) } else { out };
+    let meta = Meta::new()
+        .n(n_out).n(n_red).n(ks.len()).n(rs.len())
+        .n(parts).n(chunk).n(count).u(0)
+        .arr(&ks, 1).arr(&kst, 0).arr(&rs, 1).arr(&rst, 0);
+    let pass = partial_in as i64 | ((parts > 1) as i64) << 1;
+    let v = ShaderVariant::new(&shaders::REDUCE).ty("T", storage.wgsl()).set("OP", code as i64).set("PASS", pass);
+    let (v, groups) = match serial {
+        true => (v.entry("serial"), grid(n_out * parts, 64)),
+        false => (cx.target().group_reduce(v, storage), fold_groups(n_out * parts)),
+    };
+    cx.kernel(v, groups, meta, vec![Binding::In(x), Binding::Out(dst)]);
+    if parts > 1 {
+        // The partial results: `serial` wrote them [parts, n_out], `main` [n_out, parts].
+        let (kst, rst) = if serial { (1, n_out) } else { (parts, 1) };
+        let walk = Walk { kept: (vec![n_out], vec![kst]), red: (vec![parts], vec![rst]) };
+        emit(cx, code, dst, dtype, storage, walk, out, true, count);
     }
 }
 

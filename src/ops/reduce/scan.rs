@@ -1,10 +1,11 @@
 //! The shared form of Cumsum and Cumprod along one axis, with `exclusive` and `reverse`: one
-//! invocation per line walks the axis in order.
+//! invocation per line walks the axis in order; long axes in blocks (each block's scan, the
+//! scan of the blocks' totals, and their sum).
 use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET};
 use crate::ops::util::{host, ints, norm_axis, tensor_from_f64, tensor_from_i64};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -101,9 +102,27 @@ impl Op for Scan {
         let [outer, len, inner] = plan(node, &ins[0].shape, axis)?;
         let (ex, rev) = flags(node)?;
         let lines = outer * inner;
-        let meta = Meta::new().n(lines).n(len).n(inner).u(ex as u32 | (rev as u32) << 1);
         let v = ShaderVariant::new(&shaders::SCAN).ty("T", ins[0].storage().wgsl()).set("OP", self.prod as i64);
-        cx.kernel(v, grid(lines, 256), meta, vec![Binding::In(ins[0].id), Binding::Out(outs[0].id)]);
+        let flags = ex as u32 | (rev as u32) << 1;
+        let (x, y) = (ins[0].id, outs[0].id);
+        if len <= 4096 {
+            let meta = Meta::new().n(lines).n(len).n(inner).u(flags).n(len).n(1).u(0).u(0);
+            cx.kernel(v, grid(lines, 256), meta, vec![Binding::In(x), Binding::Out(y)]);
+            return Ok(());
+        }
+        // Longer lines (and fewer of them) in blocks, each within the loop budget, as are the
+        // blocks of a line that `carry` walks.
+        let block = 1024.max(len.div_ceil(LOOP_BUDGET));
+        if block > LOOP_BUDGET {
+            return Err(node.err(format!("an axis of {len} elements is too long to scan")));
+        }
+        let nblocks = len.div_ceil(block);
+        let meta = Meta::new().n(lines).n(len).n(inner).u(flags).n(block).n(nblocks).u(0).u(0);
+        let totals = cx.temp(ins[0].dtype, vec![lines * nblocks]);
+        let carries = cx.temp(ins[0].dtype, vec![lines * nblocks]);
+        cx.kernel(v.clone().entry("blocks"), grid(lines * nblocks, 256), meta.clone(), vec![Binding::In(x), Binding::Out(y), Binding::Out(totals)]);
+        cx.kernel(v.clone().entry("carry"), grid(lines, 256), meta.clone(), vec![Binding::In(totals), Binding::Out(carries)]);
+        cx.kernel(v.entry("add"), grid(lines * len, 256), meta, vec![Binding::In(carries), Binding::Out(y)]);
         Ok(())
     }
 }

@@ -1,11 +1,12 @@
 //! TopKV2(input, k) and TopK (k attribute): the k largest entries of the last dim, sorted
-//! descending (ties: lower index first), with their indices (int32 or `index_type`). One
-//! ranking kernel; k is known when planning.
+//! descending (ties: lower index first), with their indices (int32 or `index_type`). A merge
+//! sort that keeps the best k of every run (reduce/top_k.wgsl): blocks of 256 ranked in
+//! workgroup memory, then log2(len / 256) merge passes; k is known when planning.
 use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::lower::{fold_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant, TensorId};
 use crate::ops::util::{gather_data, host, ints, tensor_from_i64};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -98,15 +99,46 @@ impl Op for TopK {
         let x = &ins[0];
         let (_, k) = plan(node, &x.shape, self.k(node, ins.get(1).and_then(|t| t.value.as_deref()))?)?;
         let len = *x.shape.last().unwrap_or(&1);
-        let count = x.elements();
-        if k == 0 {
+        if k == 0 || len == 0 {
             return Ok(());
         }
-        let v = ShaderVariant::new(&shaders::TOP_K).ty("T", x.storage().wgsl());
-        let meta = Meta::new().n(count).n(len).n(k).u(0);
-        cx.kernel(v, grid(count, 256), meta, vec![Binding::In(x.id), Binding::Out(outs[0].id), Binding::Out(outs[1].id)]);
+        emit(cx, x.id, x.dtype, x.storage().wgsl(), x.elements() / len, len, k, (outs[0].id, outs[1].id));
         Ok(())
     }
+}
+
+/// Emits the kernels writing the k best of each of `rows` rows of `len` (k <= len) of tensor
+/// `x` into `out` (values [rows, k] of x's dtype, i32 indices).
+#[allow(clippy::too_many_arguments)]
+fn emit(cx: &mut Lower, x: TensorId, dtype: DType, ty: &'static str, rows: usize, len: usize, k: usize, out: (TensorId, TensorId)) {
+    let v = ShaderVariant::new(&shaders::TOP_K).ty("T", ty);
+    // Runs of the best min(k, 256) of each block of 256, then pairwise merges of runs.
+    let mut nruns = len.div_ceil(256);
+    let mut run = if nruns == 1 { k } else { k.min(256) };
+    let (mut rv, mut ri) = if nruns == 1 { out } else { (cx.temp(dtype, vec![rows * nruns * run]), cx.temp(DType::I32, vec![rows * nruns * run])) };
+    let meta = Meta::new().n(rows).n(len).n(nruns).n(run).n(k).u(0).u(0).u(0);
+    let groups = fold_groups(rows * nruns);
+    if k * 4 <= nruns {
+        // Few of many: the k best of the blocks' maxima give a threshold that leaves most
+        // elements out of the runs.
+        let maxima = cx.temp(dtype, vec![rows * nruns]);
+        cx.kernel(v.clone().entry("maxima"), grid(rows * nruns, 256), meta.clone(), vec![Binding::In(x), Binding::Out(maxima)]);
+        let best = (cx.temp(dtype, vec![rows * k]), cx.temp(DType::I32, vec![rows * k]));
+        emit(cx, maxima, dtype, ty, rows, nruns, k, best);
+        cx.kernel(v.clone().entry("block_filtered"), groups, meta, vec![Binding::In(x), Binding::Out(rv), Binding::Out(ri), Binding::In(best.0)]);
+    } else {
+        cx.kernel(v.clone().entry("block"), groups, meta, vec![Binding::In(x), Binding::Out(rv), Binding::Out(ri)]);
+    }
+    while nruns > 1 {
+        let out_runs = nruns.div_ceil(2);
+        let out_run = k.min(2 * run);
+        let (ov, oi) = if out_runs == 1 { out } else { (cx.temp(dtype, vec![rows * out_runs * out_run]), cx.temp(DType::I32, vec![rows * out_runs * out_run])) };
+        let total = rows * out_runs * 2 * run;
+        let meta = Meta::new().n(rows).n(nruns).n(run).n(out_run).n(total).n(out_runs).u(0).u(0);
+        cx.kernel(v.clone().entry("merge"), grid(total, 256), meta, vec![Binding::In(rv), Binding::Out(ov), Binding::Out(oi), Binding::In(ri)]);
+        (nruns, run, rv, ri) = (out_runs, out_run, ov, oi);
+    }
+    debug_assert_eq!(run, k, "the last run holds k");
 }
 
 #[cfg(test)]
