@@ -289,18 +289,7 @@ impl Plan {
                 enc.copy_buffer_to_buffer(self.buffer(inst, consts, src)?, self.offset(src), &st.buf, at, bytes);
             }
         }
-        let index = ctx.queue().submit([enc.finish()]);
-        let (tx, rx) = std::sync::mpsc::channel();
-        st.buf.slice(..).map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r);
-        });
-        ctx.device()
-            .poll(wgpu::PollType::Wait { submission_index: Some(index), timeout: None })
-            .map_err(|e| Error::Device(format!("waiting for the GPU: {e}")))?;
-        ctx.check_alive()?;
-        rx.recv()
-            .map_err(|_| Error::Device("a sync readback never completed".into()))?
-            .map_err(|e| Error::Device(format!("reading back at a sync point: {e}")))?;
+        submit_and_map(ctx, enc, &st.buf, "reading back at a sync point")?;
         let out = {
             let bytes = st.buf.slice(..).get_mapped_range().map_err(|e| Error::Device(format!("readback: {e:?}")))?;
             p.reads
@@ -468,6 +457,21 @@ impl Plan {
         counters.bytes_read_back.fetch_add(read, Ordering::Relaxed);
         Ok(Outcome::Fetched(out))
     }
+}
+
+/// Submits `enc`, maps `buf` for reading, and waits for both (a readback of a few words:
+/// a loop's predicate, what a sync point reads).
+pub(super) fn submit_and_map(ctx: &Context, enc: wgpu::CommandEncoder, buf: &wgpu::Buffer, what: &str) -> Result<()> {
+    let index = ctx.queue().submit([enc.finish()]);
+    let (tx, rx) = std::sync::mpsc::channel();
+    buf.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+        let _ = tx.send(r);
+    });
+    ctx.device()
+        .poll(wgpu::PollType::Wait { submission_index: Some(index), timeout: None })
+        .map_err(|e| Error::Device(format!("waiting for the GPU: {e}")))?;
+    ctx.check_alive()?;
+    rx.recv().map_err(|_| Error::Device(format!("{what}: the readback never completed")))?.map_err(|e| Error::Device(format!("{what}: {e}")))
 }
 
 /// The tensors made before `resume` (by the plans of earlier sync points) that a program's own

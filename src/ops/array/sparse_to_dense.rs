@@ -11,10 +11,10 @@ use crate::graph::Node;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
 use crate::ops::array::fill::{broadcast_scalar, dims};
 use crate::ops::array::gather_nd::row_offsets;
-use crate::ops::util::{gather_data, host, ints};
+use crate::ops::util::{concat_host, gather_data, host, ints};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
-use crate::tensor::{Data, Tensor};
+use crate::tensor::Tensor;
 
 pub struct SparseToDense;
 
@@ -89,7 +89,10 @@ impl Op for SparseToDense {
             for (k, &o) in offs.iter().enumerate() {
                 src[o] = if m == 1 { 0 } else { k };
             }
-            let d = gather_data(&concat_data(ins[2].data(), ins[3].data()), src.into_iter());
+            let values = (*ins[2]).clone().reshape(vec![m])?;
+            let default = (*ins[3]).clone().reshape(vec![1])?;
+            let both = concat_host(&[&values, &default], 0)?;
+            let d = gather_data(both.data(), src.into_iter());
             Ok(vec![Arc::new(Tensor::new(ins[2].dtype(), shape, d)?)])
         })())
     }
@@ -112,18 +115,5 @@ impl Op for SparseToDense {
         let v = ShaderVariant::new(&shaders::SCATTER_ND).set("FLOAT", (out.storage() == Storage::F32) as i64).set("ASSIGN", 1);
         cx.kernel(v, grid(n, 256), meta, vec![Binding::In(ins[0].id), Binding::In(values.id), Binding::Out(out.id)]);
         Ok(())
-    }
-}
-
-/// `a` followed by `b` (same class).
-fn concat_data(a: &Data, b: &Data) -> Data {
-    match (a, b) {
-        (Data::F32(x), Data::F32(y)) => Data::F32([x.as_slice(), y].concat()),
-        (Data::F64(x), Data::F64(y)) => Data::F64([x.as_slice(), y].concat()),
-        (Data::I32(x), Data::I32(y)) => Data::I32([x.as_slice(), y].concat()),
-        (Data::I64(x), Data::I64(y)) => Data::I64([x.as_slice(), y].concat()),
-        (Data::Bool(x), Data::Bool(y)) => Data::Bool([x.as_slice(), y].concat()),
-        (Data::Str(x), Data::Str(y)) => Data::Str([x.as_slice(), y].concat()),
-        _ => a.clone(),
     }
 }

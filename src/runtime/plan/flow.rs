@@ -148,20 +148,9 @@ impl Plan {
         enc.copy_buffer_to_buffer(src, self.offset(l.pred), &st.buf, 0, 4);
         let next = ctx.device().create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("wgtf run") });
         let done = std::mem::replace(enc, next);
-        let index = ctx.queue().submit([done.finish()]);
         stats.submits += 1;
         stats.read_back += 4;
-        let (tx, rx) = std::sync::mpsc::channel();
-        st.buf.slice(..).map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r);
-        });
-        ctx.device()
-            .poll(wgpu::PollType::Wait { submission_index: Some(index), timeout: None })
-            .map_err(|e| Error::Device(format!("waiting for the GPU: {e}")))?;
-        ctx.check_alive()?;
-        rx.recv()
-            .map_err(|_| Error::Device("a predicate readback never completed".into()))?
-            .map_err(|e| Error::Device(format!("reading a loop predicate back: {e}")))?;
+        super::submit_and_map(ctx, done, &st.buf, "reading a loop predicate back")?;
         let word = {
             let bytes = st.buf.slice(..).get_mapped_range().map_err(|e| Error::Device(format!("readback: {e:?}")))?;
             u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
