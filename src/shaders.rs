@@ -41,6 +41,7 @@ pub static ARG: Shader = shader!("reduce/arg.wgsl");
 pub static SCAN: Shader = shader!("reduce/scan.wgsl");
 pub static TOP_K: Shader = shader!("reduce/top_k.wgsl");
 pub static WHERE: Shader = shader!("data/where.wgsl");
+pub static UNIQUE: Shader = shader!("data/unique.wgsl");
 pub static SELECT_PRED: Shader = shader!("control/select_pred.wgsl");
 pub static LIST_GET_ROW: Shader = shader!("control/list_get_row.wgsl");
 pub static LIST_SET_ROW: Shader = shader!("control/list_set_row.wgsl");
@@ -93,6 +94,7 @@ pub static ALL: &[&Shader] = &[
     &SCAN,
     &TOP_K,
     &WHERE,
+    &UNIQUE,
     &SELECT_PRED,
     &LIST_GET_ROW,
     &LIST_SET_ROW,

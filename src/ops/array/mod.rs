@@ -32,6 +32,7 @@ pub mod space_to_batch;
 pub mod batch_to_space;
 pub mod depth_to_space;
 pub mod space_to_depth;
+pub mod unique;
 pub mod where_op;
 pub mod bitcast;
 pub mod lin_space;
@@ -94,6 +95,7 @@ pub fn register(r: &mut Registry) {
     r.add("array", "DepthToSpace", depth_to_space::OP);
     r.add("array", "SpaceToDepth", space_to_depth::OP);
     r.add("array", "Where", where_op::Where);
+    r.add("array", "Unique", unique::Unique);
     r.add("array", "Bitcast", bitcast::Bitcast);
     r.add("array", "Assert", identity::NoOp);
     r.add("array", "LinSpace", lin_space::LinSpace);
