@@ -14,6 +14,7 @@
 //!
 //! The pipeline follows the data: [`proto`] → [`import`] → [`graph`] → [`lower`] (shape
 //! inference, constant folding, kernels as plain data) → [`runtime`] (device, buffers, runs).
+#[cfg(not(target_arch = "wasm32"))]
 pub mod bench;
 pub mod error;
 pub mod graph;
@@ -27,6 +28,8 @@ pub mod shaders;
 pub mod tensor;
 
 pub use error::{Error, Result, Unsupported};
-pub use runtime::context::{list_adapters, AdapterSummary, Context, ContextOptions};
+#[cfg(not(target_arch = "wasm32"))]
+pub use runtime::context::list_adapters;
+pub use runtime::context::{AdapterSummary, Context, ContextOptions};
 pub use runtime::model::{InputInfo, LoadOptions, MemoryReport, Model, ModelStats, PlanSummary, Runner};
 pub use tensor::{DType, Tensor};

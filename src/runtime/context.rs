@@ -63,6 +63,7 @@ fn new_instance(backends: wgpu::Backends) -> wgpu::Instance {
 }
 
 /// The adapters wgtf can use, in the order `--adapter N` / `WGTF_ADAPTER` index them.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn list_adapters(backends: Option<wgpu::Backends>) -> Result<Vec<AdapterSummary>> {
     let backends = match backends {
         Some(b) => b,
@@ -73,6 +74,7 @@ pub fn list_adapters(backends: Option<wgpu::Backends>) -> Result<Vec<AdapterSumm
     Ok(adapters.iter().enumerate().map(|(index, a)| summarize(index, a)).collect())
 }
 
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 fn summarize(index: usize, a: &wgpu::Adapter) -> AdapterSummary {
     let info = a.get_info();
     let l = a.limits();
@@ -142,12 +144,19 @@ impl std::fmt::Debug for Context {
 
 impl Context {
     /// The default adapter (`WGTF_BACKEND` and `WGTF_ADAPTER` pick another).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn new() -> Result<Context> {
         Context::new_with(ContextOptions::default())
     }
 
-    /// An adapter chosen by `opts`.
+    /// An adapter chosen by `opts` (blocking: [`Context::new_async`] awaits).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn new_with(opts: ContextOptions) -> Result<Context> {
+        super::platform::block_on(Context::new_async(opts))
+    }
+
+    /// An adapter chosen by `opts`, awaited (in browsers: a WebGPU adapter and device).
+    pub async fn new_async(opts: ContextOptions) -> Result<Context> {
         let backends = match opts.backends {
             Some(b) => b,
             None => backends_from_env()?,
@@ -164,7 +173,7 @@ impl Context {
         };
         let adapter = match index {
             Some(i) => {
-                let mut all = pollster::block_on(instance.enumerate_adapters(backends));
+                let mut all = instance.enumerate_adapters(backends).await;
                 if i >= all.len() {
                     return Err(Error::NoAdapter(format!(
                         " with index {i} ({} adapters; `wgtf devices` lists them)",
@@ -173,25 +182,29 @@ impl Context {
                 }
                 all.swap_remove(i)
             }
-            None => pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
-                power_preference: opts.power,
-                force_fallback_adapter: false,
-                compatible_surface: None,
-                apply_limit_buckets: false,
-            }))
-            .map_err(|e| Error::NoAdapter(format!(" ({e})")))?,
+            None => instance
+                .request_adapter(&wgpu::RequestAdapterOptions {
+                    power_preference: opts.power,
+                    force_fallback_adapter: false,
+                    compatible_surface: None,
+                    apply_limit_buckets: false,
+                })
+                .await
+                .map_err(|e| Error::NoAdapter(format!(" ({e})")))?,
         };
         let wanted = wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::SHADER_F16 | wgpu::Features::SUBGROUP | wgpu::Features::SHADER_INT64;
         let features = adapter.features() & wanted & !opts.without;
-        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
-            label: Some("wgtf"),
-            required_features: features,
-            required_limits: opts.limits.clone().unwrap_or_else(|| adapter.limits()),
-            experimental_features: wgpu::ExperimentalFeatures::disabled(),
-            memory_hints: wgpu::MemoryHints::Performance,
-            trace: wgpu::Trace::Off,
-        }))
-        .map_err(|e| Error::Device(format!("cannot open the device: {e}")))?;
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("wgtf"),
+                required_features: features,
+                required_limits: opts.limits.clone().unwrap_or_else(|| adapter.limits()),
+                experimental_features: wgpu::ExperimentalFeatures::disabled(),
+                memory_hints: wgpu::MemoryHints::Performance,
+                trace: wgpu::Trace::Off,
+            })
+            .await
+            .map_err(|e| Error::Device(format!("cannot open the device: {e}")))?;
         Ok(Context::from_parts(device, queue, adapter.get_info()))
     }
 
@@ -290,7 +303,7 @@ impl Context {
             },
             cache: None,
         });
-        if let Some(e) = pollster::block_on(scope.pop()) {
+        if let Some(e) = super::platform::scope_error(scope) {
             return Err(Error::Device(format!("compiling {label}: {e}")));
         }
         let layout = pipeline.get_bind_group_layout(0);
@@ -319,7 +332,7 @@ impl Context {
             usage,
             mapped_at_creation: false,
         });
-        if let Some(e) = pollster::block_on(scope.pop()) {
+        if let Some(e) = super::platform::scope_error(scope) {
             return Err(Error::OutOfMemory(format!("{label} ({size} bytes): {e}")));
         }
         let s = &self.shared.stats;

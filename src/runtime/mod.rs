@@ -2,3 +2,4 @@
 pub mod context;
 pub mod model;
 pub mod plan;
+pub mod platform;

@@ -96,6 +96,46 @@ pub struct PlanSummary {
     pub syncs: Vec<String>,
 }
 
+/// What each plan of a run's chain does (profiles and summaries: native tools only).
+#[derive(Clone, Copy)]
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+enum Job<'a> {
+    /// Run; the fetches are read back, or copied into these buffers.
+    Run(Option<&'a [&'a wgpu::Buffer]>),
+    /// Run with timestamps around every kernel.
+    Profile,
+    /// Describe the plans (running those that pause, to learn what they read).
+    Summary,
+}
+
+/// What a chain ends with.
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+enum Done {
+    Fetched(Vec<Tensor>),
+    Profiled(Vec<super::plan::KernelTime>),
+    Planned(PlanSummary),
+}
+
+/// Each plan of a chain begins with the kernels and tensors of the one before it (planning is
+/// deterministic): checked before a plan resumes where the one before paused.
+fn continues(plan: &Plan, earlier: &[(&Plan, &Instance)]) -> Result<()> {
+    let Some((prev, _)) = earlier.last() else { return Ok(()) };
+    let point = plan.prog.syncs.get(earlier.len() - 1);
+    let same = point.is_some_and(|s| s.kernel == prev.prog.kernels.len() && s.tensors == prev.prog.tensors.len())
+        && prev.prog.pause.as_ref().is_some_and(|p| Some(&p.reads) == point.map(|s| &s.reads));
+    if same {
+        return Ok(());
+    }
+    Err(Error::Other(format!(
+        "internal: the plan after sync point {} does not continue the plan before it (it resumes at {:?}, the plan before paused at {:?} after {} kernels and {} tensors)",
+        earlier.len(),
+        point.map(|s| (s.node.clone(), s.kernel, s.tensors)),
+        prev.prog.pause.as_ref().map(|p| p.node.clone()),
+        prev.prog.kernels.len(),
+        prev.prog.tensors.len()
+    )))
+}
+
 /// The most sync points one run may pass (each one is a submit and a wait).
 const MAX_SYNC_POINTS: usize = 64;
 /// Plans kept for other lengths than the ones read so far, before the cache of them is reset.
@@ -218,43 +258,51 @@ impl Model {
     }
 
     /// Runs the graph: feeds by tensor name (`"x:0"`, or `"x"` for `"x:0"`), returns the fetches
-    /// in order.
+    /// in order. Blocks until the results are back (a thin wrapper over [`Model::run_async`];
+    /// not in browsers, which cannot block).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn run(&self, feeds: &[(&str, &Tensor)], fetches: &[&str]) -> Result<Vec<Tensor>> {
-        self.run_impl(feeds, fetches, None)
+        super::platform::block_on(self.run_async(feeds, fetches))
+    }
+
+    /// Runs the graph and awaits the results: the core every other way to run goes through.
+    pub async fn run_async(&self, feeds: &[(&str, &Tensor)], fetches: &[&str]) -> Result<Vec<Tensor>> {
+        match self.chain(feeds, fetches, Job::Run(None)).await? {
+            Done::Fetched(v) => Ok(v),
+            _ => Err(Error::Other("internal: a run ended without its fetches".into())),
+        }
     }
 
     /// Runs and copies each fetch into a buffer of the caller's (on this context's device,
     /// with `COPY_DST` usage, at least 4 bytes per element; values as 32-bit words: f32 for
     /// floats, i32 for integers and bools). Nothing is read back to the CPU: a renderer can
     /// draw the result directly. The copies are submitted before this returns.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn run_into(&self, feeds: &[(&str, &Tensor)], fetches: &[(&str, &wgpu::Buffer)]) -> Result<()> {
-        let names: Vec<&str> = fetches.iter().map(|(n, _)| *n).collect();
-        let bufs: Vec<&wgpu::Buffer> = fetches.iter().map(|(_, b)| *b).collect();
-        self.run_impl(feeds, &names, Some(&bufs)).map(|_| ())
+        super::platform::block_on(self.run_into_async(feeds, fetches))
     }
 
-    fn run_impl(&self, feeds: &[(&str, &Tensor)], fetches: &[&str], dest: Option<&[&wgpu::Buffer]>) -> Result<Vec<Tensor>> {
-        let (feed_refs, fetch_refs) = self.names(feeds, fetches)?;
-        let tensors: Vec<&Tensor> = feeds.iter().map(|(_, t)| *t).collect();
-        self.chain(&feed_refs, &fetch_refs, feeds, |plan, inst, earlier| plan.run_on(&self.ctx, &self.consts, inst, &tensors, earlier, dest, &self.counters))
+    /// [`Model::run_into`], awaited.
+    pub async fn run_into_async(&self, feeds: &[(&str, &Tensor)], fetches: &[(&str, &wgpu::Buffer)]) -> Result<()> {
+        let names: Vec<&str> = fetches.iter().map(|(n, _)| *n).collect();
+        let bufs: Vec<&wgpu::Buffer> = fetches.iter().map(|(_, b)| *b).collect();
+        self.chain(feeds, &names, Job::Run(Some(&bufs))).await.map(|_| ())
     }
 
     /// Runs the plan for these feeds; where it pauses at a sync point, goes on with the plan
-    /// for the lengths read back (copying in what the plans before made), until one fetches.
-    /// `step` runs one plan of the chain on its instance.
-    fn chain<T>(
-        &self,
-        feeds: &[(TensorRef, DType, Vec<usize>)],
-        fetches: &[TensorRef],
-        given: &[(&str, &Tensor)],
-        mut step: impl FnMut(&Plan, &Instance, &[(&Plan, &Instance)]) -> Result<Outcome<T>>,
-    ) -> Result<T> {
+    /// for what it read back (copying in what the plans before made), until one fetches. `job`
+    /// says what each plan of the chain does.
+    async fn chain(&self, given: &[(&str, &Tensor)], fetch_names: &[&str], job: Job<'_>) -> Result<Done> {
+        let (feeds, fetches) = self.names(given, fetch_names)?;
+        let tensors: Vec<&Tensor> = given.iter().map(|(_, t)| *t).collect();
         let mut read: SyncValues = Vec::new();
         let mut chain: Vec<(Arc<Plan>, Instance)> = Vec::new();
         let mut restarted = false;
+        let mut times = Vec::new();
+        let mut summaries = Vec::new();
         let result = loop {
             let graph = chain.first().map(|(p, _)| p.optimized);
-            let plan = match self.plan_with_values(feeds.to_vec(), fetches.to_vec(), given, &read, graph) {
+            let plan = match self.plan_with_values(feeds.clone(), fetches.clone(), given, &read, graph) {
                 Ok(p) => p,
                 Err(e) => break Err(e),
             };
@@ -267,6 +315,8 @@ impl Model {
                     p.give_back(i);
                 }
                 read.clear();
+                times.clear();
+                summaries.clear();
                 continue;
             }
             let inst = match plan.checkout(&self.ctx, &self.consts, &self.counters) {
@@ -274,28 +324,41 @@ impl Model {
                 Err(e) => break Err(e),
             };
             let earlier: Vec<(&Plan, &Instance)> = chain.iter().map(|(p, i)| (p.as_ref(), i)).collect();
-            // Each plan of a chain begins with the kernels and tensors of the one before it.
-            if let Some((prev, _)) = earlier.last() {
-                let point = plan.prog.syncs.get(earlier.len() - 1);
-                let same = point.is_some_and(|s| s.kernel == prev.prog.kernels.len() && s.tensors == prev.prog.tensors.len())
-                    && prev.prog.pause.as_ref().is_some_and(|p| Some(&p.reads) == point.map(|s| &s.reads));
-                if !same {
-                    plan.give_back(inst);
-                    break Err(Error::Other(format!(
-                        "internal: the plan after sync point {} does not continue the plan before it (it resumes at {:?}, the plan before paused at {:?} after {} kernels and {} tensors)",
-                        earlier.len(),
-                        point.map(|s| (s.node.clone(), s.kernel, s.tensors)),
-                        prev.prog.pause.as_ref().map(|p| p.node.clone()),
-                        prev.prog.kernels.len(),
-                        prev.prog.tensors.len()
-                    )));
-                }
+            if let Err(e) = continues(&plan, &earlier) {
+                drop(earlier);
+                plan.give_back(inst);
+                break Err(e);
             }
-            let r = step(&plan, &inst, &earlier);
+            let step: Result<Outcome<Vec<Tensor>>> = match job {
+                Job::Run(dest) => plan.run_on(&self.ctx, &self.consts, &inst, &tensors, &earlier, dest, &self.counters).await,
+                Job::Profile => match plan.profile_on(&self.ctx, &self.consts, &inst, &tensors, &earlier).await {
+                    Ok((t, o)) => {
+                        times.extend(t);
+                        Ok(match o {
+                            Outcome::Paused(l) => Outcome::Paused(l),
+                            Outcome::Fetched(()) => Outcome::Fetched(Vec::new()),
+                        })
+                    }
+                    Err(e) => Err(e),
+                },
+                Job::Summary => {
+                    summaries.push(summary(&plan));
+                    match plan.prog.pause {
+                        None => Ok(Outcome::Fetched(Vec::new())),
+                        Some(_) => plan.run_on(&self.ctx, &self.consts, &inst, &tensors, &earlier, None, &self.counters).await,
+                    }
+                }
+            };
             drop(earlier);
             chain.push((plan, inst));
-            match r {
-                Ok(Outcome::Fetched(out)) => break Ok(out),
+            match step {
+                Ok(Outcome::Fetched(out)) => {
+                    break Ok(match job {
+                        Job::Run(_) => Done::Fetched(out),
+                        Job::Profile => Done::Profiled(std::mem::take(&mut times)),
+                        Job::Summary => Done::Planned(join(std::mem::take(&mut summaries))),
+                    })
+                }
                 Ok(Outcome::Paused(l)) if read.len() < MAX_SYNC_POINTS => read.push(l),
                 Ok(Outcome::Paused(_)) => break Err(Error::Other(format!("a run passes more than {MAX_SYNC_POINTS} sync points (data-dependent lengths); stopped"))),
                 Err(e) => break Err(e),
@@ -336,35 +399,22 @@ impl Model {
 
     /// Runs once with GPU timestamps around every kernel (diagnostics; see `wgtf bench --profile`).
     /// A run with sync points profiles the kernels of every plan it passes.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn profile(&self, feeds: &[(&str, &Tensor)], fetches: &[&str]) -> Result<Vec<super::plan::KernelTime>> {
-        let (feed_refs, fetch_refs) = self.names(feeds, fetches)?;
-        let tensors: Vec<&Tensor> = feeds.iter().map(|(_, t)| *t).collect();
-        let mut times = Vec::new();
-        self.chain(&feed_refs, &fetch_refs, feeds, |plan, inst, earlier| {
-            let (t, outcome) = plan.profile_on(&self.ctx, &self.consts, inst, &tensors, earlier)?;
-            times.extend(t);
-            Ok(outcome)
-        })?;
-        Ok(times)
+        match super::platform::block_on(self.chain(feeds, fetches, Job::Profile))? {
+            Done::Profiled(t) => Ok(t),
+            _ => Err(Error::Other("internal: a profile ended without its times".into())),
+        }
     }
 
     /// Facts about the plan for these feeds and fetches (planned on first use; with sync points,
     /// the plans for the lengths these feeds give, run once to learn them).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn plan_for(&self, feeds: &[(&str, &Tensor)], fetches: &[&str]) -> Result<PlanSummary> {
-        let (feed_refs, fetch_refs) = self.names(feeds, fetches)?;
-        let tensors: Vec<&Tensor> = feeds.iter().map(|(_, t)| *t).collect();
-        let mut plans = Vec::new();
-        self.chain(&feed_refs, &fetch_refs, feeds, |plan, inst, earlier| {
-            plans.push(summary(plan));
-            match plan.prog.pause {
-                None => Ok(Outcome::Fetched(())),
-                Some(_) => match plan.run_on(&self.ctx, &self.consts, inst, &tensors, earlier, None, &self.counters)? {
-                    Outcome::Paused(l) => Ok(Outcome::Paused(l)),
-                    Outcome::Fetched(_) => Err(Error::Other("internal: a paused plan fetched".into())),
-                },
-            }
-        })?;
-        Ok(join(plans))
+        match super::platform::block_on(self.chain(feeds, fetches, Job::Summary))? {
+            Done::Planned(p) => Ok(p),
+            _ => Err(Error::Other("internal: planning ended without its summary".into())),
+        }
     }
 
     /// A builder for one run.
@@ -649,10 +699,14 @@ impl<'a> Runner<'a> {
         self.fetches.push(name.to_string());
         self
     }
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn run(self) -> Result<Vec<Tensor>> {
+        super::platform::block_on(self.run_async())
+    }
+    pub async fn run_async(self) -> Result<Vec<Tensor>> {
         let feeds: Vec<(&str, &Tensor)> = self.feeds.iter().map(|(n, t)| (n.as_str(), *t)).collect();
         let fetches: Vec<&str> = self.fetches.iter().map(|s| s.as_str()).collect();
-        self.model.run(&feeds, &fetches)
+        self.model.run_async(&feeds, &fetches).await
     }
 }
 

@@ -227,7 +227,7 @@ impl Plan {
                 entries: &entries,
             }));
         }
-        if let Some(e) = pollster::block_on(scope.pop()) {
+        if let Some(e) = super::platform::scope_error(scope) {
             return Err(Error::Device(format!("building the run's bind groups: {e}")));
         }
         counters.bind_groups_created.fetch_add(groups.len() as u64, Ordering::Relaxed);
@@ -280,7 +280,7 @@ impl Plan {
 
     /// Submits what `enc` holds with copies of what the paused program stops for, waits, and
     /// reads it back.
-    fn read_sync(&self, ctx: &Context, consts: &HashMap<TensorRef, GpuBuffer>, inst: &Instance, mut enc: wgpu::CommandEncoder) -> Result<Vec<Arc<Tensor>>> {
+    async fn read_sync(&self, ctx: &Context, consts: &HashMap<TensorRef, GpuBuffer>, inst: &Instance, mut enc: wgpu::CommandEncoder) -> Result<Vec<Arc<Tensor>>> {
         let (Some(p), Some(st)) = (&self.prog.pause, &inst.sync_read) else { return Err(Error::Other("internal: nothing to read at a sync point".into())) };
         let (layout, _) = self.sync_layout();
         for (r, &(at, bytes)) in p.reads.iter().zip(&layout) {
@@ -289,7 +289,7 @@ impl Plan {
                 enc.copy_buffer_to_buffer(self.buffer(inst, consts, src)?, self.offset(src), &st.buf, at, bytes);
             }
         }
-        submit_and_map(ctx, enc, &st.buf, "reading back at a sync point")?;
+        submit_and_map(ctx, enc, &st.buf, "reading back at a sync point").await?;
         let out = {
             let bytes = st.buf.slice(..).get_mapped_range().map_err(|e| Error::Device(format!("readback: {e:?}")))?;
             p.reads
@@ -309,7 +309,7 @@ impl Plan {
     /// `earlier` plans of the chain made), records the kernels, and reads back the fetches — or
     /// the lengths the program pauses for.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn run_on(&self, ctx: &Context, consts: &HashMap<TensorRef, GpuBuffer>, inst: &Instance, feeds: &[&Tensor], earlier: &[(&Plan, &Instance)], dest: Option<&[&wgpu::Buffer]>, counters: &ModelCounters) -> Result<Outcome> {
+    pub(crate) async fn run_on(&self, ctx: &Context, consts: &HashMap<TensorRef, GpuBuffer>, inst: &Instance, feeds: &[&Tensor], earlier: &[(&Plan, &Instance)], dest: Option<&[&wgpu::Buffer]>, counters: &ModelCounters) -> Result<Outcome> {
         let queue = ctx.queue();
         let mut uploaded = 0u64;
         let upload = if self.resume == 0 { feeds } else { &[] };
@@ -326,7 +326,7 @@ impl Plan {
         let mut flow = flow::FlowStats::default();
         if !self.prog.steps.is_empty() {
             // Runtime loops: submits and predicate readbacks along the way (plan/flow.rs).
-            enc = self.run_steps(ctx, consts, inst, enc, &mut flow)?;
+            enc = self.run_steps(ctx, consts, inst, enc, &mut flow).await?;
             flow.count(counters);
         } else {
             flow.dispatches = (self.prog.kernels.len() - self.resume) as u64;
@@ -339,8 +339,8 @@ impl Plan {
             }
         }
         if self.prog.pause.is_some() {
-            let read = self.read_sync(ctx, consts, inst, enc)?;
-            if let Some(e) = pollster::block_on(scope.pop()) {
+            let read = self.read_sync(ctx, consts, inst, enc).await?;
+            if let Some(e) = scope.pop().await {
                 return Err(Error::Device(format!("recording the run: {e}")));
             }
             counters.dispatches.fetch_add(flow.dispatches, Ordering::Relaxed);
@@ -370,7 +370,7 @@ impl Plan {
                 }
             }
             queue.submit([enc.finish()]);
-            if let Some(e) = pollster::block_on(scope.pop()) {
+            if let Some(e) = scope.pop().await {
                 return Err(Error::Device(format!("recording the run: {e}")));
             }
             counters.runs.fetch_add(1, Ordering::Relaxed);
@@ -391,29 +391,13 @@ impl Plan {
             }
         }
         let index = queue.submit([enc.finish()]);
-        if let Some(e) = pollster::block_on(scope.pop()) {
+        if let Some(e) = scope.pop().await {
             return Err(Error::Device(format!("recording the run: {e}")));
         }
-        let (tx, rx) = std::sync::mpsc::channel();
-        let mut waiting = 0;
-        for (k, st) in inst.staging.iter().enumerate() {
-            if let Some(st) = st {
-                let tx = tx.clone();
-                st.buf.slice(..).map_async(wgpu::MapMode::Read, move |r| {
-                    let _ = tx.send((k, r));
-                });
-                waiting += 1;
-            }
-        }
-        ctx.device()
-            .poll(wgpu::PollType::Wait { submission_index: Some(index), timeout: None })
-            .map_err(|e| Error::Device(format!("waiting for the GPU: {e}")))?;
-        ctx.check_alive()?;
-        let mut ok = vec![false; inst.staging.len()];
-        for _ in 0..waiting {
-            let (k, r) = rx.recv().map_err(|_| Error::Device("a readback never completed".into()))?;
-            ok[k] = r.is_ok();
-        }
+        let bufs: Vec<&wgpu::Buffer> = inst.staging.iter().flatten().map(|b| &b.buf).collect();
+        let mapped = super::platform::map_read(ctx, &bufs, index).await?;
+        let mut mapped = mapped.into_iter();
+        let ok: Vec<bool> = inst.staging.iter().map(|s| s.is_some() && mapped.next().unwrap_or(false)).collect();
         let mut out = Vec::with_capacity(self.prog.fetches.len());
         let mut read = 0u64;
         let mut failure = None;
@@ -461,17 +445,12 @@ impl Plan {
 
 /// Submits `enc`, maps `buf` for reading, and waits for both (a readback of a few words:
 /// a loop's predicate, what a sync point reads).
-pub(super) fn submit_and_map(ctx: &Context, enc: wgpu::CommandEncoder, buf: &wgpu::Buffer, what: &str) -> Result<()> {
+pub(super) async fn submit_and_map(ctx: &Context, enc: wgpu::CommandEncoder, buf: &wgpu::Buffer, what: &str) -> Result<()> {
     let index = ctx.queue().submit([enc.finish()]);
-    let (tx, rx) = std::sync::mpsc::channel();
-    buf.slice(..).map_async(wgpu::MapMode::Read, move |r| {
-        let _ = tx.send(r);
-    });
-    ctx.device()
-        .poll(wgpu::PollType::Wait { submission_index: Some(index), timeout: None })
-        .map_err(|e| Error::Device(format!("waiting for the GPU: {e}")))?;
-    ctx.check_alive()?;
-    rx.recv().map_err(|_| Error::Device(format!("{what}: the readback never completed")))?.map_err(|e| Error::Device(format!("{what}: {e}")))
+    match super::platform::map_read(ctx, &[buf], index).await?.as_slice() {
+        [true] => Ok(()),
+        _ => Err(Error::Device(format!("{what}: mapping the readback buffer failed"))),
+    }
 }
 
 /// The tensors made before `resume` (by the plans of earlier sync points) that a program's own
@@ -851,7 +830,7 @@ impl Plan {
     /// Runs on `inst` with a compute pass per kernel and timestamps around each (diagnostics
     /// only: slower than `run`, which records one pass). A program that pauses at a sync point
     /// also returns the lengths it read back.
-    pub(crate) fn profile_on(
+    pub(crate) async fn profile_on(
         &self,
         ctx: &Context,
         consts: &HashMap<TensorRef, GpuBuffer>,
@@ -898,15 +877,7 @@ impl Plan {
             }
             enc.resolve_query_set(&qs, 0..n, &resolve.buf, 0);
             enc.copy_buffer_to_buffer(&resolve.buf, 0, &read.buf, 0, n as u64 * 8);
-            let index = queue.submit([enc.finish()]);
-            let (tx, rx) = std::sync::mpsc::channel();
-            read.buf.slice(..).map_async(wgpu::MapMode::Read, move |r| {
-                let _ = tx.send(r);
-            });
-            ctx.device()
-                .poll(wgpu::PollType::Wait { submission_index: Some(index), timeout: None })
-                .map_err(|e| Error::Device(format!("waiting for the GPU: {e}")))?;
-            rx.recv().map_err(|_| Error::Device("profile readback lost".into()))?.map_err(|e| Error::Device(format!("{e}")))?;
+            submit_and_map(ctx, enc, &read.buf, "reading timestamps back").await?;
             let bytes = read.buf.slice(..).get_mapped_range().map_err(|e| Error::Device(format!("{e:?}")))?;
             let ts: Vec<u64> = bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect();
             drop(bytes);
@@ -919,7 +890,7 @@ impl Plan {
         let outcome = match self.prog.pause {
             Some(_) => {
                 let enc = ctx.device().create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("wgtf lengths") });
-                Outcome::Paused(self.read_sync(ctx, consts, inst, enc)?)
+                Outcome::Paused(self.read_sync(ctx, consts, inst, enc).await?)
             }
             None => Outcome::Fetched(()),
         };

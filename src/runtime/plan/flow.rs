@@ -32,7 +32,7 @@ pub(super) struct FlowStats {
 impl Plan {
     /// Records the program's steps into `enc`, submitting and reading back each loop's
     /// predicate as it goes. Returns the encoder holding what follows the last readback.
-    pub(super) fn run_steps(
+    pub(super) async fn run_steps(
         &self,
         ctx: &Context,
         consts: &std::collections::HashMap<TensorRef, GpuBuffer>,
@@ -52,19 +52,21 @@ impl Plan {
                 _ => None,
             })
             .collect();
-        self.steps_into(ctx, consts, inst, &mut enc, &steps, stats)?;
+        self.steps_into(ctx, consts, inst, &mut enc, &steps, stats).await?;
         Ok(enc)
     }
 
-    fn steps_into(
-        &self,
-        ctx: &Context,
-        consts: &std::collections::HashMap<TensorRef, GpuBuffer>,
-        inst: &Instance,
-        enc: &mut wgpu::CommandEncoder,
-        steps: &[Step],
-        stats: &mut FlowStats,
-    ) -> Result<()> {
+    /// Records `steps` (recursively: loops hold steps), awaiting each predicate readback.
+    fn steps_into<'a>(
+        &'a self,
+        ctx: &'a Context,
+        consts: &'a std::collections::HashMap<TensorRef, GpuBuffer>,
+        inst: &'a Instance,
+        enc: &'a mut wgpu::CommandEncoder,
+        steps: &'a [Step],
+        stats: &'a mut FlowStats,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + 'a>> {
+        Box::pin(async move {
         for s in steps {
             match s {
                 Step::Kernels(r) => self.record(enc, inst, r.clone(), stats),
@@ -75,7 +77,7 @@ impl Plan {
                         // Cond and body are contiguous kernels: the batch is one pass.
                         self.record_n(enc, inst, l.span.clone(), batch, stats);
                         n += batch;
-                        if !self.read_pred(ctx, consts, inst, enc, l, stats)? {
+                        if !self.read_pred(ctx, consts, inst, enc, l, stats).await? {
                             break;
                         }
                         if n > l.max_iterations {
@@ -91,8 +93,8 @@ impl Plan {
                 Step::Loop(l) => {
                     let mut n = 0u64;
                     loop {
-                        self.steps_into(ctx, consts, inst, enc, &l.cond, stats)?;
-                        if !self.read_pred(ctx, consts, inst, enc, l, stats)? {
+                        self.steps_into(ctx, consts, inst, enc, &l.cond, stats).await?;
+                        if !self.read_pred(ctx, consts, inst, enc, l, stats).await? {
                             break;
                         }
                         n += 1;
@@ -103,12 +105,13 @@ impl Plan {
                                 format!("the loop ran more than {} iterations; stopped", l.max_iterations),
                             ));
                         }
-                        self.steps_into(ctx, consts, inst, enc, &l.body, stats)?;
+                        self.steps_into(ctx, consts, inst, enc, &l.body, stats).await?;
                     }
                 }
             }
         }
         Ok(())
+        })
     }
 
     fn record(&self, enc: &mut wgpu::CommandEncoder, inst: &Instance, r: Range<usize>, stats: &mut FlowStats) {
@@ -134,7 +137,7 @@ impl Plan {
     }
 
     /// Submits what is recorded, with a copy of the predicate, waits, and reads it.
-    fn read_pred(
+    async fn read_pred(
         &self,
         ctx: &Context,
         consts: &std::collections::HashMap<TensorRef, GpuBuffer>,
@@ -150,7 +153,7 @@ impl Plan {
         let done = std::mem::replace(enc, next);
         stats.submits += 1;
         stats.read_back += 4;
-        super::submit_and_map(ctx, done, &st.buf, "reading a loop predicate back")?;
+        super::submit_and_map(ctx, done, &st.buf, "reading a loop predicate back").await?;
         let word = {
             let bytes = st.buf.slice(..).get_mapped_range().map_err(|e| Error::Device(format!("readback: {e:?}")))?;
             u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
