@@ -33,3 +33,5 @@ pub use runtime::context::list_adapters;
 pub use runtime::context::{AdapterSummary, Context, ContextOptions};
 pub use runtime::model::{InputInfo, LoadOptions, MemoryReport, Model, ModelStats, PlanSummary, Runner};
 pub use tensor::{DType, Tensor};
+/// The wgpu this build uses (for `Context::from_device`, `ContextOptions`, `Model::run_into`).
+pub use wgpu;

@@ -133,6 +133,14 @@ impl DType {
     }
 }
 
+impl DType {
+    /// The dtype of a name as [`DType::name`] writes it (`"float32"`, `"int64"`, …).
+    pub fn from_name(s: &str) -> Option<DType> {
+        use DType::*;
+        [F32, F64, F16, BF16, I8, I16, I32, I64, U8, U16, U32, U64, Bool, String, Resource, Variant].into_iter().find(|d| d.name() == s)
+    }
+}
+
 impl std::fmt::Display for DType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())

@@ -50,9 +50,6 @@ fn is_nan_(v: f32) -> bool {
     return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
 }
 
-fn nan_() -> f32 {
-    return bitcast<f32>(0x7fc00000u);
-}
 
 fn apply(x: f32, y: f32) -> f32 {
     switch OP {
@@ -60,8 +57,10 @@ fn apply(x: f32, y: f32) -> f32 {
         case 1u: { return x - y; }                              // Sub
         case 2u: { return x * y; }                              // Mul
         case 3u: { return x / y; }                              // RealDiv, Div
-        case 4u: { return select(max(x, y), nan_(), is_nan_(x) || is_nan_(y)); } // Maximum (NaN wins, as in TF)
-        case 5u: { return select(min(x, y), nan_(), is_nan_(x) || is_nan_(y)); } // Minimum
+        // NaN wins, as in TF: x + y is NaN when either is (no NaN constant: WGSL's constant
+        // expressions cannot hold one, and browsers refuse the shader).
+        case 4u: { return select(max(x, y), x + y, is_nan_(x) || is_nan_(y)); } // Maximum
+        case 5u: { return select(min(x, y), x + y, is_nan_(x) || is_nan_(y)); } // Minimum
         case 6u: { return pow_c(x, y); }                        // Pow
         case 7u: { return (x - y) * (x - y); }                  // SquaredDifference
         case 8u: { return floor(x / y); }                       // FloorDiv

@@ -28,6 +28,66 @@ fn log1p_(v: f32) -> f32 {
     return log(u) * v / (u - 1.0);
 }
 
+// sin and cos to about one ulp on every adapter (the built-ins may be off by 2^-11, WGSL's
+// bound, as SwiftShader's and GPUs' fast ones are): Cephes' sinf/cosf, the argument reduced by
+// π/4 in three parts, then a polynomial on [-π/4, π/4]. Beyond 8192 the reduction loses
+// precision, and the built-ins take over.
+fn sin_poly(x: f32, z: f32) -> f32 {
+    return ((-1.9515295891e-4 * z + 8.3321608736e-3) * z - 1.6666654611e-1) * z * x + x;
+}
+
+fn cos_poly(z: f32) -> f32 {
+    return ((2.443315711809948e-5 * z - 1.388731625493765e-3) * z + 4.166664568298827e-2) * z * z - 0.5 * z + 1.0;
+}
+
+// (the argument reduced to [-π/4, π/4], its octant 0..7) of |v|.
+fn trig_reduce(a: f32) -> vec2<f32> {
+    var j = u32(a * 1.27323954473516);
+    if ((j & 1u) == 1u) {
+        j += 1u;
+    }
+    let y = f32(j);
+    let r = ((a - y * 0.78515625) - y * 2.4187564849853515625e-4) - y * 3.77489497744594108e-8;
+    return vec2<f32>(r, f32(j & 7u));
+}
+
+fn sin_(v: f32) -> f32 {
+    let a = abs(v);
+    if (a > 8192.0 || a != a) {
+        return sin(v);
+    }
+    let red = trig_reduce(a);
+    var j = u32(red.y);
+    var neg = v < 0.0;
+    if (j > 3u) {
+        neg = !neg;
+        j -= 4u;
+    }
+    let z = red.x * red.x;
+    let r = select(sin_poly(red.x, z), cos_poly(z), j == 1u || j == 2u);
+    return select(r, -r, neg);
+}
+
+fn cos_(v: f32) -> f32 {
+    let a = abs(v);
+    if (a > 8192.0 || a != a) {
+        return cos(v);
+    }
+    let red = trig_reduce(a);
+    var j = u32(red.y);
+    var neg = false;
+    if (j > 3u) {
+        neg = !neg;
+        j -= 4u;
+    }
+    if (j > 1u) {
+        neg = !neg;
+    }
+    let z = red.x * red.x;
+    let r = select(cos_poly(z), sin_poly(red.x, z), j == 1u || j == 2u);
+    return select(r, -r, neg);
+}
+
 fn round_half_even(v: f32) -> f32 {
     let r = round(v);
     return r;
@@ -44,9 +104,9 @@ fn apply(v: f32) -> f32 {
         case 11u: { return sqrt(v); }                                     // Sqrt
         case 12u: { return v * v; }                                       // Square
         case 13u: { return 1.0 / v; }                                     // Reciprocal
-        case 14u: { return sin(v); }                                      // Sin
-        case 15u: { return cos(v); }                                      // Cos
-        case 16u: { return tan(v); }                                      // Tan
+        case 14u: { return sin_(v); }                                     // Sin
+        case 15u: { return cos_(v); }                                     // Cos
+        case 16u: { return sin_(v) / cos_(v); }                           // Tan
         case 17u: { return atan2(v, sqrt((1.0 - v) * (1.0 + v))); }                                     // Asin
         case 18u: { return atan2(sqrt((1.0 - v) * (1.0 + v)), v); }                                     // Acos
         case 19u: { return atan(v); }                                     // Atan

@@ -128,6 +128,10 @@ pub(crate) struct Shared {
     pipelines: Mutex<HashMap<ShaderVariant, Arc<Pipeline>>>,
     pub stats: Arc<ContextStats>,
     pub lost: Arc<AtomicBool>,
+    /// The first GPU error no error scope caught (in browsers: every error of creating
+    /// pipelines, buffers and bind groups, which cannot be awaited there), to name the cause
+    /// when a later call fails on what it made invalid.
+    pub uncaptured: Arc<Mutex<Option<String>>>,
 }
 
 /// A GPU device shared by any number of models. Cheap to clone.
@@ -222,7 +226,18 @@ impl Context {
         }
         // Errors are caught with error scopes where they can happen; anything else is reported,
         // never a panic.
-        device.on_uncaptured_error(Arc::new(|e| eprintln!("wgtf: uncaptured GPU error: {e}")));
+        let uncaptured = Arc::new(Mutex::new(None));
+        {
+            let first = uncaptured.clone();
+            device.on_uncaptured_error(Arc::new(move |e| {
+                #[cfg(not(target_arch = "wasm32"))]
+                eprintln!("wgtf: uncaptured GPU error: {e}");
+                let mut f = first.lock().unwrap_or_else(|p| p.into_inner());
+                if f.is_none() {
+                    *f = Some(e.to_string());
+                }
+            }));
+        }
         let limits = device.limits();
         Context {
             shared: Arc::new(Shared {
@@ -233,6 +248,7 @@ impl Context {
                 pipelines: Mutex::new(HashMap::new()),
                 stats: Arc::new(ContextStats::default()),
                 lost,
+                uncaptured,
             }),
         }
     }
@@ -286,7 +302,7 @@ impl Context {
         let src = v.source().map_err(Error::Other)?;
         let label = v.label();
         let device = &self.shared.device;
-        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let scope = super::platform::Scope::push(device, wgpu::ErrorFilter::Validation);
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some(&label),
             source: wgpu::ShaderSource::Wgsl(src.into()),
@@ -303,7 +319,7 @@ impl Context {
             },
             cache: None,
         });
-        if let Some(e) = super::platform::scope_error(scope) {
+        if let Some(e) = scope.error() {
             return Err(Error::Device(format!("compiling {label}: {e}")));
         }
         let layout = pipeline.get_bind_group_layout(0);
@@ -325,14 +341,14 @@ impl Context {
                 l.max_buffer_size
             )));
         }
-        let scope = self.shared.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let scope = super::platform::Scope::push(&self.shared.device, wgpu::ErrorFilter::OutOfMemory);
         let buf = self.shared.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),
             size,
             usage,
             mapped_at_creation: false,
         });
-        if let Some(e) = super::platform::scope_error(scope) {
+        if let Some(e) = scope.error() {
             return Err(Error::OutOfMemory(format!("{label} ({size} bytes): {e}")));
         }
         let s = &self.shared.stats;
@@ -340,6 +356,15 @@ impl Context {
         let now = s.bytes_live.fetch_add(size, Ordering::Relaxed) + size;
         s.bytes_peak.fetch_max(now, Ordering::Relaxed);
         Ok(GpuBuffer { buf, size, stats: s.clone() })
+    }
+
+    /// A GPU error of a run, with the first error no scope caught when there was one (what made
+    /// the object the run used invalid).
+    pub(crate) fn gpu_error(&self, what: &str, e: impl std::fmt::Display) -> Error {
+        match self.shared.uncaptured.lock().unwrap_or_else(|p| p.into_inner()).as_deref() {
+            Some(first) => Error::Device(format!("{what}: {e} (the first GPU error: {first})")),
+            None => Error::Device(format!("{what}: {e}")),
+        }
     }
 
     /// An error if the device was lost.

@@ -160,7 +160,7 @@ impl Plan {
     }
 
     fn new_instance(&self, ctx: &Context, consts: &HashMap<TensorRef, GpuBuffer>, counters: &ModelCounters) -> Result<Instance> {
-        let scope = ctx.device().push_error_scope(wgpu::ErrorFilter::Validation);
+        let scope = super::platform::Scope::push(ctx.device(), wgpu::ErrorFilter::Validation);
         let feeds = self
             .prog
             .feeds
@@ -227,7 +227,7 @@ impl Plan {
                 entries: &entries,
             }));
         }
-        if let Some(e) = super::platform::scope_error(scope) {
+        if let Some(e) = scope.error() {
             return Err(Error::Device(format!("building the run's bind groups: {e}")));
         }
         counters.bind_groups_created.fetch_add(groups.len() as u64, Ordering::Relaxed);
@@ -341,7 +341,7 @@ impl Plan {
         if self.prog.pause.is_some() {
             let read = self.read_sync(ctx, consts, inst, enc).await?;
             if let Some(e) = scope.pop().await {
-                return Err(Error::Device(format!("recording the run: {e}")));
+                return Err(ctx.gpu_error("recording the run", e));
             }
             counters.dispatches.fetch_add(flow.dispatches, Ordering::Relaxed);
             counters.passes.fetch_add(flow.passes, Ordering::Relaxed);
@@ -371,7 +371,7 @@ impl Plan {
             }
             queue.submit([enc.finish()]);
             if let Some(e) = scope.pop().await {
-                return Err(Error::Device(format!("recording the run: {e}")));
+                return Err(ctx.gpu_error("recording the run", e));
             }
             counters.runs.fetch_add(1, Ordering::Relaxed);
             counters.dispatches.fetch_add(flow.dispatches, Ordering::Relaxed);
@@ -392,7 +392,7 @@ impl Plan {
         }
         let index = queue.submit([enc.finish()]);
         if let Some(e) = scope.pop().await {
-            return Err(Error::Device(format!("recording the run: {e}")));
+            return Err(ctx.gpu_error("recording the run", e));
         }
         let bufs: Vec<&wgpu::Buffer> = inst.staging.iter().flatten().map(|b| &b.buf).collect();
         let mapped = super::platform::map_read(ctx, &bufs, index).await?;

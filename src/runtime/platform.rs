@@ -11,17 +11,34 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
     pollster::block_on(f)
 }
 
-/// The error an error scope caught, for the calls that cannot await (pipeline, buffer and bind
-/// group creation). In a browser the scope is left to the device's uncaptured-error handler.
-pub(crate) fn scope_error(scope: wgpu::ErrorScopeGuard) -> Option<wgpu::Error> {
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        pollster::block_on(scope.pop())
+/// An error scope around creation calls (pipelines, buffers, bind groups) that cannot await:
+/// natively its error is waited for ([`Scope::error`]); in a browser no scope is pushed, and an
+/// error goes to the device's uncaptured-error handler (the context keeps the first one to name
+/// the cause when a run then fails).
+pub(crate) struct Scope(#[cfg(not(target_arch = "wasm32"))] wgpu::ErrorScopeGuard);
+
+impl Scope {
+    pub fn push(device: &wgpu::Device, filter: wgpu::ErrorFilter) -> Scope {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            Scope(device.push_error_scope(filter))
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            let _ = (device, filter);
+            Scope()
+        }
     }
-    #[cfg(target_arch = "wasm32")]
-    {
-        drop(scope);
-        None
+    /// The error the scope caught (natively).
+    pub fn error(self) -> Option<wgpu::Error> {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            pollster::block_on(self.0.pop())
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            None
+        }
     }
 }
 

@@ -160,6 +160,19 @@ impl ModelJson {
     }
 }
 
+impl TfjsModel {
+    /// The graph, under the import scope the model was built with, its signature's keys naming
+    /// tensors (what `Context::load` gives for a `model.json`; for the bytes of a model fetched
+    /// elsewhere, as in a browser).
+    pub fn into_graph(self, scope: Option<&str>) -> Result<crate::graph::Graph> {
+        let mut g = crate::graph::Graph::from_graph_def(self.graph, scope)?;
+        if let Some(s) = &self.signature {
+            g.aliases = super::meta_graph::aliases(s)?;
+        }
+        Ok(g)
+    }
+}
+
 /// Reads `model.json` (or `DIR/model.json`) and its shards from files beside it.
 pub fn read(path: &Path, scope: Option<&str>) -> Result<TfjsModel> {
     let json = if path.is_dir() { path.join("model.json") } else { path.to_path_buf() };
