@@ -16,8 +16,15 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 python3 -m http.server "$port" --bind 127.0.0.1 --directory . > /tmp/wgtf-web-test-server.log 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-    curl -sf "http://127.0.0.1:$port/web/test/index.html" > /dev/null && break
-    sleep 0.1
-done
+python3 - "$port" <<'PY'
+import sys, time, urllib.request
+for _ in range(100):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/web/test/index.html", timeout=1)
+        break
+    except OSError:
+        time.sleep(0.1)
+PY
 node web/test/run.mjs "http://127.0.0.1:$port/web/test/index.html" "${WGTF_WEB_TEST_TIMEOUT:-900}"
+# The demo page: the bundled model on the bundled photo.
+node web/test/run.mjs "http://127.0.0.1:$port/web/demo/?test" 300

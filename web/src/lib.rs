@@ -40,9 +40,23 @@ impl Context {
         Ok(Context { inner })
     }
 
-    /// The adapter's name and backend.
+    /// The adapter: what the browser tells of it (vendor, architecture, device, description:
+    /// `GPUDevice.adapterInfo`), else wgpu's adapter name.
     #[wasm_bindgen(getter)]
     pub fn adapter(&self) -> String {
+        if let Some(d) = self.inner.device().as_webgpu() {
+            let d: &JsValue = d.as_ref();
+            if let Ok(info) = Reflect::get(d, &"adapterInfo".into()) {
+                let parts: Vec<String> = ["vendor", "architecture", "device", "description"]
+                    .iter()
+                    .filter_map(|k| Reflect::get(&info, &(*k).into()).ok().and_then(|v| v.as_string()))
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                if !parts.is_empty() {
+                    return format!("{} (WebGPU)", parts.join(" "));
+                }
+            }
+        }
         let i = self.inner.adapter_info();
         let name = if i.name.is_empty() { "WebGPU adapter".to_string() } else { i.name.clone() };
         let driver = [i.driver.as_str(), i.driver_info.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" ");

@@ -20,6 +20,7 @@ try {
   page.on("pageerror", (e) => console.error(`[page error] ${e.message}`));
   await page.goto(url);
   await page.waitForFunction(() => document.title === "done", null, { timeout });
+  if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });
   const results = await page.evaluate(() => window.__results);
   const adapter = await page.evaluate(() => window.__results.adapter);
   console.log(`adapter: ${adapter}`);
