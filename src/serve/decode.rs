@@ -1,0 +1,480 @@
+//! JSON values → tensors: nested lists of numbers, booleans and strings, `{"b64": "…"}` values
+//! (binary strings, or PNG/JPEG images for an image-shaped numeric input, decoded and resized
+//! as `wgtf run` does), and the literals `NaN`, `Infinity` and `-Infinity` that TensorFlow
+//! Serving accepts. Everything a client sends is checked against the input it feeds (dtype,
+//! rank, known dims, value ranges) and refused with a [`ServeError`] naming the input.
+//!
+//! Lists are read straight into one flat vector of leaves (serde's `DeserializeSeed`): no JSON
+//! tree is built for a large tensor.
+use std::borrow::Cow;
+use std::fmt;
+
+use base64::Engine;
+use serde::de::{DeserializeSeed, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::error::ServeError;
+use crate::image::ImageOptions;
+use crate::runtime::model::InputInfo;
+use crate::tensor::{DType, Data, HostClass, Tensor};
+
+/// The most nested list levels of a value.
+const MAX_RANK: usize = 32;
+/// The largest image (either side, pixels) a `b64` value may hold.
+const MAX_IMAGE_SIDE: u32 = 16384;
+/// The most bytes decoding one image may allocate.
+const MAX_IMAGE_ALLOC: u64 = 256 << 20;
+
+/// One value of a JSON tensor.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Leaf {
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Bool(bool),
+    Str(String),
+    /// A `{"b64": "…"}` value, decoded.
+    Bytes(Vec<u8>),
+}
+
+/// A JSON tensor: the shape of its nested lists and its leaves in row-major order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JsonTensor {
+    pub shape: Vec<usize>,
+    pub leaves: Vec<Leaf>,
+}
+
+impl JsonTensor {
+    /// Stacks values of equal shape along a new first dimension (TensorFlow Serving's rows).
+    pub fn stack(input: &str, rows: Vec<JsonTensor>) -> Result<JsonTensor, ServeError> {
+        let n = rows.len();
+        let mut it = rows.into_iter();
+        let Some(first) = it.next() else { return Ok(JsonTensor { shape: vec![0], leaves: vec![] }) };
+        let mut out = JsonTensor { shape: std::iter::once(n).chain(first.shape.iter().copied()).collect(), leaves: first.leaves };
+        for (i, r) in it.enumerate() {
+            if r.shape[..] != out.shape[1..] {
+                return Err(ServeError::bad_input(input, format!("instance {} has shape {:?}, instance 0 has {:?}: every instance must have the same shape", i + 1, r.shape, &out.shape[1..])));
+            }
+            out.leaves.extend(r.leaves);
+        }
+        Ok(out)
+    }
+}
+
+/// Accumulates the leaves and checks that every list at one depth has the same length and
+/// every leaf the same depth (a rectangular tensor).
+struct Builder {
+    dims: Vec<Option<usize>>,
+    leaf_depth: Option<usize>,
+    leaves: Vec<Leaf>,
+}
+
+impl Builder {
+    fn leaf(&mut self, depth: usize, l: Leaf) -> Result<(), String> {
+        if depth < self.dims.len() || self.leaf_depth.is_some_and(|d| d != depth) {
+            return Err("ragged list: values at different depths (a tensor's lists must be rectangular)".into());
+        }
+        self.leaf_depth = Some(depth);
+        self.leaves.push(l);
+        Ok(())
+    }
+
+    fn list(&mut self, depth: usize, n: usize) -> Result<(), String> {
+        if self.leaf_depth.is_some_and(|d| depth >= d) {
+            return Err("ragged list: values at different depths (a tensor's lists must be rectangular)".into());
+        }
+        if self.dims.len() <= depth {
+            self.dims.resize(depth + 1, None);
+        }
+        match self.dims[depth] {
+            Some(m) if m != n => Err(format!("ragged list: lists of {m} and {n} values at depth {depth} (a tensor's lists must be rectangular)")),
+            _ => {
+                self.dims[depth] = Some(n);
+                Ok(())
+            }
+        }
+    }
+}
+
+struct Seed<'b> {
+    b: &'b mut Builder,
+    depth: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for Seed<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Seed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a number, a boolean, a string, {\"b64\": \"…\"} or a list of them")
+    }
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<(), E> {
+        self.b.leaf(self.depth, Leaf::Bool(v)).map_err(E::custom)
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<(), E> {
+        self.b.leaf(self.depth, Leaf::Int(v)).map_err(E::custom)
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<(), E> {
+        let l = i64::try_from(v).map(Leaf::Int).unwrap_or(Leaf::UInt(v));
+        self.b.leaf(self.depth, l).map_err(E::custom)
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<(), E> {
+        self.b.leaf(self.depth, Leaf::Float(v)).map_err(E::custom)
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<(), E> {
+        self.b.leaf(self.depth, Leaf::Str(v.to_string())).map_err(E::custom)
+    }
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<(), E> {
+        self.b.leaf(self.depth, Leaf::Str(v)).map_err(E::custom)
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Err(E::custom("null is not a tensor value"))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        if self.depth >= MAX_RANK {
+            return Err(A::Error::custom(format!("lists nested more than {MAX_RANK} deep")));
+        }
+        let mut n = 0;
+        while seq.next_element_seed(Seed { b: &mut *self.b, depth: self.depth + 1 })?.is_some() {
+            n += 1;
+        }
+        self.b.list(self.depth, n).map_err(A::Error::custom)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let not_b64 = || A::Error::custom("an object in a tensor value must be {\"b64\": \"…\"} (base64 bytes)");
+        match map.next_key::<Cow<'de, str>>()? {
+            Some(k) if k == "b64" => {}
+            _ => return Err(not_b64()),
+        }
+        let text: Cow<'de, str> = map.next_value()?;
+        if map.next_key::<IgnoredAny>()?.is_some() {
+            return Err(not_b64());
+        }
+        let bytes = base64_decode(&text).map_err(A::Error::custom)?;
+        self.b.leaf(self.depth, Leaf::Bytes(bytes)).map_err(A::Error::custom)
+    }
+}
+
+/// Standard or URL-safe base64, padded or not.
+pub fn base64_decode(text: &str) -> Result<Vec<u8>, String> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    let t = text.trim();
+    STANDARD
+        .decode(t)
+        .or_else(|_| STANDARD_NO_PAD.decode(t))
+        .or_else(|_| URL_SAFE.decode(t))
+        .or_else(|_| URL_SAFE_NO_PAD.decode(t))
+        .map_err(|e| format!("invalid base64: {e}"))
+}
+
+/// Parses one JSON tensor value (text of a `RawValue`).
+pub fn parse_tensor(json: &str) -> Result<JsonTensor, String> {
+    let mut b = Builder { dims: Vec::new(), leaf_depth: None, leaves: Vec::new() };
+    let mut de = serde_json::Deserializer::from_str(json);
+    Seed { b: &mut b, depth: 0 }.deserialize(&mut de).map_err(|e| e.to_string())?;
+    de.end().map_err(|e| e.to_string())?;
+    let depth = b.leaf_depth.unwrap_or(b.dims.len());
+    let shape = b.dims[..depth.min(b.dims.len())].iter().map(|d| d.unwrap_or(0)).collect();
+    Ok(JsonTensor { shape, leaves: b.leaves })
+}
+
+/// TensorFlow Serving writes and reads `NaN`, `Infinity` and `-Infinity` as bare literals,
+/// which JSON lacks: outside strings they become the strings `"NaN"`, `"Infinity"`,
+/// `"-Infinity"`, which float inputs accept. The body is borrowed when it has none.
+pub fn quote_non_finite(body: &[u8]) -> Cow<'_, [u8]> {
+    let mut out: Option<Vec<u8>> = None;
+    let (mut i, mut start, mut in_str, mut esc) = (0, 0, false, false);
+    while i < body.len() {
+        let c = body[i];
+        if in_str {
+            match (esc, c) {
+                (true, _) => esc = false,
+                (false, b'\\') => esc = true,
+                (false, b'"') => in_str = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if c == b'"' {
+            in_str = true;
+            i += 1;
+            continue;
+        }
+        let word = [&b"NaN"[..], b"Infinity", b"-Infinity", b"+Infinity"].into_iter().find(|w| {
+            body[i..].starts_with(w) && !body.get(i + w.len()).is_some_and(|n| n.is_ascii_alphanumeric())
+        });
+        if let Some(w) = word {
+            let o = out.get_or_insert_with(|| Vec::with_capacity(body.len() + 16));
+            o.extend_from_slice(&body[start..i]);
+            o.push(b'"');
+            o.extend_from_slice(w.strip_prefix(b"+").unwrap_or(w));
+            o.push(b'"');
+            i += w.len();
+            start = i;
+            continue;
+        }
+        i += 1;
+    }
+    match out {
+        None => Cow::Borrowed(body),
+        Some(mut o) => {
+            o.extend_from_slice(&body[start..]);
+            Cow::Owned(o)
+        }
+    }
+}
+
+fn shape_str(s: &[Option<usize>]) -> String {
+    format!("[{}]", s.iter().map(|d| d.map_or("?".to_string(), |v| v.to_string())).collect::<Vec<_>>().join(", "))
+}
+
+/// What a JSON value must become: the input's name (for errors), dtype and declared shape.
+pub struct Target<'a> {
+    pub input: &'a str,
+    pub dtype: Option<DType>,
+    pub shape: Option<&'a [Option<usize>]>,
+}
+
+/// Converts a JSON value into the tensor `t` describes: values converted to its dtype with
+/// range checks, `b64` images decoded for numeric inputs, shape checked.
+pub fn to_tensor(v: JsonTensor, t: &Target, images: &ImageOptions) -> Result<Tensor, ServeError> {
+    let bytes = !v.leaves.is_empty() && v.leaves.iter().all(|l| matches!(l, Leaf::Bytes(_)));
+    let dtype = t.dtype.unwrap_or_else(|| guess_dtype(&v.leaves));
+    let tensor = if bytes && dtype != DType::String {
+        decode_images(v, t, dtype, images)?
+    } else {
+        let data = convert(t.input, v.leaves, dtype)?;
+        Tensor::new(dtype, v.shape, data).map_err(|e| ServeError::bad_input(t.input, e.to_string()))?
+    };
+    check_shape(t, tensor.shape())?;
+    Ok(tensor)
+}
+
+/// The dtype of values given for an input that declares none.
+fn guess_dtype(leaves: &[Leaf]) -> DType {
+    match leaves.first() {
+        Some(Leaf::Bool(_)) => DType::Bool,
+        Some(Leaf::Str(_)) if leaves.iter().all(|l| matches!(l, Leaf::Str(s) if non_finite(s).is_none())) => DType::String,
+        Some(Leaf::Bytes(_)) => DType::String,
+        _ if leaves.iter().all(|l| matches!(l, Leaf::Int(_))) && !leaves.is_empty() => DType::I32,
+        _ => DType::F32,
+    }
+}
+
+fn non_finite(s: &str) -> Option<f64> {
+    match s {
+        "NaN" | "nan" => Some(f64::NAN),
+        "Infinity" | "inf" | "+Infinity" => Some(f64::INFINITY),
+        "-Infinity" | "-inf" => Some(f64::NEG_INFINITY),
+        _ => None,
+    }
+}
+
+fn show(l: &Leaf) -> String {
+    match l {
+        Leaf::Int(v) => v.to_string(),
+        Leaf::UInt(v) => v.to_string(),
+        Leaf::Float(v) => v.to_string(),
+        Leaf::Bool(v) => v.to_string(),
+        Leaf::Str(s) => format!("\"{}\"", s.chars().take(32).collect::<String>()),
+        Leaf::Bytes(b) => format!("a b64 value of {} bytes", b.len()),
+    }
+}
+
+/// The range of integer dtypes as held on the host.
+fn int_range(d: DType) -> (i64, i64) {
+    match d {
+        DType::I8 => (i8::MIN as i64, i8::MAX as i64),
+        DType::I16 => (i16::MIN as i64, i16::MAX as i64),
+        DType::I32 => (i32::MIN as i64, i32::MAX as i64),
+        DType::U8 => (0, u8::MAX as i64),
+        DType::U16 => (0, u16::MAX as i64),
+        DType::U32 => (0, u32::MAX as i64),
+        DType::U64 => (0, i64::MAX),
+        _ => (i64::MIN, i64::MAX),
+    }
+}
+
+fn convert(input: &str, leaves: Vec<Leaf>, dtype: DType) -> Result<Data, ServeError> {
+    let bad = |i: usize, l: &Leaf, what: &str| ServeError::bad_input(input, format!("the input is {dtype}; value {i} is {}, {what}", show(l)));
+    let float = |i: usize, l: &Leaf| -> Result<f64, ServeError> {
+        match l {
+            Leaf::Int(v) => Ok(*v as f64),
+            Leaf::UInt(v) => Ok(*v as f64),
+            Leaf::Float(v) => Ok(*v),
+            Leaf::Str(s) => non_finite(s).ok_or_else(|| bad(i, l, "not a number")),
+            _ => Err(bad(i, l, "not a number")),
+        }
+    };
+    let (lo, hi) = int_range(dtype);
+    let int = |i: usize, l: &Leaf| -> Result<i64, ServeError> {
+        let v = match l {
+            Leaf::Int(v) => *v as i128,
+            Leaf::UInt(v) => *v as i128,
+            Leaf::Float(f) if f.fract() == 0.0 && f.abs() < 1e19 => *f as i128,
+            Leaf::Float(_) => return Err(bad(i, l, "not an integer")),
+            _ => return Err(bad(i, l, "not an integer")),
+        };
+        if v < lo as i128 || v > hi as i128 {
+            return Err(bad(i, l, &format!("outside the range of {dtype} ({lo}..={hi})")));
+        }
+        Ok(v as i64)
+    };
+    let it = leaves.iter().enumerate();
+    Ok(match dtype.host_class() {
+        HostClass::F32 => Data::F32(it.map(|(i, l)| float(i, l).map(|v| v as f32)).collect::<Result<_, _>>()?),
+        HostClass::F64 => Data::F64(it.map(|(i, l)| float(i, l)).collect::<Result<_, _>>()?),
+        HostClass::I32 => Data::I32(it.map(|(i, l)| int(i, l).map(|v| v as i32)).collect::<Result<_, _>>()?),
+        HostClass::I64 => Data::I64(it.map(|(i, l)| int(i, l)).collect::<Result<_, _>>()?),
+        HostClass::Bool => Data::Bool(
+            it.map(|(i, l)| match l {
+                Leaf::Bool(b) => Ok(*b),
+                _ => Err(bad(i, l, "not true or false")),
+            })
+            .collect::<Result<_, _>>()?,
+        ),
+        HostClass::Str => match dtype {
+            DType::String => Data::Str(leaves.into_iter().map(|l| match l {
+                Leaf::Str(s) => s.into_bytes(),
+                Leaf::Bytes(b) => b,
+                Leaf::Int(v) => v.to_string().into_bytes(),
+                Leaf::UInt(v) => v.to_string().into_bytes(),
+                Leaf::Float(v) => v.to_string().into_bytes(),
+                Leaf::Bool(v) => v.to_string().into_bytes(),
+            }).collect()),
+            _ => return Err(ServeError::bad_input(input, format!("inputs of dtype {dtype} cannot be fed"))),
+        },
+    })
+}
+
+/// The declared shape must match: same rank, same known dims.
+fn check_shape(t: &Target, got: &[usize]) -> Result<(), ServeError> {
+    let Some(want) = t.shape else { return Ok(()) };
+    let ok = want.len() == got.len() && want.iter().zip(got).all(|(w, g)| w.is_none_or(|w| w == *g));
+    if ok {
+        return Ok(());
+    }
+    Err(ServeError::bad_input(t.input, format!("the input has shape {}, the request gives {got:?}", shape_str(want))))
+}
+
+/// `b64` values of a numeric input: PNG or JPEG images, decoded, resized to the input's height
+/// and width where it declares them, and made into `[H, W, C]` values (see `wgtf::image`).
+/// The lists around them come first: `[N]` images give `[N, H, W, C]`; one image for a
+/// `[N, H, W, C]` input gives `[1, H, W, C]`.
+fn decode_images(v: JsonTensor, t: &Target, dtype: DType, opts: &ImageOptions) -> Result<Tensor, ServeError> {
+    let (h, w, c) = match t.shape {
+        Some(s) if s.len() >= 3 => (s[s.len() - 3], s[s.len() - 2], s[s.len() - 1]),
+        Some(s) => {
+            return Err(ServeError::bad_input(
+                t.input,
+                format!("the input is {dtype} {}; a {{\"b64\": …}} value feeds an image (PNG or JPEG) to an input of shape [N, H, W, C] or [H, W, C], or bytes to a string input", shape_str(s)),
+            ))
+        }
+        None => (None, None, None),
+    };
+    let mut opts = opts.clone();
+    if let (Some(h), Some(w)) = (h, w) {
+        opts.resize = Some((w.min(MAX_IMAGE_SIDE as usize) as u32, h.min(MAX_IMAGE_SIDE as usize) as u32));
+    }
+    let info = InputInfo { name: t.input.to_string(), dtype: Some(dtype), shape: Some(vec![None, h, w, c]) };
+    let mut data: Option<Data> = None;
+    let mut dims: Option<Vec<usize>> = None;
+    let n = v.leaves.len();
+    for (i, leaf) in v.leaves.into_iter().enumerate() {
+        let Leaf::Bytes(bytes) = leaf else { return Err(ServeError::bad_input(t.input, "b64 values mixed with other values")) };
+        let what = if n > 1 { format!("b64 value {i}") } else { "b64 value".to_string() };
+        let img = decode_image(&bytes).map_err(|e| ServeError::bad_input(t.input, format!("{what}: {e}")))?;
+        let one = crate::image::image_to_tensor(img, &what, &opts, Some(&info)).map_err(|e| match e {
+            crate::Error::Feed { msg, .. } => ServeError::bad_input(t.input, format!("{what}: {msg}")),
+            e => ServeError::bad_input(t.input, format!("{what}: {e}")),
+        })?;
+        let d = one.shape()[1..].to_vec();
+        if dims.as_ref().is_some_and(|p| *p != d) {
+            return Err(ServeError::bad_input(t.input, format!("{what} is an image of {d:?} (H, W, C), the ones before it {:?}: give images of one size, or an input with a fixed size resizes them", dims.unwrap_or_default())));
+        }
+        dims = Some(d);
+        match (&mut data, one.into_data()) {
+            (None, d) => data = Some(d),
+            (Some(Data::F32(a)), Data::F32(b)) => a.extend(b),
+            (Some(Data::F64(a)), Data::F64(b)) => a.extend(b),
+            (Some(Data::I32(a)), Data::I32(b)) => a.extend(b),
+            (Some(Data::I64(a)), Data::I64(b)) => a.extend(b),
+            _ => return Err(ServeError::Internal("images decoded to different value types".into())),
+        }
+    }
+    let mut shape = v.shape;
+    shape.extend(dims.unwrap_or_default());
+    if t.shape.is_some_and(|s| s.len() == shape.len() + 1) {
+        shape.insert(0, 1);
+    }
+    let data = data.unwrap_or_else(|| Data::empty(dtype.host_class()));
+    Tensor::new(dtype, shape, data).map_err(|e| ServeError::bad_input(t.input, e.to_string()))
+}
+
+/// Decodes a PNG or JPEG held in memory, within limits on its size and on what decoding
+/// allocates (a small file may declare a huge image).
+pub fn decode_image(bytes: &[u8]) -> Result<::image::DynamicImage, String> {
+    let mut r = ::image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().map_err(|e| format!("cannot read the image: {e}"))?;
+    if r.format().is_none() {
+        return Err("not a PNG or JPEG image".into());
+    }
+    let mut limits = ::image::Limits::default();
+    limits.max_image_width = Some(MAX_IMAGE_SIDE);
+    limits.max_image_height = Some(MAX_IMAGE_SIDE);
+    limits.max_alloc = Some(MAX_IMAGE_ALLOC);
+    r.limits(limits);
+    r.decode().map_err(|e| format!("cannot decode the image: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_lists_and_ragged_ones() {
+        let t = parse_tensor("[[1, 2.5], [3, -4]]").unwrap();
+        assert_eq!(t.shape, vec![2, 2]);
+        assert_eq!(t.leaves[1], Leaf::Float(2.5));
+        assert_eq!(parse_tensor("7").unwrap().shape, Vec::<usize>::new());
+        assert_eq!(parse_tensor("[[], []]").unwrap().shape, vec![2, 0]);
+        for bad in ["[[1], [2, 3]]", "[1, [2]]", "[[1], 2]", "[[], [[]]]", "[1, null]", "{\"a\": 1}", "[1] x"] {
+            assert!(parse_tensor(bad).is_err(), "{bad}");
+        }
+        let deep = format!("{}1{}", "[".repeat(40), "]".repeat(40));
+        assert!(parse_tensor(&deep).is_err());
+        let b = parse_tensor("[{\"b64\": \"aGk=\"}]").unwrap();
+        assert_eq!(b.leaves, vec![Leaf::Bytes(b"hi".to_vec())]);
+    }
+
+    #[test]
+    fn non_finite_literals_outside_strings_only() {
+        let q = quote_non_finite(br#"{"a": [NaN, -Infinity, Infinity], "s": "NaN \" Infinity"}"#);
+        assert_eq!(std::str::from_utf8(&q).unwrap(), r#"{"a": ["NaN", "-Infinity", "Infinity"], "s": "NaN \" Infinity"}"#);
+        assert!(matches!(quote_non_finite(b"[1, 2]"), Cow::Borrowed(_)));
+        let t = parse_tensor(std::str::from_utf8(&q).unwrap().strip_prefix("{\"a\": ").unwrap().split_once(", \"s\"").unwrap().0).unwrap();
+        let x = to_tensor(t, &Target { input: "a", dtype: Some(DType::F32), shape: None }, &ImageOptions::default()).unwrap();
+        let v = x.as_f32().unwrap();
+        assert!(v[0].is_nan() && v[1] == f32::NEG_INFINITY && v[2] == f32::INFINITY);
+    }
+
+    #[test]
+    fn values_are_checked_against_the_dtype() {
+        let t = |s: &str, d: DType| to_tensor(parse_tensor(s).unwrap(), &Target { input: "x", dtype: Some(d), shape: None }, &ImageOptions::default());
+        assert_eq!(t("[1, 2.0]", DType::I32).unwrap().to_i64_vec().unwrap(), vec![1, 2]);
+        assert!(t("[1.5]", DType::I32).unwrap_err().to_string().contains("not an integer"));
+        assert!(t("[256]", DType::U8).unwrap_err().to_string().contains("outside the range of uint8"));
+        assert!(t("[3000000000]", DType::I32).is_err());
+        assert_eq!(t("[3000000000]", DType::I64).unwrap().to_i64_vec().unwrap(), vec![3_000_000_000]);
+        assert!(t("[\"a\"]", DType::F32).unwrap_err().to_string().contains("not a number"));
+        assert!(t("[1]", DType::Bool).is_err());
+        assert_eq!(t("[\"a\", {\"b64\": \"AAE=\"}]", DType::String).unwrap().data(), &Data::Str(vec![b"a".to_vec(), vec![0, 1]]));
+        let shape = [None, Some(3)];
+        let e = to_tensor(parse_tensor("[[1, 2]]").unwrap(), &Target { input: "x", dtype: Some(DType::F32), shape: Some(&shape) }, &ImageOptions::default()).unwrap_err();
+        assert_eq!(e.to_string(), "input 'x': the input has shape [?, 3], the request gives [1, 2]");
+    }
+}
