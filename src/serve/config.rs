@@ -10,7 +10,7 @@ use std::time::Duration;
 use prost::Message;
 
 use super::batching::Batching;
-use super::registry::{is_base_path, ModelSpec, Policy, Source};
+use super::registry::{is_base_path, model_path, version_dirs, ModelSpec, Policy, Source};
 use super::ServeConfig;
 use crate::error::{Error, Result};
 use crate::image::{parse_list, parse_number, ImageOptions};
@@ -150,7 +150,11 @@ impl ServeArgs {
         let mut models: Vec<ModelSpec> = self.models.iter().map(|m| parse_model_arg(m)).collect::<Result<_>>()?;
         if let (Some(name), Some(base)) = (&self.model_name, &self.model_base_path) {
             check_name(name)?;
-            models.push(ModelSpec { name: name.clone(), source: Source::Versions { base: base.clone(), policy: Policy::Latest(1) }, labels: BTreeMap::new() });
+            // A base path that holds a model itself (as KServe's /mnt/models may) serves it as
+            // version 1.
+            let is_model = base.is_dir() && version_dirs(base).is_ok_and(|v| v.is_empty()) && model_path(base).is_ok();
+            let source = if is_model { Source::Path(base.clone()) } else { Source::Versions { base: base.clone(), policy: Policy::Latest(1) } };
+            models.push(ModelSpec { name: name.clone(), source, labels: BTreeMap::new() });
         }
         if let Some(f) = &self.model_config_file {
             models.extend(read_model_config(f)?);

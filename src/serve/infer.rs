@@ -61,6 +61,7 @@ pub struct Observed {
 
 impl Observed {
     pub fn new(state: &Arc<State>, protocol: Protocol) -> Observed {
+        state.registry.metrics.in_flight.inc();
         Observed { state: state.clone(), protocol, model: String::new(), version: String::new(), start: Instant::now(), done: false }
     }
 
@@ -78,6 +79,7 @@ impl Observed {
     fn record(&mut self, status: u16, error: Option<&str>) {
         self.done = true;
         let m = &self.state.registry.metrics;
+        m.in_flight.dec();
         let status_s = status.to_string();
         m.requests.with_label_values(&[&self.model, &self.version, self.protocol.label(), &status_s]).inc();
         let secs = self.start.elapsed().as_secs_f64();

@@ -133,15 +133,15 @@ fn input(i: &InferInput, spec: &SignatureTensor, images: &ImageOptions) -> Resul
         shape.push(usize::try_from(d).map_err(|_| ServeError::bad_input(name, format!("shape {:?} has a negative dim", i.shape)))?);
     }
     let count = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).ok_or_else(|| ServeError::bad_input(name, format!("shape {shape:?} has too many elements")))?;
-    let mut v = decode::parse_tensor(i.data.get()).map_err(|e| ServeError::bad_input(name, e))?;
-    if v.leaves.len() != count {
-        return Err(ServeError::bad_input(name, format!("shape {shape:?} has {count} elements, \"data\" has {}", v.leaves.len())));
-    }
     let image = dt == DType::String && spec.dtype.is_some_and(|d| d != DType::String);
     if let Some(want) = spec.dtype {
         if want != dt && !image {
             return Err(ServeError::bad_input(name, format!("the input is {}, the request says {}", datatype(Some(want)), i.datatype)));
         }
+    }
+    let mut v = decode::parse_tensor(i.data.get()).map_err(|e| ServeError::bad_input(name, e))?;
+    if v.leaves.len() != count {
+        return Err(ServeError::bad_input(name, format!("shape {shape:?} has {count} elements, \"data\" has {}", v.leaves.len())));
     }
     if image {
         // BYTES elements for a numeric input: base64 images.

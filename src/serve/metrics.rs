@@ -9,6 +9,7 @@ use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeV
 pub struct Metrics {
     registry: Registry,
     pub requests: IntCounterVec,
+    pub in_flight: IntGauge,
     pub request_seconds: HistogramVec,
     pub queue_seconds: HistogramVec,
     pub batch_seconds: HistogramVec,
@@ -39,6 +40,7 @@ impl Metrics {
             reg(&registry, HistogramVec::new(HistogramOpts::new(name, help).buckets(buckets), labels))
         };
         let requests = reg(&registry, IntCounterVec::new(Opts::new("wgtf_requests_total", "Inference and metadata requests, by model, version, protocol and HTTP status"), &["model", "version", "protocol", "status"]));
+        let in_flight = reg(&registry, IntGauge::new("wgtf_requests_in_flight", "Model requests being answered (decoding, queued, running, encoding)"));
         let request_seconds = hist("wgtf_request_duration_seconds", "Whole request: decoding, queue, batch, GPU run, encoding", &["model", "protocol"], seconds());
         let queue_seconds = hist("wgtf_queue_duration_seconds", "Time a request waited for a worker", &["model"], seconds());
         let batch_seconds = hist("wgtf_batch_duration_seconds", "Time a worker waited for more requests to fill a batch", &["model"], seconds());
@@ -49,7 +51,7 @@ impl Metrics {
         let gpu_memory = reg(&registry, IntGauge::new("wgtf_gpu_memory_bytes", "GPU memory held by all models of the server"));
         let versions_loaded = reg(&registry, IntGauge::new("wgtf_model_versions_loaded", "Model versions loaded and served"));
         let loads = reg(&registry, IntCounterVec::new(Opts::new("wgtf_model_loads_total", "Model version loads, by result"), &["model", "result"]));
-        Metrics { registry, requests, request_seconds, queue_seconds, batch_seconds, gpu_seconds, batch_size, queue_depth, model_memory, gpu_memory, versions_loaded, loads }
+        Metrics { registry, requests, in_flight, request_seconds, queue_seconds, batch_seconds, gpu_seconds, batch_size, queue_depth, model_memory, gpu_memory, versions_loaded, loads }
     }
 
     /// The text exposition of every metric.
