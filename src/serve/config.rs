@@ -53,8 +53,9 @@ pub struct ServeArgs {
     /// Batching: the most rows in one run.
     #[arg(long, default_value_t = 32)]
     pub max_batch_size: usize,
-    /// Batching: how long a request may wait for others to join its batch.
-    #[arg(long, default_value_t = 2000)]
+    /// Batching: how long a worker holding a request waits for others to join its batch (0:
+    /// only requests already queued join).
+    #[arg(long, default_value_t = 0)]
     pub batch_timeout_micros: u64,
     /// Worker threads per model version (concurrent runs of one model).
     #[arg(long, default_value_t = 1)]

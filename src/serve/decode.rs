@@ -4,8 +4,8 @@
 //! Serving accepts. Everything a client sends is checked against the input it feeds (dtype,
 //! rank, known dims, value ranges) and refused with a [`ServeError`] naming the input.
 //!
-//! Lists are read straight into one flat vector of leaves (serde's `DeserializeSeed`): no JSON
-//! tree is built for a large tensor.
+//! Lists are read straight into one flat vector of leaves (serde's `DeserializeSeed`), numbers
+//! into a vector of `f64` while every value is one: no JSON tree is built for a large tensor.
 use std::borrow::Cow;
 use std::fmt;
 
@@ -36,11 +36,89 @@ pub enum Leaf {
     Bytes(Vec<u8>),
 }
 
-/// A JSON tensor: the shape of its nested lists and its leaves in row-major order.
+/// The largest integer an `f64` holds exactly.
+const EXACT: u64 = 1 << 53;
+
+/// The values of a JSON tensor, row-major: plain numbers (integers within ±2^53) while they
+/// all are, else every kind of value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Leaves {
+    /// Numbers; `ints`: all of them were written as integers.
+    Numbers { values: Vec<f64>, ints: bool },
+    Values(Vec<Leaf>),
+}
+
+impl Default for Leaves {
+    fn default() -> Self {
+        Leaves::Numbers { values: Vec::new(), ints: true }
+    }
+}
+
+impl Leaves {
+    pub fn len(&self) -> usize {
+        match self {
+            Leaves::Numbers { values, .. } => values.len(),
+            Leaves::Values(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn push(&mut self, l: Leaf) {
+        if let Leaves::Numbers { values, ints } = self {
+            let n = match l {
+                Leaf::Int(i) if i.unsigned_abs() <= EXACT => Some((i as f64, true)),
+                Leaf::UInt(u) if u <= EXACT => Some((u as f64, true)),
+                Leaf::Float(f) => Some((f, false)),
+                _ => None,
+            };
+            if let Some((v, int)) = n {
+                values.push(v);
+                *ints &= int;
+                return;
+            }
+        }
+        self.values().push(l);
+    }
+
+    /// Every value as a [`Leaf`] (numbers become values from here on).
+    pub fn values(&mut self) -> &mut Vec<Leaf> {
+        if let Leaves::Numbers { values, ints } = self {
+            let v = values.iter().map(|&x| if *ints { Leaf::Int(x as i64) } else { Leaf::Float(x) }).collect();
+            *self = Leaves::Values(v);
+        }
+        match self {
+            Leaves::Values(v) => v,
+            Leaves::Numbers { .. } => unreachable!("converted above"),
+        }
+    }
+
+    fn append(&mut self, other: Leaves) {
+        match (&mut *self, other) {
+            (Leaves::Numbers { values, ints }, Leaves::Numbers { values: o, ints: oi }) => {
+                values.extend(o);
+                *ints &= oi;
+            }
+            (_, mut o) => {
+                let o = std::mem::take(o.values());
+                self.values().extend(o);
+            }
+        }
+    }
+
+    /// Whether every value is a `{"b64": …}` value (and there is one).
+    fn all_bytes(&self) -> bool {
+        matches!(self, Leaves::Values(v) if !v.is_empty() && v.iter().all(|l| matches!(l, Leaf::Bytes(_))))
+    }
+}
+
+/// A JSON tensor: the shape of its nested lists and its values in row-major order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct JsonTensor {
     pub shape: Vec<usize>,
-    pub leaves: Vec<Leaf>,
+    pub leaves: Leaves,
 }
 
 impl JsonTensor {
@@ -48,13 +126,13 @@ impl JsonTensor {
     pub fn stack(input: &str, rows: Vec<JsonTensor>) -> Result<JsonTensor, ServeError> {
         let n = rows.len();
         let mut it = rows.into_iter();
-        let Some(first) = it.next() else { return Ok(JsonTensor { shape: vec![0], leaves: vec![] }) };
+        let Some(first) = it.next() else { return Ok(JsonTensor { shape: vec![0], leaves: Leaves::default() }) };
         let mut out = JsonTensor { shape: std::iter::once(n).chain(first.shape.iter().copied()).collect(), leaves: first.leaves };
         for (i, r) in it.enumerate() {
             if r.shape[..] != out.shape[1..] {
                 return Err(ServeError::bad_input(input, format!("instance {} has shape {:?}, instance 0 has {:?}: every instance must have the same shape", i + 1, r.shape, &out.shape[1..])));
             }
-            out.leaves.extend(r.leaves);
+            out.leaves.append(r.leaves);
         }
         Ok(out)
     }
@@ -65,7 +143,7 @@ impl JsonTensor {
 struct Builder {
     dims: Vec<Option<usize>>,
     leaf_depth: Option<usize>,
-    leaves: Vec<Leaf>,
+    leaves: Leaves,
 }
 
 impl Builder {
@@ -173,7 +251,7 @@ pub fn base64_decode(text: &str) -> Result<Vec<u8>, String> {
 
 /// Parses one JSON tensor value (text of a `RawValue`).
 pub fn parse_tensor(json: &str) -> Result<JsonTensor, String> {
-    let mut b = Builder { dims: Vec::new(), leaf_depth: None, leaves: Vec::new() };
+    let mut b = Builder { dims: Vec::new(), leaf_depth: None, leaves: Leaves::default() };
     let mut de = serde_json::Deserializer::from_str(json);
     Seed { b: &mut b, depth: 0 }.deserialize(&mut de).map_err(|e| e.to_string())?;
     de.end().map_err(|e| e.to_string())?;
@@ -186,39 +264,46 @@ pub fn parse_tensor(json: &str) -> Result<JsonTensor, String> {
 /// which JSON lacks: outside strings they become the strings `"NaN"`, `"Infinity"`,
 /// `"-Infinity"`, which float inputs accept. The body is borrowed when it has none.
 pub fn quote_non_finite(body: &[u8]) -> Cow<'_, [u8]> {
+    if !body.iter().any(|&b| b == b'N' || b == b'I') {
+        return Cow::Borrowed(body);
+    }
     let mut out: Option<Vec<u8>> = None;
-    let (mut i, mut start, mut in_str, mut esc) = (0, 0, false, false);
+    let (mut i, mut start) = (0, 0);
     while i < body.len() {
-        let c = body[i];
-        if in_str {
-            match (esc, c) {
-                (true, _) => esc = false,
-                (false, b'\\') => esc = true,
-                (false, b'"') => in_str = false,
-                _ => {}
+        match body[i] {
+            // A string: to its closing quote, past escaped characters.
+            b'"' => {
+                i += 1;
+                while i < body.len() {
+                    match body[i..].iter().position(|&b| b == b'"' || b == b'\\') {
+                        Some(k) if body[i + k] == b'\\' => i += k + 2,
+                        Some(k) => {
+                            i += k + 1;
+                            break;
+                        }
+                        None => i = body.len(),
+                    }
+                }
             }
-            i += 1;
-            continue;
+            b'N' | b'I' | b'-' | b'+' => {
+                let word = [&b"NaN"[..], b"Infinity", b"-Infinity", b"+Infinity"]
+                    .into_iter()
+                    .find(|w| body[i..].starts_with(w) && !body.get(i + w.len()).is_some_and(|n| n.is_ascii_alphanumeric()));
+                match word {
+                    Some(w) => {
+                        let o = out.get_or_insert_with(|| Vec::with_capacity(body.len() + 16));
+                        o.extend_from_slice(&body[start..i]);
+                        o.push(b'"');
+                        o.extend_from_slice(w.strip_prefix(b"+").unwrap_or(w));
+                        o.push(b'"');
+                        i += w.len();
+                        start = i;
+                    }
+                    None => i += 1,
+                }
+            }
+            _ => i += 1,
         }
-        if c == b'"' {
-            in_str = true;
-            i += 1;
-            continue;
-        }
-        let word = [&b"NaN"[..], b"Infinity", b"-Infinity", b"+Infinity"].into_iter().find(|w| {
-            body[i..].starts_with(w) && !body.get(i + w.len()).is_some_and(|n| n.is_ascii_alphanumeric())
-        });
-        if let Some(w) = word {
-            let o = out.get_or_insert_with(|| Vec::with_capacity(body.len() + 16));
-            o.extend_from_slice(&body[start..i]);
-            o.push(b'"');
-            o.extend_from_slice(w.strip_prefix(b"+").unwrap_or(w));
-            o.push(b'"');
-            i += w.len();
-            start = i;
-            continue;
-        }
-        i += 1;
     }
     match out {
         None => Cow::Borrowed(body),
@@ -243,7 +328,7 @@ pub struct Target<'a> {
 /// Converts a JSON value into the tensor `t` describes: values converted to its dtype with
 /// range checks, `b64` images decoded for numeric inputs, shape checked.
 pub fn to_tensor(v: JsonTensor, t: &Target, images: &ImageOptions) -> Result<Tensor, ServeError> {
-    let bytes = !v.leaves.is_empty() && v.leaves.iter().all(|l| matches!(l, Leaf::Bytes(_)));
+    let bytes = v.leaves.all_bytes();
     let dtype = t.dtype.unwrap_or_else(|| guess_dtype(&v.leaves));
     let tensor = if bytes && dtype != DType::String {
         decode_images(v, t, dtype, images)?
@@ -256,7 +341,11 @@ pub fn to_tensor(v: JsonTensor, t: &Target, images: &ImageOptions) -> Result<Ten
 }
 
 /// The dtype of values given for an input that declares none.
-fn guess_dtype(leaves: &[Leaf]) -> DType {
+fn guess_dtype(leaves: &Leaves) -> DType {
+    let leaves = match leaves {
+        Leaves::Numbers { values, ints } => return if *ints && !values.is_empty() { DType::I32 } else { DType::F32 },
+        Leaves::Values(v) => v,
+    };
     match leaves.first() {
         Some(Leaf::Bool(_)) => DType::Bool,
         Some(Leaf::Str(_)) if leaves.iter().all(|l| matches!(l, Leaf::Str(s) if non_finite(s).is_none())) => DType::String,
@@ -300,8 +389,34 @@ fn int_range(d: DType) -> (i64, i64) {
     }
 }
 
-fn convert(input: &str, leaves: Vec<Leaf>, dtype: DType) -> Result<Data, ServeError> {
+fn convert(input: &str, leaves: Leaves, dtype: DType) -> Result<Data, ServeError> {
     let bad = |i: usize, l: &Leaf, what: &str| ServeError::bad_input(input, format!("the input is {dtype}; value {i} is {}, {what}", show(l)));
+    let (lo, hi) = int_range(dtype);
+    // Plain numbers (the common case): converted without a value enum.
+    let leaves = match leaves {
+        Leaves::Numbers { values, .. } => {
+            let int = |(i, &v): (usize, &f64)| -> Result<i64, ServeError> {
+                if v.fract() != 0.0 {
+                    return Err(bad(i, &Leaf::Float(v), "not an integer"));
+                }
+                if v < lo as f64 || v > hi as f64 {
+                    return Err(bad(i, &Leaf::Float(v), &format!("outside the range of {dtype} ({lo}..={hi})")));
+                }
+                Ok(v as i64)
+            };
+            return Ok(match dtype.host_class() {
+                HostClass::F32 => Data::F32(values.iter().map(|&v| v as f32).collect()),
+                HostClass::F64 => Data::F64(values),
+                HostClass::I32 => Data::I32(values.iter().enumerate().map(|e| int(e).map(|v| v as i32)).collect::<Result<_, _>>()?),
+                HostClass::I64 => Data::I64(values.iter().enumerate().map(int).collect::<Result<_, _>>()?),
+                HostClass::Bool | HostClass::Str => match values.first() {
+                    Some(&v) => return Err(bad(0, &Leaf::Float(v), if dtype == DType::Bool { "not true or false" } else { "not a string or {\"b64\": …}" })),
+                    None => Data::empty(dtype.host_class()),
+                },
+            });
+        }
+        Leaves::Values(v) => v,
+    };
     let float = |i: usize, l: &Leaf| -> Result<f64, ServeError> {
         match l {
             Leaf::Int(v) => Ok(*v as f64),
@@ -311,7 +426,6 @@ fn convert(input: &str, leaves: Vec<Leaf>, dtype: DType) -> Result<Data, ServeEr
             _ => Err(bad(i, l, "not a number")),
         }
     };
-    let (lo, hi) = int_range(dtype);
     let int = |i: usize, l: &Leaf| -> Result<i64, ServeError> {
         let v = match l {
             Leaf::Int(v) => *v as i128,
@@ -339,14 +453,17 @@ fn convert(input: &str, leaves: Vec<Leaf>, dtype: DType) -> Result<Data, ServeEr
             .collect::<Result<_, _>>()?,
         ),
         HostClass::Str => match dtype {
-            DType::String => Data::Str(leaves.into_iter().map(|l| match l {
-                Leaf::Str(s) => s.into_bytes(),
-                Leaf::Bytes(b) => b,
-                Leaf::Int(v) => v.to_string().into_bytes(),
-                Leaf::UInt(v) => v.to_string().into_bytes(),
-                Leaf::Float(v) => v.to_string().into_bytes(),
-                Leaf::Bool(v) => v.to_string().into_bytes(),
-            }).collect()),
+            DType::String => Data::Str(
+                leaves
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, l)| match l {
+                        Leaf::Str(s) => Ok(s.into_bytes()),
+                        Leaf::Bytes(b) => Ok(b),
+                        l => Err(bad(i, &l, "not a string or {\"b64\": …}")),
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
             _ => return Err(ServeError::bad_input(input, format!("inputs of dtype {dtype} cannot be fed"))),
         },
     })
@@ -384,8 +501,9 @@ fn decode_images(v: JsonTensor, t: &Target, dtype: DType, opts: &ImageOptions) -
     let info = InputInfo { name: t.input.to_string(), dtype: Some(dtype), shape: Some(vec![None, h, w, c]) };
     let mut data: Option<Data> = None;
     let mut dims: Option<Vec<usize>> = None;
-    let n = v.leaves.len();
-    for (i, leaf) in v.leaves.into_iter().enumerate() {
+    let mut leaves = v.leaves;
+    let n = leaves.len();
+    for (i, leaf) in std::mem::take(leaves.values()).into_iter().enumerate() {
         let Leaf::Bytes(bytes) = leaf else { return Err(ServeError::bad_input(t.input, "b64 values mixed with other values")) };
         let what = if n > 1 { format!("b64 value {i}") } else { "b64 value".to_string() };
         let img = decode_image(&bytes).map_err(|e| ServeError::bad_input(t.input, format!("{what}: {e}")))?;
@@ -439,7 +557,7 @@ mod tests {
     fn nested_lists_and_ragged_ones() {
         let t = parse_tensor("[[1, 2.5], [3, -4]]").unwrap();
         assert_eq!(t.shape, vec![2, 2]);
-        assert_eq!(t.leaves[1], Leaf::Float(2.5));
+        assert_eq!(t.leaves, Leaves::Numbers { values: vec![1.0, 2.5, 3.0, -4.0], ints: false });
         assert_eq!(parse_tensor("7").unwrap().shape, Vec::<usize>::new());
         assert_eq!(parse_tensor("[[], []]").unwrap().shape, vec![2, 0]);
         for bad in ["[[1], [2, 3]]", "[1, [2]]", "[[1], 2]", "[[], [[]]]", "[1, null]", "{\"a\": 1}", "[1] x"] {
@@ -448,7 +566,9 @@ mod tests {
         let deep = format!("{}1{}", "[".repeat(40), "]".repeat(40));
         assert!(parse_tensor(&deep).is_err());
         let b = parse_tensor("[{\"b64\": \"aGk=\"}]").unwrap();
-        assert_eq!(b.leaves, vec![Leaf::Bytes(b"hi".to_vec())]);
+        assert_eq!(b.leaves, Leaves::Values(vec![Leaf::Bytes(b"hi".to_vec())]));
+        let mut m = parse_tensor("[1, 9007199254740993, true]").unwrap().leaves;
+        assert_eq!(m.values(), &vec![Leaf::Int(1), Leaf::Int(9007199254740993), Leaf::Bool(true)]);
     }
 
     #[test]
@@ -460,6 +580,8 @@ mod tests {
         let x = to_tensor(t, &Target { input: "a", dtype: Some(DType::F32), shape: None }, &ImageOptions::default()).unwrap();
         let v = x.as_f32().unwrap();
         assert!(v[0].is_nan() && v[1] == f32::NEG_INFINITY && v[2] == f32::INFINITY);
+        let q = quote_non_finite(br#"["a\\", NaN, "b\"NaN", +Infinity, Nope]"#);
+        assert_eq!(std::str::from_utf8(&q).unwrap(), r#"["a\\", "NaN", "b\"NaN", "Infinity", Nope]"#);
     }
 
     #[test]

@@ -32,6 +32,16 @@ pub struct Decoded {
     pub id: Option<String>,
 }
 
+impl Decoded {
+    /// A decoded request; feeds (with whether their input has a batch dim) are sorted by name,
+    /// so that requests feeding the same inputs batch together.
+    pub fn new(signature: String, mut feeds: Vec<(String, Tensor, bool)>, fetches: Vec<(String, String)>, rows: Option<usize>, id: Option<String>) -> Decoded {
+        feeds.sort_by(|a, b| a.0.cmp(&b.0));
+        let (feeds, batch_dims) = feeds.into_iter().map(|(n, t, b)| ((n, t), b)).unzip();
+        Decoded { signature, feeds, fetches, batch_dims, rows, id }
+    }
+}
+
 /// Which protocol a request spoke (a metrics label).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Protocol {
@@ -92,6 +102,13 @@ impl Observed {
         }
     }
 
+    /// Answers a request about `model` (metadata, status) with `r`, counted.
+    pub fn respond(state: &Arc<State>, protocol: Protocol, model: &str, r: Result<String, ServeError>) -> Response {
+        let mut o = Observed::new(state, protocol);
+        o.model(model);
+        o.answer(r)
+    }
+
     /// Records the outcome and makes the response.
     pub fn answer(mut self, r: Result<String, ServeError>) -> Response {
         match r {
@@ -120,8 +137,15 @@ pub fn json_response(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
 }
 
-/// Runs CPU-heavy work on the blocking pool.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ServeError> + Send + 'static) -> Result<T, ServeError> {
+/// Bodies and answers up to this size are decoded and encoded on the async runtime (tens of
+/// microseconds); larger ones on the blocking pool.
+const INLINE_BYTES: usize = 16 << 10;
+
+/// Runs CPU work on the blocking pool when it is large (`big`), else right here.
+async fn blocking<T: Send + 'static>(big: bool, f: impl FnOnce() -> Result<T, ServeError> + Send + 'static) -> Result<T, ServeError> {
+    if !big {
+        return f();
+    }
     tokio::task::spawn_blocking(f).await.map_err(|e| ServeError::Internal(format!("a decoding task failed: {e}")))?
 }
 
@@ -146,7 +170,7 @@ pub async fn infer(state: Arc<State>, protocol: Protocol, name: String, want: Wa
 async fn run(state: Arc<State>, version: Arc<Version>, name: String, body: Bytes, decode: DecodeFn, encode: EncodeFn) -> Result<String, ServeError> {
     let (v, n) = (version.clone(), name.clone());
     let images = state.images.clone();
-    let decoded = blocking(move || decode(&body, &v.api, &n, &images)).await?;
+    let decoded = blocking(body.len() > INLINE_BYTES, move || decode(&body, &v.api, &n, &images)).await?;
     let (tx, rx) = oneshot::channel();
     let fetch_names: Vec<String> = decoded.fetches.iter().map(|(_, t)| t.clone()).collect();
     let batch = match state.registry.settings.queue.batching {
@@ -160,5 +184,7 @@ async fn run(state: Arc<State>, version: Arc<Version>, name: String, body: Bytes
     version.queue.submit(Job { feeds, fetches: fetch_names, batch, reply: tx, enqueued: Instant::now() })?;
     let outs = rx.await.map_err(|_| ServeError::ShuttingDown)??;
     let v = version.clone();
-    blocking(move || encode(&v, &name, &decoded, outs)).await
+    // About 12 bytes of JSON per value.
+    let big = outs.iter().map(|t| t.len()).sum::<usize>() * 12 > INLINE_BYTES;
+    blocking(big, move || encode(&v, &name, &decoded, outs)).await
 }

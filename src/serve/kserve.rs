@@ -14,11 +14,11 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
-use super::decode::{self, JsonTensor, Leaf, Target};
+use super::decode::{self, Leaf, Target};
 use super::error::ServeError;
 use super::infer::{self, json_response, Decoded, Observed, Protocol};
 use super::registry::{Version, Want};
-use super::signature::{self, ModelApi};
+use super::signature::{self, batch_dim, ModelApi};
 use super::{encode, State};
 use crate::image::ImageOptions;
 use crate::import::SignatureTensor;
@@ -103,25 +103,18 @@ pub fn decode_infer(body: &[u8], api: &ModelApi, model: &str, images: &ImageOpti
     if b.inputs.is_empty() {
         return Err(ServeError::Malformed("\"inputs\" is empty".into()));
     }
-    let mut feeds: Vec<(String, Tensor)> = Vec::with_capacity(b.inputs.len());
-    let mut batch_dims = Vec::with_capacity(b.inputs.len());
+    let mut feeds: Vec<(String, Tensor, bool)> = Vec::with_capacity(b.inputs.len());
     for i in &b.inputs {
         let spec = signature::input(sig, &i.name)?;
-        if feeds.iter().any(|(t, _)| *t == spec.tensor) {
+        if feeds.iter().any(|(t, ..)| *t == spec.tensor) {
             return Err(ServeError::bad_input(&i.name, "given twice"));
         }
-        feeds.push((spec.tensor.clone(), input(i, spec, images)?));
-        batch_dims.push(spec.shape.as_ref().and_then(|s| s.first()).is_some_and(|d| d.is_none()));
+        feeds.push((spec.tensor.clone(), input(i, spec, images)?, batch_dim(spec)));
     }
     signature::check_all_fed(api, sig, &feeds)?;
-    let mut order: Vec<usize> = (0..feeds.len()).collect();
-    order.sort_by(|&a, &b| feeds[a].0.cmp(&feeds[b].0));
-    let mut slots: Vec<Option<(String, Tensor)>> = feeds.into_iter().map(Some).collect();
-    let feeds = order.iter().filter_map(|&i| slots[i].take()).collect();
-    let batch_dims = order.iter().map(|&i| batch_dims[i]).collect();
     let names: Option<Vec<String>> = b.outputs.map(|o| o.into_iter().map(|o| o.name).collect());
     let fetches = signature::fetches(sig, names.as_deref())?;
-    Ok(Decoded { signature: sig.key.clone(), feeds, fetches, batch_dims, rows: None, id: b.id })
+    Ok(Decoded::new(sig.key.clone(), feeds, fetches, None, b.id))
 }
 
 /// One input tensor: its declared datatype and shape, then the data (flat or nested).
@@ -145,7 +138,7 @@ fn input(i: &InferInput, spec: &SignatureTensor, images: &ImageOptions) -> Resul
     }
     if image {
         // BYTES elements for a numeric input: base64 images.
-        for (k, l) in v.leaves.iter_mut().enumerate() {
+        for (k, l) in v.leaves.values().iter_mut().enumerate() {
             if let Leaf::Str(s) = l {
                 *l = Leaf::Bytes(decode::base64_decode(s).map_err(|e| ServeError::bad_input(name, format!("element {k}: {e}")))?);
             }
@@ -153,7 +146,7 @@ fn input(i: &InferInput, spec: &SignatureTensor, images: &ImageOptions) -> Resul
     }
     v.shape = shape;
     let dtype = if image { spec.dtype } else { Some(dt) };
-    decode::to_tensor(JsonTensor { shape: v.shape, leaves: v.leaves }, &Target { input: name, dtype, shape: spec.shape.as_deref() }, images)
+    decode::to_tensor(v, &Target { input: name, dtype, shape: spec.shape.as_deref() }, images)
 }
 
 /// The answer to `infer`.
@@ -234,16 +227,12 @@ fn model_metadata(s: &State, name: &str, want: &Want) -> Result<String, ServeErr
 
 /// `GET /v2/models/NAME`
 pub async fn metadata_latest(AxState(s): AxState<Arc<State>>, Path(name): Path<String>) -> Response {
-    let mut o = Observed::new(&s, Protocol::KServe);
-    o.model(&name);
-    o.answer(model_metadata(&s, &name, &Want::Latest))
+    Observed::respond(&s, Protocol::KServe, &name, model_metadata(&s, &name, &Want::Latest))
 }
 
 /// `GET /v2/models/NAME/versions/N`
 pub async fn metadata_version(AxState(s): AxState<Arc<State>>, Path((name, v)): Path<(String, String)>) -> Response {
-    let mut o = Observed::new(&s, Protocol::KServe);
-    o.model(&name);
-    o.answer(version_number(&v).and_then(|v| model_metadata(&s, &name, &Want::Number(v))))
+    Observed::respond(&s, Protocol::KServe, &name, version_number(&v).and_then(|v| model_metadata(&s, &name, &Want::Number(v))))
 }
 
 fn model_ready(s: &State, name: &str, want: &Want) -> Result<String, ServeError> {
@@ -253,16 +242,12 @@ fn model_ready(s: &State, name: &str, want: &Want) -> Result<String, ServeError>
 
 /// `GET /v2/models/NAME/ready`
 pub async fn ready_latest(AxState(s): AxState<Arc<State>>, Path(name): Path<String>) -> Response {
-    let mut o = Observed::new(&s, Protocol::KServe);
-    o.model(&name);
-    o.answer(model_ready(&s, &name, &Want::Latest))
+    Observed::respond(&s, Protocol::KServe, &name, model_ready(&s, &name, &Want::Latest))
 }
 
 /// `GET /v2/models/NAME/versions/N/ready`
 pub async fn ready_version(AxState(s): AxState<Arc<State>>, Path((name, v)): Path<(String, String)>) -> Response {
-    let mut o = Observed::new(&s, Protocol::KServe);
-    o.model(&name);
-    o.answer(version_number(&v).and_then(|v| model_ready(&s, &name, &Want::Number(v))))
+    Observed::respond(&s, Protocol::KServe, &name, version_number(&v).and_then(|v| model_ready(&s, &name, &Want::Number(v))))
 }
 
 /// `POST /v2/models/NAME/infer`

@@ -135,10 +135,15 @@ pub fn fetches(sig: &SignatureInfo, names_given: Option<&[String]>) -> Result<Ve
     Ok(out)
 }
 
+/// Whether an input declares an unknown first dim (a batch dim).
+pub fn batch_dim(t: &SignatureTensor) -> bool {
+    t.shape.as_ref().and_then(|s| s.first()).is_some_and(|d| d.is_none())
+}
+
 /// Inputs of the signature that a request must give but did not.
-pub fn check_all_fed(api: &ModelApi, sig: &SignatureInfo, fed: &[(String, Tensor)]) -> Result<(), ServeError> {
+pub fn check_all_fed(api: &ModelApi, sig: &SignatureInfo, fed: &[(String, Tensor, bool)]) -> Result<(), ServeError> {
     for i in &sig.inputs {
-        if !api.optional.contains(&i.tensor) && !fed.iter().any(|(t, _)| *t == i.tensor) {
+        if !api.optional.contains(&i.tensor) && !fed.iter().any(|(t, ..)| *t == i.tensor) {
             return Err(ServeError::MissingInput { input: i.key.clone(), signature: sig.key.clone(), have: list(&sig.inputs) });
         }
     }

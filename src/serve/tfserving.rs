@@ -15,7 +15,7 @@ use super::decode::{self, JsonTensor, Target};
 use super::error::ServeError;
 use super::infer::{self, Decoded, Observed, Protocol};
 use super::registry::{Version, Want};
-use super::signature::{self, ModelApi};
+use super::signature::{self, batch_dim, ModelApi};
 use super::{encode, State};
 use crate::image::ImageOptions;
 use crate::import::{SignatureInfo, SignatureTensor};
@@ -73,25 +73,18 @@ pub fn decode_predict(body: &[u8], api: &ModelApi, model: &str, images: &ImageOp
             None => (vec![(only_input(sig)?.key.clone(), parse(&only_input(sig)?.key, inp)?)], None),
         },
     };
-    let mut feeds: Vec<(String, Tensor)> = Vec::with_capacity(values.len());
-    let mut batch_dims = Vec::with_capacity(values.len());
+    let mut feeds: Vec<(String, Tensor, bool)> = Vec::with_capacity(values.len());
     for (name, v) in values {
         let spec = signature::input(sig, &name)?;
-        if feeds.iter().any(|(t, _)| *t == spec.tensor) {
+        if feeds.iter().any(|(t, ..)| *t == spec.tensor) {
             return Err(ServeError::bad_input(&name, "given twice (by its key and by its tensor name)"));
         }
         let t = decode::to_tensor(v, &Target { input: &name, dtype: spec.dtype, shape: spec.shape.as_deref() }, images)?;
-        feeds.push((spec.tensor.clone(), t));
-        batch_dims.push(spec.shape.as_ref().and_then(|s| s.first()).is_some_and(|d| d.is_none()));
+        feeds.push((spec.tensor.clone(), t, batch_dim(spec)));
     }
     signature::check_all_fed(api, sig, &feeds)?;
-    let mut order: Vec<usize> = (0..feeds.len()).collect();
-    order.sort_by(|&a, &b| feeds[a].0.cmp(&feeds[b].0));
-    let mut slots: Vec<Option<(String, Tensor)>> = feeds.into_iter().map(Some).collect();
-    let feeds = order.iter().filter_map(|&i| slots[i].take()).collect();
-    let batch_dims = order.iter().map(|&i| batch_dims[i]).collect();
     let fetches = signature::fetches(sig, b.output_filter.as_deref())?;
-    Ok(Decoded { signature: sig.key.clone(), feeds, fetches, batch_dims, rows, id: None })
+    Ok(Decoded::new(sig.key.clone(), feeds, fetches, rows, None))
 }
 
 fn only_input(sig: &SignatureInfo) -> Result<&SignatureTensor, ServeError> {
@@ -284,16 +277,12 @@ fn status(s: &State, name: &str, version: Option<&str>) -> Result<String, ServeE
 
 /// `GET /v1/models/NAME`
 pub async fn status_latest(AxState(s): AxState<Arc<State>>, Path(name): Path<String>) -> Response {
-    let mut o = Observed::new(&s, Protocol::TfServing);
-    o.model(&name);
-    o.answer(status(&s, &name, None))
+    Observed::respond(&s, Protocol::TfServing, &name, status(&s, &name, None))
 }
 
 /// `GET /v1/models/NAME/versions/N`
 pub async fn status_version(AxState(s): AxState<Arc<State>>, Path((name, v)): Path<(String, String)>) -> Response {
-    let mut o = Observed::new(&s, Protocol::TfServing);
-    o.model(&name);
-    o.answer(status(&s, &name, Some(&v)))
+    Observed::respond(&s, Protocol::TfServing, &name, status(&s, &name, Some(&v)))
 }
 
 fn metadata(s: &State, name: &str, want: &Want) -> Result<String, ServeError> {
@@ -308,21 +297,15 @@ fn metadata(s: &State, name: &str, want: &Want) -> Result<String, ServeError> {
 
 /// `GET /v1/models/NAME/metadata`
 pub async fn metadata_latest(AxState(s): AxState<Arc<State>>, Path(name): Path<String>) -> Response {
-    let mut o = Observed::new(&s, Protocol::TfServing);
-    o.model(&name);
-    o.answer(metadata(&s, &name, &Want::Latest))
+    Observed::respond(&s, Protocol::TfServing, &name, metadata(&s, &name, &Want::Latest))
 }
 
 /// `GET /v1/models/NAME/versions/N/metadata`
 pub async fn metadata_version(AxState(s): AxState<Arc<State>>, Path((name, v)): Path<(String, String)>) -> Response {
-    let mut o = Observed::new(&s, Protocol::TfServing);
-    o.model(&name);
-    o.answer(version_number(&v).and_then(|v| metadata(&s, &name, &Want::Number(v))))
+    Observed::respond(&s, Protocol::TfServing, &name, version_number(&v).and_then(|v| metadata(&s, &name, &Want::Number(v))))
 }
 
 /// `GET /v1/models/NAME/labels/LABEL/metadata`
 pub async fn metadata_label(AxState(s): AxState<Arc<State>>, Path((name, label)): Path<(String, String)>) -> Response {
-    let mut o = Observed::new(&s, Protocol::TfServing);
-    o.model(&name);
-    o.answer(metadata(&s, &name, &Want::Label(label)))
+    Observed::respond(&s, Protocol::TfServing, &name, metadata(&s, &name, &Want::Label(label)))
 }
