@@ -121,7 +121,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer requests")
     ap.add_argument("--json", help="write the figures here")
-    ap.add_argument("--batch-timeout-micros", type=int, default=2000, help="batching on: --batch-timeout-micros of the server")
+    ap.add_argument("--batch-timeout-micros", type=int, default=0, help="batching on: the server's --batch-timeout-micros (its default: 0)")
     a = ap.parse_args()
     scale = 0.25 if a.quick else 1.0
     models = [

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serve_util::*;
-use wgtf::serve::{Batching, ModelSpec, Policy, Source};
-use wgtf::{LoadOptions, Tensor};
+use wgtf::serve::{Batching, ModelSpec, Policy, ServeConfig, Server, Source};
+use wgtf::{Context, ContextOptions, LoadOptions, Tensor};
 
 const DIGITS: &str = "models/digits/model.pb";
 
@@ -209,5 +209,44 @@ fn dynamic_batching_forms_batches_whose_answers_are_the_unbatched_bits() {
     let (sum, count) = (metric(&text, "wgtf_batch_size_sum", &["model=\"digits\""]).unwrap() - before, metric(&text, "wgtf_batch_size_count", &["model=\"digits\""]).unwrap());
     // 72 requests ran in fewer GPU runs than requests: batches of several formed.
     assert!(sum >= 72.0 && count - 24.0 < 72.0, "batch sizes: sum {sum}, runs {count}:\n{text}");
+    s.stop().unwrap();
+}
+
+#[test]
+fn a_batch_beyond_the_devices_limits_runs_again_in_halves() {
+    // A device that binds at most 64 KiB per tensor: the digits CNN runs 8 rows, not 16.
+    let mut limits = context(false).limits().clone();
+    limits.max_storage_buffer_binding_size = 64 << 10;
+    let ctx = || Context::new_with(ContextOptions { limits: Some(limits.clone()), batch_invariant: true, ..Default::default() }).expect("a context with lowered limits");
+    let m = ctx().load(root().join(DIGITS)).unwrap();
+    assert!(m.run(&[("x:0", &digits(0, 16))], &["probs:0"]).is_err(), "the premise: 16 rows exceed the limits");
+    let mut cfg = ServeConfig::new(vec![model("digits", DIGITS)]);
+    cfg.batching = Some(Batching { max_batch_size: 32, batch_timeout: Duration::from_millis(100) });
+    let s = Server::start_in(ctx(), cfg).unwrap();
+    let http = Http::new(s.addr());
+    // 8 clients × 3 rounds of 4-row requests: the first batches (up to 32 rows) fail and run
+    // again in halves; every answer is the request's own.
+    let wrong = AtomicUsize::new(0);
+    std::thread::scope(|sc| {
+        for c in 0..8 {
+            let (http, m, wrong) = (&http, &m, &wrong);
+            sc.spawn(move || {
+                for round in 0..3 {
+                    let i = (c * 4 + round * 7) % 400;
+                    let want = bits(&m.run(&[("x:0", &digits(i, i + 4))], &["probs:0"]).unwrap()[0].to_f32_vec().unwrap());
+                    let a = http.post("/v1/models/digits:predict", &format!("{{\"instances\": {}}}", json_list(&digits(i, i + 4))));
+                    if a.status != 200 || bits(&floats(raw(&a.body, "predictions"))) != want {
+                        wrong.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(wrong.load(Ordering::SeqCst), 0);
+    let text = http.get("/metrics").body;
+    let (sum, count) = (metric(&text, "wgtf_batch_size_sum", &[]).unwrap(), metric(&text, "wgtf_batch_size_count", &[]).unwrap());
+    assert_eq!(sum, 24.0, "{text}");
+    assert!(count < 24.0, "no batch of two requests ran: {text}");
+    assert!(metric(&text, "wgtf_batch_splits_total", &[]).is_some_and(|v| v >= 1.0), "no batch failed: {text}");
     s.stop().unwrap();
 }

@@ -14,7 +14,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
-use super::decode::{self, Leaf, Target};
+use super::convert::{self, Target};
+use super::decode::{self, Leaf};
 use super::error::ServeError;
 use super::infer::{self, json_response, Decoded, Observed, Protocol};
 use super::registry::{Version, Want};
@@ -146,7 +147,7 @@ fn input(i: &InferInput, spec: &SignatureTensor, images: &ImageOptions) -> Resul
     }
     v.shape = shape;
     let dtype = if image { spec.dtype } else { Some(dt) };
-    decode::to_tensor(v, &Target { input: name, dtype, shape: spec.shape.as_deref() }, images)
+    convert::to_tensor(v, &Target { input: name, dtype, shape: spec.shape.as_deref() }, images)
 }
 
 /// The answer to `infer`.

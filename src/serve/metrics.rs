@@ -15,6 +15,7 @@ pub struct Metrics {
     pub batch_seconds: HistogramVec,
     pub gpu_seconds: HistogramVec,
     pub batch_size: HistogramVec,
+    pub batch_splits: IntCounterVec,
     pub queue_depth: IntGaugeVec,
     pub model_memory: IntGaugeVec,
     pub gpu_memory: IntGauge,
@@ -46,12 +47,13 @@ impl Metrics {
         let batch_seconds = hist("wgtf_batch_duration_seconds", "Time a worker waited for more requests to fill a batch", &["model"], seconds());
         let gpu_seconds = hist("wgtf_gpu_duration_seconds", "Model::run of one batch: upload, dispatches, readback", &["model"], seconds());
         let batch_size = hist("wgtf_batch_size", "Requests per GPU run", &["model"], prometheus::exponential_buckets(1.0, 2.0, 11).unwrap_or_default());
+        let batch_splits = reg(&registry, IntCounterVec::new(Opts::new("wgtf_batch_splits_total", "Batches that failed and ran again in halves"), &["model"]));
         let queue_depth = reg(&registry, IntGaugeVec::new(Opts::new("wgtf_queue_depth", "Requests waiting for a worker"), &["model"]));
         let model_memory = reg(&registry, IntGaugeVec::new(Opts::new("wgtf_model_memory_bytes", "GPU memory of a model version: weights, activations, staging"), &["model", "version", "kind"]));
         let gpu_memory = reg(&registry, IntGauge::new("wgtf_gpu_memory_bytes", "GPU memory held by all models of the server"));
         let versions_loaded = reg(&registry, IntGauge::new("wgtf_model_versions_loaded", "Model versions loaded and served"));
         let loads = reg(&registry, IntCounterVec::new(Opts::new("wgtf_model_loads_total", "Model version loads, by result"), &["model", "result"]));
-        Metrics { registry, requests, in_flight, request_seconds, queue_seconds, batch_seconds, gpu_seconds, batch_size, queue_depth, model_memory, gpu_memory, versions_loaded, loads }
+        Metrics { registry, requests, in_flight, request_seconds, queue_seconds, batch_seconds, gpu_seconds, batch_size, batch_splits, queue_depth, model_memory, gpu_memory, versions_loaded, loads }
     }
 
     /// The text exposition of every metric.

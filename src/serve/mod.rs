@@ -5,12 +5,13 @@
 //!
 //! - [`registry`]: models, numbered versions, hot reload (load beside, swap, drain, free).
 //! - [`tfserving`], [`kserve`]: the two protocols' endpoints, request decoding and answers.
-//! - [`decode`], [`encode`]: JSON (and `b64` images) ↔ tensors; [`error`]: typed errors with
+//! - [`decode`], [`convert`], [`encode`]: JSON (and `b64` images) ↔ tensors; [`error`]: typed errors with
 //!   their HTTP statuses.
 //! - [`worker`], [`batching`]: per-version queues, worker threads, dynamic batching.
 //! - [`metrics`]: Prometheus metrics. [`config`]: the CLI's options and model config files.
 pub mod batching;
 pub mod config;
+pub mod convert;
 pub mod decode;
 pub mod encode;
 pub mod error;

@@ -11,7 +11,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
-use super::decode::{self, JsonTensor, Target};
+use super::convert::{self, Target};
+use super::decode::{self, JsonTensor};
 use super::error::ServeError;
 use super::infer::{self, Decoded, Observed, Protocol};
 use super::registry::{Version, Want};
@@ -79,7 +80,7 @@ pub fn decode_predict(body: &[u8], api: &ModelApi, model: &str, images: &ImageOp
         if feeds.iter().any(|(t, ..)| *t == spec.tensor) {
             return Err(ServeError::bad_input(&name, "given twice (by its key and by its tensor name)"));
         }
-        let t = decode::to_tensor(v, &Target { input: &name, dtype: spec.dtype, shape: spec.shape.as_deref() }, images)?;
+        let t = convert::to_tensor(v, &Target { input: &name, dtype: spec.dtype, shape: spec.shape.as_deref() }, images)?;
         feeds.push((spec.tensor.clone(), t, batch_dim(spec)));
     }
     signature::check_all_fed(api, sig, &feeds)?;

@@ -1,10 +1,13 @@
 //! GPU work, off the async runtime: each model version has a bounded queue and its own worker
 //! threads, which run `Model::run` (blocking: upload, one submit, wait for its own submission,
 //! readback) and answer through a oneshot channel. A full queue refuses a request at once (503);
-//! a request whose client has gone (timeout, disconnect) is skipped, not run. When a version is
+//! a request whose client has gone (timeout, disconnect) is skipped, not run. A batch that fails
+//! (a tensor beyond the device's limits, an error one request may cause) is run again in halves,
+//! down to single requests, each answered with its own result; the worker then keeps batches of
+//! those requests' shape below the size that failed. When a version is
 //! unloaded its queue's sender is dropped: the workers finish what is queued, then exit and
 //! drop the model, which frees its GPU memory.
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -70,7 +73,15 @@ impl Queue {
     pub fn start(name: &str, model: Arc<Model>, opts: &QueueOptions, metrics: Arc<Metrics>, set: &WorkerSet) -> std::io::Result<Queue> {
         let (tx, rx) = crossbeam_channel::bounded(opts.capacity.max(1));
         for i in 0..opts.workers.max(1) {
-            let w = Worker { rx: rx.clone(), model: model.clone(), name: name.to_string(), batching: opts.batching.clone(), capacity: opts.capacity.max(1), metrics: metrics.clone() };
+            let w = Worker {
+                rx: rx.clone(),
+                model: model.clone(),
+                name: name.to_string(),
+                batching: opts.batching.clone(),
+                capacity: opts.capacity.max(1),
+                metrics: metrics.clone(),
+                caps: HashMap::new(),
+            };
             let h = std::thread::Builder::new().name(format!("wgtf-{name}-{i}")).spawn(move || w.work())?;
             set.add(h);
         }
@@ -97,10 +108,21 @@ struct Worker {
     batching: Option<Batching>,
     capacity: usize,
     metrics: Arc<Metrics>,
+    /// Per batch key, the most rows a batch may have (learned from batches that failed).
+    caps: HashMap<BatchKey, usize>,
+}
+
+/// How a batched run ended.
+enum Batched {
+    Ran(Vec<Vec<Tensor>>),
+    /// An output has no batch dim: these requests cannot be batched.
+    NoBatchDim,
+    /// The run failed (device limits, or a request's values).
+    Failed,
 }
 
 impl Worker {
-    fn work(self) {
+    fn work(mut self) {
         let mut pending: VecDeque<Job> = VecDeque::new();
         loop {
             let job = match pending.pop_front() {
@@ -116,7 +138,7 @@ impl Worker {
             }
             let picked = Instant::now();
             let group = match (&self.batching, &job.batch) {
-                (Some(b), Some((_, rows))) if *rows < b.max_batch_size => self.gather(job, b, &mut pending),
+                (Some(b), Some((key, rows))) if *rows < self.cap(b, key) => self.gather(job, b, &mut pending),
                 _ => vec![job],
             };
             self.metrics.batch_seconds.with_label_values(&[&self.name]).observe(picked.elapsed().as_secs_f64());
@@ -124,14 +146,20 @@ impl Worker {
         }
     }
 
+    /// The most rows a batch of `key` may have.
+    fn cap(&self, b: &Batching, key: &BatchKey) -> usize {
+        self.caps.get(key).map_or(b.max_batch_size, |&c| c.min(b.max_batch_size))
+    }
+
     /// Jobs that run with `first`: compatible ones already set aside, then ones arriving before
     /// the batch timeout, while the batch has room. Others are set aside for later.
     fn gather(&self, first: Job, b: &Batching, pending: &mut VecDeque<Job>) -> Vec<Job> {
         let Some((key, mut rows)) = first.batch.clone() else { return vec![first] };
-        let fits = |j: &Job, rows: usize| j.batch.as_ref().is_some_and(|(k, r)| *k == key && rows + r <= b.max_batch_size);
+        let max = self.cap(b, &key);
+        let fits = |j: &Job, rows: usize| j.batch.as_ref().is_some_and(|(k, r)| *k == key && rows + r <= max);
         let mut group = vec![first];
         let mut i = 0;
-        while i < pending.len() && rows < b.max_batch_size {
+        while i < pending.len() && rows < max {
             if fits(&pending[i], rows) {
                 let j = pending.remove(i).expect("index in range");
                 rows += j.batch.as_ref().map_or(0, |(_, r)| *r);
@@ -141,7 +169,7 @@ impl Worker {
             }
         }
         let deadline = Instant::now() + b.batch_timeout;
-        while rows < b.max_batch_size && pending.len() < self.capacity {
+        while rows < max && pending.len() < self.capacity {
             let next = if b.batch_timeout.is_zero() {
                 self.rx.try_recv().map_err(|_| RecvTimeoutError::Timeout)
             } else {
@@ -162,34 +190,51 @@ impl Worker {
     }
 
     /// Runs a group (one job, or a batch) and answers every job of it.
-    fn run(&self, group: Vec<Job>) {
+    fn run(&mut self, group: Vec<Job>) {
         let now = Instant::now();
         for j in &group {
             self.metrics.queue_seconds.with_label_values(&[&self.name]).observe(now.duration_since(j.enqueued).as_secs_f64());
         }
-        if group.len() == 1 {
+        self.run_group(group);
+    }
+
+    fn run_group(&mut self, mut group: Vec<Job>) {
+        group.retain(|j| !j.reply.is_closed());
+        if group.len() <= 1 {
             for j in group {
                 let r = self.run_one(&j.feeds, &j.fetches);
                 let _ = j.reply.send(r);
             }
             return;
         }
+        let rows: usize = group.iter().map(|j| j.batch.as_ref().map_or(0, |(_, r)| *r)).sum();
+        let key = group[0].batch.as_ref().map(|(k, _)| k.clone());
         match self.run_batch(&group) {
-            Some(parts) => {
+            Batched::Ran(parts) => {
                 for (j, outs) in group.into_iter().zip(parts) {
                     let _ = j.reply.send(Ok(outs));
                 }
             }
-            // Not batchable after all (an output without the batch dim, or an error that one
-            // request may have caused): each runs alone, and gets its own answer.
-            None => {
+            // Each request alone, and never batched again.
+            Batched::NoBatchDim => {
+                if let Some(k) = key {
+                    self.caps.insert(k, 1);
+                }
                 for j in group {
-                    if j.reply.is_closed() {
-                        continue;
-                    }
                     let r = self.run_one(&j.feeds, &j.fetches);
                     let _ = j.reply.send(r);
                 }
+            }
+            // In halves (down to single requests, each with its own answer); batches of these
+            // shapes stay below the size that failed.
+            Batched::Failed => {
+                self.metrics.batch_splits.with_label_values(&[&self.name]).inc();
+                if let Some(k) = key {
+                    self.caps.insert(k, (rows / 2).max(1));
+                }
+                let second = group.split_off(group.len() / 2);
+                self.run_group(group);
+                self.run_group(second);
             }
         }
     }
@@ -212,15 +257,17 @@ impl Worker {
         }
     }
 
-    /// The group as one run: feeds concatenated, outputs split back. `None` when that cannot
-    /// be done.
-    fn run_batch(&self, group: &[Job]) -> Option<Vec<Vec<Tensor>>> {
+    /// The group as one run: feeds concatenated, outputs split back.
+    fn run_batch(&self, group: &[Job]) -> Batched {
         let first = &group[0];
         let rows: Vec<usize> = group.iter().map(|j| j.batch.as_ref().map_or(0, |(_, r)| *r)).collect();
         let mut feeds = Vec::with_capacity(first.feeds.len());
         for (i, (name, _)) in first.feeds.iter().enumerate() {
             let parts: Vec<&Tensor> = group.iter().map(|j| &j.feeds[i].1).collect();
-            feeds.push((name.clone(), batching::concat(&parts).ok()?));
+            match batching::concat(&parts) {
+                Ok(t) => feeds.push((name.clone(), t)),
+                Err(_) => return Batched::Failed,
+            }
         }
         let f: Vec<(&str, &Tensor)> = feeds.iter().map(|(n, t)| (n.as_str(), t)).collect();
         let names: Vec<&str> = first.fetches.iter().map(|s| s.as_str()).collect();
@@ -230,10 +277,10 @@ impl Worker {
         let outs = match r {
             Ok(Ok(o)) => o,
             Ok(Err(e)) => {
-                tracing::debug!(model = %self.name, error = %e, "a batch failed; its requests run one by one");
-                return None;
+                tracing::debug!(model = %self.name, requests = group.len(), error = %e, "a batch failed; it runs again in halves");
+                return Batched::Failed;
             }
-            Err(_) => return None,
+            Err(_) => return Batched::Failed,
         };
         let mut per_job: Vec<Vec<Tensor>> = vec![Vec::with_capacity(outs.len()); group.len()];
         for o in &outs {
@@ -241,7 +288,7 @@ impl Worker {
                 Ok(p) => p,
                 Err(e) => {
                     tracing::debug!(model = %self.name, error = %e, "an output has no batch dim; its requests run one by one");
-                    return None;
+                    return Batched::NoBatchDim;
                 }
             };
             for (v, p) in per_job.iter_mut().zip(parts) {
@@ -249,6 +296,6 @@ impl Worker {
             }
         }
         self.metrics.batch_size.with_label_values(&[&self.name]).observe(group.len() as f64);
-        Some(per_job)
+        Batched::Ran(per_job)
     }
 }
