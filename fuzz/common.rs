@@ -486,8 +486,9 @@ pub fn serve_api() -> wgtf::serve::signature::ModelApi {
         },
         SignatureInfo { key: "one".into(), method: String::new(), inputs: vec![t("x", DType::F32, Some(vec![None, Some(3)]))], outputs: vec![t("y", DType::F32, None)] },
     ];
-    let inputs = sigs.iter().flat_map(|s| &s.inputs).map(|i| (i.tensor.clone(), i.dtype, i.shape.clone(), true)).collect();
-    wgtf::serve::signature::ModelApi::new(&ModelKind::SavedModel { dir: PathBuf::new(), tags: vec![] }, sigs, None, inputs, vec![])
+    // Every input optional: a request may feed any of them.
+    let optional = sigs.iter().flat_map(|s| &s.inputs).map(|i| i.tensor.clone()).collect();
+    wgtf::serve::signature::ModelApi::new(&ModelKind::SavedModel { dir: PathBuf::new(), tags: vec![] }, sigs, None, vec![], optional, vec![])
 }
 
 /// Float values by bits, every NaN as one (JSON's `NaN` has no sign or payload).

@@ -235,15 +235,13 @@ impl Registry {
         let loaded = crate::import::load(&path, &self.settings.load)?;
         let (kind, signatures, chosen) = (loaded.kind.clone(), loaded.signatures.clone(), loaded.signature.clone());
         let model = Model::from_graph(&self.ctx, loaded.graph)?;
-        let inputs = model
-            .inputs()
-            .into_iter()
-            .map(|i| {
-                let optional = model.graph().node(super::signature::node_name(&i.name)).is_some_and(|n| n.op == "PlaceholderWithDefault");
-                (i.name, i.dtype, i.shape, optional)
-            })
+        let inputs = model.inputs();
+        let optional = inputs
+            .iter()
+            .filter(|i| model.graph().node(super::signature::node_name(&i.name)).is_some_and(|n| n.op == "PlaceholderWithDefault"))
+            .map(|i| i.name.clone())
             .collect();
-        let mut api = ModelApi::new(&kind, signatures, chosen, inputs, model.outputs());
+        let mut api = ModelApi::new(&kind, signatures, chosen, inputs, optional, model.outputs());
         if self.settings.warmup {
             warm_up(&model, &mut api);
         }

@@ -6,7 +6,8 @@ use std::collections::HashSet;
 
 use super::error::ServeError;
 use crate::import::{ModelKind, SignatureInfo, SignatureTensor};
-use crate::tensor::{DType, Tensor};
+use crate::runtime::model::InputInfo;
+use crate::tensor::Tensor;
 
 /// The signature TensorFlow Serving uses when a request names none.
 pub const DEFAULT_SIGNATURE: &str = "serving_default";
@@ -42,15 +43,13 @@ fn list(ts: &[SignatureTensor]) -> String {
 
 impl ModelApi {
     /// The API of a loaded model: the file's signatures, or one made from the graph's
-    /// placeholders (`inputs`: name, dtype, shape, whether it has a default) and likely
-    /// outputs.
-    pub fn new(kind: &ModelKind, signatures: Vec<SignatureInfo>, chosen: Option<String>, inputs: Vec<(String, Option<DType>, Option<Vec<Option<usize>>>, bool)>, outputs: Vec<String>) -> ModelApi {
+    /// placeholders (`inputs`; `optional`: those with a default) and likely outputs.
+    pub fn new(kind: &ModelKind, signatures: Vec<SignatureInfo>, chosen: Option<String>, inputs: Vec<InputInfo>, optional: HashSet<String>, outputs: Vec<String>) -> ModelApi {
         let platform = match kind {
             ModelKind::SavedModel { .. } => "tensorflow_savedmodel",
             ModelKind::TfjsGraph { .. } => "tensorflowjs",
             ModelKind::GraphDef | ModelKind::MetaGraph { .. } => "tensorflow_graphdef",
         };
-        let optional = inputs.iter().filter(|i| i.3).map(|i| i.0.clone()).collect();
         if !signatures.is_empty() {
             let default = chosen
                 .filter(|c| signatures.iter().any(|s| &s.key == c))
@@ -62,7 +61,7 @@ impl ModelApi {
         let sig = SignatureInfo {
             key: DEFAULT_SIGNATURE.into(),
             method: "tensorflow/serving/predict".into(),
-            inputs: inputs.into_iter().map(|(n, d, s, _)| spec(n, d, s)).collect(),
+            inputs: inputs.into_iter().map(|i| spec(i.name, i.dtype, i.shape)).collect(),
             outputs: outputs.into_iter().map(|n| spec(n, None, None)).collect(),
         };
         ModelApi { signatures: vec![sig], default: DEFAULT_SIGNATURE.into(), platform, optional }
