@@ -31,4 +31,13 @@ fn main() {
         .ignore_unknown_fields()
         .build(&[".tensorflow"])
         .expect("pbjson code generation");
+
+    // TensorFlow Serving's model config (`wgtf serve --model-config-file`): its messages, and
+    // the descriptor set prost-reflect parses the text format with.
+    let serving = [PathBuf::from("proto/serving/model_server_config.proto")];
+    println!("cargo:rerun-if-changed={}", serving[0].display());
+    let fds = protox::compile(&serving, ["proto"]).expect("serving proto compiles");
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR is set"));
+    std::fs::write(out.join("serving_descriptors.bin"), fds.encode_to_vec()).expect("descriptor set written");
+    prost_build::Config::new().btree_map(["."]).compile_fds(fds).expect("prost code generation (serving)");
 }

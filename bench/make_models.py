@@ -43,9 +43,12 @@ def matmul(n):
 def main():
     os.makedirs(OUT, exist_ok=True)
     tf.random.set_seed(0)
-    which = sys.argv[1:] or ["mobilenetv2", "resnet50", "efficientnetb0", "matmul"]
+    which = sys.argv[1:] or ["mobilenetv2", "mobilenetv2_batch", "resnet50", "efficientnetb0", "matmul"]
     if "mobilenetv2" in which:
         freeze_keras(tf.keras.applications.MobileNetV2(weights=None, input_shape=(224, 224, 3)), [1, 224, 224, 3], "mobilenetv2_224")
+    if "mobilenetv2_batch" in which:
+        # The same network with an unknown batch dim (bench/serve.py: dynamic batching).
+        freeze_keras(tf.keras.applications.MobileNetV2(weights=None, input_shape=(224, 224, 3)), [None, 224, 224, 3], "mobilenetv2_224_batch")
     if "resnet50" in which:
         freeze_keras(tf.keras.applications.ResNet50(weights=None, input_shape=(224, 224, 3)), [1, 224, 224, 3], "resnet50_224")
     if "efficientnetb0" in which:

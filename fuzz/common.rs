@@ -116,7 +116,7 @@ pub fn plan_graph(graph: Graph) -> Result<Vec<Program>> {
     // The plan of all outputs again for an adapter like lavapipe with small bindings: 64-bit
     // integer kernels, the narrowing around ops without them, the subgroup GEMM, and windows
     // of weights beyond a binding.
-    let lavapipe = Target { subgroup_gemm: true, int64: true, max_binding: 1 << 16, subgroups: true };
+    let lavapipe = Target { subgroup_gemm: true, int64: true, max_binding: 1 << 16, subgroups: true, batch_invariant: false };
     if let Ok(p) = compile_for(&CompileRequest { graph: &opt, registry: reg, folded: &opt_folded, feeds: &feeds, fetches: &roots }, &lavapipe) {
         programs.push(p);
     }
@@ -458,4 +458,85 @@ pub fn checkpoint_entries(data: &[u8]) -> Result<usize> {
     let r = read_checkpoint(&d);
     let _ = std::fs::remove_dir_all(&d);
     r
+}
+
+/// The model interface the `serve_request` target decodes against: every kind of input a
+/// request can feed — float images of unknown and fixed size, uint8 images, int32 and int64
+/// ids, bools, strings, float16, a scalar — over two signatures, one with a single input (for
+/// bare values) and one with several.
+pub fn serve_api() -> wgtf::serve::signature::ModelApi {
+    use wgtf::import::{ModelKind, SignatureInfo, SignatureTensor};
+    let t = |key: &str, dtype: DType, shape: Option<Vec<Option<usize>>>| SignatureTensor { key: key.into(), tensor: format!("{key}:0"), dtype: Some(dtype), shape };
+    let sigs = vec![
+        SignatureInfo {
+            key: "serving_default".into(),
+            method: "tensorflow/serving/predict".into(),
+            inputs: vec![
+                t("image", DType::F32, Some(vec![None, Some(8), Some(8), Some(1)])),
+                t("pixels", DType::U8, Some(vec![None, Some(4), Some(4), Some(3)])),
+                t("any_image", DType::F32, Some(vec![None, None, None, Some(3)])),
+                t("ids", DType::I32, Some(vec![None])),
+                t("big", DType::I64, Some(vec![None, Some(2)])),
+                t("mask", DType::Bool, Some(vec![Some(2)])),
+                t("text", DType::String, Some(vec![None])),
+                t("half", DType::F16, None),
+                t("scale", DType::F32, Some(vec![])),
+            ],
+            outputs: vec![t("out", DType::F32, Some(vec![None, Some(10)]))],
+        },
+        SignatureInfo { key: "one".into(), method: String::new(), inputs: vec![t("x", DType::F32, Some(vec![None, Some(3)]))], outputs: vec![t("y", DType::F32, None)] },
+    ];
+    // Every input optional: a request may feed any of them.
+    let optional = sigs.iter().flat_map(|s| &s.inputs).map(|i| i.tensor.clone()).collect();
+    wgtf::serve::signature::ModelApi::new(&ModelKind::SavedModel { dir: PathBuf::new(), tags: vec![] }, sigs, None, vec![], optional, vec![])
+}
+
+/// Float values by bits, every NaN as one (JSON's `NaN` has no sign or payload).
+fn canonical(t: &Tensor) -> (DType, Vec<usize>, String) {
+    let data = match t.data() {
+        wgtf::tensor::Data::F32(v) => format!("{:?}", v.iter().map(|x| if x.is_nan() { u32::MAX } else { x.to_bits() }).collect::<Vec<_>>()),
+        d => format!("{d:?}"),
+    };
+    (t.dtype(), t.shape().to_vec(), data)
+}
+
+/// A `wgtf serve` request body, decoded as a TensorFlow Serving `:predict` body and as a KServe
+/// `infer` body against [`serve_api`] (JSON, `NaN` literals, nested lists, `b64` values and
+/// images). Every feed it decodes must be what its input declares, and must decode to the same
+/// tensor again once written back as JSON the way the server writes tensors. Returns the number
+/// of feeds decoded.
+pub fn serve_request(data: &[u8]) -> usize {
+    use wgtf::serve::{encode, kserve, tfserving};
+    let api = serve_api();
+    let images = wgtf::image::ImageOptions::default();
+    let mut n = 0;
+    for r in [tfserving::decode_predict(data, &api, "m", &images), kserve::decode_infer(data, &api, "m", &images)] {
+        let Ok(d) = r else { continue };
+        let sig = api.signature("m", Some(&d.signature)).expect("the decoded signature exists");
+        for (name, t) in &d.feeds {
+            let spec = sig.inputs.iter().find(|i| &i.tensor == name).expect("a feed of a signature input");
+            assert!(spec.dtype.is_none_or(|dt| dt == t.dtype()), "{name}: {} fed to a {:?} input", t.dtype(), spec.dtype);
+            if let Some(s) = &spec.shape {
+                assert!(s.len() == t.rank() && s.iter().zip(t.shape()).all(|(w, g)| w.is_none_or(|w| w == *g)), "{name}: shape {:?} fed to {s:?}", t.shape());
+            }
+            assert_eq!(t.len(), t.shape().iter().product::<usize>());
+            n += 1;
+            if t.is_empty() {
+                // JSON lists cannot say the inner dims of an empty tensor.
+                continue;
+            }
+            // Written back as the server writes tensors, it decodes to the same values.
+            let mut json = String::from("{\"signature_name\": ");
+            encode::key(&mut json, &d.signature);
+            json.push_str(", \"inputs\": {");
+            encode::key(&mut json, &spec.key);
+            json.push(':');
+            encode::nested(&mut json, t);
+            json.push_str("}}");
+            let one = wgtf::serve::signature::ModelApi { optional: sig.inputs.iter().map(|i| i.tensor.clone()).collect(), ..api.clone() };
+            let again = tfserving::decode_predict(json.as_bytes(), &one, "m", &images).unwrap_or_else(|e| panic!("{name}: {json:.200} does not decode again: {e}"));
+            assert_eq!(canonical(&again.feeds[0].1), canonical(t), "{name}: changed when written back");
+        }
+    }
+    n
 }

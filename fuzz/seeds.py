@@ -58,3 +58,19 @@ for case in ["tfjs_model_json", "tfjs_model_json_quantized_uint8", "tfjs_fused_o
 
 for case, f in [("mlp", "in0.npy"), ("int64_ops", "in0.npy"), ("compare_logic", "out0.npy"), ("cast_ops", "in0.npy")]:
     write("npy", case + "_" + f, read("cases", case, f))
+
+# wgtf serve request bodies (TF Serving :predict and KServe infer), against common::serve_api.
+import base64 as _b64
+png = _b64.b64encode(read("..", "..", "models", "digits", "samples", "3.png")).decode()
+serve = {
+    "tfs_rows": '{"instances": [{"image": [[[0.5]]], "ids": 1}]}'.replace('[[[0.5]]]', str([[[0.5]] * 8] * 8)),
+    "tfs_rows_b64_image": '{"instances": [{"image": {"b64": "%s"}, "ids": 3}, {"image": {"b64": "%s"}, "ids": 4}]}' % (png, png),
+    "tfs_columns": '{"inputs": {"ids": [1, 2, 3], "big": [[3000000000, -1], [0, 9]], "mask": [true, false], "text": ["a", {"b64": "AP8="}], "scale": 2.5}}',
+    "tfs_non_finite": '{"signature_name": "one", "inputs": [[NaN, Infinity, -Infinity], [1e-7, -0.0, 3]], "output_filter": ["y", "other:0"]}',
+    "tfs_bare_instances": '{"signature_name": "one", "instances": [[1, 2, 3], [4, 5, 6]]}',
+    "kserve_flat": '{"id": "r1", "inputs": [{"name": "ids", "shape": [2], "datatype": "INT32", "data": [7, 8]}, {"name": "half", "shape": [2, 2], "datatype": "FP16", "data": [[1, 2], [3, 4]]}], "outputs": [{"name": "out"}]}',
+    "kserve_bytes_image": '{"inputs": [{"name": "pixels", "shape": [1], "datatype": "BYTES", "data": ["%s"]}, {"name": "any_image", "shape": [1], "datatype": "BYTES", "data": ["%s"]}]}' % (png, png),
+    "kserve_signature": '{"parameters": {"signature_name": "one"}, "inputs": [{"name": "x:0", "shape": [1, 3], "datatype": "FP32", "data": [1, 2, 3]}]}',
+}
+for name, body in serve.items():
+    write("serve_request", name, body.encode())

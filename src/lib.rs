@@ -24,6 +24,9 @@ pub mod lower;
 pub mod ops;
 pub mod proto;
 pub mod runtime;
+/// `wgtf serve` (feature `serve`, on by default; not in wasm32 builds).
+#[cfg(all(feature = "serve", not(target_arch = "wasm32")))]
+pub mod serve;
 pub mod shaders;
 pub mod tensor;
 

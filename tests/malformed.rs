@@ -905,6 +905,18 @@ fn files(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// The seeds of the `serve_request` target are requests the server takes: each decodes.
+#[test]
+fn serve_request_seeds_decode() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/serve_request");
+    let seeds = files(&dir);
+    assert!(seeds.len() >= 5, "{}", dir.display());
+    for f in seeds {
+        let n = harness::serve_request(&std::fs::read(&f).unwrap());
+        assert!(n > 0, "{} decodes no feed", f.display());
+    }
+}
+
 /// Every seed and every input that once crashed a fuzz target goes through the same harness:
 /// a panic fails this test.
 #[test]
@@ -912,7 +924,7 @@ fn fuzz_corpora_and_crash_regressions_replay_cleanly() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
     let mut n = 0;
     for sub in ["corpus", "regressions"] {
-        for target in ["graph_def", "graph_ops", "checkpoint", "checkpoint_entries", "saved_model", "tfjs", "npy"] {
+        for target in ["graph_def", "graph_ops", "checkpoint", "checkpoint_entries", "saved_model", "tfjs", "npy", "serve_request"] {
             for f in files(&root.join(sub).join(target)) {
                 let data = std::fs::read(&f).unwrap();
                 let (_, largest) = largest_allocation(|| match target {
@@ -922,6 +934,7 @@ fn fuzz_corpora_and_crash_regressions_replay_cleanly() {
                     "checkpoint_entries" => drop(harness::checkpoint_entries(&data)),
                     "saved_model" => drop(harness::saved_model(&data)),
                     "tfjs" => drop(harness::tfjs(&data)),
+                    "serve_request" => drop(harness::serve_request(&data)),
                     _ => drop(harness::npy(&data)),
                 });
                 assert!(largest < 256 << 20, "{}: {largest} bytes allocated at once", f.display());

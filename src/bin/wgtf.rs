@@ -78,6 +78,11 @@ enum Cmd {
         #[command(flatten)]
         persist: PersistArgs,
     },
+    /// Serve models over HTTP: TensorFlow Serving's REST API (/v1/models/…) and KServe's Open
+    /// Inference Protocol v2 (/v2/…), with dynamic batching, Prometheus metrics (/metrics) and
+    /// new versions picked up while serving.
+    #[cfg(feature = "serve")]
+    Serve(wgtf::serve::ServeArgs),
     /// Benchmark a model: load time, latency percentiles, throughput, counters.
     Bench {
         model: PathBuf,
@@ -170,6 +175,8 @@ fn real_main(cli: Cli, matches: &ArgMatches) -> wgtf::Result<()> {
             let opts = wgtf::bench::BenchOptions { iters, warmup, batch, feeds, fetches: outputs, profile };
             bench(cli.adapter, &model, &opts, json)
         }
+        #[cfg(feature = "serve")]
+        Cmd::Serve(args) => wgtf::serve::run(args.to_config(cli.adapter)?),
         Cmd::Run { model, models, inputs, outputs, prefix, image, persist } => {
             let sub = matches.subcommand_matches("run").expect("run subcommand");
             let groups = groups(sub, model, models, inputs, outputs)?;

@@ -21,7 +21,7 @@ use crate::graph::{Node, TensorRef};
 use crate::tensor::{num_elements, DType, Tensor};
 
 /// What lowering may assume about the adapter. Plain data: lowering stays testable without a
-/// GPU, and only kernel choices depend on it, never results.
+/// GPU, and only kernel choices depend on it, never results (beyond float rounding).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Target {
     /// Matrix products use the subgroup-broadcast kernel (`gemm_subgroup.wgsl`): for adapters
@@ -37,6 +37,11 @@ pub struct Target {
     /// The adapter has subgroup operations: workgroup-wide reductions (reductions, softmax) use
     /// them (`common/group_subgroup.wgsl`) instead of a shared-memory tree.
     pub subgroups: bool,
+    /// Kernels are chosen so that each row of a batch is computed the same way whatever the
+    /// number of rows: the results of a batch equal, bit for bit, those of its rows run one by
+    /// one (dynamic batching in `wgtf serve` relies on it). Without it, matrix products of at
+    /// most 4 rows on CPU adapters split K across lanes, which sums in another order.
+    pub batch_invariant: bool,
 }
 
 impl Target {

@@ -23,6 +23,11 @@ pub struct ContextOptions {
     /// Adapter features not to use even where the adapter has them: tests of the fallbacks
     /// (e.g. `SHADER_INT64`: int64 narrowed to int32) use it.
     pub without: wgpu::Features,
+    /// Choose kernels whose results for a row do not depend on how many rows run with it
+    /// ([`crate::lower::Target::batch_invariant`]): a batch gives, bit for bit, what its rows
+    /// give alone. Dynamic batching (`wgtf serve --enable-batching`) turns it on; it costs some
+    /// speed for matrix products of at most 4 rows on CPU adapters.
+    pub batch_invariant: bool,
 }
 
 /// An adapter as listed by `wgtf devices`.
@@ -132,6 +137,8 @@ pub(crate) struct Shared {
     /// pipelines, buffers and bind groups, which cannot be awaited there), to name the cause
     /// when a later call fails on what it made invalid.
     pub uncaptured: Arc<Mutex<Option<String>>>,
+    /// See [`ContextOptions::batch_invariant`].
+    batch_invariant: bool,
 }
 
 /// A GPU device shared by any number of models. Cheap to clone.
@@ -209,16 +216,16 @@ impl Context {
             })
             .await
             .map_err(|e| Error::Device(format!("cannot open the device: {e}")))?;
-        Ok(Context::from_parts(device, queue, adapter.get_info()))
+        Ok(Context::from_parts(device, queue, adapter.get_info(), opts.batch_invariant))
     }
 
     /// Runs models on a device the application already has (a game, a viewer).
     pub fn from_device(device: wgpu::Device, queue: wgpu::Queue) -> Context {
         let info = device.adapter_info();
-        Context::from_parts(device, queue, info)
+        Context::from_parts(device, queue, info, false)
     }
 
-    fn from_parts(device: wgpu::Device, queue: wgpu::Queue, info: wgpu::AdapterInfo) -> Context {
+    fn from_parts(device: wgpu::Device, queue: wgpu::Queue, info: wgpu::AdapterInfo, batch_invariant: bool) -> Context {
         let lost = Arc::new(AtomicBool::new(false));
         {
             let lost = lost.clone();
@@ -249,6 +256,7 @@ impl Context {
                 stats: Arc::new(ContextStats::default()),
                 lost,
                 uncaptured,
+                batch_invariant,
             }),
         }
     }
@@ -278,7 +286,7 @@ impl Context {
         let int64 = self.shared.device.features().contains(wgpu::Features::SHADER_INT64);
         let max_binding = (self.shared.limits.max_storage_buffer_binding_size as u64).min(self.shared.limits.max_buffer_size);
         let subgroups = self.shared.device.features().contains(wgpu::Features::SUBGROUP);
-        crate::lower::Target { subgroup_gemm, int64, max_binding, subgroups }
+        crate::lower::Target { subgroup_gemm, int64, max_binding, subgroups, batch_invariant: self.shared.batch_invariant }
     }
 
     /// Compute pipelines compiled in this context so far.

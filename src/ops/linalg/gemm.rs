@@ -167,7 +167,7 @@ impl Gemm {
                 .f(ep.alpha).u(0).u(0).u(0);
             let vec4 = self.vec4();
             // A few rows (batch-1 dense layers, RNN steps): lanes split K instead of rows.
-            let small = self.m <= 4;
+            let small = self.few_rows(cx.target());
             let v = ep.apply(ShaderVariant::new(&shaders::GEMM_SUBGROUP).set("MODE", if small { 2 } else { 0 }).set("VEC4", vec4 as i64).set("B_VEC4", self.b_vec4() as i64));
             // MODE 0: [row tiles, column tiles] (row tiles fastest); MODE 2: [column tiles, rows].
             let (groups, row_dim) = if small { ([self.n.div_ceil(32), self.m, batches], 1) } else { ([self.m.div_ceil(8), self.n.div_ceil(32), batches], 0) };
@@ -199,6 +199,12 @@ impl Gemm {
         t.subgroup_gemm && self.c_strides.is_none() && self.n.div_ceil(32) <= MAX_GROUPS_PER_DIM as usize
     }
 
+    /// Whether the subgroup kernel's lanes split K (a few rows), unless the target wants every
+    /// row computed alike whatever the number of rows (`Target::batch_invariant`).
+    fn few_rows(&self, t: &crate::lower::Target) -> bool {
+        self.m <= 4 && !t.batch_invariant
+    }
+
     /// Whether kernels may read B as vec4: its rows start at multiples of 4 floats.
     fn b_vec4(&self) -> bool {
         self.b_cs == 1 && self.n % 4 == 0 && [self.b_rs, self.b_bs[0], self.b_bs[1]].iter().all(|s| s % 4 == 0)
@@ -214,7 +220,7 @@ impl Gemm {
     fn k_per_dispatch(&self, t: &crate::lower::Target) -> usize {
         let subgroup = self.subgroup(t);
         let per_step = match () {
-            _ if subgroup && self.m <= 4 => 8,
+            _ if subgroup && self.few_rows(t) => 8,
             _ if subgroup && self.vec4() => 4,
             _ => 1,
         };
