@@ -150,43 +150,35 @@ pub fn encode_predict(_v: &Version, _model: &str, d: &Decoded, outs: Vec<Tensor>
                 if r > 0 {
                     s.push(',');
                 }
-                if let [t] = outs.as_slice() {
-                    encode::row(&mut s, t, r);
-                    continue;
-                }
-                s.push('{');
-                for (i, ((k, _), t)) in d.fetches.iter().zip(&outs).enumerate() {
-                    if i > 0 {
-                        s.push(',');
-                    }
-                    encode::key(&mut s, k);
-                    s.push(':');
-                    encode::row(&mut s, t, r);
-                }
-                s.push('}');
+                value_or_object(&mut s, d, &outs, |s, t| encode::row(s, t, r));
             }
             s.push_str("]}");
         }
         None => {
             s.push_str("{\"outputs\": ");
-            if let [t] = outs.as_slice() {
-                encode::nested(&mut s, t);
-            } else {
-                s.push('{');
-                for (i, ((k, _), t)) in d.fetches.iter().zip(&outs).enumerate() {
-                    if i > 0 {
-                        s.push(',');
-                    }
-                    encode::key(&mut s, k);
-                    s.push(':');
-                    encode::nested(&mut s, t);
-                }
-                s.push('}');
-            }
+            value_or_object(&mut s, d, &outs, encode::nested);
             s.push('}');
         }
     }
     Ok(s)
+}
+
+/// One output's value alone, or an object of every output's value by key (TensorFlow Serving's
+/// form for one and for several outputs).
+fn value_or_object(s: &mut String, d: &Decoded, outs: &[Tensor], value: impl Fn(&mut String, &Tensor)) {
+    if let [t] = outs {
+        return value(s, t);
+    }
+    s.push('{');
+    for (i, ((k, _), t)) in d.fetches.iter().zip(outs).enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        encode::key(s, k);
+        s.push(':');
+        value(s, t);
+    }
+    s.push('}');
 }
 
 /// TensorFlow's `DataType` name (`DT_FLOAT`).
