@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use wgtf::graph::AttrShape;
 use wgtf::{LoadOptions, Model};
 
 use crate::context;
@@ -16,8 +17,8 @@ pub(crate) fn info(adapter: Option<usize>, path: &PathBuf, opts: &LoadOptions, p
     println!("inputs:");
     for n in graph.nodes.iter().filter(|n| n.op == "Placeholder" || n.op == "PlaceholderWithDefault") {
         let dt = n.attr_opt_dtype("dtype").ok().flatten().map(|d| d.to_string()).unwrap_or_else(|| "?".into());
-        let shape = match n.attr_opt_shape("shape").ok().flatten() {
-            Some(Some(d)) => format!("[{}]", d.iter().map(|x| x.map_or("?".into(), |v| v.to_string())).collect::<Vec<_>>().join(", ")),
+        let shape = match n.attr_opt_shape("shape") {
+            Ok(AttrShape::Dims(d)) => format!("[{}]", d.iter().map(|x| x.map_or("?".into(), |v| v.to_string())).collect::<Vec<_>>().join(", ")),
             _ => "unknown".into(),
         };
         println!("  {}:0  {dt} {shape}{}", n.name, if n.op == "PlaceholderWithDefault" { " (has a default)" } else { "" });

@@ -85,7 +85,7 @@ fn check_value(var: &Node, dtype: DType, shape: &[usize], from: &str) -> Result<
             return Err(verr(format!("variable '{}' is {want}, but {from} is {dtype}", var.name)));
         }
     }
-    if let Some(Some(dims)) = var.attr_opt_shape("shape")? {
+    if let Some(dims) = var.attr_opt_shape("shape")?.dims() {
         let ok = dims.len() == shape.len() && dims.iter().zip(shape).all(|(d, s)| d.is_none_or(|d| d == *s));
         if !ok {
             let want: Vec<String> = dims.iter().map(|d| d.map_or("?".into(), |d| d.to_string())).collect();
@@ -154,7 +154,7 @@ impl Plan<'_> {
             name: name.to_string(),
             op: node.map(|n| n.op.clone()).unwrap_or_default(),
             dtype: node.and_then(|n| n.attr_opt_dtype("dtype").ok().flatten()),
-            shape: node.and_then(|n| n.attr_opt_shape("shape").ok().flatten().flatten()),
+            shape: node.and_then(|n| n.attr_opt_shape("shape").ok().and_then(|s| s.dims())),
             key: self.key_of(name),
             source,
         }
