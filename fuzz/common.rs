@@ -64,7 +64,7 @@ fn feeds(g: &Graph, order: &[usize]) -> Result<Vec<(TensorRef, DType, Vec<usize>
         }
         // As a run checks a feed against the placeholder: bad attributes are errors.
         let dtype = n.attr_opt_dtype("dtype")?.unwrap_or(DType::F32);
-        let shape = match n.attr_opt_shape("shape")?.flatten() {
+        let shape = match n.attr_opt_shape("shape")?.dims() {
             // Declared dims as they are (a huge one must be refused by planning, not crash it).
             Some(d) => d.into_iter().map(|d| d.unwrap_or(FEED_DIM)).collect(),
             None => vec![FEED_DIM],

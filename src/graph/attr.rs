@@ -7,6 +7,27 @@ use crate::proto::attr_value::Value;
 use crate::proto::{self, AttrValue};
 use crate::tensor::{DType, Tensor};
 
+/// A shape attribute as a node declares it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AttrShape {
+    /// The node has no such attribute.
+    Absent,
+    /// The attribute is there, but the rank is unknown.
+    UnknownRank,
+    /// The dims, `None` where a dim is unknown.
+    Dims(Vec<Option<usize>>),
+}
+
+impl AttrShape {
+    /// The dims, when the attribute is there with a known rank.
+    pub fn dims(self) -> Option<Vec<Option<usize>>> {
+        match self {
+            AttrShape::Dims(d) => Some(d),
+            AttrShape::Absent | AttrShape::UnknownRank => None,
+        }
+    }
+}
+
 impl Node {
     pub fn attr(&self, name: &str) -> Option<&AttrValue> {
         self.attrs.get(name)
@@ -80,11 +101,14 @@ impl Node {
         self.attr_opt_dtype(name)?.ok_or_else(|| self.missing(name, "a type"))
     }
 
-    /// A shape attribute: `None` for unknown rank, `Some(dims)` with `None` for unknown dims.
-    pub fn attr_opt_shape(&self, name: &str) -> Result<Option<Option<Vec<Option<usize>>>>> {
+    /// A shape attribute: absent, of unknown rank, or dims (`None` for unknown dims).
+    pub fn attr_opt_shape(&self, name: &str) -> Result<AttrShape> {
         match self.value(name)? {
-            None => Ok(None),
-            Some(Value::Shape(s)) => Ok(Some(decode_shape(s).map_err(|e| self.err(format!("attribute '{name}': {e}")))?)),
+            None => Ok(AttrShape::Absent),
+            Some(Value::Shape(s)) => match decode_shape(s).map_err(|e| self.err(format!("attribute '{name}': {e}")))? {
+                None => Ok(AttrShape::UnknownRank),
+                Some(dims) => Ok(AttrShape::Dims(dims)),
+            },
             Some(_) => Err(self.missing(name, "a shape")),
         }
     }

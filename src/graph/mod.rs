@@ -6,6 +6,7 @@ pub mod function;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+pub use attr::AttrShape;
 pub use decode::{decode_shape, decode_tensor};
 
 use crate::error::{Error, Result};

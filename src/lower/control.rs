@@ -841,7 +841,7 @@ pub fn info_lines(graph: &Graph) -> Vec<String> {
         .filter(|n| n.op == "Placeholder")
         .filter_map(|n| {
             let dt = n.attr_opt_dtype("dtype").ok().flatten()?;
-            let shape = n.attr_opt_shape("shape").ok().flatten().flatten()?;
+            let shape = n.attr_opt_shape("shape").ok().and_then(|s| s.dims())?;
             Some((TensorRef::new(&n.name, 0), dt, shape.into_iter().map(|d| d.unwrap_or(1)).collect()))
         })
         .collect();

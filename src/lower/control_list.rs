@@ -344,7 +344,7 @@ impl<'a> Planner<'a> {
                 if !(0..=1 << 24).contains(&n) {
                     return Err(node.err(format!("size {n}")));
                 }
-                let elem = node.attr_opt_shape("element_shape")?.flatten();
+                let elem = node.attr_opt_shape("element_shape")?.dims();
                 let l = Arc::new(TList {
                     dtype: node.attr_dtype("dtype")?,
                     elem,
@@ -384,7 +384,7 @@ impl<'a> Planner<'a> {
                 let l = self.array_flow(node, &ins[2], &ins[0])?;
                 let idx = host_ints(node, &ins[1], "the indices")?;
                 let idx = idx.iter().map(|&i| index(node, i, l.items.len(), "index")).collect::<Result<Vec<_>>>()?;
-                let want = node.attr_opt_shape("element_shape")?.flatten();
+                let want = node.attr_opt_shape("element_shape")?.dims();
                 Ok(vec![Val::T(self.stack(node, &l, &idx, &want)?)])
             }
             "TensorArrayScatterV3" => {

@@ -242,7 +242,7 @@ impl Model {
             .map(|n| InputInfo {
                 name: format!("{}:0", n.name),
                 dtype: n.attr_opt_dtype("dtype").ok().flatten(),
-                shape: n.attr_opt_shape("shape").ok().flatten().flatten(),
+                shape: n.attr_opt_shape("shape").ok().and_then(|s| s.dims()),
             })
             .collect()
     }
@@ -650,7 +650,7 @@ fn check_feed(node: &Node, r: &TensorRef, t: &Tensor) -> Result<()> {
             return Err(err(format!("the placeholder is {dt}, the feed is {}: convert the feed (NumPy: x.astype(np.{dt}))", t.dtype())));
         }
     }
-    if let Some(Some(dims)) = node.attr_opt_shape("shape")? {
+    if let Some(dims) = node.attr_opt_shape("shape")?.dims() {
         let ok = dims.len() == t.rank() && dims.iter().zip(t.shape()).all(|(d, s)| d.is_none_or(|d| d == *s));
         if !ok {
             let want: Vec<String> = dims.iter().map(|d| d.map_or("?".to_string(), |d| d.to_string())).collect();
