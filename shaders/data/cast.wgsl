@@ -3,14 +3,9 @@
 // `bits` bits (signed when `signed` is 1), for int8/uint8/int16/uint16 targets.
 override MODE: u32 = 0u;
 
-struct Meta {
-    n: u32,
-    bits: u32,
-    signed: u32,
-    _pad: u32,
-}
+//#include gen/meta/cast.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: CastMeta;
 @group(0) @binding(1) var<storage, read> src: array<u32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<u32>;
 

@@ -6,14 +6,9 @@ alias S = i64;
 alias D = f32;
 override MODE: u32 = 0u;
 
-struct Meta {
-    n: u32,
-    bits: u32,
-    signed: u32,
-    _pad: u32,
-}
+//#include gen/meta/cast.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: CastMeta;
 @group(0) @binding(1) var<storage, read> src: array<S>;
 @group(0) @binding(2) var<storage, read_write> dst: array<D>;
 

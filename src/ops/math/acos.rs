@@ -1,4 +1,5 @@
 //! Acos: y = arccosine, elementwise.
 use crate::ops::math::unary::Unary;
+use crate::lower::codes::UnaryOp;
 
-pub const OP: Unary = Unary { code: 18, float: |x, _| x.acos(), int: None, params: crate::ops::math::unary::no_params };
+pub const OP: Unary = Unary { code: UnaryOp::Acos, float: |x, _| x.acos(), int: None, params: crate::ops::math::unary::no_params };

@@ -1,7 +1,8 @@
 //! FloorDiv: c = floor(a / b), elementwise with NumPy broadcasting.
 use crate::ops::math::binary::Binary;
+use crate::lower::codes::BinaryOp;
 
-pub const OP: Binary = Binary::new(8, |a, b| (a / b).floor(), |a, b| {
+pub const OP: Binary = Binary::new(BinaryOp::FloorDiv, |a, b| (a / b).floor(), |a, b| {
     if b == 0 {
         return 0;
     }

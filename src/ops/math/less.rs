@@ -1,4 +1,5 @@
 //! Less: c = (a < b), a bool tensor, with NumPy broadcasting.
 use crate::ops::math::compare::Compare;
+use crate::lower::codes::CompareOp;
 
-pub const OP: Compare = Compare { code: 2, f: |a, b| a < b };
+pub const OP: Compare = Compare { code: CompareOp::Less, f: |a, b| a < b };

@@ -1,4 +1,5 @@
 //! Mul: c = a · b, elementwise with NumPy broadcasting.
 use crate::ops::math::binary::Binary;
+use crate::lower::codes::BinaryOp;
 
-pub const OP: Binary = Binary::new(2, |a, b| a * b, |a, b| a.wrapping_mul(b));
+pub const OP: Binary = Binary::new(BinaryOp::Mul, |a, b| a * b, |a, b| a.wrapping_mul(b));

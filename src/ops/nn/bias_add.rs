@@ -46,6 +46,6 @@ impl Op for BiasAdd {
             Storage::F32 => ShaderVariant::new(&shaders::BINARY_FLOAT),
             s => ShaderVariant::new(&shaders::BINARY_INT).ty("T", s.wgsl()),
         };
-        binary_kernel(cx, node, v.set("OP", 0), &ins[0], &b, &outs[0])
+        binary_kernel(cx, node, v.set("OP", crate::lower::codes::BinaryOp::Add.code() as i64), &ins[0], &b, &outs[0])
     }
 }
