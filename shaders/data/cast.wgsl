@@ -17,13 +17,9 @@ fn wrap(v: i32) -> i32 {
     return i32((u32(v) << shift) >> shift);
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
-    if (i >= cfg.n) {
-        return;
-    }
+//#include common/each.wgsl
+
+fn each(i: u32) {
     let w = src[i];
     switch MODE {
         case 0u: { dst[i] = bitcast<u32>(wrap(i32(bitcast<f32>(w)))); }

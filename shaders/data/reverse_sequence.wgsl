@@ -30,13 +30,9 @@ fn seq_length(b: u32) -> i32 {
     return select(select(i32(cfg.seq_dim), 0, hi < 0), lo, hi == (lo >> 31u));
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
-    if (i >= cfg.n) {
-        return;
-    }
+//#include common/each.wgsl
+
+fn each(i: u32) {
     let s = (i / cfg.seq_stride) % cfg.seq_dim;
     let b = (i / cfg.batch_stride) % cfg.batch_dim;
     let len = u32(clamp(seq_length(b), 0, i32(cfg.seq_dim)));

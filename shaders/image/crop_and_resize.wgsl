@@ -24,13 +24,9 @@ fn px(img: u32, yy: u32, xx: u32, ch: u32) -> f32 {
     return f32(image[((img * cfg.ih + yy) * cfg.iw + xx) * cfg.c + ch]);
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
-    if (i >= cfg.n) {
-        return;
-    }
+//#include common/each.wgsl
+
+fn each(i: u32) {
     let ch = i % cfg.c;
     var r = i / cfg.c;
     let ox = r % cfg.cw;

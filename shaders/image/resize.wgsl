@@ -42,13 +42,9 @@ fn nearest(o: u32, scale: f32, size: u32) -> u32 {
     return u32(max(i, 0));
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
-    if (i >= cfg.n) {
-        return;
-    }
+//#include common/each.wgsl
+
+fn each(i: u32) {
     let ch = i % cfg.c;
     var r = i / cfg.c;
     let ox = r % cfg.ow;

@@ -17,13 +17,9 @@ fn act(v: f32) -> f32 {
     return activate(ACT, v, cfg.alpha);
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
-    if (i >= cfg.n) {
-        return;
-    }
+//#include common/each.wgsl
+
+fn each(i: u32) {
     let c = (i / cfg.inner) % cfg.channels;
     var v = x[i];
     if (HAS_SCALE) {

@@ -9,13 +9,9 @@ struct Meta {
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
-    if (i >= cfg.n) {
-        return;
-    }
+//#include common/each.wgsl
+
+fn each(i: u32) {
     let d = i % cfg.depth;
     let row = i - d;
     let lo = select(d - cfg.radius, 0u, d < cfg.radius);

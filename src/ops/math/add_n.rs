@@ -20,7 +20,7 @@ impl Op for AddN {
         Ok(vec![TensorInfo::new(ins[0].dtype, ins[0].shape.clone())])
     }
     fn fold(&self, node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
-        let add = super::add::OP;
+        let add = super::elementwise::ADD;
         let mut acc = ins[0].clone();
         for t in &ins[1..] {
             match add.fold(node, &[acc, t.clone()])? {

@@ -1,5 +1,6 @@
-//! The shared form of binary elementwise ops with NumPy broadcasting: each op file names its
-//! kernel code and CPU functions; this file infers, folds and lowers them.
+//! The shared form of binary elementwise ops with NumPy broadcasting: each row of
+//! `elementwise.rs` names its kernel code and CPU functions; this file infers, folds and lowers
+//! them.
 use std::sync::Arc;
 
 use crate::error::Result;

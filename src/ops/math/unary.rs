@@ -1,5 +1,6 @@
-//! The shared form of unary elementwise ops: each op file names its kernel code and its CPU
-//! function; this file infers, folds and lowers them all the same way.
+//! The shared form of unary elementwise ops: each row of `elementwise.rs` (and of
+//! `ops/nn/activation.rs`) names its kernel code and its CPU function; this file infers, folds
+//! and lowers them all the same way.
 use std::sync::Arc;
 
 use crate::error::Result;

@@ -35,7 +35,7 @@ impl Op for BiasAdd {
     fn fold(&self, node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
         let s = bias_shape(node, ins[0].shape(), ins[1].shape()).ok()?;
         let b = Arc::new((*ins[1]).clone().reshape(s).ok()?);
-        crate::ops::math::add::OP.fold(node, &[ins[0].clone(), b])
+        crate::ops::math::elementwise::ADD.fold(node, &[ins[0].clone(), b])
     }
     fn int64(&self) -> bool {
         true

@@ -1,5 +1,0 @@
-//! Maximum: c = max(a, b), elementwise with NumPy broadcasting.
-use crate::ops::math::binary::Binary;
-use crate::lower::codes::BinaryOp;
-
-pub const OP: Binary = Binary::new(BinaryOp::Maximum, |a, b| if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) }, |a, b| a.max(b));

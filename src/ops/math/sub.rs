@@ -1,5 +1,0 @@
-//! Sub: c = a - b, elementwise with NumPy broadcasting.
-use crate::ops::math::binary::Binary;
-use crate::lower::codes::BinaryOp;
-
-pub const OP: Binary = Binary::new(BinaryOp::Sub, |a, b| a - b, |a, b| a.wrapping_sub(b));
