@@ -4,18 +4,9 @@
 // clamped to it. LEN64: the lengths are 64-bit (low, high words).
 override LEN64: bool = false;
 
-struct Meta {
-    n: u32,
-    seq_dim: u32,
-    seq_stride: u32,
-    batch_dim: u32,
-    batch_stride: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-}
+//#include gen/meta/reverse_sequence.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: ReverseSequenceMeta;
 @group(0) @binding(1) var<storage, read> src: array<u32>;
 @group(0) @binding(2) var<storage, read> lengths: array<i32>;
 @group(0) @binding(3) var<storage, read_write> dst: array<u32>;

@@ -5,12 +5,9 @@
 alias T = f32;
 override MODE: u32 = 0u;
 
-struct Meta {
-    n: u32, batch: u32, ih: u32, iw: u32,
-    c: u32, ch: u32, cw: u32, extrapolation: f32,
-}
+//#include gen/meta/crop_and_resize.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: CropAndResizeMeta;
 @group(0) @binding(1) var<storage, read> image: array<T>;
 @group(0) @binding(2) var<storage, read> boxes: array<f32>;
 @group(0) @binding(3) var<storage, read> box_ind: array<i32>;

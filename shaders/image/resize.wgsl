@@ -8,12 +8,9 @@ override MODE: u32 = 0u;
 override HALF: bool = false;
 override ALIGN: bool = false;
 
-struct Meta {
-    n: u32, ih: u32, iw: u32, c: u32,
-    oh: u32, ow: u32, sy: f32, sx: f32,
-}
+//#include gen/meta/resize.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: ResizeMeta;
 @group(0) @binding(1) var<storage, read> x: array<T>;
 @group(0) @binding(2) var<storage, read_write> y: array<U>;
 

@@ -2,12 +2,9 @@
 // upper < 0) of each innermost [rows, cols] matrix, else 0.
 alias T = f32;
 
-struct Meta {
-    n: u32, rows: u32, cols: u32, _p0: u32,
-    lower: i32, upper: i32, _p1: u32, _p2: u32,
-}
+//#include gen/meta/band_part.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: BandPartMeta;
 @group(0) @binding(1) var<storage, read> x: array<T>;
 @group(0) @binding(2) var<storage, read_write> y: array<T>;
 

@@ -10,14 +10,9 @@ override LOG: u32 = 0u;
 // 0: whole rows; 1: `stats`; 2: `combine` (the multi-pass form's first passes).
 override STAGE: u32 = 0u;
 
-struct Meta {
-    rows: u32,
-    cols: u32,
-    parts: u32,
-    chunk: u32,
-}
+//#include gen/meta/softmax.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: SoftmaxMeta;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 // apply: each row's maximum and sum, [rows, 2].

@@ -144,7 +144,7 @@ meta_blocks! {
         _pad: u32,
     }
 
-    /// One count: `elementwise/classify.wgsl`.
+    /// One count: `elementwise/classify.wgsl`, `data/unique.wgsl`.
     CountMeta, "gen/meta/count.wgsl" {
         n: u32,
         _pad0: u32,
@@ -362,6 +362,81 @@ meta_blocks! {
         _pad0: u32,
         _pad1: u32,
         _pad2: u32,
+    }
+
+    /// `data/gather_nd.wgsl`, `data/scatter_nd.wgsl`: `count` index tuples of `q` entries
+    /// into `dims`, each selecting `inner` elements.
+    IndexNdMeta, "gen/meta/index_nd.wgsl" {
+        count: u32,
+        q: u32,
+        inner: u32,
+        _pad: u32,
+        dims: [u32; 8],
+    }
+
+    /// `data/one_hot.wgsl`: the on and off values' bits.
+    OneHotMeta, "gen/meta/one_hot.wgsl" {
+        count: u32,
+        depth: u32,
+        inner: u32,
+        on: u32,
+        off: u32,
+        _pad0: u32,
+        _pad1: u32,
+        _pad2: u32,
+    }
+
+    /// `data/where.wgsl`: the input's shape, in `nchunks` chunks of `chunk`.
+    WhereMeta, "gen/meta/where.wgsl" {
+        n: u32,
+        rank: u32,
+        chunk: u32,
+        nchunks: u32,
+        shape: [u32; 8],
+    }
+
+    /// `data/reverse_sequence.wgsl`: the sequence and batch dims' sizes and word strides.
+    ReverseSequenceMeta, "gen/meta/reverse_sequence.wgsl" {
+        n: u32,
+        seq_dim: u32,
+        seq_stride: u32,
+        batch_dim: u32,
+        batch_stride: u32,
+        _pad0: u32,
+        _pad1: u32,
+        _pad2: u32,
+    }
+
+    /// `linalg/band_part.wgsl`: the band's sub- and super-diagonals kept (negative: all).
+    BandPartMeta, "gen/meta/band_part.wgsl" {
+        n: u32, rows: u32, cols: u32, _p0: u32,
+        lower: i32, upper: i32, _p1: u32, _p2: u32,
+    }
+
+    /// `image/resize.wgsl`: NHWC, the source step per output pixel.
+    ResizeMeta, "gen/meta/resize.wgsl" {
+        n: u32, ih: u32, iw: u32, c: u32,
+        oh: u32, ow: u32, sy: f32, sx: f32,
+    }
+
+    /// `image/crop_and_resize.wgsl`: crops of ch × cw from a batch of NHWC images.
+    CropAndResizeMeta, "gen/meta/crop_and_resize.wgsl" {
+        n: u32, batch: u32, ih: u32, iw: u32,
+        c: u32, ch: u32, cw: u32, extrapolation: f32,
+    }
+
+    /// `nn/lrn.wgsl`.
+    LrnMeta, "gen/meta/lrn.wgsl" {
+        n: u32, depth: u32, radius: u32, _p0: u32,
+        bias: f32, alpha: f32, beta: f32, _p1: u32,
+    }
+
+    /// `nn/softmax.wgsl`: rows of `cols`, long rows in `parts` of `chunk`.
+    SoftmaxMeta, "gen/meta/softmax.wgsl" {
+        rows: u32,
+        cols: u32,
+        parts: u32,
+        chunk: u32,
     }
 }
 
