@@ -6,7 +6,8 @@
 //! WGSL's uniform layout aligns an 8-entry array (`array<vec4<u32>, 2>`, `[u32; 8]` here) to
 //! 16 bytes: structs spell that padding out as `_pad` fields (Pod has no implicit padding).
 //! Blocks are written padded to [`crate::lower::META_BYTES`], as the positional [`Meta`]
-//! builder writes them (kernels whose block is still built with it are listed in its docs).
+//! builder writes them. That builder remains for the kernels not converted yet: `image/nms`,
+//! `reduce/top_k` and the control-flow kernels of `lower/control*.rs`.
 use crate::lower::{Meta, MAX_RANK, META_BYTES};
 
 /// A type that may be a meta field, with its WGSL spelling.
