@@ -54,7 +54,11 @@ pub static INDEX: Shader = shader!("common/index.wgsl");
 pub static GROUP_TREE: Shader = shader!("common/group_tree.wgsl");
 pub static GROUP_SUBGROUP: Shader = shader!("common/group_subgroup.wgsl");
 pub static BINARY_ENTRIES: Shader = shader!("common/binary_entries.wgsl");
-pub static INCLUDES: &[&Shader] = &[&ACTIVATION, &INDEX, &GROUP_TREE, &GROUP_SUBGROUP, &BINARY_ENTRIES];
+pub static EACH: Shader = shader!("common/each.wgsl");
+pub static COPY_WORDS: Shader = shader!("common/copy_words.wgsl");
+pub static GEMM_EPILOGUE: Shader = shader!("common/gemm_epilogue.wgsl");
+pub static POOL_WINDOW: Shader = shader!("common/pool_window.wgsl");
+pub static INCLUDES: &[&Shader] = &[&ACTIVATION, &INDEX, &GROUP_TREE, &GROUP_SUBGROUP, &BINARY_ENTRIES, &EACH, &COPY_WORDS, &GEMM_EPILOGUE, &POOL_WINDOW];
 
 pub static ALL: &[&Shader] = &[
     &UNARY_FLOAT,

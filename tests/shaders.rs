@@ -32,7 +32,8 @@ fn every_shader_file_validates_and_is_registered() {
             // Validated as part of the shaders that include it (below).
             // (group_subgroup.wgsl replaces group_tree.wgsl in variants: see below.)
             let swapped_in = rel == "common/group_subgroup.wgsl";
-            assert!(swapped_in || wgtf::shaders::ALL.iter().any(|s| s.source.contains(&format!("//#include {rel}"))), "{rel} is included by no shader");
+            let mut includers = wgtf::shaders::ALL.iter().chain(wgtf::shaders::INCLUDES.iter());
+            assert!(swapped_in || includers.any(|s| s.source.contains(&format!("//#include {rel}"))), "{rel} is included by no shader");
             continue;
         }
         let s = wgtf::shaders::ALL.iter().find(|s| s.path == rel).unwrap_or_else(|| panic!("{rel} is not listed in src/shaders.rs ALL"));
@@ -89,4 +90,110 @@ fn subgroup_reduction_variants_validate() {
     }
     let v = swap(ShaderVariant::new(&SOFTMAX));
     validate(&v.label(), &v.source().unwrap());
+}
+
+/// The `switch` blocks of a WGSL source: (switched expression, labels of its cases).
+fn switches(src: &str) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    let mut rest = src;
+    while let Some(at) = rest.find("switch ") {
+        let after = &rest[at + "switch ".len()..];
+        let open = after.find('{').expect("switch without a body");
+        let expr = after[..open].trim().to_string();
+        // The body: up to the brace that closes the one after the expression.
+        let (mut depth, mut end) = (0, 0);
+        for (i, ch) in after[open..].char_indices() {
+            match ch {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = open + i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let body = &after[open + 1..end];
+        let mut labels = Vec::new();
+        let mut depth = 0;
+        for line in body.lines() {
+            let t = line.trim();
+            if depth == 0 {
+                if let Some(l) = t.strip_prefix("case ") {
+                    let l = &l[..l.find(':').expect("case without ':'")];
+                    labels.extend(l.split(',').map(|x| x.trim().to_string()));
+                } else if t.starts_with("default") {
+                    labels.push("default".into());
+                }
+            }
+            depth += t.matches('{').count() as i32 - t.matches('}').count() as i32;
+        }
+        out.push((expr, labels));
+        rest = &after[end..];
+    }
+    out
+}
+
+#[test]
+fn op_code_cases_match_the_rust_enums() {
+    // Every `case` of a kernel's switch on its op code names a variant of the code enum it
+    // includes (`//#include gen/…`, generated from src/lower/codes.rs), never a number; and
+    // every variant has a `case` in the kernels that include its enum.
+    let files: Vec<&wgtf::lower::Shader> = wgtf::shaders::ALL.iter().chain(wgtf::shaders::INCLUDES.iter()).copied().collect();
+    for (path, prefix, variants) in wgtf::lower::codes::all() {
+        let users: Vec<_> = files.iter().filter(|s| s.source.contains(&format!("//#include {path}"))).collect();
+        assert!(!users.is_empty(), "{path} is included by no shader");
+        let mut covered = std::collections::BTreeSet::new();
+        for s in &users {
+            for (expr, labels) in switches(s.source) {
+                let named: Vec<&String> = labels.iter().filter(|l| *l != "default").collect();
+                let ours = named.iter().any(|l| l.starts_with(prefix));
+                if !ours && !["OP", "op", "code"].contains(&expr.as_str()) {
+                    continue; // a switch on something else (STAGE, MODE …)
+                }
+                for l in named {
+                    assert!(variants.iter().any(|(n, _)| n == l), "{}: `case {l}` in `switch {expr}` names no variant of {path}", s.path);
+                    covered.insert(l.clone());
+                }
+            }
+        }
+        for (n, _) in &variants {
+            let users: Vec<_> = users.iter().map(|s| s.path).collect();
+            assert!(covered.contains(n), "{n} ({path}) has no `case` in {users:?}");
+        }
+    }
+    // Variants stay distinct codes.
+    for (path, _, variants) in wgtf::lower::codes::all() {
+        let mut codes: Vec<u32> = variants.iter().map(|v| v.1).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), variants.len(), "{path}: two variants share a code");
+    }
+}
+
+
+#[test]
+fn meta_structs_match_their_wgsl_layout() {
+    // Each typed meta block (src/lower/meta.rs) and the WGSL struct generated from it: naga
+    // lays the WGSL out at the Rust offsets and size, in uniform address space rules.
+    for (name, path, wgsl, size, fields) in wgtf::lower::meta::all() {
+        let src = format!("{wgsl}\n@group(0) @binding(0) var<uniform> cfg: {name};\n@compute @workgroup_size(1) fn main() {{ _ = cfg; }}\n");
+        let module = naga::front::wgsl::parse_str(&src).unwrap_or_else(|e| panic!("{path}: {}", e.emit_to_string(&src)));
+        naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::all())
+            .validate(&module)
+            .unwrap_or_else(|e| panic!("{path}: {}", e.emit_to_string(&src)));
+        let mut layouter = naga::proc::Layouter::default();
+        layouter.update(module.to_ctx()).unwrap();
+        let (handle, ty) = module.types.iter().find(|(_, t)| t.name.as_deref() == Some(name)).unwrap();
+        let naga::TypeInner::Struct { members, span } = &ty.inner else { panic!("{name} is not a struct") };
+        let wgsl_fields: Vec<(&str, usize)> = members.iter().map(|m| (m.name.as_deref().unwrap(), m.offset as usize)).collect();
+        assert_eq!(wgsl_fields, fields, "{name}: field offsets differ between Rust and WGSL");
+        assert_eq!(*span as usize, size, "{name}: sizes differ");
+        assert_eq!(layouter[handle].size as usize, size, "{name}: sizes differ");
+        assert!(size <= wgtf::lower::META_BYTES, "{name} exceeds META_BYTES");
+        // Every meta struct serves a kernel.
+        assert!(wgtf::shaders::ALL.iter().any(|s| s.source.contains(&format!("//#include {path}"))), "{path} is included by no shader");
+    }
 }

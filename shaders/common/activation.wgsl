@@ -1,11 +1,10 @@
 // Shared by the kernels that fuse an activation into their epilogue (and by unary_float.wgsl):
-// included with `//#include common/activation.wgsl`. Codes are the unary_float.wgsl op codes:
-// 0 Relu, 1 Relu6, 2 Sigmoid, 3 Tanh, 4 Elu, 5 LeakyRelu (alpha), 37 Swish, 38 Gelu (exact),
-// 39 Gelu (tanh), 60 Prelu (alpha: the channel's slope, which kernels read after their bias);
-// anything else (36) is the identity. Relu and Relu6 keep NaN, as TensorFlow.
-
-// The Prelu code: kernels read its slope per output channel (after their biases).
-const PRELU: u32 = 60u;
+// included with `//#include common/activation.wgsl`. Codes are the `ACT_` constants of
+// `Activation` (src/lower/codes.rs), which equal the unary_float.wgsl codes of the same
+// functions; ACT_LEAKY_RELU and ACT_PRELU take alpha (for Prelu: the channel's slope, which
+// kernels read after their bias); ACT_NONE is the identity. Relu and Relu6 keep NaN, as
+// TensorFlow.
+//#include gen/activation.wgsl
 
 fn sigmoid(v: f32) -> f32 {
     // Stable for large |v|.
@@ -43,16 +42,16 @@ fn is_nan_f32(v: f32) -> bool {
 
 fn activate(code: u32, v: f32, alpha: f32) -> f32 {
     switch code {
-        case 0u: { return select(max(v, 0.0), v, is_nan_f32(v)); }
-        case 1u: { return select(clamp(v, 0.0, 6.0), v, is_nan_f32(v)); }
-        case 2u: { return sigmoid(v); }
-        case 3u: { return tanh(v); }
-        case 4u: { return select(expm1_(v), v, v > 0.0); }
-        case 5u: { return select(v * alpha, v, v > 0.0); }
-        case 37u: { return v * sigmoid(v); }
-        case 38u: { return 0.5 * v * (1.0 + erf_approx(v * 0.7071067811865476)); }
-        case 39u: { return 0.5 * v * (1.0 + tanh(0.7978845608028654 * (v + 0.044715 * v * v * v))); }
-        case PRELU: { return select(v * alpha, v, v >= 0.0); }
-        default: { return v; }
+        case ACT_RELU: { return select(max(v, 0.0), v, is_nan_f32(v)); }
+        case ACT_RELU6: { return select(clamp(v, 0.0, 6.0), v, is_nan_f32(v)); }
+        case ACT_SIGMOID: { return sigmoid(v); }
+        case ACT_TANH: { return tanh(v); }
+        case ACT_ELU: { return select(expm1_(v), v, v > 0.0); }
+        case ACT_LEAKY_RELU: { return select(v * alpha, v, v > 0.0); }
+        case ACT_SWISH: { return v * sigmoid(v); }
+        case ACT_GELU: { return 0.5 * v * (1.0 + erf_approx(v * 0.7071067811865476)); }
+        case ACT_GELU_TANH: { return 0.5 * v * (1.0 + tanh(0.7978845608028654 * (v + 0.044715 * v * v * v))); }
+        case ACT_PRELU: { return select(v * alpha, v, v >= 0.0); }
+        case ACT_NONE, default: { return v; }
     }
 }

@@ -2,7 +2,8 @@
 // its values, then every invocation combines the subgroups' results in subgroup order (so the
 // result does not depend on scheduling). Replaces common/group_tree.wgsl where the adapter has
 // subgroups (f32 and i32 only); the includer also defines `fn is_nan_t(v: T) -> bool`.
-// Op codes (reduce.wgsl's): 0, 1, 7 sum; 2 max; 3 min; 4 product; 5 all; 6 any.
+// Op codes: `ReduceOp` (src/lower/codes.rs).
+//#include gen/reduce_op.wgsl
 
 struct Ids {
     lid: u32,
@@ -16,12 +17,12 @@ var<workgroup> group_scratch: array<T, 256>;
 fn subgroup_op(op: u32, v: T) -> T {
     switch op {
         // Max and Min propagate NaN, whatever the subgroup operation does with it.
-        case 2u: { return select(subgroupMax(v), bitcast<T>(0x7fc00000u), subgroupAny(is_nan_t(v))); }
-        case 3u: { return select(subgroupMin(v), bitcast<T>(0x7fc00000u), subgroupAny(is_nan_t(v))); }
-        case 4u: { return subgroupMul(v); }
-        case 5u: { return select(T(0), T(1), subgroupAll(v != T(0))); }
-        case 6u: { return select(T(0), T(1), subgroupAny(v != T(0))); }
-        default: { return subgroupAdd(v); }
+        case REDUCE_MAX: { return select(subgroupMax(v), bitcast<T>(0x7fc00000u), subgroupAny(is_nan_t(v))); }
+        case REDUCE_MIN: { return select(subgroupMin(v), bitcast<T>(0x7fc00000u), subgroupAny(is_nan_t(v))); }
+        case REDUCE_PROD: { return subgroupMul(v); }
+        case REDUCE_ALL: { return select(T(0), T(1), subgroupAll(v != T(0))); }
+        case REDUCE_ANY: { return select(T(0), T(1), subgroupAny(v != T(0))); }
+        case REDUCE_SUM, REDUCE_MEAN, REDUCE_EUCLIDEAN_NORM, default: { return subgroupAdd(v); }
     }
 }
 

@@ -12,13 +12,9 @@ struct Meta {
 @group(0) @binding(3) var<storage, read> item: array<u32>;
 @group(0) @binding(4) var<storage, read_write> dst: array<u32>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
-    if (i >= cfg.n) {
-        return;
-    }
+//#include common/each.wgsl
+
+fn each(i: u32) {
     let r = idx[0];
     if (r >= 0 && i / cfg.row_len == u32(r)) {
         dst[i] = item[i % cfg.row_len];

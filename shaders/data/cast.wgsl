@@ -3,14 +3,9 @@
 // `bits` bits (signed when `signed` is 1), for int8/uint8/int16/uint16 targets.
 override MODE: u32 = 0u;
 
-struct Meta {
-    n: u32,
-    bits: u32,
-    signed: u32,
-    _pad: u32,
-}
+//#include gen/meta/cast.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: CastMeta;
 @group(0) @binding(1) var<storage, read> src: array<u32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<u32>;
 
@@ -22,13 +17,9 @@ fn wrap(v: i32) -> i32 {
     return i32((u32(v) << shift) >> shift);
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
-    if (i >= cfg.n) {
-        return;
-    }
+//#include common/each.wgsl
+
+fn each(i: u32) {
     let w = src[i];
     switch MODE {
         case 0u: { dst[i] = bitcast<u32>(wrap(i32(bitcast<f32>(w)))); }

@@ -6,24 +6,15 @@ alias S = i64;
 alias D = f32;
 override MODE: u32 = 0u;
 
-struct Meta {
-    n: u32,
-    bits: u32,
-    signed: u32,
-    _pad: u32,
-}
+//#include gen/meta/cast.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: CastMeta;
 @group(0) @binding(1) var<storage, read> src: array<S>;
 @group(0) @binding(2) var<storage, read_write> dst: array<D>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
-    if (i >= cfg.n) {
-        return;
-    }
+//#include common/each.wgsl
+
+fn each(i: u32) {
     let x = src[i];
     switch MODE {
         case 1u: { dst[i] = select(D(0), D(1), x != S(0)); }

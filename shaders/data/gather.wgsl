@@ -3,18 +3,9 @@
 // index is outside [0, n) (TensorFlow's GPU behaviour). Elements are 32-bit words (64-bit
 // elements are pairs: `inner` counts words). IDX64: the indices are 64-bit (low, high words).
 override IDX64: bool = false;
-struct Meta {
-    count: u32,
-    outer: u32,
-    n: u32,
-    k: u32,
-    inner: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-}
+//#include gen/meta/gather.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: GatherMeta;
 @group(0) @binding(1) var<storage, read> params: array<u32>;
 @group(0) @binding(2) var<storage, read> indices: array<i32>;
 

@@ -1,15 +1,9 @@
 // GatherNd: indices seen as [m, q] (each row addresses the first q dims of params), params as
 // [dims_0 … dims_{q-1}, inner]; out[r, i] = params[index(r), i], or 0 when an index is out of
 // range. Elements are 32-bit words.
-struct Meta {
-    count: u32,
-    q: u32,
-    inner: u32,
-    _pad: u32,
-    dims: array<vec4<u32>, 2>,
-}
+//#include gen/meta/index_nd.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: IndexNdMeta;
 @group(0) @binding(1) var<storage, read> params: array<u32>;
 @group(0) @binding(2) var<storage, read> indices: array<i32>;
 @group(0) @binding(3) var<storage, read_write> y: array<u32>;

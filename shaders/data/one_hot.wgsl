@@ -1,17 +1,8 @@
 // OneHot: the output seen as [outer, depth, inner], indices as [outer, inner];
 // out[o, d, i] = on if indices[o, i] == d else off (32-bit patterns from the meta block).
-struct Meta {
-    count: u32,
-    depth: u32,
-    inner: u32,
-    on: u32,
-    off: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-}
+//#include gen/meta/one_hot.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: OneHotMeta;
 @group(0) @binding(1) var<storage, read> indices: array<i32>;
 @group(0) @binding(2) var<storage, read_write> y: array<u32>;
 

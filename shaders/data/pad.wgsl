@@ -4,29 +4,12 @@
 // mirrors (SYMMETRIC).
 override MODE: u32 = 0u;
 
-struct Meta {
-    n: u32,
-    rank: u32,
-    value: u32,
-    value_hi: u32,
-    out_shape: array<vec4<u32>, 2>,
-    in_shape: array<vec4<u32>, 2>,
-    before: array<vec4<u32>, 2>,
-    in_strides: array<vec4<u32>, 2>,
-}
+//#include gen/meta/pad.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
-@group(0) @binding(1) var<storage, read> src: array<u32>;
-@group(0) @binding(2) var<storage, read_write> dst: array<u32>;
+@group(0) @binding(0) var<uniform> cfg: PadMeta;
+//#include common/copy_words.wgsl
 
-
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
-    if (i >= cfg.n) {
-        return;
-    }
+fn each(i: u32) {
     var rem = i;
     var off = 0u;
     var inside = true;

@@ -4,18 +4,9 @@
 // clamped to it. LEN64: the lengths are 64-bit (low, high words).
 override LEN64: bool = false;
 
-struct Meta {
-    n: u32,
-    seq_dim: u32,
-    seq_stride: u32,
-    batch_dim: u32,
-    batch_stride: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-}
+//#include gen/meta/reverse_sequence.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: ReverseSequenceMeta;
 @group(0) @binding(1) var<storage, read> src: array<u32>;
 @group(0) @binding(2) var<storage, read> lengths: array<i32>;
 @group(0) @binding(3) var<storage, read_write> dst: array<u32>;
@@ -30,13 +21,9 @@ fn seq_length(b: u32) -> i32 {
     return select(select(i32(cfg.seq_dim), 0, hi < 0), lo, hi == (lo >> 31u));
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
-    if (i >= cfg.n) {
-        return;
-    }
+//#include common/each.wgsl
+
+fn each(i: u32) {
     let s = (i / cfg.seq_stride) % cfg.seq_dim;
     let b = (i / cfg.batch_stride) % cfg.batch_dim;
     let len = u32(clamp(seq_length(b), 0, i32(cfg.seq_dim)));

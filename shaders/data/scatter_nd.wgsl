@@ -6,15 +6,9 @@
 override FLOAT: u32 = 1u;
 override ASSIGN: bool = false;
 
-struct Meta {
-    count: u32,
-    q: u32,
-    inner: u32,
-    _pad: u32,
-    dims: array<vec4<u32>, 2>,
-}
+//#include gen/meta/index_nd.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: IndexNdMeta;
 @group(0) @binding(1) var<storage, read> indices: array<i32>;
 @group(0) @binding(2) var<storage, read> updates: array<u32>;
 @group(0) @binding(3) var<storage, read_write> y: array<atomic<u32>>;

@@ -9,14 +9,9 @@
 alias T = f32;
 override STAGE: u32 = 0u;
 
-struct Meta {
-    n: u32,
-    _p0: u32,
-    _p1: u32,
-    _p2: u32,
-}
+//#include gen/meta/count.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: CountMeta;
 @group(0) @binding(1) var<storage, read> x: array<T>;
 @group(0) @binding(2) var<storage, read_write> y: array<T>;
 @group(0) @binding(3) var<storage, read_write> idx: array<i32>;

@@ -10,15 +10,9 @@ alias T = f32;
 alias O = i32;
 override STAGE: u32 = 0u;
 
-struct Meta {
-    n: u32,
-    rank: u32,
-    chunk: u32,
-    nchunks: u32,
-    shape: array<vec4<u32>, 2>,
-}
+//#include gen/meta/where.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: WhereMeta;
 @group(0) @binding(1) var<storage, read> x: array<T>;
 @group(0) @binding(2) var<storage, read_write> y: array<O>;
 @group(0) @binding(3) var<storage, read_write> count: array<i32>;

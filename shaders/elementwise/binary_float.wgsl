@@ -2,21 +2,11 @@
 // a and b over it (0 on broadcast dims) come in meta; FLAGS bit 0: a is contiguous with c,
 // bit 1: b is contiguous with c (then the index math is skipped).
 override OP: u32 = 0u;
+//#include gen/binary_op.wgsl
 
-struct Meta {
-    n: u32,
-    rank: u32,
-    flags: u32,
-    _pad: u32,
-    shape: array<vec4<u32>, 2>,
-    sa: array<vec4<u32>, 2>,
-    sb: array<vec4<u32>, 2>,
-    // Division multipliers and shifts for the dims of `shape` (common/index.wgsl).
-    magic: array<vec4<u32>, 2>,
-    shifts: array<vec4<u32>, 2>,
-}
+//#include gen/meta/broadcast.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: BroadcastMeta;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
@@ -50,27 +40,26 @@ fn is_nan_(v: f32) -> bool {
     return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
 }
 
-
 fn apply(x: f32, y: f32) -> f32 {
     switch OP {
-        case 0u: { return x + y; }                              // Add, AddV2, BiasAdd
-        case 1u: { return x - y; }                              // Sub
-        case 2u: { return x * y; }                              // Mul
-        case 3u: { return x / y; }                              // RealDiv, Div
+        case BINARY_ADD: { return x + y; }                              // Add, AddV2, BiasAdd
+        case BINARY_SUB: { return x - y; }
+        case BINARY_MUL: { return x * y; }
+        case BINARY_DIV: { return x / y; }                              // RealDiv, Div
         // NaN wins, as in TF: x + y is NaN when either is (no NaN constant: WGSL's constant
         // expressions cannot hold one, and browsers refuse the shader).
-        case 4u: { return select(max(x, y), x + y, is_nan_(x) || is_nan_(y)); } // Maximum
-        case 5u: { return select(min(x, y), x + y, is_nan_(x) || is_nan_(y)); } // Minimum
-        case 6u: { return pow_c(x, y); }                        // Pow
-        case 7u: { return (x - y) * (x - y); }                  // SquaredDifference
-        case 8u: { return floor(x / y); }                       // FloorDiv
-        case 9u: { return floor_mod(x, y); }                    // FloorMod
-        case 10u: { return x - y * trunc(x / y); }              // Mod / TruncateMod
-        case 11u: { return atan2(x, y); }                       // Atan2
-        case 12u: { return select(x / y, 0.0, y == 0.0); }      // DivNoNan
-        case 13u: { return select(x * y, 0.0, x == 0.0); }      // MulNoNan
-        case 14u: { return trunc(x / y); }                      // TruncateDiv
-        case 15u: { return select(y * x, x, x >= 0.0); }        // Prelu (x, alpha)
+        case BINARY_MAXIMUM: { return select(max(x, y), x + y, is_nan_(x) || is_nan_(y)); }
+        case BINARY_MINIMUM: { return select(min(x, y), x + y, is_nan_(x) || is_nan_(y)); }
+        case BINARY_POW: { return pow_c(x, y); }
+        case BINARY_SQUARED_DIFFERENCE: { return (x - y) * (x - y); }
+        case BINARY_FLOOR_DIV: { return floor(x / y); }
+        case BINARY_FLOOR_MOD: { return floor_mod(x, y); }
+        case BINARY_TRUNCATE_MOD: { return x - y * trunc(x / y); }              // Mod / TruncateMod
+        case BINARY_ATAN2: { return atan2(x, y); }
+        case BINARY_DIV_NO_NAN: { return select(x / y, 0.0, y == 0.0); }
+        case BINARY_MUL_NO_NAN: { return select(x * y, 0.0, x == 0.0); }
+        case BINARY_TRUNCATE_DIV: { return trunc(x / y); }
+        case BINARY_PRELU: { return select(y * x, x, x >= 0.0); }        // Prelu (x, alpha)
         default: { return x; }
     }
 }

@@ -2,21 +2,11 @@
 // T: i32, or i64 for exact int64 (adapters with SHADER_INT64).
 alias T = i32;
 override OP: u32 = 0u;
+//#include gen/binary_op.wgsl
 
-struct Meta {
-    n: u32,
-    rank: u32,
-    flags: u32,
-    _pad: u32,
-    shape: array<vec4<u32>, 2>,
-    sa: array<vec4<u32>, 2>,
-    sb: array<vec4<u32>, 2>,
-    // Division multipliers and shifts for the dims of `shape` (common/index.wgsl).
-    magic: array<vec4<u32>, 2>,
-    shifts: array<vec4<u32>, 2>,
-}
+//#include gen/meta/broadcast.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: BroadcastMeta;
 @group(0) @binding(1) var<storage, read> a: array<T>;
 @group(0) @binding(2) var<storage, read> b: array<T>;
 @group(0) @binding(3) var<storage, read_write> c: array<T>;
@@ -43,24 +33,24 @@ fn ipow(x: T, y: T) -> T {
 
 fn apply(x: T, y: T) -> T {
     switch OP {
-        case 0u: { return x + y; }
-        case 1u: { return x - y; }
-        case 2u: { return x * y; }
-        case 3u: { return select(x / y, 0, y == 0); }                 // Div truncates for ints
-        case 4u: { return max(x, y); }
-        case 5u: { return min(x, y); }
-        case 6u: { return ipow(x, y); }
-        case 7u: { return (x - y) * (x - y); }
-        case 8u: { return floor_div(x, y); }                          // FloorDiv
-        case 9u: { return select(x - floor_div(x, y) * y, 0, y == 0); } // FloorMod
-        case 10u: { return select(x % y, 0, y == 0); }                // TruncateMod
-        case 12u: { return select(x / y, 0, y == 0); }                // DivNoNan
-        case 14u: { return select(x / y, 0, y == 0); }                // TruncateDiv
-        case 100u: { return select(T(0), T(1), x != 0 && y != 0); }         // LogicalAnd
-        case 101u: { return select(T(0), T(1), x != 0 || y != 0); }         // LogicalOr
-        case 102u: { return x & y; }                                  // BitwiseAnd
-        case 103u: { return x | y; }                                  // BitwiseOr
-        case 104u: { return x ^ y; }                                  // BitwiseXor
+        case BINARY_ADD: { return x + y; }
+        case BINARY_SUB: { return x - y; }
+        case BINARY_MUL: { return x * y; }
+        case BINARY_DIV: { return select(x / y, 0, y == 0); }                 // Div truncates for ints
+        case BINARY_MAXIMUM: { return max(x, y); }
+        case BINARY_MINIMUM: { return min(x, y); }
+        case BINARY_POW: { return ipow(x, y); }
+        case BINARY_SQUARED_DIFFERENCE: { return (x - y) * (x - y); }
+        case BINARY_FLOOR_DIV: { return floor_div(x, y); }
+        case BINARY_FLOOR_MOD: { return select(x - floor_div(x, y) * y, 0, y == 0); }
+        case BINARY_TRUNCATE_MOD: { return select(x % y, 0, y == 0); }
+        case BINARY_DIV_NO_NAN: { return select(x / y, 0, y == 0); }
+        case BINARY_TRUNCATE_DIV: { return select(x / y, 0, y == 0); }
+        case BINARY_LOGICAL_AND: { return select(T(0), T(1), x != 0 && y != 0); }
+        case BINARY_LOGICAL_OR: { return select(T(0), T(1), x != 0 || y != 0); }
+        case BINARY_BITWISE_AND: { return x & y; }
+        case BINARY_BITWISE_OR: { return x | y; }
+        case BINARY_BITWISE_XOR: { return x ^ y; }
         default: { return x; }
     }
 }

@@ -1,36 +1,22 @@
 // Three-input elementwise ops with broadcasting: each operand has its own strides over the
 // output's shape (0 on broadcast dims). Elements are 32-bit words.
-// OP 0: select — a is the condition (nonzero picks b, else c), b and c are copied as bits;
-// OP 1: clip — max(min(a, c), b) in T (TensorFlow's ClipByValue: t, clip_min, clip_max).
+// OP TERNARY_SELECT: a is the condition (nonzero picks b, else c), b and c are copied as bits;
+// OP TERNARY_CLIP: max(min(a, c), b) in T (TensorFlow's ClipByValue: t, clip_min, clip_max).
 alias T = f32;
 override OP: u32 = 0u;
+//#include gen/ternary_op.wgsl
 
-struct Meta {
-    n: u32,
-    rank: u32,
-    // bit k: operand k has the output's shape (indexed directly).
-    flags: u32,
-    _pad: u32,
-    shape: array<vec4<u32>, 2>,
-    sa: array<vec4<u32>, 2>,
-    sb: array<vec4<u32>, 2>,
-    sc: array<vec4<u32>, 2>,
-}
+//#include gen/meta/ternary.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: TernaryMeta;
 @group(0) @binding(1) var<storage, read> a: array<u32>;
 @group(0) @binding(2) var<storage, read> b: array<u32>;
 @group(0) @binding(3) var<storage, read> c: array<u32>;
 @group(0) @binding(4) var<storage, read_write> y: array<u32>;
 
+//#include common/each.wgsl
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
-    if (i >= cfg.n) {
-        return;
-    }
+fn each(i: u32) {
     var ia = i;
     var ib = i;
     var ic = i;
@@ -51,10 +37,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         if ((cfg.flags & 2u) == 0u) { ib = ob; }
         if ((cfg.flags & 4u) == 0u) { ic = oc; }
     }
-    if (OP == 0u) {
-        y[i] = select(c[ic], b[ib], a[ia] != 0u);
-    } else {
-        let v = max(min(bitcast<T>(a[ia]), bitcast<T>(c[ic])), bitcast<T>(b[ib]));
-        y[i] = bitcast<u32>(v);
+    switch OP {
+        case TERNARY_SELECT: { y[i] = select(c[ic], b[ib], a[ia] != 0u); }
+        case TERNARY_CLIP, default: { y[i] = bitcast<u32>(max(min(bitcast<T>(a[ia]), bitcast<T>(c[ic])), bitcast<T>(b[ib]))); }
     }
 }

@@ -1,15 +1,10 @@
-// y = f(x) for float32 tensors. OP selects f (codes are defined by the op files in
-// src/ops/math and src/ops/nn); alpha and beta are per-op parameters.
+// y = f(x) for float32 tensors. OP selects f (a `UnaryOp` of src/lower/codes.rs); alpha and beta are per-op parameters.
 override OP: u32 = 0u;
+//#include gen/unary_op.wgsl
 
-struct Meta {
-    n: u32,
-    alpha: f32,
-    beta: f32,
-    _pad: u32,
-}
+//#include gen/meta/unary.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: UnaryMeta;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
@@ -95,50 +90,46 @@ fn round_half_even(v: f32) -> f32 {
 
 fn apply(v: f32) -> f32 {
     switch OP {
-        case 0u, 1u, 2u, 3u, 4u, 5u, 37u, 38u, 39u: { return activate(OP, v, cfg.alpha); } // Relu, Relu6, Sigmoid, Tanh, Elu, LeakyRelu, Swish, Gelu
-        case 6u: { return inverseSqrt(v); }                               // Rsqrt
-        case 7u: { return abs(v); }                                       // Abs
-        case 8u: { return -v; }                                           // Neg
-        case 9u: { return exp(v); }                                       // Exp
-        case 10u: { return log(v); }                                      // Log
-        case 11u: { return sqrt(v); }                                     // Sqrt
-        case 12u: { return v * v; }                                       // Square
-        case 13u: { return 1.0 / v; }                                     // Reciprocal
-        case 14u: { return sin_(v); }                                     // Sin
-        case 15u: { return cos_(v); }                                     // Cos
-        case 16u: { return sin_(v) / cos_(v); }                           // Tan
-        case 17u: { return atan2(v, sqrt((1.0 - v) * (1.0 + v))); }                                     // Asin
-        case 18u: { return atan2(sqrt((1.0 - v) * (1.0 + v)), v); }                                     // Acos
-        case 19u: { return atan(v); }                                     // Atan
-        case 20u: { return sinh(v); }                                     // Sinh
-        case 21u: { return cosh(v); }                                     // Cosh
-        case 22u: { return asinh(v); }                                    // Asinh
-        case 23u: { return acosh(v); }                                    // Acosh
-        case 24u: { return atanh(v); }                                    // Atanh
-        case 25u: { return floor(v); }                                    // Floor
-        case 26u: { return ceil(v); }                                     // Ceil
-        case 27u: { return round_half_even(v); }                          // Round
-        case 28u: { return sign(v); }                                     // Sign
-        case 29u: { return erf_approx(v); }                               // Erf
-        case 30u: { return erfc_approx(v); }                              // Erfc
-        case 31u: { return expm1_(v); }                                   // Expm1
-        case 32u: { return log1p_(v); }                                   // Log1p
-        case 33u: { return max(v, 0.0) + log1p_(exp(-abs(v))); }          // Softplus
-        case 34u: { return v / (1.0 + abs(v)); }                          // Softsign
-        case 35u: { return 1.0507009873554805 * select(1.6732632423543772 * expm1_(v), v, v > 0.0); } // Selu
-        case 36u: { return v; }                                           // Identity (copy)
-        case 40u: { return clamp(v, cfg.alpha, cfg.beta); }            // clip to [alpha, beta]
-        case 41u: { return v * cfg.alpha + cfg.beta; }                  // affine
+        case UNARY_RELU, UNARY_RELU6, UNARY_SIGMOID, UNARY_TANH, UNARY_ELU, UNARY_LEAKY_RELU, UNARY_SWISH, UNARY_GELU, UNARY_GELU_TANH: { return activate(OP, v, cfg.alpha); } // Relu, Relu6, Sigmoid, Tanh, Elu, LeakyRelu, Swish, Gelu
+        case UNARY_RSQRT: { return inverseSqrt(v); }
+        case UNARY_ABS: { return abs(v); }
+        case UNARY_NEG: { return -v; }
+        case UNARY_EXP: { return exp(v); }
+        case UNARY_LOG: { return log(v); }
+        case UNARY_SQRT: { return sqrt(v); }
+        case UNARY_SQUARE: { return v * v; }
+        case UNARY_RECIPROCAL: { return 1.0 / v; }
+        case UNARY_SIN: { return sin_(v); }
+        case UNARY_COS: { return cos_(v); }
+        case UNARY_TAN: { return sin_(v) / cos_(v); }
+        case UNARY_ASIN: { return atan2(v, sqrt((1.0 - v) * (1.0 + v))); }
+        case UNARY_ACOS: { return atan2(sqrt((1.0 - v) * (1.0 + v)), v); }
+        case UNARY_ATAN: { return atan(v); }
+        case UNARY_SINH: { return sinh(v); }
+        case UNARY_COSH: { return cosh(v); }
+        case UNARY_ASINH: { return asinh(v); }
+        case UNARY_ACOSH: { return acosh(v); }
+        case UNARY_ATANH: { return atanh(v); }
+        case UNARY_FLOOR: { return floor(v); }
+        case UNARY_CEIL: { return ceil(v); }
+        case UNARY_ROUND: { return round_half_even(v); }
+        case UNARY_SIGN: { return sign(v); }
+        case UNARY_ERF: { return erf_approx(v); }
+        case UNARY_ERFC: { return erfc_approx(v); }
+        case UNARY_EXPM1: { return expm1_(v); }
+        case UNARY_LOG1P: { return log1p_(v); }
+        case UNARY_SOFTPLUS: { return max(v, 0.0) + log1p_(exp(-abs(v))); }
+        case UNARY_SOFTSIGN: { return v / (1.0 + abs(v)); }
+        case UNARY_SELU: { return 1.0507009873554805 * select(1.6732632423543772 * expm1_(v), v, v > 0.0); }
+        case UNARY_IDENTITY: { return v; }                                           // Identity (copy)
+        case UNARY_CLIP: { return clamp(v, cfg.alpha, cfg.beta); }            // clip to [alpha, beta]
+        case UNARY_AFFINE: { return v * cfg.alpha + cfg.beta; }
         default: { return v; }
     }
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
-    if (i >= cfg.n) {
-        return;
-    }
+//#include common/each.wgsl
+
+fn each(i: u32) {
     y[i] = apply(x[i]);
 }

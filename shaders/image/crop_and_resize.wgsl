@@ -5,12 +5,9 @@
 alias T = f32;
 override MODE: u32 = 0u;
 
-struct Meta {
-    n: u32, batch: u32, ih: u32, iw: u32,
-    c: u32, ch: u32, cw: u32, extrapolation: f32,
-}
+//#include gen/meta/crop_and_resize.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: CropAndResizeMeta;
 @group(0) @binding(1) var<storage, read> image: array<T>;
 @group(0) @binding(2) var<storage, read> boxes: array<f32>;
 @group(0) @binding(3) var<storage, read> box_ind: array<i32>;
@@ -24,13 +21,9 @@ fn px(img: u32, yy: u32, xx: u32, ch: u32) -> f32 {
     return f32(image[((img * cfg.ih + yy) * cfg.iw + xx) * cfg.c + ch]);
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
-    if (i >= cfg.n) {
-        return;
-    }
+//#include common/each.wgsl
+
+fn each(i: u32) {
     let ch = i % cfg.c;
     var r = i / cfg.c;
     let ox = r % cfg.cw;

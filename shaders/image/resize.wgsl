@@ -8,12 +8,9 @@ override MODE: u32 = 0u;
 override HALF: bool = false;
 override ALIGN: bool = false;
 
-struct Meta {
-    n: u32, ih: u32, iw: u32, c: u32,
-    oh: u32, ow: u32, sy: f32, sx: f32,
-}
+//#include gen/meta/resize.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: ResizeMeta;
 @group(0) @binding(1) var<storage, read> x: array<T>;
 @group(0) @binding(2) var<storage, read_write> y: array<U>;
 
@@ -42,13 +39,9 @@ fn nearest(o: u32, scale: f32, size: u32) -> u32 {
     return u32(max(i, 0));
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
-    if (i >= cfg.n) {
-        return;
-    }
+//#include common/each.wgsl
+
+fn each(i: u32) {
     let ch = i % cfg.c;
     var r = i / cfg.c;
     let ox = r % cfg.ow;

@@ -2,22 +2,15 @@
 // upper < 0) of each innermost [rows, cols] matrix, else 0.
 alias T = f32;
 
-struct Meta {
-    n: u32, rows: u32, cols: u32, _p0: u32,
-    lower: i32, upper: i32, _p1: u32, _p2: u32,
-}
+//#include gen/meta/band_part.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: BandPartMeta;
 @group(0) @binding(1) var<storage, read> x: array<T>;
 @group(0) @binding(2) var<storage, read_write> y: array<T>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
-    if (i >= cfg.n) {
-        return;
-    }
+//#include common/each.wgsl
+
+fn each(i: u32) {
     let col = i32(i % cfg.cols);
     let row = i32((i / cfg.cols) % cfg.rows);
     let inside = (cfg.lower < 0 || row - col <= cfg.lower) && (cfg.upper < 0 || col - row <= cfg.upper);

@@ -10,8 +10,8 @@
 // MODE 3: A is the im2col view of an NDHWC volume (Conv3D), B the [KD*KH*KW*IC, OC] filter.
 // MODE 4: 3-D transposed convolution (Conv3DBackpropInputV2), as MODE 2 with a depth dim; the
 //         filter is [KD, KH, KW, OC, IC].
-// Epilogue: c = act(acc + bias[col] + res[c index]); ACT codes of common/activation.wgsl (36 =
-// none; 60 = Prelu, whose slopes follow the N biases: bias[n + col]).
+// Epilogue: c = act(acc + bias[col] + res[c index]); ACT codes of common/activation.wgsl
+// (ACT_PRELU's slopes follow the N biases: bias[n + col]).
 // C is contiguous [batch, M, N] unless c_cs != 0: then C(b0, b1, m, n) is at
 // b0*c_bs0 + b1*c_bs1 + m*c_rs + n*c_cs (an einsum writing its output order directly).
 // K runs from k_off (0 but for parts of a K too long for one dispatch's loop, whose partial
@@ -22,31 +22,14 @@
 // A and one of B per invocation and k-tile.
 override MODE: u32 = 0u;
 override VEC4: bool = false;
-override ACT: u32 = 36u;
+override ACT: u32 = ACT_NONE;
 override HAS_BIAS: bool = false;
 override HAS_RES: bool = false;
 
-struct Meta {
-    m: u32, n: u32, k: u32, batch_inner: u32,
-    a_rs: u32, a_cs: u32, b_rs: u32, b_cs: u32,
-    a_bs0: u32, a_bs1: u32, b_bs0: u32, b_bs1: u32,
-    ih: u32, iw: u32, ic: u32, oh: u32,
-    ow: u32, kh: u32, kw: u32, sh: u32,
-    sw: u32, dh: u32, dw: u32, pt: u32,
-    pl: u32, alpha: f32, k_off: u32, m_off: u32,
-    id: u32, od: u32, kd: u32, sd: u32,
-    dd: u32, pf: u32, z_off: u32, _p3: u32,
-    c_bs0: u32, c_bs1: u32, c_rs: u32, c_cs: u32,
-}
+//#include gen/meta/gemm.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> c: array<f32>;
-@group(0) @binding(5) var<storage, read> res: array<f32>;
-@group(0) @binding(6) var<storage, read> a4: array<vec4<f32>>;
-@group(0) @binding(7) var<storage, read> b4: array<vec4<f32>>;
+@group(0) @binding(0) var<uniform> cfg: GemmMeta;
+//#include common/gemm_epilogue.wgsl
 
 const BM: u32 = 64u;
 const BN: u32 = 64u;
@@ -54,15 +37,6 @@ const BK: u32 = 16u;
 
 var<workgroup> tile_a: array<f32, 1024>; // [BK][BM]
 var<workgroup> tile_b: array<f32, 1024>; // [BK][BN]
-
-//#include common/activation.wgsl
-
-fn act(v: f32, col: u32) -> f32 {
-    if (ACT == PRELU) {
-        return activate(ACT, v, bias[cfg.n + col]);
-    }
-    return activate(ACT, v, cfg.alpha);
-}
 
 fn load_a(a_base: u32, row: u32, col: u32) -> f32 {
     if (row >= cfg.m || col >= cfg.k) {

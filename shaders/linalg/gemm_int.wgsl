@@ -4,14 +4,9 @@
 // batch is two dims (outer, inner), each with its own strides in A and B.
 alias T = i32;
 
-struct Meta {
-    m: u32, n: u32, k: u32, batch_inner: u32,
-    a_rs: u32, a_cs: u32, b_rs: u32, b_cs: u32,
-    a_bs0: u32, a_bs1: u32, b_bs0: u32, b_bs1: u32,
-    count: u32, _p0: u32, _p1: u32, _p2: u32,
-}
+//#include gen/meta/gemm_int.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: GemmIntMeta;
 @group(0) @binding(1) var<storage, read> a: array<T>;
 @group(0) @binding(2) var<storage, read> b: array<T>;
 @group(0) @binding(3) var<storage, read_write> c: array<T>;

@@ -19,40 +19,15 @@ override VEC4: bool = false;
 // whenever VEC4 is set): B is read as vec4 even where A is not (a 3-channel image's first
 // convolution).
 override B_VEC4: bool = false;
-override ACT: u32 = 36u;
+override ACT: u32 = ACT_NONE;
 override HAS_BIAS: bool = false;
 override HAS_RES: bool = false;
 
-struct Cfg {
-    m: u32, n: u32, k: u32, batch_inner: u32,
-    a_rs: u32, a_cs: u32, b_rs: u32, b_cs: u32,
-    a_bs0: u32, a_bs1: u32, b_bs0: u32, b_bs1: u32,
-    alpha: f32, _p0: u32, _p1: u32, _p2: u32,
-    ih: u32, iw: u32, ic: u32, oh: u32,
-    ow: u32, kh: u32, kw: u32, sh: u32,
-    sw: u32, dh: u32, dw: u32, pt: u32,
-    pl: u32, m_off: u32, z_off: u32, _p5: u32,
-}
+//#include gen/meta/gemm_subgroup.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Cfg;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> c: array<f32>;
-@group(0) @binding(5) var<storage, read> res: array<f32>;
-@group(0) @binding(6) var<storage, read> a4: array<vec4<f32>>;
-@group(0) @binding(7) var<storage, read> b4: array<vec4<f32>>;
+@group(0) @binding(0) var<uniform> cfg: GemmSubgroupMeta;
+//#include common/gemm_epilogue.wgsl
 @group(0) @binding(8) var<storage, read_write> c_vec: array<vec4<f32>>;
-
-//#include common/activation.wgsl
-
-// Prelu (ACT PRELU): the slopes follow the N biases (bias[n + col]).
-fn act(v: f32, col: u32) -> f32 {
-    if (ACT == PRELU) {
-        return activate(ACT, v, bias[cfg.n + col]);
-    }
-    return activate(ACT, v, cfg.alpha);
-}
 
 fn load_b(base: u32, k: u32, col: u32) -> f32 {
     if (col >= cfg.n) {

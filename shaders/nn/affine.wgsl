@@ -1,16 +1,11 @@
 // y = act(x * scale[c] + shift[c]), c = (i / inner) % channels: inference batch norm (and bias
 // with HAS_SCALE = false) on any layout.
-override ACT: u32 = 36u;
+override ACT: u32 = ACT_NONE;
 override HAS_SCALE: bool = true;
 
-struct Meta {
-    n: u32,
-    channels: u32,
-    inner: u32,
-    alpha: f32,
-}
+//#include gen/meta/affine.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: AffineMeta;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> scale: array<f32>;
 @group(0) @binding(3) var<storage, read> shift: array<f32>;
@@ -22,13 +17,9 @@ fn act(v: f32) -> f32 {
     return activate(ACT, v, cfg.alpha);
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
-    if (i >= cfg.n) {
-        return;
-    }
+//#include common/each.wgsl
+
+fn each(i: u32) {
     let c = (i / cfg.inner) % cfg.channels;
     var v = x[i];
     if (HAS_SCALE) {

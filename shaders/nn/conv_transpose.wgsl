@@ -3,14 +3,9 @@
 // oy + pt - ky·dh on the stride grid — each over the IC input channels. For few output
 // channels, where a GEMM tile (64 columns wide) would compute mostly nothing; the filter is
 // [KH, KW, OC, IC].
-struct Meta {
-    n_out: u32, ih: u32, iw: u32, ic: u32,
-    oh: u32, ow: u32, oc: u32, kh: u32,
-    kw: u32, sh: u32, sw: u32, dh: u32,
-    dw: u32, pt: u32, pl: u32, _p0: u32,
-}
+//#include gen/meta/conv_transpose.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: ConvTransposeMeta;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> f: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;

@@ -1,20 +1,14 @@
 // Depthwise 2-D convolution, NHWC, one invocation per output element. Output channel
 // oc = c * mult + q reads input channel c; the filter is [KH, KW, C, MULT].
-// Epilogue: y = act(acc + bias[oc] + res[i]) (ACT codes of common/activation.wgsl; 36 = none;
-// 60 = Prelu, whose slopes follow the OC biases: bias[oc_count + oc]).
-override ACT: u32 = 36u;
+// Epilogue: y = act(acc + bias[oc] + res[i]) (ACT codes of common/activation.wgsl;
+// ACT_PRELU's slopes follow the OC biases: bias[oc_count + oc]).
+override ACT: u32 = ACT_NONE;
 override HAS_BIAS: bool = false;
 override HAS_RES: bool = false;
 
-struct Meta {
-    n_out: u32, ih: u32, iw: u32, ic: u32,
-    oh: u32, ow: u32, oc: u32, mult: u32,
-    kh: u32, kw: u32, sh: u32, sw: u32,
-    dh: u32, dw: u32, pt: u32, pl: u32,
-    alpha: f32, _p0: u32, _p1: u32, _p2: u32,
-}
+//#include gen/meta/depthwise.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: DepthwiseMeta;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> f: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
@@ -24,7 +18,7 @@ struct Meta {
 //#include common/activation.wgsl
 
 fn act(v: f32, oc: u32) -> f32 {
-    if (ACT == PRELU) {
+    if (ACT == ACT_PRELU) {
         return activate(ACT, v, bias[cfg.oc + oc]);
     }
     return activate(ACT, v, cfg.alpha);

@@ -3,20 +3,15 @@
 // every filter tap is loaded once for the 4 columns, and the index arithmetic is shared by 16
 // outputs; 3-wide taps at stride 1 or 2 also share the input columns between the 4 outputs. Loads, not arithmetic, bound this kernel on CPU adapters. Out-of-image taps read
 // a clamped address and are replaced by zero (TensorFlow's zero padding, NaN-safe).
-// Epilogue: y = act(acc + bias[c] + res[i]) (ACT codes of common/activation.wgsl; 60 = Prelu,
-// whose slopes follow the biases: bias[c4 + c]).
-override ACT: u32 = 36u;
+// Epilogue: y = act(acc + bias[c] + res[i]) (ACT codes of common/activation.wgsl; ACT_PRELU's
+// slopes follow the biases: bias[c4 + c]).
+override ACT: u32 = ACT_NONE;
 override HAS_BIAS: bool = false;
 override HAS_RES: bool = false;
 
-struct Meta {
-    n: u32, ih: u32, iw: u32, c4: u32,
-    oh: u32, ow: u32, owb: u32, kh: u32,
-    kw: u32, sh: u32, sw: u32, dh: u32,
-    dw: u32, pt: u32, pl: u32, alpha: f32,
-}
+//#include gen/meta/depthwise_vec4.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: DepthwiseVec4Meta;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> f: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> bias: array<vec4<f32>>;
@@ -27,7 +22,7 @@ struct Meta {
 
 fn act4(v: vec4<f32>, c: u32) -> vec4<f32> {
     var a = vec4<f32>(cfg.alpha);
-    if (ACT == PRELU) {
+    if (ACT == ACT_PRELU) {
         a = bias[cfg.c4 + c];
     }
     return vec4<f32>(activate(ACT, v.x, a.x), activate(ACT, v.y, a.y),

@@ -1,21 +1,14 @@
 // Local response normalisation across the last (depth) axis:
 // y = x / (bias + alpha * sum_{|d'-d| <= radius} x[d']^2) ^ beta, one invocation per element.
-struct Meta {
-    n: u32, depth: u32, radius: u32, _p0: u32,
-    bias: f32, alpha: f32, beta: f32, _p1: u32,
-}
+//#include gen/meta/lrn.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: LrnMeta;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
-    if (i >= cfg.n) {
-        return;
-    }
+//#include common/each.wgsl
+
+fn each(i: u32) {
     let d = i % cfg.depth;
     let row = i - d;
     let lo = select(d - cfg.radius, 0u, d < cfg.radius);

@@ -10,20 +10,16 @@ override LOG: u32 = 0u;
 // 0: whole rows; 1: `stats`; 2: `combine` (the multi-pass form's first passes).
 override STAGE: u32 = 0u;
 
-struct Meta {
-    rows: u32,
-    cols: u32,
-    parts: u32,
-    chunk: u32,
-}
+//#include gen/meta/softmax.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: SoftmaxMeta;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 // apply: each row's maximum and sum, [rows, 2].
 @group(0) @binding(3) var<storage, read> row_stats: array<f32>;
 
-// Op codes of group_reduce: 2 max, 0 sum.
+// Op codes of group_reduce: `ReduceOp`.
+//#include gen/reduce_op.wgsl
 fn combine_op(op: u32, p: f32, q: f32) -> f32 {
     return select(p + q, max(p, q), op == 2u);
 }
@@ -58,12 +54,12 @@ fn whole(row: u32, ids: Ids) {
     for (var j = lid; j < cfg.cols; j += 256u) {
         m = max(m, x[base + j]);
     }
-    let row_max = group_reduce(m, 2u, ids);
+    let row_max = group_reduce(m, REDUCE_MAX, ids);
     var sum = 0.0;
     for (var j = lid; j < cfg.cols; j += 256u) {
         sum += exp(x[base + j] - row_max);
     }
-    let total = group_reduce(sum, 0u, ids);
+    let total = group_reduce(sum, REDUCE_SUM, ids);
     if (LOG == 0u) {
         let inv = 1.0 / total;
         for (var j = lid; j < cfg.cols; j += 256u) {
@@ -98,12 +94,12 @@ fn stats(w: u32, ids: Ids) {
     for (var j = j0 + lid; j < j1; j += 256u) {
         m = max(m, x[base + j]);
     }
-    let part_max = group_reduce(m, 2u, ids);
+    let part_max = group_reduce(m, REDUCE_MAX, ids);
     var sum = 0.0;
     for (var j = j0 + lid; j < j1; j += 256u) {
         sum += exp(x[base + j] - part_max);
     }
-    let total = group_reduce(sum, 0u, ids);
+    let total = group_reduce(sum, REDUCE_SUM, ids);
     if (lid == 0u) {
         y[w * 2u] = part_max;
         y[w * 2u + 1u] = total;
@@ -121,12 +117,12 @@ fn combine(row: u32, ids: Ids) {
     for (var p = lid; p < cfg.parts; p += 256u) {
         m = max(m, x[base + p * 2u]);
     }
-    let row_max = group_reduce(m, 2u, ids);
+    let row_max = group_reduce(m, REDUCE_MAX, ids);
     var sum = 0.0;
     for (var p = lid; p < cfg.parts; p += 256u) {
         sum += x[base + p * 2u + 1u] * exp(x[base + p * 2u] - row_max);
     }
-    let total = group_reduce(sum, 0u, ids);
+    let total = group_reduce(sum, REDUCE_SUM, ids);
     if (lid == 0u) {
         y[row * 2u] = row_max;
         y[row * 2u + 1u] = total;

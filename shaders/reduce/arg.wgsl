@@ -10,18 +10,9 @@ alias T = f32;
 alias O = i32;
 override OP: u32 = 0u;
 
-struct Meta {
-    n_out: u32,
-    len: u32,
-    inner: u32,
-    parts: u32,
-    chunk: u32,
-    _p0: u32,
-    _p1: u32,
-    _p2: u32,
-}
+//#include gen/meta/arg.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: ArgMeta;
 @group(0) @binding(1) var<storage, read> x: array<T>;
 @group(0) @binding(2) var<storage, read_write> y: array<O>;
 // merge: the parts' winning indices, [n_out, parts].

@@ -6,40 +6,25 @@
 // Long reductions are split into `parts` of `chunk` reduced elements (so that no invocation
 // loops more than the host's loop budget, and for parallelism): each part writes a partial
 // result (`main`: y[o * parts + p], `serial`: y[p * n_out + o]), which a further pass reduces.
-// OP: 0 sum, 1 mean, 2 max, 3 min, 4 prod, 5 all, 6 any, 7 euclidean norm. T: f32, i32 or i64.
+// OP: a `ReduceOp` (src/lower/codes.rs). T: f32, i32 or i64.
 // PASS bit 0: x holds partial results (a norm's are sums of squares already); bit 1: y gets
 // partial results (no mean's division, no norm's square root).
 alias T = f32;
 override OP: u32 = 0u;
+//#include gen/reduce_op.wgsl
 override PASS: u32 = 0u;
 
-struct Meta {
-    n_out: u32,
-    n_red: u32,
-    kept_rank: u32,
-    red_rank: u32,
-    parts: u32,
-    chunk: u32,
-    // The whole reduction's element count (a mean's divisor).
-    count: u32,
-    _pad: u32,
-    kept_shape: array<vec4<u32>, 2>,
-    kept_strides: array<vec4<u32>, 2>,
-    red_shape: array<vec4<u32>, 2>,
-    red_strides: array<vec4<u32>, 2>,
-}
+//#include gen/meta/reduce.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: ReduceMeta;
 @group(0) @binding(1) var<storage, read> x: array<T>;
 @group(0) @binding(2) var<storage, read_write> y: array<T>;
 
-
-
 fn identity() -> T {
     switch OP {
-        case 2u: { return T(-3.402823466e+38); }
-        case 3u: { return T(3.402823466e+38); }
-        case 4u, 5u: { return T(1); }
+        case REDUCE_MAX: { return T(-3.402823466e+38); }
+        case REDUCE_MIN: { return T(3.402823466e+38); }
+        case REDUCE_PROD, REDUCE_ALL: { return T(1); }
         default: { return T(0); }
     }
 }
@@ -86,12 +71,12 @@ fn combine(p: T, q: T) -> T {
 
 fn combine_op(op: u32, p: T, q: T) -> T {
     switch op {
-        case 2u: { return select(select(max(p, q), q, is_nan_t(q)), p, is_nan_t(p)); }
-        case 3u: { return select(select(min(p, q), q, is_nan_t(q)), p, is_nan_t(p)); }
-        case 4u: { return p * q; }
-        case 5u: { return select(T(0), T(1), p != T(0) && q != T(0)); }
-        case 6u: { return select(T(0), T(1), p != T(0) || q != T(0)); }
-        default: { return p + q; }
+        case REDUCE_MAX: { return select(select(max(p, q), q, is_nan_t(q)), p, is_nan_t(p)); }
+        case REDUCE_MIN: { return select(select(min(p, q), q, is_nan_t(q)), p, is_nan_t(p)); }
+        case REDUCE_PROD: { return p * q; }
+        case REDUCE_ALL: { return select(T(0), T(1), p != T(0) && q != T(0)); }
+        case REDUCE_ANY: { return select(T(0), T(1), p != T(0) || q != T(0)); }
+        case REDUCE_SUM, REDUCE_MEAN, REDUCE_EUCLIDEAN_NORM, default: { return p + q; }
     }
 }
 
@@ -100,7 +85,7 @@ fn combine_op(op: u32, p: T, q: T) -> T {
 // The value of reduced element r, squared for a norm's first pass.
 fn load(base: u32, r: u32) -> T {
     let v = x[base + red_offset(r)];
-    if (OP == 7u && (PASS & 1u) == 0u) {
+    if (OP == REDUCE_EUCLIDEAN_NORM && (PASS & 1u) == 0u) {
         return v * v;
     }
     return v;
@@ -110,10 +95,10 @@ fn finish(v: T) -> T {
     if ((PASS & 2u) != 0u) {
         return v;
     }
-    if (OP == 1u) {
+    if (OP == REDUCE_MEAN) {
         return v / T(max(cfg.count, 1u));
     }
-    if (OP == 7u) {
+    if (OP == REDUCE_EUCLIDEAN_NORM) {
         return T(sqrt(f32(v)));
     }
     return v;

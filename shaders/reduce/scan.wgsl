@@ -8,18 +8,9 @@
 alias T = f32;
 override OP: u32 = 0u;
 
-struct Meta {
-    lines: u32,
-    len: u32,
-    inner: u32,
-    flags: u32,
-    block: u32,
-    nblocks: u32,
-    _p0: u32,
-    _p1: u32,
-}
+//#include gen/meta/scan.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: ScanMeta;
 @group(0) @binding(1) var<storage, read> x: array<T>;
 @group(0) @binding(2) var<storage, read_write> y: array<T>;
 // blocks: each block's total.

@@ -1,12 +1,14 @@
 //! Lowering: a pruned graph with known feed shapes becomes a [`Program`] — plain data that
 //! lists tensors, kernels (WGSL variant, workgroup counts, meta block, bindings), feeds and
 //! fetches. Nothing here touches wgpu, so lowering is testable without a GPU.
+pub mod codes;
 mod compile;
 pub mod control;
 mod control_frames;
 mod control_list;
 mod fold;
 pub mod fuse;
+pub mod meta;
 mod shader;
 
 use std::sync::Arc;

@@ -86,25 +86,44 @@ impl ShaderVariant {
     }
 }
 
-/// A shader's source with its `//#include PATH` lines replaced by those files (one level:
-/// included files include nothing).
+/// A shader's source with its `//#include PATH` lines replaced by those files: the shared files
+/// of [`crate::shaders::INCLUDES`] (which may include others in turn) and the generated `gen/…`
+/// files (op-code constants of [`crate::lower::codes`], meta structs of
+/// [`crate::lower::meta`]). A file included twice is pasted once, where it is first included.
 pub fn expand_includes(shader: &Shader, swaps: &[(&str, &str)]) -> Result<String, String> {
     let mut out = String::with_capacity(shader.source.len());
-    for line in shader.source.lines() {
+    let mut seen = Vec::new();
+    expand_into(shader.path, shader.source, swaps, &mut seen, 0, &mut out)?;
+    Ok(out)
+}
+
+fn expand_into(from: &str, source: &str, swaps: &[(&str, &str)], seen: &mut Vec<String>, depth: usize, out: &mut String) -> Result<(), String> {
+    for line in source.lines() {
         match line.trim().strip_prefix("//#include ") {
             Some(path) => {
                 let path = swaps.iter().find(|(from, _)| *from == path.trim()).map_or(path.trim(), |(_, to)| *to);
+                if seen.iter().any(|p| p == path) {
+                    continue;
+                }
+                seen.push(path.to_string());
+                if let Some(generated) = crate::lower::codes::generated(path) {
+                    out.push_str(&generated);
+                    continue;
+                }
                 let inc = crate::shaders::INCLUDES
                     .iter()
                     .find(|s| s.path == path)
-                    .ok_or_else(|| format!("{}: '{}' is not in shaders::INCLUDES", shader.path, path))?;
-                out.push_str(inc.source);
+                    .ok_or_else(|| format!("{from}: '{path}' is not in shaders::INCLUDES"))?;
+                if depth >= 4 {
+                    return Err(format!("{from}: includes nest too deep at '{path}'"));
+                }
+                expand_into(inc.path, inc.source, swaps, seen, depth + 1, out)?;
             }
             None => out.push_str(line),
         }
         out.push('\n');
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The size of every meta block, in bytes. Shader `Meta` structs must fit in it.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, MAX_RANK};
+use crate::lower::meta::{dims, dims_i, divisors, w, BroadcastMeta, CopyMeta, StridedCopyMeta};
 use crate::shaders;
 use crate::tensor::{num_elements, DType, Data, Tensor};
 
@@ -119,7 +120,7 @@ pub fn strided_copy(cx: &mut Lower, node: &Node, input: &Operand, out: &Operand,
     let (shape, st) = simplify(&shape, &st);
     check_rank(node, &shape)?;
     let n: usize = shape.iter().product();
-    let meta = Meta::new().n(n).n(shape.len()).u(base as u32).u(0).arr(&shape, 1).arr_i(&st);
+    let meta = Meta::from(StridedCopyMeta { n: w(n), rank: w(shape.len()), base: base as u32, shape: dims(&shape, 1), strides: dims_i(&st), ..Default::default() });
     cx.kernel(ShaderVariant::new(&shaders::STRIDED_COPY), grid(n, 256), meta, vec![Binding::In(input.id), Binding::Out(out.id)]);
     Ok(())
 }
@@ -133,7 +134,7 @@ pub fn copy_into(cx: &mut Lower, node: &Node, input: &Operand, out: &Operand, ba
     check_rank(node, &shape)?;
     let st: Vec<usize> = st.iter().map(|&s| s as usize).collect();
     let n: usize = shape.iter().product();
-    let meta = Meta::new().n(n).n(shape.len()).n(base).u(0).arr(&shape, 1).arr(&st, 0);
+    let meta = Meta::from(CopyMeta { n: w(n), rank: w(shape.len()), base: w(base), shape: dims(&shape, 1), strides: dims(&st, 0), ..Default::default() });
     cx.kernel(ShaderVariant::new(&shaders::COPY_INTO), grid(n, 256), meta, vec![Binding::In(input.id), Binding::Out(out.id)]);
     Ok(())
 }
@@ -164,13 +165,14 @@ pub fn binary_kernel(cx: &mut Lower, node: &Node, variant: ShaderVariant, a: &Op
     if a.elements() == n && b.elements() == n {
         let v = variant.entry("dense");
         dense_chunks(cx, &[a, b], out, |cx, ins, out, n| {
-            cx.kernel(v.clone(), grid(n, 256), Meta::new().n(n), vec![Binding::In(ins[0].id), Binding::In(ins[1].id), Binding::Out(out.id)]);
+            cx.kernel(v.clone(), grid(n, 256), Meta::from(BroadcastMeta { n: w(n), ..Default::default() }), vec![Binding::In(ins[0].id), Binding::In(ins[1].id), Binding::Out(out.id)]);
         });
         return Ok(());
     }
     let [sa, sb]: [Vec<usize>; 2] = [broadcast_strides(&a.shape, &out.shape), broadcast_strides(&b.shape, &out.shape)];
     let (shape, st) = merge_walk(&out.shape, &[sa, sb]);
-    let meta = Meta::new().n(n).n(shape.len()).u(0).u(0).arr(&shape, 1).arr(&st[0], 0).arr(&st[1], 0).divisors(&shape);
+    let (magic, shifts) = divisors(&shape);
+    let meta = Meta::from(BroadcastMeta { n: w(n), rank: w(shape.len()), shape: dims(&shape, 1), sa: dims(&st[0], 0), sb: dims(&st[1], 0), magic, shifts, ..Default::default() });
     cx.kernel(variant, grid(n, 256), meta, vec![Binding::In(a.id), Binding::In(b.id), Binding::Out(out.id)]);
     Ok(())
 }

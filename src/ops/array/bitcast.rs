@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::lower::meta::{w, CastMeta};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 use crate::tensor::{DType, Data, Tensor};
@@ -103,7 +104,7 @@ impl Op for Bitcast {
             Some((bits, signed)) => {
                 let n = ins[0].elements();
                 let v = ShaderVariant::new(&shaders::CAST).set("MODE", 4);
-                cx.kernel(v, grid(n, 256), Meta::new().n(n).u(bits).u(signed as u32).u(0), vec![Binding::In(ins[0].id), Binding::Out(outs[0].id)]);
+                cx.kernel(v, grid(n, 256), Meta::from(CastMeta { n: w(n), bits, signed: signed as u32, _pad: 0 }), vec![Binding::In(ins[0].id), Binding::Out(outs[0].id)]);
             }
         }
         Ok(())

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
+use crate::lower::meta::{w, CastMeta};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 use crate::tensor::{DType, Tensor};
@@ -52,7 +53,7 @@ impl Op for Cast {
 pub fn convert(cx: &mut Lower, x: &Operand, y: &Operand) {
     let (from, to) = (x.dtype, y.dtype);
     let n = x.elements();
-    let meta = |bits: u32, signed: bool| Meta::new().n(n).u(bits).u(signed as u32).u(0);
+    let meta = |bits: u32, signed: bool| Meta::from(CastMeta { n: w(n), bits, signed: signed as u32, _pad: 0 });
     let bindings = vec![Binding::In(x.id), Binding::Out(y.id)];
     if x.storage() == Storage::I64 || y.storage() == Storage::I64 {
         let (mode, bits, signed) = if x.storage() == y.storage() {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, MAX_RANK};
+use crate::lower::meta::{dims, w, IndexNdMeta};
 use crate::ops::util::{gather_data, ints};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -71,7 +72,7 @@ impl Op for GatherNd {
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let (_, q, _, inner) = nd_plan(node, &ins[0].shape, &ins[1].shape)?;
         let count = outs[0].elements();
-        let meta = Meta::new().n(count).n(q).n(inner).u(0).arr(&ins[0].shape[..q], 1);
+        let meta = Meta::from(IndexNdMeta { count: w(count), q: w(q), inner: w(inner), _pad: 0, dims: dims(&ins[0].shape[..q], 1) });
         let v = ShaderVariant::new(&shaders::GATHER_ND);
         cx.kernel(v, grid(count, 256), meta, vec![Binding::In(ins[0].id), Binding::In(ins[1].id), Binding::Out(outs[0].id)]);
         Ok(())

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
+use crate::lower::meta::{w, OneHotMeta};
 use crate::ops::util::{gather_data, host, ints, norm_axis};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -80,7 +81,7 @@ impl Op for OneHot {
         let s = outs[0].storage();
         let (on, off) = (word(node, &on_t, s)?, word(node, &off_t, s)?);
         let count = outs[0].elements();
-        let meta = Meta::new().n(count).n(depth).n(inner).u(on).u(off).u(0).u(0).u(0);
+        let meta = Meta::from(OneHotMeta { count: w(count), depth: w(depth), inner: w(inner), on, off, ..Default::default() });
         cx.kernel(ShaderVariant::new(&shaders::ONE_HOT), grid(count, 256), meta, vec![Binding::In(ins[0].id), Binding::Out(outs[0].id)]);
         Ok(())
     }

@@ -2,6 +2,7 @@
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
+use crate::lower::meta::{dims, w as word, PadMeta};
 use crate::ops::util::{check_rank, host, ints, strides};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -80,7 +81,7 @@ impl Op for Pad {
         let (out_shape, in_shape) = (ext(out.shape.clone(), w), ext(x.shape.clone(), w));
         check_rank(node, &in_shape)?;
         let n = out.elements() * w;
-        let meta = Meta::new().n(n).n(in_shape.len()).u(lo).u(hi).arr(&out_shape, 1).arr(&in_shape, 1).arr(&before, 0).arr(&in_strides, 0);
+        let meta = Meta::from(PadMeta { n: word(n), rank: word(in_shape.len()), value: lo, value_hi: hi, out_shape: dims(&out_shape, 1), in_shape: dims(&in_shape, 1), before: dims(&before, 0), in_strides: dims(&in_strides, 0) });
         let v = ShaderVariant::new(&shaders::PAD).set("MODE", mode);
         cx.kernel(v, grid(n, 256), meta, vec![Binding::In(x.id), Binding::Out(out.id)]);
         Ok(())

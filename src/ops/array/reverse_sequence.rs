@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
+use crate::lower::meta::{w as word, ReverseSequenceMeta};
 use crate::ops::util::{gather_data, norm_axis, strides, words};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -65,7 +66,7 @@ impl Op for ReverseSequence {
         let w = words(x);
         let st = strides(&x.shape);
         let n = x.elements() * w;
-        let meta = Meta::new().n(n).n(x.shape[seq]).n(st[seq] * w).n(x.shape[batch]).n(st[batch] * w).u(0).u(0).u(0);
+        let meta = Meta::from(ReverseSequenceMeta { n: word(n), seq_dim: word(x.shape[seq]), seq_stride: word(st[seq] * w), batch_dim: word(x.shape[batch]), batch_stride: word(st[batch] * w), ..Default::default() });
         let v = ShaderVariant::new(&shaders::REVERSE_SEQUENCE).set("LEN64", (l.storage() == Storage::I64) as i64);
         cx.kernel(v, grid(n, 256), meta, vec![Binding::In(x.id), Binding::In(l.id), Binding::Out(outs[0].id)]);
         Ok(())

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
+use crate::lower::meta::{dims as meta_dims, w, IndexNdMeta};
 use crate::ops::array::fill::{broadcast_scalar, dims};
 use crate::ops::array::gather_nd::{nd_plan, row_offsets};
 use crate::ops::util::{host, ints, tensor_from_f64, tensor_from_i64};
@@ -82,7 +83,7 @@ impl Op for ScatterNd {
         let zero = cx.constant(tensor_from_i64(out.dtype, vec![], vec![0])?);
         broadcast_scalar(cx, node, &Operand { id: zero, dtype: out.dtype, storage: cx.storage_of(out.dtype), shape: vec![], value: None }, out)?;
         let count = ins[1].elements();
-        let meta = Meta::new().n(count).n(q).n(inner).u(0).arr(&out.shape[..q], 1);
+        let meta = Meta::from(IndexNdMeta { count: w(count), q: w(q), inner: w(inner), _pad: 0, dims: meta_dims(&out.shape[..q], 1) });
         let v = ShaderVariant::new(&shaders::SCATTER_ND).set("FLOAT", (ins[1].storage() == Storage::F32) as i64);
         cx.kernel(v, grid(count, 256), meta, vec![Binding::In(ins[0].id), Binding::In(ins[1].id), Binding::Out(out.id)]);
         Ok(())

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::lower::meta::{dims, w, PadMeta};
 use crate::ops::util::{gather_data, ints, strided_copy, strides};
 use crate::ops::TensorInfo;
 use crate::shaders;
@@ -181,7 +182,7 @@ pub fn lower_space_to_batch(cx: &mut Lower, node: &Node, bl: &Blocks, x: &Operan
         let id = cx.temp(x.dtype, padded_shape.clone());
         let n: usize = padded_shape.iter().product();
         let before: Vec<usize> = [&[0][..], &bl.edges.iter().map(|e| e.0).collect::<Vec<_>>(), &[0]].concat();
-        let meta = Meta::new().n(n).n(in3.len()).u(0).u(0).arr(&padded_shape, 1).arr(&in3, 1).arr(&before, 0).arr(&strides(&in3), 0);
+        let meta = Meta::from(PadMeta { n: w(n), rank: w(in3.len()), value: 0, value_hi: 0, out_shape: dims(&padded_shape, 1), in_shape: dims(&in3, 1), before: dims(&before, 0), in_strides: dims(&strides(&in3), 0) });
         cx.kernel(ShaderVariant::new(&shaders::PAD).set("MODE", 0), grid(n, 256), meta, vec![Binding::In(x.id), Binding::Out(id)]);
         Operand { id, dtype: x.dtype, storage: cx.storage_of(x.dtype), shape: padded_shape.clone(), value: None }
     } else {

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
+use crate::lower::meta::{dims as meta_dims, w, IndexNdMeta};
 use crate::ops::array::fill::{broadcast_scalar, dims};
 use crate::ops::array::gather_nd::row_offsets;
 use crate::ops::util::{concat_host, gather_data, host, ints};
@@ -111,7 +112,7 @@ impl Op for SparseToDense {
         } else {
             ins[2].clone()
         };
-        let meta = Meta::new().n(n).n(q).n(1).u(0).arr(&out.shape[..q], 1);
+        let meta = Meta::from(IndexNdMeta { count: w(n), q: w(q), inner: 1, _pad: 0, dims: meta_dims(&out.shape[..q], 1) });
         let v = ShaderVariant::new(&shaders::SCATTER_ND).set("FLOAT", (out.storage() == Storage::F32) as i64).set("ASSIGN", 1);
         cx.kernel(v, grid(n, 256), meta, vec![Binding::In(ins[0].id), Binding::In(values.id), Binding::Out(out.id)]);
         Ok(())

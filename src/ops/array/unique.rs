@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET};
+use crate::lower::meta::{w, CountMeta};
 use crate::ops::util::{gather_data, tensor_from_i64};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -94,7 +95,7 @@ impl Op for Unique {
         let count = cx.temp(DType::I32, vec![]);
         let v = ShaderVariant::new(&shaders::UNIQUE).ty("T", x.storage().wgsl());
         let bind = vec![Binding::In(x.id), Binding::Out(outs[0].id), Binding::Out(outs[1].id), Binding::Out(first), Binding::Out(count)];
-        let meta = Meta::new().n(n).u(0).u(0).u(0);
+        let meta = Meta::from(CountMeta { n: w(n), ..Default::default() });
         cx.kernel(v.clone().set("STAGE", 0), grid(n, 256), meta.clone(), bind.clone());
         cx.kernel(v.clone().set("STAGE", 1), [1, 1, 1], meta.clone(), bind.clone());
         cx.kernel(v.set("STAGE", 2), grid(n, 256), meta, bind);

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{fold_groups, Binding, Lower, Meta, Operand, ShaderVariant, MAX_RANK};
+use crate::lower::meta::{dims, w, WhereMeta};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 use crate::tensor::{DType, Tensor};
@@ -71,7 +72,7 @@ impl Op for Where {
         let nchunks = n.div_ceil(chunk);
         let count = cx.temp(DType::I32, vec![]);
         let parts = cx.temp(DType::I32, vec![nchunks]);
-        let meta = Meta::new().n(n).n(x.rank()).n(chunk).n(nchunks).arr(&x.shape, 1);
+        let meta = Meta::from(WhereMeta { n: w(n), rank: w(x.rank()), chunk: w(chunk), nchunks: w(nchunks), shape: dims(&x.shape, 1) });
         let v = ShaderVariant::new(&shaders::WHERE).ty("T", x.storage().wgsl()).ty("O", outs[0].storage().wgsl());
         let bind = vec![Binding::In(x.id), Binding::Out(outs[0].id), Binding::Out(count), Binding::Out(parts)];
         cx.kernel(v.clone().set("STAGE", 0), fold_groups(nchunks), meta.clone(), bind.clone());

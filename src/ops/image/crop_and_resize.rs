@@ -6,6 +6,7 @@
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::lower::meta::{w as word, CropAndResizeMeta};
 use crate::ops::util::{host, ints};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -58,9 +59,10 @@ impl Op for CropAndResize {
         let extrapolation = node.attr_opt_float("extrapolation_value")?.unwrap_or(0.0);
         let y = &outs[0];
         let n = y.elements();
-        let meta = Meta::new()
-            .n(n).n(img.shape[0]).n(img.shape[1]).n(img.shape[2])
-            .n(img.shape[3]).n(h).n(w).f(extrapolation);
+        let meta = Meta::from(CropAndResizeMeta {
+            n: word(n), batch: word(img.shape[0]), ih: word(img.shape[1]), iw: word(img.shape[2]),
+            c: word(img.shape[3]), ch: word(h), cw: word(w), extrapolation,
+        });
         let v = ShaderVariant::new(&shaders::CROP_AND_RESIZE).ty("T", img.storage().wgsl()).set("MODE", method(node)? as i64);
         cx.kernel(v, grid(n, 256), meta, vec![Binding::In(img.id), Binding::In(ins[1].id), Binding::In(ins[2].id), Binding::Out(y.id)]);
         Ok(())

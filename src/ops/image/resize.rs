@@ -4,6 +4,7 @@
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::lower::meta::{w, ResizeMeta};
 use crate::ops::util::{host, ints};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -73,7 +74,7 @@ impl Op for Resize {
         let (ih, iw, c) = (x.shape[1], x.shape[2], x.shape[3]);
         let y = &outs[0];
         let n = y.elements();
-        let meta = Meta::new().n(n).n(ih).n(iw).n(c).n(oh).n(ow).f(scale(ih, oh, ac)).f(scale(iw, ow, ac));
+        let meta = Meta::from(ResizeMeta { n: w(n), ih: w(ih), iw: w(iw), c: w(c), oh: w(oh), ow: w(ow), sy: scale(ih, oh, ac), sx: scale(iw, ow, ac) });
         let v = ShaderVariant::new(&shaders::RESIZE)
             .ty("T", x.storage().wgsl())
             .ty("U", y.storage().wgsl())

@@ -4,6 +4,7 @@
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::lower::meta::{w, BandPartMeta};
 use crate::ops::util::{host, ints};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -43,7 +44,7 @@ impl Op for MatrixBandPart {
         let up = band(node, val(2)?, "num_upper")?;
         let r = x.rank();
         let n = x.elements();
-        let meta = Meta::new().n(n).n(x.shape[r - 2]).n(x.shape[r - 1]).u(0).i(lo).i(up).u(0).u(0);
+        let meta = Meta::from(BandPartMeta { n: w(n), rows: w(x.shape[r - 2]), cols: w(x.shape[r - 1]), lower: lo, upper: up, ..Default::default() });
         let v = ShaderVariant::new(&shaders::BAND_PART).ty("T", x.storage().wgsl());
         cx.kernel(v, grid(n, 256), meta, vec![Binding::In(x.id), Binding::Out(outs[0].id)]);
         Ok(())

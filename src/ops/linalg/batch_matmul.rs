@@ -95,7 +95,7 @@ impl Op for BatchMatMul {
         if !ins[0].dtype.is_float() {
             return g.emit_int(cx, node, &ins[0], &ins[1], &outs[0]);
         }
-        g.emit(cx, node, &ins[0], &ins[1], None, 36, 0.0, &outs[0])
+        g.emit(cx, node, &ins[0], &ins[1], None, crate::ops::linalg::gemm::act::NONE, 0.0, &outs[0])
     }
 }
 

@@ -2,25 +2,28 @@
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET, MAX_GROUPS_PER_DIM};
+use crate::lower::meta::{w, GemmIntMeta, GemmMeta, GemmSubgroupMeta};
+use std::mem::offset_of;
 use crate::ops::util::{tensor_from_f64, tensor_from_i64};
 use crate::shaders;
 use crate::tensor::{wrap_int, DType, Tensor};
 
-/// The activation codes of the kernels' epilogues (the codes of `unary_float.wgsl`).
+/// The activation codes of the kernels' epilogues ([`crate::lower::codes::Activation`], as plain codes).
 pub mod act {
-    pub const RELU: u32 = 0;
-    pub const RELU6: u32 = 1;
-    pub const SIGMOID: u32 = 2;
-    pub const TANH: u32 = 3;
-    pub const ELU: u32 = 4;
-    pub const LEAKY_RELU: u32 = 5;
-    pub const NONE: u32 = 36;
-    pub const SWISH: u32 = 37;
-    pub const GELU: u32 = 38;
-    pub const GELU_TANH: u32 = 39;
+    use crate::lower::codes::Activation;
+    pub const RELU: u32 = Activation::Relu.code();
+    pub const RELU6: u32 = Activation::Relu6.code();
+    pub const SIGMOID: u32 = Activation::Sigmoid.code();
+    pub const TANH: u32 = Activation::Tanh.code();
+    pub const ELU: u32 = Activation::Elu.code();
+    pub const LEAKY_RELU: u32 = Activation::LeakyRelu.code();
+    pub const NONE: u32 = Activation::None.code();
+    pub const SWISH: u32 = Activation::Swish.code();
+    pub const GELU: u32 = Activation::Gelu.code();
+    pub const GELU_TANH: u32 = Activation::GeluTanh.code();
     /// x >= 0 ? x : slope·x with one slope per output channel, stored after the biases in the
-    /// bias binding (`PRELU` in common/activation.wgsl).
-    pub const PRELU: u32 = 60;
+    /// bias binding (`ACT_PRELU` in common/activation.wgsl).
+    pub const PRELU: u32 = Activation::Prelu.code();
 }
 
 /// What the kernels do to each output after the product: `act(v + bias[col] + residual[i])`.
@@ -114,11 +117,12 @@ impl Gemm {
             return Err(node.err(format!("an integer matrix product over K = {} (more than {LOOP_BUDGET}) is not supported", self.k)));
         }
         let count = out.elements();
-        let meta = Meta::new()
-            .n(self.m).n(self.n).n(self.k).n(self.batch[1])
-            .n(self.a_rs).n(self.a_cs).n(self.b_rs).n(self.b_cs)
-            .n(self.a_bs[0]).n(self.a_bs[1]).n(self.b_bs[0]).n(self.b_bs[1])
-            .n(count).u(0).u(0).u(0);
+        let meta = Meta::from(GemmIntMeta {
+            m: w(self.m), n: w(self.n), k: w(self.k), batch_inner: w(self.batch[1]),
+            a_rs: w(self.a_rs), a_cs: w(self.a_cs), b_rs: w(self.b_rs), b_cs: w(self.b_cs),
+            a_bs0: w(self.a_bs[0]), a_bs1: w(self.a_bs[1]), b_bs0: w(self.b_bs[0]), b_bs1: w(self.b_bs[1]),
+            count: w(count), ..Default::default()
+        });
         let v = ShaderVariant::new(&shaders::GEMM_INT).ty("T", out.storage.wgsl());
         cx.kernel(v, crate::lower::grid(count, 256), meta, vec![Binding::In(a.id), Binding::In(b.id), Binding::Out(out.id)]);
         Ok(())
@@ -139,7 +143,7 @@ impl Gemm {
         }
     }
 
-    /// Emits the kernel; `act` is an activation code of unary_float.wgsl (36: none).
+    /// Emits the kernel; `act` is an [`crate::lower::codes::Activation`] code (`act::NONE`: none).
     pub fn emit(&self, cx: &mut Lower, node: &Node, a: &Operand, b: &Operand, bias: Option<&Operand>, act: u32, alpha: f32, out: &Operand) -> Result<()> {
         self.emit_with(cx, node, a, b, &Epilogue::bias_act(bias, act, alpha), out)
     }
@@ -160,11 +164,12 @@ impl Gemm {
         let (bias, res) = ep.bindings(b);
         // CPU adapters: the subgroup-broadcast kernel (8 x 32 tiles, far fewer loads per FMA).
         if self.subgroup(cx.target()) {
-            let meta = Meta::new()
-                .n(self.m).n(self.n).n(self.k).n(self.batch[1])
-                .n(self.a_rs).n(self.a_cs).n(self.b_rs).n(self.b_cs)
-                .n(self.a_bs[0]).n(self.a_bs[1]).n(self.b_bs[0]).n(self.b_bs[1])
-                .f(ep.alpha).u(0).u(0).u(0);
+            let meta = Meta::from(GemmSubgroupMeta {
+                m: w(self.m), n: w(self.n), k: w(self.k), batch_inner: w(self.batch[1]),
+                a_rs: w(self.a_rs), a_cs: w(self.a_cs), b_rs: w(self.b_rs), b_cs: w(self.b_cs),
+                a_bs0: w(self.a_bs[0]), a_bs1: w(self.a_bs[1]), b_bs0: w(self.b_bs[0]), b_bs1: w(self.b_bs[1]),
+                alpha: ep.alpha, ..Default::default()
+            });
             let vec4 = self.vec4();
             // A few rows (batch-1 dense layers, RNN steps): lanes split K instead of rows.
             let small = self.few_rows(cx.target());
@@ -175,18 +180,15 @@ impl Gemm {
             dispatch(cx, v, meta, groups, (row_dim, 8), SUBGROUP_OFFSETS, bind);
             return Ok(());
         }
-        let meta = Meta::new()
-            .n(self.m).n(self.n).n(self.k).n(self.batch[1])
-            .n(self.a_rs).n(self.a_cs).n(self.b_rs).n(self.b_cs)
-            .n(self.a_bs[0]).n(self.a_bs[1]).n(self.b_bs[0]).n(self.b_bs[1])
-            .u(0).u(0).u(0).u(0)
-            .u(0).u(0).u(0).u(0)
-            .u(0).u(0).u(0).u(0)
-            .u(0).f(ep.alpha).u(0).u(0)
-            .u(0).u(0).u(0).u(0)
-            .u(0).u(0).u(0).u(0);
         let cs = self.c_strides.unwrap_or([0; 4]);
-        let meta = meta.n(cs[0]).n(cs[1]).n(cs[2]).n(cs[3]);
+        let meta = Meta::from(GemmMeta {
+            m: w(self.m), n: w(self.n), k: w(self.k), batch_inner: w(self.batch[1]),
+            a_rs: w(self.a_rs), a_cs: w(self.a_cs), b_rs: w(self.b_rs), b_cs: w(self.b_cs),
+            a_bs0: w(self.a_bs[0]), a_bs1: w(self.a_bs[1]), b_bs0: w(self.b_bs[0]), b_bs1: w(self.b_bs[1]),
+            alpha: ep.alpha,
+            c_bs0: w(cs[0]), c_bs1: w(cs[1]), c_rs: w(cs[2]), c_cs: w(cs[3]),
+            ..Default::default()
+        });
         let v = ep.apply(ShaderVariant::new(&shaders::GEMM).set("MODE", 0).set("VEC4", self.vec4() as i64));
         let groups = [self.n.div_ceil(64), self.m.div_ceil(64), batches];
         dispatch(cx, v, meta, groups, (1, 64), TILED_OFFSETS, vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(out.id), res, Binding::In(a.id), Binding::In(b.id)]);
@@ -278,8 +280,12 @@ impl Gemm {
 
 /// Words of the kernels' meta blocks holding the first row and batch of a dispatch (`m_off`,
 /// `z_off`): gemm.wgsl's and gemm_subgroup.wgsl's.
-pub const TILED_OFFSETS: (usize, usize) = (27, 34);
-pub const SUBGROUP_OFFSETS: (usize, usize) = (29, 30);
+pub const TILED_OFFSETS: (usize, usize) = (word_of(offset_of!(GemmMeta, m_off)), word_of(offset_of!(GemmMeta, z_off)));
+pub const SUBGROUP_OFFSETS: (usize, usize) = (word_of(offset_of!(GemmSubgroupMeta, m_off)), word_of(offset_of!(GemmSubgroupMeta, z_off)));
+
+const fn word_of(byte_offset: usize) -> usize {
+    byte_offset / 4
+}
 
 /// Emits a GEMM kernel over `groups` workgroups — row tiles of `rows.1` rows along grid
 /// dimension `rows.0`, batches along z — in several dispatches where one of those holds more
@@ -310,11 +316,11 @@ pub fn dispatch(cx: &mut Lower, v: ShaderVariant, mut meta: Meta, groups: [usize
 }
 
 /// Words of the tiled kernel's meta block (gemm.wgsl) holding K's end and where K starts.
-const TILED_K: usize = 2;
-const TILED_K_OFF: usize = 26;
+const TILED_K: usize = word_of(offset_of!(GemmMeta, k));
+const TILED_K_OFF: usize = word_of(offset_of!(GemmMeta, k_off));
 
-/// Emits the tiled kernel (gemm.wgsl) in a convolution `mode` (1 to 4) with `meta` (K in word
-/// 2): a K longer than one dispatch may loop over (a step per k) in parts of at most
+/// Emits the tiled kernel (gemm.wgsl) in a convolution `mode` (1 to 4) with `meta` (a
+/// [`GemmMeta`]): a K longer than one dispatch may loop over (a step per k) in parts of at most
 /// LOOP_BUDGET, each adding the previous part's product as its residual (the first, the
 /// epilogue's); bias and activation go with the last. Beyond MAX_WINDOWS parts (an absurd
 /// shape), one dispatch of too many workgroups, which the plan's limit check refuses.

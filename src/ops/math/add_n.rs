@@ -20,7 +20,7 @@ impl Op for AddN {
         Ok(vec![TensorInfo::new(ins[0].dtype, ins[0].shape.clone())])
     }
     fn fold(&self, node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
-        let add = super::add::OP;
+        let add = super::elementwise::ADD;
         let mut acc = ins[0].clone();
         for t in &ins[1..] {
             match add.fold(node, &[acc, t.clone()])? {
@@ -38,7 +38,7 @@ impl Op for AddN {
             Storage::F32 => ShaderVariant::new(&shaders::BINARY_FLOAT),
             s => ShaderVariant::new(&shaders::BINARY_INT).ty("T", s.wgsl()),
         };
-        let v = v.set("OP", 0);
+        let v = v.set("OP", crate::lower::codes::BinaryOp::Add.code() as i64);
         if ins.len() == 1 {
             return crate::ops::util::strided_copy(cx, node, &ins[0], &outs[0], 0, &crate::ops::util::strides(&ins[0].shape).iter().map(|&s| s as i64).collect::<Vec<_>>());
         }

@@ -1,9 +1,11 @@
-//! The shared form of binary elementwise ops with NumPy broadcasting: each op file names its
-//! kernel code and CPU functions; this file infers, folds and lowers them.
+//! The shared form of binary elementwise ops with NumPy broadcasting: each row of
+//! `elementwise.rs` names its kernel code and CPU functions; this file infers, folds and lowers
+//! them.
 use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
+use crate::lower::codes::BinaryOp;
 use crate::lower::{Lower, Operand, ShaderVariant, Storage};
 use crate::ops::util::{binary_kernel, broadcast_map, broadcast_shapes, tensor_from_f64, tensor_from_i64};
 use crate::ops::{Op, TensorInfo};
@@ -14,14 +16,14 @@ use crate::tensor::{DType, Data, Tensor};
 #[derive(Clone, Copy)]
 pub struct Binary {
     /// The `OP` code in `binary_float.wgsl` / `binary_int.wgsl`.
-    pub code: u32,
+    pub code: BinaryOp,
     pub float: fn(f64, f64) -> f64,
     /// Integer semantics, when the op takes integers.
     pub int: Option<fn(i64, i64) -> i64>,
 }
 
 impl Binary {
-    pub const fn new(code: u32, float: fn(f64, f64) -> f64, int: fn(i64, i64) -> i64) -> Binary {
+    pub const fn new(code: BinaryOp, float: fn(f64, f64) -> f64, int: fn(i64, i64) -> i64) -> Binary {
         Binary { code, float, int: Some(int) }
     }
 }
@@ -77,6 +79,6 @@ impl Op for Binary {
             Storage::F32 => ShaderVariant::new(&shaders::BINARY_FLOAT),
             s => ShaderVariant::new(&shaders::BINARY_INT).ty("T", s.wgsl()),
         };
-        binary_kernel(cx, node, v.set("OP", self.code as i64), &ins[0], &ins[1], &outs[0])
+        binary_kernel(cx, node, v.set("OP", self.code.code() as i64), &ins[0], &ins[1], &outs[0])
     }
 }

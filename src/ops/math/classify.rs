@@ -3,7 +3,9 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
+use crate::lower::codes::ClassifyOp;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::lower::meta::{w, CountMeta};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 use crate::tensor::{DType, Tensor};
@@ -11,7 +13,7 @@ use crate::tensor::{DType, Tensor};
 /// A float classification: the `OP` code of `classify.wgsl` and the CPU predicate.
 #[derive(Clone, Copy)]
 pub struct Classify {
-    pub code: u32,
+    pub code: ClassifyOp,
     pub f: fn(f64) -> bool,
 }
 
@@ -29,8 +31,8 @@ impl Op for Classify {
     }
     fn lower(&self, _node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let n = ins[0].elements();
-        let v = ShaderVariant::new(&shaders::CLASSIFY).set("OP", self.code as i64);
-        cx.kernel(v, grid(n, 256), Meta::new().n(n).u(0).u(0).u(0), vec![Binding::In(ins[0].id), Binding::Out(outs[0].id)]);
+        let v = ShaderVariant::new(&shaders::CLASSIFY).set("OP", self.code.code() as i64);
+        cx.kernel(v, grid(n, 256), Meta::from(CountMeta { n: w(n), ..Default::default() }), vec![Binding::In(ins[0].id), Binding::Out(outs[0].id)]);
         Ok(())
     }
 }

@@ -62,6 +62,6 @@ impl Op for ClipByValue {
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let st = layout(node, &ins[0].shape, &ins[1].shape, &ins[2].shape)?;
-        ternary_kernel(cx, node, 1, ins[0].storage().wgsl(), [&ins[0], &ins[1], &ins[2]], &st, &outs[0])
+        ternary_kernel(cx, node, crate::lower::codes::TernaryOp::Clip, ins[0].storage().wgsl(), [&ins[0], &ins[1], &ins[2]], &st, &outs[0])
     }
 }

@@ -3,6 +3,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
+use crate::lower::codes::CompareOp;
 use crate::lower::{Lower, Operand, ShaderVariant};
 use crate::ops::math::binary::infer_broadcast;
 use crate::ops::util::{binary_kernel, broadcast_map};
@@ -13,7 +14,7 @@ use crate::tensor::{DType, Tensor};
 /// A comparison: the `OP` code of `compare.wgsl` and the CPU predicate.
 #[derive(Clone, Copy)]
 pub struct Compare {
-    pub code: u32,
+    pub code: CompareOp,
     pub f: fn(f64, f64) -> bool,
 }
 
@@ -31,7 +32,7 @@ impl Op for Compare {
         true
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let v = ShaderVariant::new(&shaders::COMPARE).ty("T", ins[0].storage().wgsl()).set("OP", self.code as i64);
+        let v = ShaderVariant::new(&shaders::COMPARE).ty("T", ins[0].storage().wgsl()).set("OP", self.code.code() as i64);
         binary_kernel(cx, node, v, &ins[0], &ins[1], &outs[0])
     }
 }

@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
+use crate::lower::codes::TernaryOp;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::lower::meta::{dims, w as word, TernaryMeta};
 use crate::ops::util::{broadcast_shapes, broadcast_strides, check_rank, gather_data, strided_indices, strides};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -42,7 +44,7 @@ pub fn select_layout(node: &Node, v2: bool, c: &[usize], x: &[usize], y: &[usize
 
 /// Emits the ternary kernel: `code` 0 selects, 1 clips; `ty` is the WGSL type of the values.
 #[allow(clippy::too_many_arguments)]
-pub fn ternary_kernel(cx: &mut Lower, node: &Node, code: i64, ty: &'static str, ops: [&Operand; 3], st: &[Vec<usize>; 3], out: &Operand) -> Result<()> {
+pub fn ternary_kernel(cx: &mut Lower, node: &Node, code: TernaryOp, ty: &'static str, ops: [&Operand; 3], st: &[Vec<usize>; 3], out: &Operand) -> Result<()> {
     // 64-bit values are selected as two words: a trailing dim of 2 (the condition's stride 0).
     let w = crate::ops::util::words(out);
     let mut shape = out.shape.clone();
@@ -63,8 +65,8 @@ pub fn ternary_kernel(cx: &mut Lower, node: &Node, code: i64, ty: &'static str, 
             flags |= 1 << k;
         }
     }
-    let meta = Meta::new().n(n).n(shape.len()).u(flags).u(0).arr(&shape, 1).arr(&st[0], 0).arr(&st[1], 0).arr(&st[2], 0);
-    let v = ShaderVariant::new(&shaders::TERNARY).ty("T", ty).set("OP", code);
+    let meta = Meta::from(TernaryMeta { n: word(n), rank: word(shape.len()), flags, shape: dims(&shape, 1), sa: dims(&st[0], 0), sb: dims(&st[1], 0), sc: dims(&st[2], 0), ..Default::default() });
+    let v = ShaderVariant::new(&shaders::TERNARY).ty("T", ty).set("OP", code.code() as i64);
     cx.kernel(v, grid(n, 256), meta, vec![Binding::In(ops[0].id), Binding::In(ops[1].id), Binding::In(ops[2].id), Binding::Out(out.id)]);
     Ok(())
 }
@@ -118,7 +120,7 @@ impl Op for Select {
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let (_, st) = select_layout(node, self.v2, &ins[0].shape, &ins[1].shape, &ins[2].shape)?;
-        ternary_kernel(cx, node, 0, "u32", [&ins[0], &ins[1], &ins[2]], &st, &outs[0])
+        ternary_kernel(cx, node, TernaryOp::Select, "u32", [&ins[0], &ins[1], &ins[2]], &st, &outs[0])
     }
 }
 

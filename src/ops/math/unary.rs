@@ -1,10 +1,13 @@
-//! The shared form of unary elementwise ops: each op file names its kernel code and its CPU
-//! function; this file infers, folds and lowers them all the same way.
+//! The shared form of unary elementwise ops: each row of `elementwise.rs` (and of
+//! `ops/nn/activation.rs`) names its kernel code and its CPU function; this file infers, folds
+//! and lowers them all the same way.
 use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
+use crate::lower::codes::UnaryOp;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
+use crate::lower::meta::{w, UnaryIntMeta, UnaryMeta};
 use crate::ops::util::tensor_from_f64;
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -21,7 +24,7 @@ pub fn no_params(_: &Node) -> Result<[f32; 2]> {
 #[derive(Clone, Copy)]
 pub struct Unary {
     /// The `OP` code in `unary_float.wgsl` / `unary_int.wgsl`.
-    pub code: u32,
+    pub code: UnaryOp,
     /// The function on floats (for folding), with the op's parameters.
     pub float: fn(f64, [f32; 2]) -> f64,
     /// The function on integers, if the op takes them.
@@ -30,7 +33,7 @@ pub struct Unary {
 }
 
 impl Unary {
-    pub const fn float(code: u32, float: fn(f64, [f32; 2]) -> f64) -> Unary {
+    pub const fn float(code: UnaryOp, float: fn(f64, [f32; 2]) -> f64) -> Unary {
         Unary { code, float, int: None, params: no_params }
     }
 }
@@ -71,9 +74,9 @@ impl Op for Unary {
         let x = &ins[0];
         let float = x.storage() == Storage::F32;
         let v = if float { ShaderVariant::new(&shaders::UNARY_FLOAT) } else { ShaderVariant::new(&shaders::UNARY_INT).ty("T", x.storage().wgsl()) };
-        let v = v.set("OP", self.code as i64);
+        let v = v.set("OP", self.code.code() as i64);
         crate::ops::util::dense_chunks(cx, &[x], &outs[0], |cx, ins, out, n| {
-            let meta = if float { Meta::new().n(n).f(a).f(b).u(0) } else { Meta::new().n(n).i(a as i32).i(b as i32).u(0) };
+            let meta: Meta = if float { UnaryMeta { n: w(n), alpha: a, beta: b, _pad: 0 }.into() } else { UnaryIntMeta { n: w(n), alpha: a as i32, beta: b as i32, _pad: 0 }.into() };
             cx.kernel(v.clone(), grid(n, 256), meta, vec![Binding::In(ins[0].id), Binding::Out(out.id)]);
         });
         Ok(())

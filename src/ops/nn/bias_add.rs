@@ -35,7 +35,7 @@ impl Op for BiasAdd {
     fn fold(&self, node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
         let s = bias_shape(node, ins[0].shape(), ins[1].shape()).ok()?;
         let b = Arc::new((*ins[1]).clone().reshape(s).ok()?);
-        crate::ops::math::add::OP.fold(node, &[ins[0].clone(), b])
+        crate::ops::math::elementwise::ADD.fold(node, &[ins[0].clone(), b])
     }
     fn int64(&self) -> bool {
         true
@@ -46,6 +46,6 @@ impl Op for BiasAdd {
             Storage::F32 => ShaderVariant::new(&shaders::BINARY_FLOAT),
             s => ShaderVariant::new(&shaders::BINARY_INT).ty("T", s.wgsl()),
         };
-        binary_kernel(cx, node, v.set("OP", 0), &ins[0], &b, &outs[0])
+        binary_kernel(cx, node, v.set("OP", crate::lower::codes::BinaryOp::Add.code() as i64), &ins[0], &b, &outs[0])
     }
 }

@@ -3,6 +3,7 @@
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::lower::meta::{w, GemmMeta, GemmSubgroupMeta};
 use crate::ops::linalg::gemm::{self, Epilogue};
 use crate::ops::nn::window::{dim, explicit_hw, hw, is_nchw};
 use crate::ops::{Op, TensorInfo};
@@ -103,15 +104,16 @@ pub fn emit_mode(cx: &mut Lower, mode: i64, g: &Geometry, x: &Operand, f: &Opera
     let steps = g.kh + g.kh * g.kw * (1 + if vec4 { g.ic / 4 + g.ic % 4 } else { g.ic });
     if mode == 1 && cx.target().subgroup_gemm && g.oc.div_ceil(32) <= crate::lower::MAX_GROUPS_PER_DIM as usize && steps <= crate::lower::LOOP_BUDGET {
         // CPU adapters: the subgroup-broadcast kernel with the im2col loader.
-        let meta = Meta::new()
-            .n(m).n(g.oc).n(k).u(1)
-            .u(0).u(0).n(g.oc).u(1)
-            .u(0).u(0).u(0).u(0)
-            .f(ep.alpha).u(0).u(0).u(0)
-            .n(g.ih).n(g.iw).n(g.ic).n(g.oh)
-            .n(g.ow).n(g.kh).n(g.kw).n(g.sh)
-            .n(g.sw).n(g.dh).n(g.dw).n(g.pt)
-            .n(g.pl).u(0).u(0).u(0);
+        let meta = Meta::from(GemmSubgroupMeta {
+            m: w(m), n: w(g.oc), k: w(k), batch_inner: 1,
+            b_rs: w(g.oc), b_cs: 1,
+            alpha: ep.alpha,
+            ih: w(g.ih), iw: w(g.iw), ic: w(g.ic), oh: w(g.oh),
+            ow: w(g.ow), kh: w(g.kh), kw: w(g.kw), sh: w(g.sh),
+            sw: w(g.sw), dh: w(g.dh), dw: w(g.dw), pt: w(g.pt),
+            pl: w(g.pl),
+            ..Default::default()
+        });
         let v = ep.apply(ShaderVariant::new(&shaders::GEMM_SUBGROUP).set("MODE", 1).set("VEC4", vec4 as i64).set("B_VEC4", (g.oc % 4 == 0) as i64));
         let groups = [m.div_ceil(8), g.oc.div_ceil(32), 1];
         let (b, r) = ep.bindings(f);
@@ -119,14 +121,15 @@ pub fn emit_mode(cx: &mut Lower, mode: i64, g: &Geometry, x: &Operand, f: &Opera
         gemm::dispatch(cx, v, meta, groups, (0, 8), gemm::SUBGROUP_OFFSETS, bind);
         return;
     }
-    let meta = Meta::new()
-        .n(m).n(g.oc).n(k).u(1)
-        .u(0).u(0).n(g.oc).u(1)
-        .u(0).u(0).u(0).u(0)
-        .n(g.ih).n(g.iw).n(g.ic).n(g.oh)
-        .n(g.ow).n(g.kh).n(g.kw).n(g.sh)
-        .n(g.sw).n(g.dh).n(g.dw).n(g.pt)
-        .n(g.pl).f(ep.alpha).u(0).u(0);
+    let meta = Meta::from(GemmMeta {
+        m: w(m), n: w(g.oc), k: w(k), batch_inner: 1,
+        b_rs: w(g.oc), b_cs: 1,
+        ih: w(g.ih), iw: w(g.iw), ic: w(g.ic), oh: w(g.oh),
+        ow: w(g.ow), kh: w(g.kh), kw: w(g.kw), sh: w(g.sh),
+        sw: w(g.sw), dh: w(g.dh), dw: w(g.dw), pt: w(g.pt),
+        pl: w(g.pl), alpha: ep.alpha,
+        ..Default::default()
+    });
     let groups = [g.oc.div_ceil(64), m.div_ceil(64), 1];
     gemm::emit_tiled(cx, mode, meta, k, groups, x, f, ep, out);
 }
@@ -143,7 +146,7 @@ impl Op for Conv2D {
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let g = geometry(node, &ins[0].shape, &ins[1].shape, false)?;
         crate::ops::nn::layout::with_nhwc(cx, node, &ins[0], &outs[0], |cx, x, y| {
-            emit(cx, &g, x, &ins[1], None, 36, 0.0, y);
+            emit(cx, &g, x, &ins[1], None, crate::ops::linalg::gemm::act::NONE, 0.0, y);
             Ok(())
         })
     }

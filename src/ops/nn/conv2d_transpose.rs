@@ -8,6 +8,7 @@
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::lower::meta::{w, ConvTransposeMeta};
 use crate::ops::linalg::gemm::Epilogue;
 use crate::ops::nn::conv2d::{emit_mode, nhwc, Geometry};
 use crate::ops::nn::window::{dim, explicit_hw, hw, is_nchw};
@@ -95,11 +96,12 @@ impl Op for Conv2DBackpropInput {
             // Its invocations loop over the taps and channels: within the loop budget.
             if g.oc < 16 && g.kh * g.kw * g.ic <= crate::lower::LOOP_BUDGET {
                 let n = g.n * g.oh * g.ow * g.oc;
-                let meta = Meta::new()
-                    .n(n).n(g.ih).n(g.iw).n(g.ic)
-                    .n(g.oh).n(g.ow).n(g.oc).n(g.kh)
-                    .n(g.kw).n(g.sh).n(g.sw).n(g.dh)
-                    .n(g.dw).n(g.pt).n(g.pl).u(0);
+                let meta = Meta::from(ConvTransposeMeta {
+                    n_out: w(n), ih: w(g.ih), iw: w(g.iw), ic: w(g.ic),
+                    oh: w(g.oh), ow: w(g.ow), oc: w(g.oc), kh: w(g.kh),
+                    kw: w(g.kw), sh: w(g.sh), sw: w(g.sw), dh: w(g.dh),
+                    dw: w(g.dw), pt: w(g.pt), pl: w(g.pl), _p0: 0,
+                });
                 cx.kernel(ShaderVariant::new(&shaders::CONV_TRANSPOSE), grid(n, 256), meta, vec![Binding::In(x.id), Binding::In(ins[1].id), Binding::Out(y.id)]);
             } else {
                 emit_mode(cx, 2, &g, x, &ins[1], &Epilogue::none(), y);

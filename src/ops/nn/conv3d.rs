@@ -4,6 +4,7 @@
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{Lower, Meta, Operand, MAX_GROUPS_PER_DIM};
+use crate::lower::meta::{w, GemmMeta};
 use crate::ops::linalg::gemm::Epilogue;
 use crate::ops::nn::window::{dim, is_nchw};
 use crate::ops::util::{strided_copy, strides};
@@ -113,16 +114,17 @@ pub fn emit3(cx: &mut Lower, mode: i64, v: &Volume, x: &Operand, f: &Operand, y:
     let m = v.n * v.out.iter().product::<usize>();
     let kk = v.k.iter().product::<usize>() * v.ic;
     let ep = Epilogue::none();
-    let meta = Meta::new()
-        .n(m).n(v.oc).n(kk).u(1)
-        .u(0).u(0).n(v.oc).u(1)
-        .u(0).u(0).u(0).u(0)
-        .n(v.input[1]).n(v.input[2]).n(v.ic).n(v.out[1])
-        .n(v.out[2]).n(v.k[1]).n(v.k[2]).n(v.s[1])
-        .n(v.s[2]).n(v.d[1]).n(v.d[2]).n(v.pad[1])
-        .n(v.pad[2]).f(0.0).u(0).u(0)
-        .n(v.input[0]).n(v.out[0]).n(v.k[0]).n(v.s[0])
-        .n(v.d[0]).n(v.pad[0]).u(0).u(0);
+    let meta = Meta::from(GemmMeta {
+        m: w(m), n: w(v.oc), k: w(kk), batch_inner: 1,
+        b_rs: w(v.oc), b_cs: 1,
+        ih: w(v.input[1]), iw: w(v.input[2]), ic: w(v.ic), oh: w(v.out[1]),
+        ow: w(v.out[2]), kh: w(v.k[1]), kw: w(v.k[2]), sh: w(v.s[1]),
+        sw: w(v.s[2]), dh: w(v.d[1]), dw: w(v.d[2]), pt: w(v.pad[1]),
+        pl: w(v.pad[2]), alpha: 0.0,
+        id: w(v.input[0]), od: w(v.out[0]), kd: w(v.k[0]), sd: w(v.s[0]),
+        dd: w(v.d[0]), pf: w(v.pad[0]),
+        ..Default::default()
+    });
     let groups = [v.oc.div_ceil(64), m.div_ceil(64), 1];
     crate::ops::linalg::gemm::emit_tiled(cx, mode, meta, kk, groups, x, f, &ep, y);
 }

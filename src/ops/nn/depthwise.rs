@@ -3,6 +3,7 @@
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::lower::meta::{w, DepthwiseMeta, DepthwiseVec4Meta};
 use crate::ops::linalg::gemm::Epilogue;
 use crate::ops::nn::conv2d::{geometry, out_shape, Geometry};
 use crate::ops::{Op, TensorInfo};
@@ -21,23 +22,25 @@ pub fn emit_with(cx: &mut Lower, g: &Geometry, x: &Operand, f: &Operand, ep: &Ep
         // Multiplier 1, channels in fours: 4 channels × 4 columns per invocation (vec4 loads).
         let (c4, owb) = (g.ic / 4, g.ow.div_ceil(4));
         let n = g.n * g.oh * owb * c4;
-        let meta = Meta::new()
-            .n(n).n(g.ih).n(g.iw).n(c4)
-            .n(g.oh).n(g.ow).n(owb).n(g.kh)
-            .n(g.kw).n(g.sh).n(g.sw).n(g.dh)
-            .n(g.dw).n(g.pt).n(g.pl).f(ep.alpha);
+        let meta = Meta::from(DepthwiseVec4Meta {
+            n: w(n), ih: w(g.ih), iw: w(g.iw), c4: w(c4),
+            oh: w(g.oh), ow: w(g.ow), owb: w(owb), kh: w(g.kh),
+            kw: w(g.kw), sh: w(g.sh), sw: w(g.sw), dh: w(g.dh),
+            dw: w(g.dw), pt: w(g.pt), pl: w(g.pl), alpha: ep.alpha,
+        });
         let v = ep.apply(ShaderVariant::new(&shaders::DEPTHWISE_VEC4));
         let (b, r) = ep.bindings(f);
         cx.kernel(v, grid(n, 64), meta, vec![Binding::In(x.id), Binding::In(f.id), b, Binding::Out(out.id), r]);
         return;
     }
     let n_out = g.n * g.oh * g.ow * g.oc;
-    let meta = Meta::new()
-        .n(n_out).n(g.ih).n(g.iw).n(g.ic)
-        .n(g.oh).n(g.ow).n(g.oc).n(g.oc / g.ic.max(1))
-        .n(g.kh).n(g.kw).n(g.sh).n(g.sw)
-        .n(g.dh).n(g.dw).n(g.pt).n(g.pl)
-        .f(ep.alpha).u(0).u(0).u(0);
+    let meta = Meta::from(DepthwiseMeta {
+        n_out: w(n_out), ih: w(g.ih), iw: w(g.iw), ic: w(g.ic),
+        oh: w(g.oh), ow: w(g.ow), oc: w(g.oc), mult: w(g.oc / g.ic.max(1)),
+        kh: w(g.kh), kw: w(g.kw), sh: w(g.sh), sw: w(g.sw),
+        dh: w(g.dh), dw: w(g.dw), pt: w(g.pt), pl: w(g.pl),
+        alpha: ep.alpha, ..Default::default()
+    });
     let v = ep.apply(ShaderVariant::new(&shaders::DEPTHWISE));
     let (b, r) = ep.bindings(f);
     cx.kernel(v, grid(n_out, 256), meta, vec![Binding::In(x.id), Binding::In(f.id), b, Binding::Out(out.id), r]);
@@ -55,7 +58,7 @@ impl Op for Depthwise {
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let g = geometry(node, &ins[0].shape, &ins[1].shape, true)?;
         crate::ops::nn::layout::with_nhwc(cx, node, &ins[0], &outs[0], |cx, x, y| {
-            emit(cx, &g, x, &ins[1], None, 36, 0.0, y);
+            emit(cx, &g, x, &ins[1], None, crate::ops::linalg::gemm::act::NONE, 0.0, y);
             Ok(())
         })
     }

@@ -162,7 +162,7 @@ pub fn scaled_weights(cx: &mut Lower, node: &Node, w: &Operand, s: Vec<f32>, s_s
     let sid = cx.constant(Tensor::from_f32(s_shape.clone(), s)?);
     let so = Operand { id: sid, dtype: w.dtype, storage: cx.storage_of(w.dtype), shape: s_shape, value: None };
     let out = Operand { id: cx.temp(w.dtype, w.shape.clone()), dtype: w.dtype, storage: cx.storage_of(w.dtype), shape: w.shape.clone(), value: None };
-    binary_kernel(cx, node, ShaderVariant::new(&shaders::BINARY_FLOAT).set("OP", 2), w, &so, &out)?;
+    binary_kernel(cx, node, ShaderVariant::new(&shaders::BINARY_FLOAT).set("OP", crate::lower::codes::BinaryOp::Mul.code() as i64), w, &so, &out)?;
     Ok(out)
 }
 

@@ -4,6 +4,7 @@
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::lower::meta::{w, AffineMeta};
 use crate::ops::nn::window::is_nchw;
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -64,7 +65,7 @@ impl Op for FusedBatchNorm {
         let sid = cx.constant(Tensor::from_f32(vec![c], s)?);
         let tid = cx.constant(Tensor::from_f32(vec![c], t)?);
         let n = x.elements();
-        let meta = Meta::new().n(n).n(c).n(inner).f(0.0);
+        let meta = Meta::from(AffineMeta { n: w(n), channels: w(c), inner: w(inner), alpha: 0.0 });
         cx.kernel(ShaderVariant::new(&shaders::AFFINE), grid(n, 256), meta,
             vec![Binding::In(x.id), Binding::In(sid), Binding::In(tid), Binding::Out(outs[0].id)]);
         Ok(())

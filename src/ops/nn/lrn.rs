@@ -3,6 +3,7 @@
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::lower::meta::{w, LrnMeta};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 
@@ -47,7 +48,7 @@ impl Op for Lrn {
         if (2 * p.radius.min(depth) + 1).min(depth) + 1 > crate::lower::MAX_LOOP_ITERATIONS - 256 {
             return Err(node.err(format!("depth_radius {} over {depth} channels is too large", p.radius)));
         }
-        let meta = Meta::new().n(n).n(depth).n(p.radius.min(depth)).u(0).f(p.bias).f(p.alpha).f(p.beta).u(0);
+        let meta = Meta::from(LrnMeta { n: w(n), depth: w(depth), radius: w(p.radius.min(depth)), bias: p.bias, alpha: p.alpha, beta: p.beta, ..Default::default() });
         cx.kernel(ShaderVariant::new(&shaders::LRN), grid(n, 256), meta, vec![Binding::In(x.id), Binding::Out(outs[0].id)]);
         Ok(())
     }

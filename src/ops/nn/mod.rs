@@ -1,44 +1,27 @@
 //! Neural-network ops: activations, convolutions, pooling, normalisation, softmax.
 
+pub mod activation;
 pub mod bias_add;
 pub mod conv2d;
 pub mod conv2d_transpose;
 pub mod conv3d;
 pub mod conv3d_transpose;
 pub mod depthwise;
-pub mod elu;
 pub mod fused;
 pub mod fused_batch_norm;
 pub mod fused_conv2d;
 pub mod fused_depthwise;
 pub mod layout;
-pub mod leaky_relu;
 pub mod lrn;
 pub mod pool;
 pub mod pool3d;
-pub mod prelu;
-pub mod relu;
-pub mod relu6;
-pub mod selu;
-pub mod sigmoid;
 pub mod softmax;
-pub mod softplus;
-pub mod softsign;
-pub mod tanh;
 pub mod window;
 
 use crate::ops::Registry;
 
 pub fn register(r: &mut Registry) {
-    r.add("nn", "Relu", relu::OP);
-    r.add("nn", "Relu6", relu6::OP);
-    r.add("nn", "Sigmoid", sigmoid::OP);
-    r.add("nn", "Tanh", tanh::OP);
-    r.add("nn", "Elu", elu::OP);
-    r.add("nn", "LeakyRelu", leaky_relu::OP);
-    r.add("nn", "Softplus", softplus::OP);
-    r.add("nn", "Softsign", softsign::OP);
-    r.add("nn", "Selu", selu::OP);
+    activation::register(r, "nn");
     r.add("nn", "Conv2D", conv2d::Conv2D);
     r.add("nn", "DepthwiseConv2dNative", depthwise::Depthwise);
     r.add("nn", "MaxPool", pool::MAX);
@@ -61,5 +44,4 @@ pub fn register(r: &mut Registry) {
     r.add("nn", "_FusedConv2D", fused_conv2d::FusedConv2D);
     r.add("nn", "_FusedDepthwiseConv2dNative", fused_depthwise::FusedDepthwise);
     r.add("nn", "FusedDepthwiseConv2dNative", fused_depthwise::FusedDepthwise);
-    r.add("nn", "Prelu", prelu::OP);
 }

@@ -3,6 +3,7 @@
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET, MAX_LOOP_ITERATIONS};
+use crate::lower::meta::{w, PoolMeta};
 use crate::ops::nn::conv2d::nhwc;
 use crate::ops::nn::window::{dim, hw, is_nchw};
 use crate::ops::{Op, TensorInfo};
@@ -72,10 +73,11 @@ impl Op for Pool {
                 return Ok(());
             }
             let n_out = g.n * g.oh * g.ow * g.c;
-            let meta = Meta::new()
-                .n(n_out).n(g.ih).n(g.iw).n(g.c)
-                .n(g.oh).n(g.ow).n(g.kh).n(g.kw)
-                .n(g.sh).n(g.sw).n(g.pt).n(g.pl);
+            let meta = Meta::from(PoolMeta {
+                n_out: w(n_out), ih: w(g.ih), iw: w(g.iw), c: w(g.c),
+                oh: w(g.oh), ow: w(g.ow), kh: w(g.kh), kw: w(g.kw),
+                sh: w(g.sh), sw: w(g.sw), pt: w(g.pt), pl: w(g.pl),
+            });
             let v = ShaderVariant::new(&shaders::POOL).set("MODE", mode as i64);
             cx.kernel(v, grid(n_out, 256), meta, vec![Binding::In(x.id), Binding::Out(y.id)]);
             Ok(())

@@ -3,6 +3,7 @@
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET, MAX_LOOP_ITERATIONS};
+use crate::lower::meta::{w, Pool3dMeta};
 use crate::ops::nn::conv3d::{dhw, geometry3, out_shape3, with_ndhwc, Geometry3};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -50,13 +51,15 @@ impl Op for Pool3D {
                 return Ok(());
             }
             let n_out = y.elements();
-            let meta = Meta::new()
-                .n(n_out).n(g.c).u(0).u(0)
-                .n(g.input[0]).n(g.input[1]).n(g.input[2]).u(0)
-                .n(g.out[0]).n(g.out[1]).n(g.out[2]).u(0)
-                .n(g.k[0]).n(g.k[1]).n(g.k[2]).u(0)
-                .n(g.s[0]).n(g.s[1]).n(g.s[2]).u(0)
-                .n(g.pad[0]).n(g.pad[1]).n(g.pad[2]).u(0);
+            let meta = Meta::from(Pool3dMeta {
+                n_out: w(n_out), c: w(g.c),
+                id: w(g.input[0]), ih: w(g.input[1]), iw: w(g.input[2]),
+                od: w(g.out[0]), oh: w(g.out[1]), ow: w(g.out[2]),
+                kd: w(g.k[0]), kh: w(g.k[1]), kw: w(g.k[2]),
+                sd: w(g.s[0]), sh: w(g.s[1]), sw: w(g.s[2]),
+                pf: w(g.pad[0]), pt: w(g.pad[1]), pl: w(g.pad[2]),
+                ..Default::default()
+            });
             let v = ShaderVariant::new(&shaders::POOL3D).set("MODE", mode as i64);
             cx.kernel(v, grid(n_out, 256), meta, vec![Binding::In(x.id), Binding::Out(y.id)]);
             Ok(())

@@ -3,6 +3,7 @@
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{fold_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage, LOOP_BUDGET};
+use crate::lower::meta::{w, SoftmaxMeta};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 use crate::tensor::DType;
@@ -28,13 +29,13 @@ impl Op for Softmax {
         // A workgroup walks its row three times, 256 columns a step; rows longer than the loop
         // budget allows go in parts.
         if cols <= LOOP_BUDGET / 3 * 256 {
-            let meta = Meta::new().n(rows).n(cols).n(1).n(cols);
+            let meta = Meta::from(SoftmaxMeta { rows: w(rows), cols: w(cols), parts: 1, chunk: w(cols) });
             cx.kernel(v, fold_groups(rows), meta, vec![Binding::In(x.id), Binding::Out(outs[0].id)]);
             return Ok(());
         }
         let chunk = 64 * 256;
         let parts = cols.div_ceil(chunk);
-        let meta = Meta::new().n(rows).n(cols).n(parts).n(chunk);
+        let meta = Meta::from(SoftmaxMeta { rows: w(rows), cols: w(cols), parts: w(parts), chunk: w(chunk) });
         let part_stats = cx.temp(DType::F32, vec![rows * parts, 2]);
         let row_stats = cx.temp(DType::F32, vec![rows, 2]);
         cx.kernel(v.clone().set("STAGE", 1), fold_groups(rows * parts), meta.clone(), vec![Binding::In(x.id), Binding::Out(part_stats)]);

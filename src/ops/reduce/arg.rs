@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{fold_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::lower::meta::{w, ArgMeta};
 use crate::ops::util::{host, ints, norm_axis, tensor_from_i64};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -101,7 +102,7 @@ impl Op for ArgReduce {
         // go in parts of 16,384, whose winners a second pass compares.
         let chunk = if len <= 256 * 256 { len.max(1) } else { 64 * 256 };
         let parts = len.div_ceil(chunk).max(1);
-        let meta = Meta::new().n(n_out).n(len).n(inner).n(parts).n(chunk).u(0).u(0).u(0);
+        let meta = Meta::from(ArgMeta { n_out: w(n_out), len: w(len), inner: w(inner), parts: w(parts), chunk: w(chunk), ..Default::default() });
         let (x, y) = (ins[0].id, outs[0].id);
         if len <= 256 && n_out >= 64 {
             // Short axes over many outputs: one invocation per output.

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
+use crate::lower::codes::ReduceOp;
 use crate::lower::{fold_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage, TensorId, LOOP_BUDGET};
+use crate::lower::meta::{dims, w, ReduceMeta};
 use crate::ops::util::{check_rank, host, ints, norm_axis, strides, tensor_from_f64};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -15,17 +17,17 @@ use crate::tensor::{DType, Tensor};
 /// A reduction: its `OP` code in reduce.wgsl.
 #[derive(Clone, Copy)]
 pub struct Reduce {
-    pub code: u32,
+    pub code: ReduceOp,
 }
 
-pub const SUM: Reduce = Reduce { code: 0 };
-pub const MEAN: Reduce = Reduce { code: 1 };
-pub const MAX: Reduce = Reduce { code: 2 };
-pub const MIN: Reduce = Reduce { code: 3 };
-pub const PROD: Reduce = Reduce { code: 4 };
-pub const ALL: Reduce = Reduce { code: 5 };
-pub const ANY: Reduce = Reduce { code: 6 };
-pub const EUCLIDEAN_NORM: Reduce = Reduce { code: 7 };
+pub const SUM: Reduce = Reduce { code: ReduceOp::Sum };
+pub const MEAN: Reduce = Reduce { code: ReduceOp::Mean };
+pub const MAX: Reduce = Reduce { code: ReduceOp::Max };
+pub const MIN: Reduce = Reduce { code: ReduceOp::Min };
+pub const PROD: Reduce = Reduce { code: ReduceOp::Prod };
+pub const ALL: Reduce = Reduce { code: ReduceOp::All };
+pub const ANY: Reduce = Reduce { code: ReduceOp::Any };
+pub const EUCLIDEAN_NORM: Reduce = Reduce { code: ReduceOp::EuclideanNorm };
 
 /// Sorted, unique reduced axes.
 fn axes(node: &Node, rank: usize, t: &Tensor) -> Result<Vec<usize>> {
@@ -51,15 +53,15 @@ fn out_shape(node: &Node, shape: &[usize], axes: &[usize]) -> Result<Vec<usize>>
 impl Reduce {
     fn cpu(&self, v: &[f64]) -> f64 {
         match self.code {
-            0 => v.iter().sum(),
-            1 => v.iter().sum::<f64>() / v.len().max(1) as f64,
+            ReduceOp::Sum => v.iter().sum(),
+            ReduceOp::Mean => v.iter().sum::<f64>() / v.len().max(1) as f64,
             // NaN propagates, as in TensorFlow (f64::max would drop it).
-            2 => v.iter().copied().fold(f64::NEG_INFINITY, |a, b| if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) }),
-            3 => v.iter().copied().fold(f64::INFINITY, |a, b| if a.is_nan() || b.is_nan() { f64::NAN } else { a.min(b) }),
-            4 => v.iter().product(),
-            5 => v.iter().all(|&x| x != 0.0) as u8 as f64,
-            6 => v.iter().any(|&x| x != 0.0) as u8 as f64,
-            _ => v.iter().map(|x| x * x).sum::<f64>().sqrt(),
+            ReduceOp::Max => v.iter().copied().fold(f64::NEG_INFINITY, |a, b| if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) }),
+            ReduceOp::Min => v.iter().copied().fold(f64::INFINITY, |a, b| if a.is_nan() || b.is_nan() { f64::NAN } else { a.min(b) }),
+            ReduceOp::Prod => v.iter().product(),
+            ReduceOp::All => v.iter().all(|&x| x != 0.0) as u8 as f64,
+            ReduceOp::Any => v.iter().any(|&x| x != 0.0) as u8 as f64,
+            ReduceOp::EuclideanNorm => v.iter().map(|x| x * x).sum::<f64>().sqrt(),
         }
     }
 }
@@ -125,7 +127,7 @@ impl Op for Reduce {
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 2)?;
         let a = axes(node, ins[0].shape.len(), host(node, ins, 1)?)?;
-        if matches!(self.code, 5 | 6) && ins[0].dtype != DType::Bool {
+        if matches!(self.code, ReduceOp::All | ReduceOp::Any) && ins[0].dtype != DType::Bool {
             return Err(node.err("All/Any take bool tensors"));
         }
         Ok(vec![TensorInfo::new(ins[0].dtype, out_shape(node, &ins[0].shape, &a)?)])
@@ -176,7 +178,7 @@ const SERIAL_PART: usize = 1024;
 /// Emits the passes of a reduction of `x` walked by `walk` into `out`; `partial_in`: x holds
 /// partial results of an earlier pass; `count`: the whole reduction's element count.
 #[allow(clippy::too_many_arguments)]
-fn emit(cx: &mut Lower, code: u32, x: TensorId, dtype: DType, storage: Storage, walk: Walk, out: TensorId, partial_in: bool, count: usize) {
+fn emit(cx: &mut Lower, code: ReduceOp, x: TensorId, dtype: DType, storage: Storage, walk: Walk, out: TensorId, partial_in: bool, count: usize) {
     let Walk { kept: (ks, kst), red: (rs, rst) } = walk;
     let n_out: usize = ks.iter().product();
     let n_red: usize = rs.iter().product();
@@ -197,12 +199,13 @@ fn emit(cx: &mut Lower, code: u32, x: TensorId, dtype: DType, storage: Storage, 
     .max(1);
     let parts = n_red.div_ceil(chunk).max(1);
     let dst = if parts > 1 { cx.temp(dtype, vec![n_out * parts]) } else { out };
-    let meta = Meta::new()
-        .n(n_out).n(n_red).n(ks.len()).n(rs.len())
-        .n(parts).n(chunk).n(count).u(0)
-        .arr(&ks, 1).arr(&kst, 0).arr(&rs, 1).arr(&rst, 0);
+    let meta = Meta::from(ReduceMeta {
+        n_out: w(n_out), n_red: w(n_red), kept_rank: w(ks.len()), red_rank: w(rs.len()),
+        parts: w(parts), chunk: w(chunk), count: w(count), _pad: 0,
+        kept_shape: dims(&ks, 1), kept_strides: dims(&kst, 0), red_shape: dims(&rs, 1), red_strides: dims(&rst, 0),
+    });
     let pass = partial_in as i64 | ((parts > 1) as i64) << 1;
-    let v = ShaderVariant::new(&shaders::REDUCE).ty("T", storage.wgsl()).set("OP", code as i64).set("PASS", pass);
+    let v = ShaderVariant::new(&shaders::REDUCE).ty("T", storage.wgsl()).set("OP", code.code() as i64).set("PASS", pass);
     let (v, groups) = match serial {
         true => (v.entry("serial"), grid(n_out * parts, 64)),
         false => (cx.target().group_reduce(v, storage), fold_groups(n_out * parts)),

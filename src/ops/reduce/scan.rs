@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET};
+use crate::lower::meta::{w, ScanMeta};
 use crate::ops::util::{host, ints, norm_axis, tensor_from_f64, tensor_from_i64};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -106,7 +107,7 @@ impl Op for Scan {
         let flags = ex as u32 | (rev as u32) << 1;
         let (x, y) = (ins[0].id, outs[0].id);
         if len <= 4096 {
-            let meta = Meta::new().n(lines).n(len).n(inner).u(flags).n(len).n(1).u(0).u(0);
+            let meta = Meta::from(ScanMeta { lines: w(lines), len: w(len), inner: w(inner), flags, block: w(len), nblocks: 1, ..Default::default() });
             cx.kernel(v, grid(lines, 256), meta, vec![Binding::In(x), Binding::Out(y)]);
             return Ok(());
         }
@@ -117,7 +118,7 @@ impl Op for Scan {
             return Err(node.err(format!("an axis of {len} elements is too long to scan")));
         }
         let nblocks = len.div_ceil(block);
-        let meta = Meta::new().n(lines).n(len).n(inner).u(flags).n(block).n(nblocks).u(0).u(0);
+        let meta = Meta::from(ScanMeta { lines: w(lines), len: w(len), inner: w(inner), flags, block: w(block), nblocks: w(nblocks), ..Default::default() });
         let totals = cx.temp(ins[0].dtype, vec![lines * nblocks]);
         let carries = cx.temp(ins[0].dtype, vec![lines * nblocks]);
         cx.kernel(v.clone().entry("blocks"), grid(lines * nblocks, 256), meta.clone(), vec![Binding::In(x), Binding::Out(y), Binding::Out(totals)]);

@@ -1,4 +1,0 @@
-//! Equal: c = (a == b), a bool tensor, with NumPy broadcasting.
-use crate::ops::math::compare::Compare;
-
-pub const OP: Compare = Compare { code: 0, f: |a, b| a == b };

@@ -1,4 +1,0 @@
-//! Erfc: y = the complementary error function, elementwise.
-use crate::ops::math::unary::Unary;
-
-pub const OP: Unary = Unary { code: 30, float: |x, _| 1.0 - crate::ops::math::erf(x), int: None, params: crate::ops::math::unary::no_params };

@@ -1,4 +1,0 @@
-//! Expm1: y = e^x - 1, accurate near 0, elementwise.
-use crate::ops::math::unary::Unary;
-
-pub const OP: Unary = Unary { code: 31, float: |x, _| x.exp_m1(), int: None, params: crate::ops::math::unary::no_params };

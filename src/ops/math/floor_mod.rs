@@ -1,4 +1,0 @@
-//! FloorMod: c = a - b·floor(a / b), the sign of b, elementwise with NumPy broadcasting.
-use crate::ops::math::binary::Binary;
-
-pub const OP: Binary = Binary::new(9, |a, b| a - b * (a / b).floor(), |a, b| if b == 0 { 0 } else { let r = a % b; if r != 0 && ((r < 0) != (b < 0)) { r + b } else { r } });

@@ -1,4 +1,0 @@
-//! Greater: c = (a > b), a bool tensor, with NumPy broadcasting.
-use crate::ops::math::compare::Compare;
-
-pub const OP: Compare = Compare { code: 4, f: |a, b| a > b };

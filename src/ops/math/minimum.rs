@@ -1,4 +1,0 @@
-//! Minimum: c = min(a, b), elementwise with NumPy broadcasting.
-use crate::ops::math::binary::Binary;
-
-pub const OP: Binary = Binary::new(5, |a, b| if a.is_nan() || b.is_nan() { f64::NAN } else { a.min(b) }, |a, b| a.min(b));

@@ -1,4 +1,0 @@
-//! NotEqual: c = (a != b), a bool tensor, with NumPy broadcasting.
-use crate::ops::math::compare::Compare;
-
-pub const OP: Compare = Compare { code: 1, f: |a, b| a != b };

@@ -1,4 +1,0 @@
-//! RealDiv: c = a / b (also Div, which truncates integers), elementwise with NumPy broadcasting.
-use crate::ops::math::binary::Binary;
-
-pub const OP: Binary = Binary::new(3, |a, b| a / b, |a, b| if b == 0 { 0 } else { a.wrapping_div(b) });

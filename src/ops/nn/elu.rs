@@ -1,4 +1,0 @@
-//! Elu: y = x if x > 0 else e^x - 1, elementwise.
-use crate::ops::math::unary::Unary;
-
-pub const OP: Unary = Unary { code: 4, float: |x, _| if x > 0.0 { x } else { x.exp_m1() }, int: None, params: crate::ops::math::unary::no_params };
