@@ -43,6 +43,13 @@ def log(*a):
     print("[%6.1fs]" % (time.time() - T0), *a, flush=True)
 
 
+def gf(x):
+    """GFLOP/s for tables: one decimal below 100 (CPU adapters), none above."""
+    if x is None:
+        return "-"
+    return "%.1f" % x if x < 100 else "%.0f" % x
+
+
 def elapsed():
     return time.time() - T0
 
@@ -122,6 +129,9 @@ class Kit:
         self.env["WGTF_ADAPTER"] = str(chosen["index"])
         self.results["adapter"].update(chosen=chosen)
         self.cpu_adapter = chosen["type"] == "Cpu"
+        # The family wgtf picks by itself (src/runtime/context.rs): subgroup GEMM on CPU adapters
+        # with subgroups, tiled elsewhere. Networks run with it first, the other family last.
+        self.default_family = "subgroup" if self.cpu_adapter and "subgroups" in chosen["features"] else "tiled"
         if self.cpu_adapter and not self.args.quick:
             self.results["notes"].append("measured on a CPU adapter without --quick")
         log("adapter [%d] %s (%s, %s), driver %s" % (chosen["index"], chosen["name"], chosen["backend"], chosen["type"], chosen["driver"]))
@@ -193,7 +203,7 @@ class Kit:
         a = ["-m", os.path.join(c["dir"], c["model"])]
         for k, v in c["feeds"]:
             a += ["-i", "%s=%s" % (k, os.path.join(c["dir"], v))]
-        for k, v in c["fetches"]:
+        for k, v, _, _ in c["fetches"]:
             a += ["-o", "%s=%s" % (k, os.path.join(outdir, c["name"], v))]
         return a
 
@@ -344,8 +354,8 @@ class Kit:
                     row["gflops_kernel"] = e["flops"] / (mm * 1e6) if mm > 0 else None
                     row["gflops_e2e"] = e["flops"] / (rep["p50_ms"] * 1e6)
                     row["kernel"] = ", ".join(rep["gemm_kernels"])
-                    log("wgtf matmul %d WGTF_GEMM=%s: kernel %.3f ms = %.0f GFLOP/s, e2e p50 %.3f ms = %.0f GFLOP/s, check %s [%s]"
-                        % (e["n"], fam, mm, row["gflops_kernel"] or 0, rep["p50_ms"], row["gflops_e2e"], check, row["kernel"]))
+                    log("wgtf matmul %d WGTF_GEMM=%s: kernel %.3f ms = %s GFLOP/s, e2e p50 %.3f ms = %s GFLOP/s, check %s [%s]"
+                        % (e["n"], fam, mm, gf(row["gflops_kernel"]), rep["p50_ms"], gf(row["gflops_e2e"]), check, row["kernel"]))
                 else:
                     log("wgtf matmul %d WGTF_GEMM=%s: ERROR %s (check %s)" % (e["n"], fam, rep["error"], check))
                 self.results["matmul"].append(row)
@@ -407,7 +417,9 @@ class Kit:
         if r["adapter"].get("nvidia_smi"):
             L.append("- nvidia-smi: %s" % r["adapter"]["nvidia_smi"])
         k = r.get("kit", {})
-        L.append("- %s, commit %s; models made with TensorFlow %s" % (r["adapter"].get("wgtf_version", "wgtf ?"), k.get("wgtf_commit", "?"), k.get("tensorflow", "?")))
+        L.append("- %s (%s, sha256 %s…); kit made %s UTC at commit %s, models with TensorFlow %s" % (
+            r["adapter"].get("wgtf_version", "wgtf ?"), k.get("wgtf_binary", "?"), k.get("wgtf_sha256", "?")[:12], k.get("made_utc", "?"),
+            k.get("kit_commit", "?")[:10], k.get("tensorflow", "?")))
         t = r.get("torch", {})
         L.append("- PyTorch: %s" % (("torch %s, torchvision %s, CUDA %s, cuDNN %s, %s" % (t.get("torch"), t.get("torchvision"), t.get("cuda"), t.get("cudnn"), t.get("device")))
                                      if t.get("status") == "ok" else t.get("status")))
@@ -415,6 +427,8 @@ class Kit:
                                                   "" if not r["notes"] else "; notes: " + "; ".join(r["notes"])))
         L += ["", "## Conformance (tests/fixtures/cases through `wgtf run`)", "",
               "| GEMM family | cases | passed | failed | pending | largest abs. error (case) | s |", "|---|---|---|---|---|---|---|"]
+        if not r["conformance"]:
+            L.append("| not run | | | | | | |")
         for fam, c in r["conformance"].items():
             L.append("| %s | %d | %d | %d | %d | %.2e (%s) | %.0f |" % (fam, c["cases"], c["passed"], len(c["failed"]), len(c["pending"]), c["max_abs_error"], c["max_abs_error_case"], c["seconds"]))
         for fam, c in r["conformance"].items():
@@ -423,20 +437,21 @@ class Kit:
         tn = {(n["net"], n["batch"]): n for n in (t.get("nets") or [])}
         L += ["", "## Networks (224x224, float32; ms per run, random weights)", "",
               "wgtf: `wgtf bench` end to end (upload, run, readback); kernels = the sum of GPU kernel times (`--profile`). "
-              "PyTorch: torchvision, eval, `inference_mode`, cudnn.benchmark, TF32 off; end to end = host tensor `.cuda()`, forward, `.cpu()`; GPU = CUDA events around the forward on a resident input.", "",
-              "| network | batch | wgtf GEMM | wgtf p50 | wgtf min | wgtf kernels | dispatches | wgtf img/s | PyTorch p50 | PyTorch GPU | wgtf p50 / PyTorch p50 |",
-              "|---|---|---|---|---|---|---|---|---|---|---|"]
+              "PyTorch: torchvision, eval, `inference_mode`, cudnn.benchmark, TF32 off; end to end = host tensor `.cuda()`, forward, `.cpu()`; GPU = CUDA events around the forward on a resident input."
+              + (" On a CPU adapter the kernel sum (one profiled run, timestamps around each dispatch) can exceed the p50." if getattr(self, "cpu_adapter", r["adapter"].get("chosen", {}).get("type") == "Cpu") else ""), "",
+              "| network | batch | wgtf GEMM | wgtf p50 | wgtf min | wgtf kernels | p50 − kernels | dispatches | wgtf img/s | PyTorch p50 | PyTorch GPU | wgtf p50 / PyTorch p50 |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for n in r["nets"]:
             rep = n["report"]
             tr = tn.get((n["net"], n["batch"]), {})
             tp = "%.2f" % tr["e2e_p50_ms"] if tr.get("e2e_p50_ms") else "-"
             tg = "%.2f" % tr["gpu_p50_ms"] if tr.get("gpu_p50_ms") else "-"
             if "error" in rep:
-                L.append("| %s | %d | %s | error: %s | | | | | %s | %s | |" % (n["net"], n["batch"], n["gemm"], rep["error"][:80], tp, tg))
+                L.append("| %s | %d | %s | error: %s | | | | | | %s | %s | |" % (n["net"], n["batch"], n["gemm"], rep["error"][:80], tp, tg))
                 continue
             ratio = "%.2fx" % (rep["p50_ms"] / tr["e2e_p50_ms"]) if tr.get("e2e_p50_ms") else "-"
-            L.append("| %s | %d | %s | %.2f | %.2f | %.2f | %d | %.1f | %s | %s | %s |" % (
-                n["net"], n["batch"], n["gemm"], rep["p50_ms"], rep["min_ms"], rep["kernel_ms"], rep["dispatches_per_run"],
+            L.append("| %s | %d | %s | %.2f | %.2f | %.2f | %.2f | %d | %.1f | %s | %s | %s |" % (
+                n["net"], n["batch"], n["gemm"], rep["p50_ms"], rep["min_ms"], rep["kernel_ms"], rep["p50_ms"] - rep["kernel_ms"], rep["dispatches_per_run"],
                 rep["throughput_per_s"], tp, tg, ratio))
         pk_name, pk = self.peak()
         tm = {m["n"]: m for m in (t.get("matmul") or [])}
@@ -448,13 +463,13 @@ class Kit:
         for m in r["matmul"]:
             rep = m["report"]
             c = tm.get(m["n"], {})
-            cb = ("%.3f | %.0f | %.3f" % (c["ms"], c["gflops"], c["e2e_ms"])) if c.get("ms") else "- | - | -"
+            cb = ("%.3f | %s | %.3f" % (c["ms"], gf(c["gflops"]), c["e2e_ms"])) if c.get("ms") else "- | - | -"
             if "error" in rep:
                 L.append("| %d | %s | | %s | error: %s | | | | %s | |%s" % (m["n"], m["gemm"], m["check"], rep["error"][:80], cb, " |" if pk else ""))
                 continue
             ratio = "%.2f" % (m["gflops_kernel"] / c["gflops"]) if c.get("gflops") and m.get("gflops_kernel") else "-"
-            L.append("| %d | %s | %s | %s | %.3f | %.0f | %.3f | %.0f | %s | %s |%s" % (
-                m["n"], m["gemm"], m.get("kernel", ""), m["check"], m["matmul_kernel_ms"], m["gflops_kernel"] or 0, rep["p50_ms"], m["gflops_e2e"], cb, ratio,
+            L.append("| %d | %s | %s | %s | %.3f | %s | %.3f | %s | %s | %s |%s" % (
+                m["n"], m["gemm"], m.get("kernel", ""), m["check"], m["matmul_kernel_ms"], gf(m["gflops_kernel"]), rep["p50_ms"], gf(m["gflops_e2e"]), cb, ratio,
                 (" %.1f%% |" % (100 * (m["gflops_kernel"] or 0) / (pk * 1e3))) if pk else ""))
         L.append("")
         return "\n".join(L)
@@ -463,7 +478,7 @@ class Kit:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--kit", default=os.path.join(ROOT, "bench", "gpu", "kit"))
-    ap.add_argument("--out", default=os.environ.get("OUT") or os.path.join(ROOT, "gpu-out"))
+    ap.add_argument("--out", default=os.environ.get("OUT") or os.path.join(ROOT, "bench", "gpu", "out"))
     ap.add_argument("--quick", action="store_true", default=os.environ.get("WGTF_KIT_QUICK") == "1",
                     help="for CPU adapters (lavapipe): probes up to --quick-max-n, --iters-quick iterations (also WGTF_KIT_QUICK=1)")
     ap.add_argument("--allow-cpu", action="store_true", help="measure a CPU adapter when no GPU adapter is found")
@@ -474,7 +489,7 @@ def main():
     ap.add_argument("--quick-max-n", type=int, default=1024)
     ap.add_argument("--conformance-chunk", type=int, default=25)
     ap.add_argument("--step-timeout", type=int, default=150, help="seconds one wgtf process may take")
-    ap.add_argument("--budget", type=float, default=float(os.environ.get("WGTF_KIT_BUDGET", 420)),
+    ap.add_argument("--budget", type=float, default=float(os.environ.get("WGTF_KIT_BUDGET", 360)),
                     help="seconds after which the remaining steps are skipped (also WGTF_KIT_BUDGET)")
     ap.add_argument("--skip-conformance", action="store_true")
     ap.add_argument("--skip-torch", action="store_true")
@@ -491,13 +506,17 @@ def main():
     kit.adapter()
     if not args.skip_conformance:
         kit.conformance()
+    other = [f for f in FAMILIES if f != kit.default_family]
     if not args.skip_nets:
-        kit.nets(["tiled"])
+        kit.nets([kit.default_family])
     if not args.skip_matmul:
         kit.matmul()
     kit.torch()
     if not args.skip_nets:
-        kit.nets(["subgroup"])
+        if args.quick:
+            kit.results["notes"].append("networks with WGTF_GEMM=%s not run (--quick)" % other[0])
+        else:
+            kit.nets(other)
     kit.save()
     shutil.rmtree(kit.tmp, ignore_errors=True)
     print()

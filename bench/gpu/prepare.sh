@@ -41,7 +41,7 @@ echo "wgtf: $("$KIT/wgtf" --version), $(du -h "$KIT/wgtf" | cut -f1) stripped, n
 echo "== 2. the models (TensorFlow: $TF_PY)"
 REF=""
 [ $CHECK = 1 ] && REF=$ROOT/target/gpukit-ref
-"$TF_PY" bench/gpu/models.py "$KIT/models" $REF 2>&1 | grep -vE '^(W|I|E)0000|oneDNN|cuda|TensorRT|rebuild TensorFlow|AVX|tensorflow/core/util/port|computation_placer|absl::InitializeLog'
+"$TF_PY" bench/gpu/models.py "$KIT/models" $REF 2>&1 | grep --line-buffered -vE '^(W|I|E)0000|oneDNN|cuda|TensorRT|rebuild TensorFlow|AVX|tensorflow/core/util/port|computation_placer|absl::InitializeLog'
 
 echo "== 3. the Vulkan loader (.deb, amd64)"
 # A list of amd64 packages of its own, so this works on any host architecture (device README).

@@ -3,7 +3,7 @@
 # (bench/gpu/kit, made by bench/gpu/prepare.sh) beside it. Needs no network and no Rust toolchain:
 # the kit holds the wgtf binary, the models and the Vulkan loader (.deb files).
 #
-#   bash bench/gpu/run.sh [--quick] [kit.py flags]     # results in $OUT, else ./gpu-out
+#   bash bench/gpu/run.sh [--quick] [kit.py flags]     # results in $OUT, else bench/gpu/out
 #
 # --quick (or WGTF_KIT_QUICK=1): for CPU adapters (lavapipe): probes up to 1024, 3 iterations.
 # See bench/gpu/README.md for the device-tool call.
@@ -11,7 +11,7 @@ set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 KIT=${WGTF_KIT:-$ROOT/bench/gpu/kit}
-OUT=${OUT:-$ROOT/gpu-out}
+OUT=${OUT:-$ROOT/bench/gpu/out}
 PY=${PYTHON:-python3}
 export PYTHONUNBUFFERED=1
 mkdir -p "$OUT"
