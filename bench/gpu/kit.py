@@ -506,7 +506,7 @@ def main():
     ap.add_argument("--iters-quick", type=int, default=3)
     ap.add_argument("--quick-max-n", type=int, default=1024)
     ap.add_argument("--conformance-chunk", type=int, default=25)
-    ap.add_argument("--step-timeout", type=int, default=150, help="seconds one wgtf process may take")
+    ap.add_argument("--step-timeout", type=int, default=None, help="seconds one wgtf process may take (150; 600 with --quick)")
     ap.add_argument("--budget", type=float, default=float(os.environ.get("WGTF_KIT_BUDGET", 360)),
                     help="seconds after which the remaining steps are skipped (also WGTF_KIT_BUDGET)")
     ap.add_argument("--grace", type=float, default=140,
@@ -521,6 +521,8 @@ def main():
     ap.add_argument("--torch-python", default=os.environ.get("TORCH_PYTHON"), help="the interpreter holding torch (default: this one)")
     args = ap.parse_args()
     args.only_nets = [s for s in args.nets.split(",") if s]
+    if args.step_timeout is None:
+        args.step_timeout = 600 if args.quick else 150
     kit = Kit(args)
     log("kit %s, results to %s%s" % (kit.kit, kit.out, " (quick)" if args.quick else ""))
     kit.adapter()
