@@ -87,7 +87,10 @@ class Kit:
             p = subprocess.run([self.wgtf] + argv, env=e, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
             return p.returncode, p.stdout, p.stderr
         except subprocess.TimeoutExpired as ex:
-            return 124, ex.stdout or "", "timed out after %ss" % timeout
+            out = ex.stdout or ""
+            if isinstance(out, bytes):  # TimeoutExpired keeps bytes even with text=True
+                out = out.decode("utf-8", "replace")
+            return 124, out, "timed out after %.0fs" % timeout
 
     def over_budget(self, what):
         if elapsed() > self.args.budget:
