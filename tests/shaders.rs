@@ -37,7 +37,7 @@ fn every_shader_file_validates_and_is_registered() {
         }
         let s = wgtf::shaders::ALL.iter().find(|s| s.path == rel).unwrap_or_else(|| panic!("{rel} is not listed in src/shaders.rs ALL"));
         assert_eq!(s.source, std::fs::read_to_string(f).unwrap());
-        validate(&rel, &wgtf::lower::ShaderVariant::new(s).source().unwrap());
+        validate(&rel, &wgtf::kernel::ShaderVariant::new(s).source().unwrap());
     }
     assert_eq!(files.len(), wgtf::shaders::ALL.len() + wgtf::shaders::INCLUDES.len(), "src/shaders.rs lists a shader that has no file");
 }
@@ -48,7 +48,7 @@ fn type_variants_validate() {
     for s in wgtf::shaders::ALL {
         // Softmax names its value type T for the shared reductions but is float only.
         if s.source.contains("alias T = f32;") && s.path != "nn/softmax.wgsl" {
-            let v = wgtf::lower::ShaderVariant::new(s).ty("T", "i32");
+            let v = wgtf::kernel::ShaderVariant::new(s).ty("T", "i32");
             validate(&v.label(), &v.source().unwrap());
         }
     }
@@ -57,7 +57,7 @@ fn type_variants_validate() {
 #[test]
 fn int64_variants_validate() {
     // The 64-bit integer forms (adapters with SHADER_INT64), and cast64's conversions.
-    use wgtf::lower::ShaderVariant;
+    use wgtf::kernel::ShaderVariant;
     use wgtf::shaders::*;
     let mut variants = vec![
         ShaderVariant::new(&BINARY_INT).ty("T", "i64"),
@@ -80,7 +80,7 @@ fn int64_variants_validate() {
 #[test]
 fn subgroup_reduction_variants_validate() {
     // The forms chosen where the adapter has subgroups (Target::group_reduce).
-    use wgtf::lower::ShaderVariant;
+    use wgtf::kernel::ShaderVariant;
     use wgtf::shaders::*;
     let swap = |v: ShaderVariant| v.swap("common/group_tree.wgsl", "common/group_subgroup.wgsl");
     for ty in ["f32", "i32"] {

@@ -1,20 +1,17 @@
-//! Lowering: a pruned graph with known feed shapes becomes a [`Program`] — plain data that
-//! lists tensors, kernels (WGSL variant, workgroup counts, meta block, bindings), feeds and
-//! fetches. Nothing here touches wgpu, so lowering is testable without a GPU.
-mod compile;
-pub mod control;
-mod control_frames;
-mod control_list;
-mod fold;
-pub mod fuse;
+//! Kernels as plain data: a [`Program`] lists tensors, kernels (WGSL variant, workgroup counts,
+//! meta block, bindings), feeds, fetches, steps and sync points; [`Lower`] is what an op uses to
+//! emit them; the memory plan and the word codec turn it into buffers. Nothing here touches
+//! wgpu, so lowering is testable without a GPU.
+pub mod memory;
 mod shader;
+pub mod steps;
+pub mod words;
 
 use std::sync::Arc;
 
-pub use compile::{compile, compile_for, compile_valued, compile_with, CompileRequest, Syncs};
-pub use control::{LoopReport, Step};
-pub use fold::{fold_constants, Folded};
-pub use shader::{fold_groups, grid, Meta, Shader, ShaderVariant, LOOP_BUDGET, MAX_GROUPS_PER_DIM, MAX_LOOP_ITERATIONS, MAX_RANK, META_BYTES};
+pub use shader::{fold_groups, grid, Meta, ShaderVariant, LOOP_BUDGET, MAX_GROUPS_PER_DIM, MAX_LOOP_ITERATIONS, MAX_RANK, META_BYTES};
+pub use crate::shaders::Shader;
+pub use steps::{How, LoopReport, LoopStep, Step};
 
 use crate::error::Result;
 use crate::graph::{Node, TensorRef};
@@ -195,7 +192,7 @@ pub struct Program {
     pub kernels: Vec<Kernel>,
     pub feeds: Vec<(TensorRef, TensorId)>,
     pub fetches: Vec<Fetch>,
-    /// Runtime loops split the kernels into steps (see [`control`]); empty: one pass.
+    /// Runtime loops split the kernels into steps (see [`steps`]); empty: one pass.
     pub steps: Vec<Step>,
     /// Loops and conditionals, and how each was planned.
     pub loops: Vec<LoopReport>,

@@ -5,24 +5,7 @@
 //! `override` constants (op codes, flags). Shapes never enter the source: they travel in the
 //! meta block, so one pipeline serves every shape.
 
-/// A WGSL source file.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct Shader {
-    /// Path under `shaders/`.
-    pub path: &'static str,
-    pub source: &'static str,
-}
-
-/// Declares a shader from its path under `shaders/`.
-#[macro_export]
-macro_rules! shader {
-    ($path:literal) => {
-        $crate::lower::Shader {
-            path: $path,
-            source: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/", $path)),
-        }
-    };
-}
+use crate::shaders::Shader;
 
 /// One compiled form of a shader: the pipeline cache key.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -8,13 +8,14 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::control::{self, LoopMark, LoopReport};
-use super::control_list::TList;
-use super::{Fetch, Lower, Operand, ProgTensor, Program, Source, Storage, SyncPoint, SyncRead, TensorId};
+use super::control::list::TList;
+use crate::graph::op_kind;
+use crate::kernel::steps::{self, LoopMark, LoopReport};
+use crate::kernel::{Fetch, Lower, Operand, ProgTensor, Program, Source, Storage, SyncPoint, SyncRead, TensorId};
 use crate::error::{Error, Result};
 use crate::graph::function::Function;
 use crate::graph::{Graph, Node, TensorRef};
-use crate::lower::Folded;
+use super::fold::Folded;
 use crate::ops::{Registry, TensorInfo};
 use crate::tensor::{DType, Tensor};
 
@@ -248,18 +249,18 @@ impl<'a> Planner<'a> {
                 v => v,
             });
         }
-        if !control::takes_dead(&node.op) && ins.iter().any(|v| matches!(v, Val::Dead)) {
+        if !op_kind::takes_dead(&node.op) && ins.iter().any(|v| matches!(v, Val::Dead)) {
             env.dead.insert(node.name.clone());
             return Ok(());
         }
-        if control::is_structural(&node.op) {
+        if op_kind::is_structural(&node.op) {
             let outs = self.structural(node, ins, env)?;
             env.set(node, outs);
             return Ok(());
         }
         if ins.iter().any(|v| !matches!(v, Val::T(_))) {
             // Identities pass lists through (`while/Identity_3` of a TensorList).
-            if matches!(node.op.as_str(), "Identity" | "IdentityN" | "Snapshot" | "StopGradient") {
+            if op_kind::is_identity(&node.op) {
                 let n = if node.op == "IdentityN" { ins.len() } else { 1.min(ins.len()) };
                 env.set(node, ins.into_iter().take(n).collect());
                 return Ok(());
@@ -400,7 +401,7 @@ impl<'a> Planner<'a> {
     /// body (a loop being unrolled) the sync point is here: with what it reads given, the inputs
     /// become views of their valid rows or known values (returned); without, planning pauses.
     fn sync(&mut self, node: &Node, op: &dyn crate::ops::Op, ins: &[Known]) -> Result<Option<Vec<Known>>> {
-        let passes = matches!(node.op.as_str(), "Identity" | "IdentityN" | "Snapshot" | "StopGradient" | "PreventGradient" | "CheckNumerics");
+        let passes = op_kind::passes_through(&node.op);
         let out: Vec<Known> = ins.iter().map(|k| self.known(k)).collect();
         let changed = out.iter().zip(ins).any(|(a, b)| a.id != b.id || a.info.value.is_some() != b.info.value.is_some());
         if passes {
@@ -494,7 +495,7 @@ impl<'a> Planner<'a> {
             // Written whole, or through windows of it.
             let written = self.prog.kernels[first_kernel..]
                 .iter()
-                .any(|k| k.bindings.iter().any(|b| matches!(b, super::Binding::Out(t) if *t == o.id || self.prog.root(*t) == o.id)));
+                .any(|k| k.bindings.iter().any(|b| matches!(b, crate::kernel::Binding::Out(t) if *t == o.id || self.prog.root(*t) == o.id)));
             let aliased = matches!(self.prog.tensors[o.id].source, Source::Alias(_));
             if !written && !aliased && o.elements() > 0 {
                 return Err(node.err(format!("internal: output {} was not computed by the lowering", o.id)));
@@ -558,7 +559,7 @@ fn paused(p: Planner, point: SyncPoint) -> Program {
     let Planner { mut prog, loops, reports, resolved, .. } = p;
     prog.lengths.retain(|(t, _, _)| !resolved.contains_key(t));
     prog.pause = Some(point);
-    control::finish(&mut prog, loops, reports);
+    steps::finish(&mut prog, loops, reports);
     prog
 }
 
@@ -569,18 +570,18 @@ fn small(k: &Known) -> bool {
 
 /// Lowers the part of the graph that computes `fetches` from `feeds`.
 pub fn compile(req: &CompileRequest) -> Result<Program> {
-    compile_for(req, &super::Target::default())
+    compile_for(req, &crate::kernel::Target::default())
 }
 
 /// Lowers for an adapter described by `target` (kernel choices only; results are the same).
-pub fn compile_for(req: &CompileRequest, target: &super::Target) -> Result<Program> {
+pub fn compile_for(req: &CompileRequest, target: &crate::kernel::Target) -> Result<Program> {
     compile_valued(req, target, &[])
 }
 
 /// Like [`compile_for`], with the values of some feeds known when planning (small feeds that
 /// shape computations read, e.g. `tf.range(n)`): they fold like constants, so the program is
 /// only valid for those values.
-pub fn compile_valued(req: &CompileRequest, target: &super::Target, values: &[(TensorRef, Arc<Tensor>)]) -> Result<Program> {
+pub fn compile_valued(req: &CompileRequest, target: &crate::kernel::Target, values: &[(TensorRef, Arc<Tensor>)]) -> Result<Program> {
     compile_with(req, target, values, &Syncs::default())
 }
 
@@ -597,7 +598,7 @@ pub struct Syncs<'a> {
 /// Like [`compile_valued`], with what the sync points before this plan read back. When
 /// planning meets a sync point beyond them, the program stops there (`Program::pause`): run
 /// it, read back what the point needs, and plan again with it.
-pub fn compile_with(req: &CompileRequest, target: &super::Target, values: &[(TensorRef, Arc<Tensor>)], syncs: &Syncs) -> Result<Program> {
+pub fn compile_with(req: &CompileRequest, target: &crate::kernel::Target, values: &[(TensorRef, Arc<Tensor>)], syncs: &Syncs) -> Result<Program> {
     let graph = req.graph;
     let fed: HashSet<TensorRef> = req.feeds.iter().map(|(r, _, _)| r.clone()).collect();
     let order = graph.prune(req.fetches, &fed)?;
@@ -696,6 +697,6 @@ pub fn compile_with(req: &CompileRequest, target: &super::Target, values: &[(Ten
     let Planner { mut prog, loops, reports, resolved, .. } = p;
     // Tensors whose length a sync point made known are read through views of their rows.
     prog.lengths.retain(|(t, _, _)| !resolved.contains_key(t));
-    control::finish(&mut prog, loops, reports);
+    steps::finish(&mut prog, loops, reports);
     Ok(prog)
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, MAX_RANK};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, MAX_RANK};
 use crate::shaders;
 use crate::tensor::{num_elements, DType, Data, Tensor};
 

@@ -11,8 +11,8 @@
 //! index is one kernel, writing one is a kernel that copies the list with the row replaced.
 use std::sync::Arc;
 
-use super::compile::{Known, Planner, Val};
-use super::{grid, Binding, Lower, Meta, Operand, ProgTensor, ShaderVariant, Source, Storage, TensorId};
+use crate::lower::compile::{Known, Planner, Val};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ProgTensor, ShaderVariant, Source, Storage, TensorId};
 use crate::error::Result;
 use crate::graph::Node;
 use crate::ops::util::{concat_host, copy_into, gather_data, strided_copy, strides};
@@ -46,49 +46,6 @@ impl TList {
         self.items.iter().flatten().filter_map(|i| match i {
             Item::T(k) | Item::Slice(k, _) => k.id,
         })
-    }
-}
-
-/// Ops on lists.
-pub fn is_list_op(op: &str) -> bool {
-    matches!(
-        op,
-        "EmptyTensorList"
-            | "TensorListReserve"
-            | "TensorListFromTensor"
-            | "TensorListGetItem"
-            | "TensorListSetItem"
-            | "TensorListStack"
-            | "TensorListLength"
-            | "TensorListPushBack"
-            | "TensorListPopBack"
-            | "TensorListElementShape"
-            | "TensorListGather"
-            | "TensorListScatter"
-            | "TensorListScatterV2"
-            | "TensorListScatterIntoExistingList"
-            | "TensorListResize"
-            | "TensorArrayV3"
-            | "TensorArrayWriteV3"
-            | "TensorArrayReadV3"
-            | "TensorArrayGatherV3"
-            | "TensorArrayScatterV3"
-            | "TensorArraySizeV3"
-            | "TensorArrayCloseV3"
-    )
-}
-
-/// Inputs of list ops that are read on the host (shapes, indices, lengths).
-pub fn is_host_input(op: &str, i: usize) -> bool {
-    match op {
-        "EmptyTensorList" | "TensorListReserve" => true,
-        "TensorListFromTensor" | "TensorListSetItem" | "TensorListStack" | "TensorListPopBack" | "TensorListResize" => i == 1,
-        "TensorListGetItem" | "TensorListGather" | "TensorListScatter" => i == 1 || i == 2,
-        "TensorListScatterV2" => (1..=3).contains(&i),
-        "TensorListScatterIntoExistingList" => i == 2,
-        "TensorArrayV3" => i == 0,
-        "TensorArrayWriteV3" | "TensorArrayReadV3" | "TensorArrayGatherV3" | "TensorArrayScatterV3" => i == 1,
-        _ => false,
     }
 }
 

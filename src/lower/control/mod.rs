@@ -21,13 +21,17 @@
 //! computed on the GPU, both branches are lowered and each output is selected by a kernel
 //! (no round trip). TF1 `Switch` with a known predicate marks its untaken output dead (and
 //! everything downstream until a `Merge`); with a GPU predicate, `Merge` selects.
+pub(crate) mod frames;
+pub(crate) mod list;
+
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
-use std::ops::Range;
 use std::sync::Arc;
 
-use super::compile::{Env, Known, Planner, Val};
-use super::control_list::TList;
-use super::{grid, Binding, Lower, Meta, Operand, Program, ShaderVariant, Storage, TensorId};
+use crate::lower::compile::{Env, Known, Planner, Val};
+use list::TList;
+use crate::graph::op_kind;
+use crate::kernel::steps::{How, LoopMark, LoopReport};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage, TensorId};
 use crate::error::{Error, Result};
 use crate::graph::function::{self, Function, MAX_CALL_DEPTH};
 use crate::graph::{Graph, Node, TensorRef};
@@ -40,115 +44,6 @@ pub const MAX_UNROLL_ITERATIONS: usize = 4096;
 pub const MAX_UNROLL_KERNELS: usize = 200_000;
 /// All loops of one plan together (nested loops multiply) may unroll this many iterations.
 pub const MAX_PLAN_ITERATIONS: usize = 1_000_000;
-/// A runtime loop that runs longer than this is stopped with an error (the environment
-/// variable `WGTF_MAX_LOOP_ITERATIONS` overrides it when a plan is made).
-pub const MAX_RUNTIME_ITERATIONS: u64 = 1_000_000;
-
-fn max_runtime_iterations() -> u64 {
-    std::env::var("WGTF_MAX_LOOP_ITERATIONS").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(MAX_RUNTIME_ITERATIONS)
-}
-
-/// One step of a program with runtime loops. A program without any has no steps: all its
-/// kernels run in one pass.
-#[derive(Clone, Debug)]
-pub enum Step {
-    /// Dispatch these kernels in order.
-    Kernels(Range<usize>),
-    /// Repeat: run `cond`, then `body`, whose commits into the carried buffers are guarded by
-    /// `pred`; read `pred` back every so many iterations; stop when false.
-    Loop(LoopStep),
-}
-
-/// A loop whose trip count is decided on the GPU.
-#[derive(Clone, Debug)]
-pub struct LoopStep {
-    /// The While node.
-    pub node: String,
-    pub cond: Vec<Step>,
-    /// A one-element tensor the cond computes.
-    pub pred: TensorId,
-    /// The predicate is a float (true when non-zero, NaN included).
-    pub pred_float: bool,
-    pub body: Vec<Step>,
-    pub max_iterations: u64,
-    /// Kernels of the whole loop (cond, then body).
-    pub span: Range<usize>,
-    /// Where the cond ends and the body begins.
-    pub cond_end: usize,
-}
-
-/// A runtime loop as the planner records it (kernel ranges).
-#[derive(Clone, Debug)]
-pub struct LoopMark {
-    pub node: String,
-    pub cond: Range<usize>,
-    pub pred: TensorId,
-    pub pred_float: bool,
-    pub body: Range<usize>,
-}
-
-/// What the planner did with one loop or conditional (for `wgtf info`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LoopReport {
-    pub node: String,
-    pub op: String,
-    /// Functions: cond and body of a loop, branches of a conditional.
-    pub functions: Vec<String>,
-    pub how: How,
-}
-
-/// How a loop or conditional runs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum How {
-    /// Unrolled at plan time: this many iterations.
-    Unrolled(usize),
-    /// A runtime loop (data-dependent trip count, or too long to unroll): why.
-    Runtime(String),
-    /// A conditional resolved at plan time: the branch taken.
-    Branch(usize),
-    /// A conditional decided on the GPU: both branches computed, outputs selected.
-    Select,
-}
-
-impl std::fmt::Display for LoopReport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let fns = if self.functions.is_empty() { String::new() } else { format!(" [{}]", self.functions.join(", ")) };
-        match &self.how {
-            How::Unrolled(n) => {
-                let s = if *n == 1 { "" } else { "s" };
-                write!(f, "{} ({}){fns}: {n} iteration{s}, unrolled at plan time", self.node, self.op)
-            }
-            How::Runtime(why) => write!(
-                f,
-                "{} ({}){fns}: runtime loop ({why}); the predicate is read back after batches of 1, 2, 4, … 32 iterations",
-                self.node, self.op
-            ),
-            How::Branch(b) => write!(f, "{} ({}){fns}: branch {b} taken (known at plan time)", self.node, self.op),
-            How::Select => write!(f, "{} ({}){fns}: predicate computed on the GPU, both branches run, outputs selected", self.node, self.op),
-        }
-    }
-}
-
-/// Ops the planner handles itself (control flow, lists), not through the op registry's lowering.
-pub fn is_structural(op: &str) -> bool {
-    matches!(
-        op,
-        "While" | "StatelessWhile" | "If" | "StatelessIf" | "Case" | "StatelessCase" | "PartitionedCall"
-            | "StatefulPartitionedCall" | "Switch" | "RefSwitch" | "Merge" | "RefMerge" | "Enter" | "RefEnter" | "Exit"
-            | "RefExit" | "NextIteration" | "RefNextIteration" | "LoopCond" | "_Arg"
-    ) || super::control_list::is_list_op(op)
-}
-
-/// Ops that run with dead inputs (the TF1 `Merge`).
-pub fn takes_dead(op: &str) -> bool {
-    matches!(op, "Merge" | "RefMerge")
-}
-
-/// Whether input `i` of a structural op is read on the host when planning.
-pub fn is_host_input(op: &str, i: usize) -> bool {
-    super::control_list::is_host_input(op, i)
-}
-
 /// Truth of a predicate when it is known at plan time: scalars are true when non-zero, other
 /// tensors when non-empty (TensorFlow's rule).
 pub(crate) fn host_truth(k: &Known) -> Result<Option<bool>> {
@@ -629,7 +524,7 @@ fn passes_through(body: &Function, i: usize) -> bool {
             return true;
         }
         match body.graph.node(&r.node) {
-            Some(n) if matches!(n.op.as_str(), "Identity" | "Snapshot" | "StopGradient") && r.index == 0 && !n.inputs.is_empty() => {
+            Some(n) if op_kind::is_body_identity(&n.op) && r.index == 0 && !n.inputs.is_empty() => {
                 r = n.inputs[0].clone()
             }
             Some(n) if n.op == "IdentityN" && r.index < n.inputs.len() => r = n.inputs[r.index].clone(),
@@ -663,213 +558,6 @@ fn switch_sides(graph: &Graph, r: &TensorRef) -> HashMap<TensorRef, bool> {
         for c in &n.controls {
             todo.push_back((c.clone(), usize::MAX));
         }
-    }
-    out
-}
-
-/// Turns the recorded runtime loops into the program's steps.
-pub(crate) fn finish(prog: &mut Program, loops: Vec<LoopMark>, reports: Vec<LoopReport>) {
-    prog.loops = reports;
-    if loops.is_empty() {
-        return;
-    }
-    let n = prog.kernels.len();
-    prog.steps = steps(&loops, 0..n, max_runtime_iterations());
-}
-
-/// The steps covering `range`: loops fully inside it (outermost first), kernels between them.
-fn steps(loops: &[LoopMark], range: Range<usize>, max_iterations: u64) -> Vec<Step> {
-    // Outermost loops in the range: those not inside another loop in the range.
-    let mut inside: Vec<&LoopMark> = loops
-        .iter()
-        .filter(|l| l.cond.start >= range.start && l.body.end <= range.end)
-        .collect();
-    inside.sort_by_key(|l| (l.cond.start, std::cmp::Reverse(l.body.end)));
-    let mut out = Vec::new();
-    let mut at = range.start;
-    for l in inside {
-        if l.cond.start < at {
-            continue; // nested in one already taken
-        }
-        if at < l.cond.start {
-            out.push(Step::Kernels(at..l.cond.start));
-        }
-        let nested: Vec<LoopMark> = loops.iter().filter(|m| !std::ptr::eq(*m, l)).cloned().collect();
-        out.push(Step::Loop(LoopStep {
-            node: l.node.clone(),
-            cond: steps(&nested, l.cond.clone(), max_iterations),
-            pred: l.pred,
-            pred_float: l.pred_float,
-            body: steps(&nested, l.body.clone(), max_iterations),
-            max_iterations,
-            span: l.cond.start..l.body.end,
-            cond_end: l.cond.end,
-        }));
-        at = l.body.end;
-    }
-    if at < range.end {
-        out.push(Step::Kernels(at..range.end));
-    }
-    out
-}
-
-/// Liveness across runtime loops: a tensor a loop reads that was made before the loop must
-/// live until the loop's last kernel (the loop reads it again on the next iteration), and so
-/// must the predicate (read back after the cond, or after the body). Returns
-/// (root tensor, last kernel it must live until).
-pub fn loop_liveness(prog: &Program) -> Vec<(TensorId, usize)> {
-    let mut out = Vec::new();
-    if prog.steps.is_empty() {
-        return out;
-    }
-    let mut first_def = vec![usize::MAX; prog.tensors.len()];
-    for (ki, k) in prog.kernels.iter().enumerate() {
-        for b in &k.bindings {
-            let r = prog.root(b.id());
-            if first_def[r] == usize::MAX {
-                first_def[r] = ki;
-            }
-        }
-    }
-    fn walk(prog: &Program, steps: &[Step], first: &[usize], out: &mut Vec<(TensorId, usize)>) {
-        for s in steps {
-            if let Step::Loop(l) = s {
-                let last = l.span.end.saturating_sub(1);
-                for k in &prog.kernels[l.span.clone()] {
-                    for b in &k.bindings {
-                        let r = prog.root(b.id());
-                        if first[r] < l.span.start {
-                            out.push((r, last));
-                        }
-                    }
-                }
-                // Read back after the cond, or after the body when iterations are batched.
-                out.push((prog.root(l.pred), last));
-                walk(prog, &l.cond, first, out);
-                walk(prog, &l.body, first, out);
-            }
-        }
-    }
-    walk(prog, &prog.steps, &first_def, &mut out);
-    out
-}
-
-/// Prepares a graph for planning: inlines function calls and turns TF1 loop frames into While
-/// loops.
-pub fn prepare(mut graph: Graph) -> Result<Graph> {
-    function::inline_calls(&mut graph)?;
-    super::control_frames::convert_frames(&mut graph)?;
-    Ok(graph)
-}
-
-/// What the functions a graph calls hold that wgtf cannot run (ops, attribute values), their
-/// nodes named `function/node`.
-pub fn unsupported_in_functions(graph: &Graph, registry: &crate::ops::Registry) -> Result<Vec<crate::error::Unsupported>> {
-    let mut out = Vec::new();
-    for (fname, f) in function::reachable_functions(graph)? {
-        let nodes = f.graph.nodes.iter().filter(|n| n.op != function::ARG_OP && !function::has_function(graph, &n.op));
-        out.extend(registry.unsupported(nodes).into_iter().map(|mut u| {
-            u.node = format!("{fname}/{}", u.node);
-            u
-        }));
-    }
-    Ok(out)
-}
-
-/// Loops and conditionals of a graph (and of the functions it calls), one line each, for
-/// `wgtf info`: node, op, functions, and body sizes.
-pub fn describe(graph: &Graph) -> Vec<String> {
-    let fns = function::reachable_functions(graph).unwrap_or_default();
-    let size = |name: &str| fns.get(name).map(|f| format!("{name} ({} nodes)", f.body_len())).unwrap_or_else(|| name.to_string());
-    let mut out = Vec::new();
-    let mut visit = |where_: &str, n: &Node| {
-        let called = function::called_functions(graph, n);
-        if let Ok(Some(f)) = n.attr_opt_string("_wgtf_inlined") {
-            out.push(format!("{where_}{} (call of {f}, inlined at load)", n.name));
-            return;
-        }
-        let what = match n.op.as_str() {
-            "While" | "StatelessWhile" => "loop",
-            "If" | "StatelessIf" | "Case" | "StatelessCase" => "conditional",
-            "PartitionedCall" | "StatefulPartitionedCall" => "call",
-            _ if !called.is_empty() => "call",
-            _ => return,
-        };
-        let mut line = format!("{where_}{} ({}, {what})", n.name, n.op);
-        if let Ok(Some(frame)) = n.attr_opt_string("_wgtf_tf1_frame") {
-            line.push_str(&format!(" from TF1 frame '{frame}'"));
-        }
-        if !called.is_empty() {
-            line.push_str(": ");
-            line.push_str(&called.iter().map(|c| size(c)).collect::<Vec<_>>().join(", "));
-        }
-        out.push(line);
-    };
-    for n in &graph.nodes {
-        visit("", n);
-    }
-    for (name, f) in &fns {
-        for n in &f.graph.nodes {
-            visit(&format!("{name}: "), n);
-        }
-    }
-    let switches = graph.nodes.iter().chain(fns.values().flat_map(|f| f.graph.nodes.iter())).filter(|n| n.op == "Switch" || n.op == "RefSwitch").count();
-    if switches > 0 {
-        out.push(format!("{switches} TF1 Switch nodes (tf.compat.v1.cond): the untaken side is pruned when the predicate is known when planning, else both sides run and Merge selects"));
-    }
-    out
-}
-
-/// Lines for `wgtf info`: the graph's loops, conditionals and calls (after TF1 frames are
-/// converted), and how a plan with the placeholders' shapes (unknown dims taken as 1) runs
-/// each: iterations unrolled, or a runtime loop.
-pub fn info_lines(graph: &Graph) -> Vec<String> {
-    let reg = crate::ops::registry();
-    let g = match prepare(graph.clone()) {
-        Ok(g) => g,
-        Err(e) => return vec![format!("control flow: not analysed ({e})")],
-    };
-    let structure = describe(&g);
-    if structure.is_empty() {
-        return Vec::new();
-    }
-    let mut out = vec!["control flow:".to_string()];
-    out.extend(structure.into_iter().map(|l| format!("  {l}")));
-    let feeds: Vec<(TensorRef, crate::tensor::DType, Vec<usize>)> = g
-        .nodes
-        .iter()
-        .filter(|n| n.op == "Placeholder")
-        .filter_map(|n| {
-            let dt = n.attr_opt_dtype("dtype").ok().flatten()?;
-            let shape = n.attr_opt_shape("shape").ok().flatten().flatten()?;
-            Some((TensorRef::new(&n.name, 0), dt, shape.into_iter().map(|d| d.unwrap_or(1)).collect()))
-        })
-        .collect();
-    let fetches: Vec<TensorRef> = g
-        .sinks()
-        .into_iter()
-        .filter(|n| !crate::runtime::model::is_training_or_io(&n.op) && !matches!(n.op.as_str(), "Const" | "NoOp" | "Placeholder"))
-        .map(|n| TensorRef::new(&n.name, 0))
-        .collect();
-    let planned = (|| {
-        let order = g.prune(&fetches, &HashSet::new())?;
-        let folded = super::fold_constants(&g, reg, &order)?;
-        super::compile(&super::CompileRequest { graph: &g, registry: reg, folded: &folded, feeds: &feeds, fetches: &fetches })
-    })();
-    match planned {
-        Ok(p) if p.loops.is_empty() => {}
-        Ok(p) => {
-            out.push("  planned with the placeholders' shapes (unknown dims as 1):".to_string());
-            // A loop inside an unrolled loop is planned once per outer iteration: same lines once.
-            let mut seen = HashSet::new();
-            let lines: Vec<String> = p.loops.iter().map(|r| format!("    {r}")).filter(|l| seen.insert(l.clone())).collect();
-            let shown = lines.len().min(40);
-            out.extend(lines[..shown].iter().cloned());
-            if lines.len() > shown {
-                out.push(format!("    … {} more", lines.len() - shown));
-            }
-        }
-        Err(e) => out.push(format!("  not planned with the placeholders' shapes: {e}")),
     }
     out
 }

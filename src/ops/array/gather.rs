@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
 use crate::ops::util::{gather_data, ints, norm_axis};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -121,7 +121,7 @@ impl Op for Gather {
         // 64-bit params move as pairs of words; 64-bit indices are read as (low, high) words.
         let w = crate::ops::util::words(&ins[0]);
         let meta = Meta::new().n(count * w).n(p.outer).n(p.n).n(p.k).n(p.inner * w).u(0).u(0).u(0);
-        let v = ShaderVariant::new(&shaders::GATHER).set("IDX64", (ins[1].storage() == crate::lower::Storage::I64) as i64);
+        let v = ShaderVariant::new(&shaders::GATHER).set("IDX64", (ins[1].storage() == crate::kernel::Storage::I64) as i64);
         cx.kernel(v, grid(count * w, 256), meta, vec![Binding::In(ins[0].id), Binding::In(ins[1].id), Binding::Out(outs[0].id)]);
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! Pad, PadV2 (constant value) and MirrorPad (REFLECT, SYMMETRIC).
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
 use crate::ops::util::{check_rank, host, ints, strides};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;

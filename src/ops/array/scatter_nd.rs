@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
 use crate::ops::array::fill::{broadcast_scalar, dims};
 use crate::ops::array::gather_nd::{nd_plan, row_offsets};
 use crate::ops::util::{host, ints, tensor_from_f64, tensor_from_i64};

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
 use crate::ops::array::fill::{broadcast_scalar, dims};
 use crate::ops::array::gather_nd::row_offsets;
 use crate::ops::util::{concat_host, gather_data, host, ints};

@@ -5,7 +5,7 @@
 //! only known on the GPU here).
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
 use crate::ops::util::{host, ints};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Operand};
+use crate::kernel::{Lower, Operand};
 use crate::ops::math::select::ternary_kernel;
 use crate::ops::util::{broadcast_shapes, broadcast_strides, strided_indices, strides, tensor_from_f64, tensor_from_i64};
 use crate::ops::{Op, TensorInfo};

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
 use crate::ops::util::{broadcast_shapes, broadcast_strides, check_rank, gather_data, strided_indices, strides};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;

@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Operand, ShaderVariant, Storage};
+use crate::kernel::{Lower, Operand, ShaderVariant, Storage};
 use crate::ops::nn::window::is_nchw;
 use crate::ops::util::binary_kernel;
 use crate::ops::{Op, TensorInfo};

@@ -10,7 +10,7 @@
 //! nodes without the `TArgs` attribute TensorFlow requires) are read the same way.
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Operand, ShaderVariant};
+use crate::kernel::{Lower, Operand, ShaderVariant};
 use crate::ops::linalg::gemm::act;
 use crate::ops::util::{binary_kernel, broadcast_map, copy_into, strided_copy};
 use crate::ops::TensorInfo;

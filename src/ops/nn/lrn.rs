@@ -2,7 +2,7 @@
 //! y = x / (bias + alpha · Σ x²)^beta, the sum over depth_radius neighbours on each side.
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 
@@ -44,7 +44,7 @@ impl Op for Lrn {
         let n = x.elements();
         let depth = x.shape[3];
         // An invocation loops over its 2·radius + 1 neighbours (at most the depth).
-        if (2 * p.radius.min(depth) + 1).min(depth) + 1 > crate::lower::MAX_LOOP_ITERATIONS - 256 {
+        if (2 * p.radius.min(depth) + 1).min(depth) + 1 > crate::kernel::MAX_LOOP_ITERATIONS - 256 {
             return Err(node.err(format!("depth_radius {} over {depth} channels is too large", p.radius)));
         }
         let meta = Meta::new().n(n).n(depth).n(p.radius.min(depth)).u(0).f(p.bias).f(p.alpha).f(p.beta).u(0);

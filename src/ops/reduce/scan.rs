@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET};
 use crate::ops::util::{host, ints, norm_axis, tensor_from_f64, tensor_from_i64};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
