@@ -6,6 +6,7 @@ pub mod control;
 mod fold;
 pub mod fuse;
 pub mod pipeline;
+mod planner;
 pub mod report;
 
 pub use compile::{compile, compile_for, compile_valued, compile_with, CompileRequest, Syncs};
