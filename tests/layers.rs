@@ -249,7 +249,7 @@ fn an_upward_import_is_reported() {
         ("graph/x.rs".to_string(), "use crate::error::Result;\nuse crate::runtime::model::Model;\n".to_string()),
         ("ops/y.rs".to_string(), "fn f() { let _ = crate::lower::compile; }\n".to_string()),
         ("kernel/z.rs".to_string(), "use crate::{graph::Node, ops::{Op, Registry}};\n".to_string()),
-        ("lower/control/w.rs".to_string(), "use super::super::runtime::Thing;\n".to_string()),
+        ("lower/control/w.rs".to_string(), "use super::super::super::runtime::Thing;\n".to_string()),
         ("shaders.rs".to_string(), "use crate::kernel::Shader;\n".to_string()),
     ];
     let problems = check(&files, &[]);
