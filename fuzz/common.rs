@@ -12,7 +12,8 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use wgtf::graph::{Graph, TensorRef};
-use wgtf::lower::{compile, compile_for, fold_constants, CompileRequest, Program, Target, MAX_GROUPS_PER_DIM, META_BYTES};
+use wgtf::kernel::{Program, Target, MAX_GROUPS_PER_DIM, META_BYTES};
+use wgtf::lower::{compile, compile_for, fold_constants, CompileRequest};
 use wgtf::{DType, LoadOptions, Result, Tensor};
 
 /// Splits a fuzz input into `n` parts: each but the last is prefixed by its length (u32, little
@@ -80,12 +81,12 @@ fn feeds(g: &Graph, order: &[usize]) -> Result<Vec<(TensorRef, DType, Vec<usize>
 pub fn plan_graph(graph: Graph) -> Result<Vec<Program>> {
     graph.check_inputs()?;
     let reg = wgtf::ops::registry();
-    let graph = wgtf::lower::control::prepare(graph)?;
+    let graph = wgtf::lower::pipeline::normalize(graph)?;
     let roots: Vec<TensorRef> =
-        graph.sinks().into_iter().filter(|n| !wgtf::runtime::model::is_training_or_io(&n.op)).map(|n| TensorRef::new(&n.name, 0)).collect();
+        graph.sinks().into_iter().filter(|n| !wgtf::graph::op_kind::is_training_or_io(&n.op)).map(|n| TensorRef::new(&n.name, 0)).collect();
     let order = graph.prune(&roots, &HashSet::new())?;
     let mut unsupported = reg.unsupported(order.iter().map(|&i| &graph.nodes[i]));
-    unsupported.extend(wgtf::lower::control::unsupported_in_functions(&graph, reg)?);
+    unsupported.extend(wgtf::lower::pipeline::unsupported_in_functions(&graph, reg)?);
     if !unsupported.is_empty() {
         return Err(wgtf::Error::Unsupported(unsupported));
     }
@@ -145,7 +146,7 @@ pub fn check_program(p: &Program) {
     }
     // Windows lie inside their tensor, at offsets every device can bind.
     for (i, t) in p.tensors.iter().enumerate() {
-        if let wgtf::lower::Source::Window { offset, .. } = t.source {
+        if let wgtf::kernel::Source::Window { offset, .. } = t.source {
             let root = &p.tensors[p.root(i)];
             assert!(offset % 256 == 0, "window {} at offset {offset}", t.name);
             let end = p.window_offset(i) + t.elements() as u64 * t.storage.bytes();

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::error::{Error, Result};
-use crate::runtime::model::LoadOptions;
+use crate::import::LoadOptions;
 use crate::tensor::{DType, Data, Tensor};
 use crate::{Context, Model};
 
@@ -210,7 +210,7 @@ pub fn bench(ctx: &Context, path: &Path, opts: &BenchOptions, mut progress: impl
         readback_bytes_per_run: (s1.bytes_read_back - s0.bytes_read_back) / runs,
         feed_bytes: {
             let target = ctx.target();
-            feeds.iter().map(|(_, t)| t.len() as u64 * crate::lower::Storage::on(t.dtype(), &target).map_or(4, |s| s.bytes())).sum()
+            feeds.iter().map(|(_, t)| t.len() as u64 * crate::kernel::Storage::on(t.dtype(), &target).map_or(4, |s| s.bytes())).sum()
         },
         pipelines_created,
         pipelines_created_warm,

@@ -12,29 +12,44 @@
 //! # Ok::<(), wgtf::Error>(())
 //! ```
 //!
-//! The pipeline follows the data: [`proto`] → [`import`] → [`graph`] → [`lower`] (shape
-//! inference, constant folding, kernels as plain data) → [`runtime`] (device, buffers, runs).
+//! The pipeline follows the data; each layer uses only those above it in this list
+//! (`tests/layers.rs` checks it), and [`error`], [`tensor`], [`proto`], [`shaders`] are leaf
+//! utilities any layer may use.
+
+// Leaf utilities.
+pub mod error;
+pub mod proto;
+pub mod shaders;
+pub mod tensor;
+
+/// The IR: graphs, nodes, typed attributes, functions, graph edits, lists of op names.
+pub mod graph;
+/// Bytes to a graph: GraphDef, meta graphs, checkpoints, SavedModels, TF.js; load options.
+pub mod import;
+/// Kernels as plain data: programs, tensors, steps, the memory plan, shader variants, meta.
+pub mod kernel;
+/// The op registry: one file per op (shape rule, CPU fold, lowering to kernels).
+pub mod ops;
+/// Graph to programs: the load pipeline (normalise, check, fold, fuse) and the planner.
+pub mod lower;
+/// The only code that touches wgpu: device, model, plan execution, profiling, stats.
+pub mod runtime;
+
+// The application layer.
 #[cfg(not(target_arch = "wasm32"))]
 pub mod bench;
-pub mod error;
-pub mod graph;
 pub mod image;
-pub mod import;
-pub mod lower;
-pub mod ops;
-pub mod proto;
-pub mod runtime;
 /// `wgtf serve` (feature `serve`, on by default; not in wasm32 builds).
 #[cfg(all(feature = "serve", not(target_arch = "wasm32")))]
 pub mod serve;
-pub mod shaders;
-pub mod tensor;
 
 pub use error::{Error, Result, Unsupported};
 #[cfg(not(target_arch = "wasm32"))]
 pub use runtime::context::list_adapters;
 pub use runtime::context::{AdapterSummary, Context, ContextOptions};
-pub use runtime::model::{InputInfo, LoadOptions, MemoryReport, Model, ModelStats, PlanSummary, Runner};
+pub use import::LoadOptions;
+pub use runtime::model::{InputInfo, Model, Runner};
+pub use runtime::stats::{MemoryReport, ModelStats, PlanSummary};
 pub use tensor::{DType, Tensor};
 /// The wgpu this build uses (for `Context::from_device`, `ContextOptions`, `Model::run_into`).
 pub use wgpu;

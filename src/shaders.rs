@@ -1,8 +1,25 @@
 //! Every WGSL kernel of wgtf, by name. Ops refer to these statics, never to loose strings; the
 //! test `tests/shaders.rs` validates each file under `shaders/` with naga and checks that it is
 //! listed here.
-use crate::lower::Shader;
-use crate::shader;
+
+/// A WGSL source file.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct Shader {
+    /// Path under `shaders/`.
+    pub path: &'static str,
+    pub source: &'static str,
+}
+
+/// Declares a shader from its path under `shaders/`.
+#[macro_export]
+macro_rules! shader {
+    ($path:literal) => {
+        $crate::shaders::Shader {
+            path: $path,
+            source: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/", $path)),
+        }
+    };
+}
 
 pub static UNARY_FLOAT: Shader = shader!("elementwise/unary_float.wgsl");
 pub static UNARY_INT: Shader = shader!("elementwise/unary_int.wgsl");

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 
 use wgtf::graph::{Graph, TensorRef};
-use wgtf::lower::control::{How, LoopReport};
+use wgtf::kernel::{How, LoopReport};
 use wgtf::proto::{self, attr_value::Value, AttrValue, NameAttrList};
 use wgtf::{DType, LoadOptions, Tensor};
 
@@ -19,8 +19,8 @@ fn case(name: &str) -> PathBuf {
 /// Prepares a graph as loading does: calls inlined, frames converted, what the functions hold
 /// that wgtf cannot run reported.
 fn prepare_checked(graph: Graph) -> wgtf::Result<Graph> {
-    let g = wgtf::lower::control::prepare(graph)?;
-    let u = wgtf::lower::control::unsupported_in_functions(&g, wgtf::ops::registry())?;
+    let g = wgtf::lower::pipeline::normalize(graph)?;
+    let u = wgtf::lower::pipeline::unsupported_in_functions(&g, wgtf::ops::registry())?;
     if !u.is_empty() {
         return Err(wgtf::Error::Unsupported(u));
     }
@@ -188,8 +188,8 @@ fn malformed_function_libraries_are_errors_naming_the_node() {
 
 #[test]
 fn info_shows_loops_with_their_functions_and_counts() {
-    let lines = wgtf::lower::control::info_lines(&load("cf_while_loop")).join("\n");
+    let lines = wgtf::lower::report::info_lines(&load("cf_while_loop"), wgtf::ops::registry()).join("\n");
     assert!(lines.contains("While") && lines.contains("while_body") && lines.contains("while_cond"), "{lines}");
-    let lines = wgtf::lower::control::info_lines(&load("cf_data_loop")).join("\n");
+    let lines = wgtf::lower::report::info_lines(&load("cf_data_loop"), wgtf::ops::registry()).join("\n");
     assert!(lines.contains("runtime loop"), "{lines}");
 }

@@ -38,7 +38,7 @@ fn every_shader_file_validates_and_is_registered() {
         }
         let s = wgtf::shaders::ALL.iter().find(|s| s.path == rel).unwrap_or_else(|| panic!("{rel} is not listed in src/shaders.rs ALL"));
         assert_eq!(s.source, std::fs::read_to_string(f).unwrap());
-        validate(&rel, &wgtf::lower::ShaderVariant::new(s).source().unwrap());
+        validate(&rel, &wgtf::kernel::ShaderVariant::new(s).source().unwrap());
     }
     assert_eq!(files.len(), wgtf::shaders::ALL.len() + wgtf::shaders::INCLUDES.len(), "src/shaders.rs lists a shader that has no file");
 }
@@ -49,7 +49,7 @@ fn type_variants_validate() {
     for s in wgtf::shaders::ALL {
         // Softmax names its value type T for the shared reductions but is float only.
         if s.source.contains("alias T = f32;") && s.path != "nn/softmax.wgsl" {
-            let v = wgtf::lower::ShaderVariant::new(s).ty("T", "i32");
+            let v = wgtf::kernel::ShaderVariant::new(s).ty("T", "i32");
             validate(&v.label(), &v.source().unwrap());
         }
     }
@@ -58,7 +58,7 @@ fn type_variants_validate() {
 #[test]
 fn int64_variants_validate() {
     // The 64-bit integer forms (adapters with SHADER_INT64), and cast64's conversions.
-    use wgtf::lower::ShaderVariant;
+    use wgtf::kernel::ShaderVariant;
     use wgtf::shaders::*;
     let mut variants = vec![
         ShaderVariant::new(&BINARY_INT).ty("T", "i64"),
@@ -81,7 +81,7 @@ fn int64_variants_validate() {
 #[test]
 fn subgroup_reduction_variants_validate() {
     // The forms chosen where the adapter has subgroups (Target::group_reduce).
-    use wgtf::lower::ShaderVariant;
+    use wgtf::kernel::ShaderVariant;
     use wgtf::shaders::*;
     let swap = |v: ShaderVariant| v.swap("common/group_tree.wgsl", "common/group_subgroup.wgsl");
     for ty in ["f32", "i32"] {
@@ -141,8 +141,8 @@ fn op_code_cases_match_the_rust_enums() {
     // Every `case` of a kernel's switch on its op code names a variant of the code enum it
     // includes (`//#include gen/…`, generated from src/lower/codes.rs), never a number; and
     // every variant has a `case` in the kernels that include its enum.
-    let files: Vec<&wgtf::lower::Shader> = wgtf::shaders::ALL.iter().chain(wgtf::shaders::INCLUDES.iter()).copied().collect();
-    for (path, prefix, variants) in wgtf::lower::codes::all() {
+    let files: Vec<&wgtf::shaders::Shader> = wgtf::shaders::ALL.iter().chain(wgtf::shaders::INCLUDES.iter()).copied().collect();
+    for (path, prefix, variants) in wgtf::kernel::codes::all() {
         let users: Vec<_> = files.iter().filter(|s| s.source.contains(&format!("//#include {path}"))).collect();
         assert!(!users.is_empty(), "{path} is included by no shader");
         let mut covered = std::collections::BTreeSet::new();
@@ -165,7 +165,7 @@ fn op_code_cases_match_the_rust_enums() {
         }
     }
     // Variants stay distinct codes.
-    for (path, _, variants) in wgtf::lower::codes::all() {
+    for (path, _, variants) in wgtf::kernel::codes::all() {
         let mut codes: Vec<u32> = variants.iter().map(|v| v.1).collect();
         codes.sort_unstable();
         codes.dedup();
@@ -178,7 +178,7 @@ fn op_code_cases_match_the_rust_enums() {
 fn meta_structs_match_their_wgsl_layout() {
     // Each typed meta block (src/lower/meta.rs) and the WGSL struct generated from it: naga
     // lays the WGSL out at the Rust offsets and size, in uniform address space rules.
-    for (name, path, wgsl, size, fields) in wgtf::lower::meta::all() {
+    for (name, path, wgsl, size, fields) in wgtf::kernel::meta::all() {
         let src = format!("{wgsl}\n@group(0) @binding(0) var<uniform> cfg: {name};\n@compute @workgroup_size(1) fn main() {{ _ = cfg; }}\n");
         let module = naga::front::wgsl::parse_str(&src).unwrap_or_else(|e| panic!("{path}: {}", e.emit_to_string(&src)));
         naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::all())
@@ -192,7 +192,7 @@ fn meta_structs_match_their_wgsl_layout() {
         assert_eq!(wgsl_fields, fields, "{name}: field offsets differ between Rust and WGSL");
         assert_eq!(*span as usize, size, "{name}: sizes differ");
         assert_eq!(layouter[handle].size as usize, size, "{name}: sizes differ");
-        assert!(size <= wgtf::lower::META_BYTES, "{name} exceeds META_BYTES");
+        assert!(size <= wgtf::kernel::META_BYTES, "{name} exceeds META_BYTES");
         // Every meta struct serves a kernel.
         assert!(wgtf::shaders::ALL.iter().any(|s| s.source.contains(&format!("//#include {path}"))), "{path} is included by no shader");
     }

@@ -3,6 +3,7 @@
 mod attr;
 mod decode;
 pub mod function;
+pub mod op_kind;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 

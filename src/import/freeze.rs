@@ -13,7 +13,7 @@ use super::{meta_graph, prepare};
 use crate::error::{Error, Result};
 use crate::graph::{Graph, TensorRef};
 use crate::proto::{self, attr_value::Value, AttrValue};
-use crate::runtime::model::LoadOptions;
+use super::LoadOptions;
 
 /// What to freeze.
 #[derive(Clone, Debug, Default)]

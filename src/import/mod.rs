@@ -5,6 +5,7 @@
 pub mod checkpoint;
 pub mod freeze;
 pub mod meta_graph;
+mod options;
 pub mod saved_model;
 mod table;
 pub mod tfjs;
@@ -16,11 +17,11 @@ use std::path::{Path, PathBuf};
 pub use checkpoint::Checkpoint;
 pub use freeze::{freeze, freeze_to_file, FreezeOptions};
 pub use meta_graph::{SignatureInfo, SignatureTensor};
+pub use options::LoadOptions;
 pub use variables::{RestoreOptions, ValueSource, VariableInfo};
 
 use crate::error::{Error, Result};
 use crate::graph::{function, Graph};
-use crate::runtime::model::LoadOptions;
 
 /// What kind of model a path held.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -221,6 +222,9 @@ pub const PARKED: &str = "_wgtf/training_outputs";
 /// get a control edge to one `NoOp`, so the load-time support check and folding leave them
 /// alone; fetching one still plans it (and reports its op if unsupported then).
 fn park_training_outputs(g: &mut Graph, keep: &HashSet<String>) -> Result<()> {
+    // Layer exception (tests/layers.rs): which outputs are parked depends on which ops wgtf can
+    // run, and `import::load` (public, called before any model exists) has no registry to be
+    // given; the registry's op names are static data.
     let reg = crate::ops::registry();
     let supported = |g: &Graph, op: &str| {
         reg.contains(op)
@@ -248,7 +252,7 @@ fn park_training_outputs(g: &mut Graph, keep: &HashSet<String>) -> Result<()> {
     }
     let parked: Vec<String> = (0..g.nodes.len())
         .filter(|&i| bad[i] && !consumed.contains(g.nodes[i].name.as_str()) && !keep.contains(&g.nodes[i].name))
-        .filter(|&i| !crate::runtime::model::is_training_or_io(&g.nodes[i].op))
+        .filter(|&i| !crate::graph::op_kind::is_training_or_io(&g.nodes[i].op))
         .map(|i| g.nodes[i].name.clone())
         .collect();
     if parked.is_empty() {
@@ -285,7 +289,7 @@ fn remove_gradients(g: &mut Graph, scope: Option<&str>) -> Result<()> {
     }
     let mut up = vec![false; g.nodes.len()];
     let mut todo: Vec<usize> = (0..g.nodes.len())
-        .filter(|&i| !grad[i] && !crate::runtime::model::is_training_or_io(&g.nodes[i].op))
+        .filter(|&i| !grad[i] && !crate::graph::op_kind::is_training_or_io(&g.nodes[i].op))
         .collect();
     while let Some(i) = todo.pop() {
         if std::mem::replace(&mut up[i], true) {

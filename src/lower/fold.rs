@@ -17,11 +17,6 @@ pub struct Folded {
     pub device: HashSet<TensorRef>,
 }
 
-/// Ops whose value may change between runs or that can be fed: never folded.
-fn never_fold(op: &str) -> bool {
-    matches!(op, "Placeholder" | "PlaceholderWithDefault" | "PlaceholderV2")
-}
-
 /// Folds whose outputs hold more elements than this are left to the GPU: a few bytes of model
 /// (a OneHot depth, a Fill shape) must not make the CPU allocate gigabytes.
 pub const MAX_FOLD_ELEMENTS: usize = 1 << 26;
@@ -44,7 +39,7 @@ pub fn fold_constants(graph: &Graph, registry: &Registry, order: &[usize]) -> Re
             folded_nodes.insert(ni);
             continue;
         }
-        if never_fold(&node.op) || node.inputs.is_empty() {
+        if crate::graph::op_kind::is_placeholder(&node.op) || node.inputs.is_empty() {
             continue;
         }
         let Some(op) = registry.get(&node.op) else { continue };

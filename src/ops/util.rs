@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, MAX_RANK};
-use crate::lower::meta::{dims, dims_i, divisors, w, BroadcastMeta, CopyMeta, StridedCopyMeta};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, MAX_RANK};
+use crate::kernel::meta::{dims, dims_i, divisors, w, BroadcastMeta, CopyMeta, StridedCopyMeta};
 use crate::shaders;
 use crate::tensor::{num_elements, DType, Data, Tensor};
 

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
-use crate::lower::ShaderVariant;
+use crate::kernel::ShaderVariant;
 
 /// How to pick the adapter.
 #[derive(Clone, Debug, Default)]
@@ -24,7 +24,7 @@ pub struct ContextOptions {
     /// (e.g. `SHADER_INT64`: int64 narrowed to int32) use it.
     pub without: wgpu::Features,
     /// Choose kernels whose results for a row do not depend on how many rows run with it
-    /// ([`crate::lower::Target::batch_invariant`]): a batch gives, bit for bit, what its rows
+    /// ([`crate::kernel::Target::batch_invariant`]): a batch gives, bit for bit, what its rows
     /// give alone. Dynamic batching (`wgtf serve --enable-batching`) turns it on; it costs some
     /// speed for matrix products of at most 4 rows on CPU adapters.
     pub batch_invariant: bool,
@@ -275,7 +275,7 @@ impl Context {
     }
     /// The adapter traits lowering chooses kernels by. `WGTF_GEMM=tiled|subgroup` overrides the
     /// matrix-product kernel (for benchmarks).
-    pub fn target(&self) -> crate::lower::Target {
+    pub fn target(&self) -> crate::kernel::Target {
         let info = &self.shared.info;
         let sub = self.shared.device.features().contains(wgpu::Features::SUBGROUP) && info.subgroup_min_size >= 8;
         let subgroup_gemm = match std::env::var("WGTF_GEMM").as_deref() {
@@ -286,7 +286,7 @@ impl Context {
         let int64 = self.shared.device.features().contains(wgpu::Features::SHADER_INT64);
         let max_binding = (self.shared.limits.max_storage_buffer_binding_size as u64).min(self.shared.limits.max_buffer_size);
         let subgroups = self.shared.device.features().contains(wgpu::Features::SUBGROUP);
-        crate::lower::Target { subgroup_gemm, int64, max_binding, subgroups, batch_invariant: self.shared.batch_invariant }
+        crate::kernel::Target { subgroup_gemm, int64, max_binding, subgroups, batch_invariant: self.shared.batch_invariant }
     }
 
     /// Compute pipelines compiled in this context so far.

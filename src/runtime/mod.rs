@@ -3,3 +3,4 @@ pub mod context;
 pub mod model;
 pub mod plan;
 pub mod platform;
+pub mod stats;

@@ -1,70 +1,28 @@
 //! A loaded model: its graph, its constants (uploaded once, at load, into buffers it owns), and
 //! its plans, one per feed-shape signature and fetch list.
+mod runner;
+
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::context::{Context, GpuBuffer};
-use super::plan::{to_words, Instance, Outcome, Plan};
+use super::plan::{Instance, KernelTime, Outcome, Plan};
+pub use super::stats::{MemoryReport, ModelCounters, ModelStats, PlanSummary};
+use super::stats::{join, summary};
 use crate::error::{Error, Result};
-use crate::graph::{Graph, Node, TensorRef};
-use crate::lower::{compile_with, fold_constants, CompileRequest, Folded, SyncRead, Syncs};
+use crate::graph::op_kind::{self, is_training_or_io};
+use crate::graph::{Graph, TensorRef};
+pub use crate::import::LoadOptions;
+pub use runner::Runner;
+use runner::check_feed;
+use crate::kernel::words::to_words;
+use crate::kernel::SyncRead;
+use crate::lower::pipeline::{value_candidates, LoweredGraph};
+use crate::lower::{compile_with, CompileRequest, Folded, Syncs};
 use crate::ops::registry;
 use crate::tensor::{DType, Tensor};
-
-/// Options for loading a model.
-#[derive(Clone, Debug, Default)]
-pub struct LoadOptions {
-    /// Import every node under this name scope (`prefix/node`), like `import_graph_def(name=…)`.
-    pub prefix: Option<String>,
-    /// SavedModel: the signature whose keys may name feeds and fetches (default
-    /// `serving_default`, when there is one).
-    pub signature: Option<String>,
-    /// SavedModel: the tags of the meta graph to load (default `serve`, or the only one).
-    pub tags: Vec<String>,
-    /// Checkpoints: which variables to restore, from where, and values given for them.
-    pub restore: crate::import::RestoreOptions,
-}
-
-/// Counters of one model, cumulative since load.
-#[derive(Debug, Default)]
-pub struct ModelCounters {
-    pub runs: AtomicU64,
-    pub dispatches: AtomicU64,
-    pub passes: AtomicU64,
-    pub submits: AtomicU64,
-    pub bytes_uploaded: AtomicU64,
-    pub bytes_read_back: AtomicU64,
-    pub bind_groups_created: AtomicU64,
-    pub instances_created: AtomicU64,
-    pub plans_created: AtomicU64,
-}
-
-/// A snapshot of [`ModelCounters`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ModelStats {
-    pub runs: u64,
-    pub dispatches: u64,
-    pub passes: u64,
-    pub submits: u64,
-    pub bytes_uploaded: u64,
-    pub bytes_read_back: u64,
-    pub bind_groups_created: u64,
-    pub instances_created: u64,
-    pub plans_created: u64,
-}
-
-/// GPU memory held by a model.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MemoryReport {
-    /// Constants uploaded at load.
-    pub weights: u64,
-    /// Activation, feed and plan-constant buffers of every plan instance.
-    pub activations: u64,
-    /// Readback buffers.
-    pub staging: u64,
-}
 
 /// A placeholder of the graph.
 #[derive(Clone, Debug)]
@@ -85,17 +43,6 @@ type SyncValues = Vec<Vec<Arc<Tensor>>>;
 /// Feed signature and fetches.
 type Signature = (Vec<(TensorRef, DType, Vec<usize>)>, Vec<TensorRef>);
 
-/// Facts about one plan (for `wgtf info --plan` and benchmarks).
-#[derive(Clone, Debug)]
-pub struct PlanSummary {
-    pub dispatches: usize,
-    pub activation_bytes: u64,
-    pub peak_live_bytes: u64,
-    pub kernels: Vec<(String, String, String)>,
-    /// Where a run stops to read data-dependent lengths back (one line each; empty: one submit).
-    pub syncs: Vec<String>,
-}
-
 /// What each plan of a run's chain does (profiles and summaries: native tools only).
 #[derive(Clone, Copy)]
 #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
@@ -112,7 +59,7 @@ enum Job<'a> {
 #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 enum Done {
     Fetched(Vec<Tensor>),
-    Profiled(Vec<super::plan::KernelTime>),
+    Profiled(Vec<KernelTime>),
     Planned(PlanSummary),
 }
 
@@ -159,47 +106,15 @@ pub struct Model {
     counters: ModelCounters,
 }
 
-/// Ops that serve training, saving or summaries: never part of inference, so sinks made of
-/// them are not checked for support.
-pub fn is_training_or_io(op: &str) -> bool {
-    matches!(
-        op,
-        "NoOp" | "SaveV2" | "Save" | "SaveSlices" | "RestoreV2" | "Restore" | "RestoreSlice" | "MergeV2Checkpoints"
-            | "ShardedFilename" | "StringJoin" | "Assign" | "AssignAdd" | "AssignSub" | "AssignVariableOp"
-            | "AssignAddVariableOp" | "AssignSubVariableOp" | "VarIsInitializedOp" | "IsVariableInitialized"
-            | "ScalarSummary" | "HistogramSummary" | "MergeSummary" | "Assert" | "PrintV2" | "Print"
-    ) || op.starts_with("Apply")
-        || op.starts_with("ResourceApply")
-        || op.starts_with("SparseApply")
-        || op.starts_with("ResourceSparseApply")
-}
-
 impl Model {
     /// Loads a graph: checks every op it needs is supported (listing all that are not), folds
     /// its constant part and uploads the constants its kernels read.
     pub fn from_graph(ctx: &Context, graph: Graph) -> Result<Model> {
         ctx.check_alive()?;
         graph.check_inputs()?;
-        // Function calls inlined, TF1 loop frames turned into While loops.
-        let graph = crate::lower::control::prepare(graph)?;
         let reg = registry();
-        let order = inference_order(&graph)?;
-        // Everything it cannot run, in one list: ops and attribute values, in the graph and in
-        // the functions it calls.
-        let mut unsupported = reg.unsupported(order.iter().map(|&i| &graph.nodes[i]));
-        unsupported.extend(crate::lower::control::unsupported_in_functions(&graph, reg)?);
-        if !unsupported.is_empty() {
-            return Err(Error::Unsupported(unsupported));
-        }
-        let original_folded = fold_constants(&graph, reg, &order)?;
-        // The optimized graph (fused kernels, folded batch norms) serves every plan whose feeds
-        // and fetches it still has; others plan with the original graph, whose constants are
-        // then uploaded with the plan.
-        let opt = crate::lower::fuse::optimize(&graph, &original_folded.values, reg);
-        let opt_order = inference_order(&opt)?;
-        let folded = fold_constants(&opt, reg, &opt_order)?;
-        let original = Arc::new((graph, Folded { values: original_folded.values, device: HashSet::new() }));
-        let graph = opt;
+        let LoweredGraph { graph, folded, original, original_folded } = crate::lower::pipeline::lower_graph(graph, reg)?;
+        let original = Arc::new((original, original_folded));
         let mut consts = HashMap::new();
         let mut names: Vec<&TensorRef> = folded.device.iter().collect();
         names.sort();
@@ -207,7 +122,7 @@ impl Model {
         for r in names {
             let t = &folded.values[r];
             let words = to_words(t, &r.to_string(), &target)?;
-            let buf = ctx.buffer(&r.to_string(), (words.len() as u64).max(crate::lower::MIN_BINDING_BYTES), wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC)?;
+            let buf = ctx.buffer(&r.to_string(), (words.len() as u64).max(crate::kernel::MIN_BINDING_BYTES), wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC)?;
             if !words.is_empty() {
                 ctx.queue().write_buffer(&buf.buf, 0, &words);
             }
@@ -238,7 +153,7 @@ impl Model {
         self.original.0
             .nodes
             .iter()
-            .filter(|n| n.op == "Placeholder" || n.op == "PlaceholderWithDefault")
+            .filter(|n| op_kind::is_input(&n.op))
             .map(|n| InputInfo {
                 name: format!("{}:0", n.name),
                 dtype: n.attr_opt_dtype("dtype").ok().flatten(),
@@ -400,7 +315,7 @@ impl Model {
     /// Runs once with GPU timestamps around every kernel (diagnostics; see `wgtf bench --profile`).
     /// A run with sync points profiles the kernels of every plan it passes.
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn profile(&self, feeds: &[(&str, &Tensor)], fetches: &[&str]) -> Result<Vec<super::plan::KernelTime>> {
+    pub fn profile(&self, feeds: &[(&str, &Tensor)], fetches: &[&str]) -> Result<Vec<KernelTime>> {
         match super::platform::block_on(self.chain(feeds, fetches, Job::Profile))? {
             Done::Profiled(t) => Ok(t),
             _ => Err(Error::Other("internal: a profile ended without its times".into())),
@@ -580,150 +495,5 @@ impl Model {
             r.staging += s;
         }
         r
-    }
-}
-
-/// One plan of a chain: its own kernels (from the sync point it resumes at).
-fn summary(plan: &Plan) -> PlanSummary {
-    let (resume, _) = plan.prog.resume();
-    PlanSummary {
-        dispatches: plan.prog.kernels.len() - resume,
-        activation_bytes: plan.activation_bytes,
-        peak_live_bytes: plan.peak_live_bytes,
-        kernels: plan.prog.kernels[resume..].iter().map(|k| (k.node.clone(), k.op.clone(), k.variant.label())).collect(),
-        syncs: plan.prog.pause.iter().map(|p| p.to_string()).collect(),
-    }
-}
-
-/// The plans of a chain as one: their kernels, the sync points between them, and the largest
-/// memory of any.
-fn join(plans: Vec<PlanSummary>) -> PlanSummary {
-    let mut out = PlanSummary { dispatches: 0, activation_bytes: 0, peak_live_bytes: 0, kernels: Vec::new(), syncs: Vec::new() };
-    for p in plans {
-        out.dispatches += p.dispatches;
-        out.activation_bytes = out.activation_bytes.max(p.activation_bytes);
-        out.peak_live_bytes = out.peak_live_bytes.max(p.peak_live_bytes);
-        out.kernels.extend(p.kernels);
-        out.syncs.extend(p.syncs);
-    }
-    out
-}
-
-/// The most elements of a feed whose value a plan may be specialised on.
-const MAX_VALUE_FEED: usize = 64;
-
-/// Feeds (indices, not yet in `have`) upstream of the node that `err` names, small enough to
-/// specialise a plan on: the values that planning may have missed.
-fn value_candidates(g: &Graph, err: &Error, feeds: &[(TensorRef, DType, Vec<usize>)], given: &[(&str, &Tensor)], have: &[usize]) -> Vec<usize> {
-    let Error::Node { node, .. } = err else { return Vec::new() };
-    let fed: HashMap<&str, Vec<usize>> = feeds.iter().enumerate().fold(HashMap::new(), |mut m, (k, f)| {
-        m.entry(f.0.node.as_str()).or_default().push(k);
-        m
-    });
-    let mut out = Vec::new();
-    let mut seen = HashSet::new();
-    let mut stack = vec![node.as_str()];
-    while let Some(n) = stack.pop() {
-        if !seen.insert(n) {
-            continue;
-        }
-        if let Some(ks) = fed.get(n) {
-            out.extend(ks.iter().filter(|&&k| !have.contains(&k) && given.get(k).is_some_and(|(_, t)| t.len() <= MAX_VALUE_FEED)));
-            continue;
-        }
-        if let Some(nd) = g.node(n) {
-            stack.extend(nd.inputs.iter().map(|r| r.node.as_str()));
-        }
-    }
-    out.sort_unstable();
-    out
-}
-
-/// Feeds must match a placeholder's declared dtype and known dims.
-fn check_feed(node: &Node, r: &TensorRef, t: &Tensor) -> Result<()> {
-    if node.op != "Placeholder" {
-        return Ok(());
-    }
-    let err = |msg: String| Error::Feed { name: r.to_string(), msg };
-    if let Some(dt) = node.attr_opt_dtype("dtype")? {
-        if dt != t.dtype() {
-            return Err(err(format!("the placeholder is {dt}, the feed is {}: convert the feed (NumPy: x.astype(np.{dt}))", t.dtype())));
-        }
-    }
-    if let Some(dims) = node.attr_opt_shape("shape")?.dims() {
-        let ok = dims.len() == t.rank() && dims.iter().zip(t.shape()).all(|(d, s)| d.is_none_or(|d| d == *s));
-        if !ok {
-            let want: Vec<String> = dims.iter().map(|d| d.map_or("?".to_string(), |d| d.to_string())).collect();
-            // The same values in the placeholder's shape, when the feed only lacks or has extra unit dims.
-            let known: usize = dims.iter().map(|d| d.unwrap_or(1)).product();
-            let hint = if dims.iter().filter(|d| d.is_none()).count() <= 1 && known > 0 && t.len() % known == 0 {
-                let fill = t.len() / known;
-                let s: Vec<String> = dims.iter().map(|d| d.unwrap_or(fill).to_string()).collect();
-                format!("; it has the right number of values to be reshaped to [{}] (NumPy: x.reshape({}))", s.join(", "), s.join(", "))
-            } else {
-                "; `wgtf info MODEL` shows the inputs".to_string()
-            };
-            return Err(err(format!("the placeholder has shape [{}], the feed has shape {:?}{hint}", want.join(", "), t.shape())));
-        }
-    }
-    Ok(())
-}
-
-/// A topological order of the nodes that inference can need: everything upstream of the sinks
-/// that are not training, saving or summary ops.
-fn inference_order(graph: &Graph) -> Result<Vec<usize>> {
-    let roots: Vec<TensorRef> = graph
-        .sinks()
-        .into_iter()
-        .filter(|n| !is_training_or_io(&n.op))
-        .map(|n| TensorRef::new(&n.name, 0))
-        .collect();
-    // Inputs of ignored sinks that come from other nodes are roots too (e.g. what an Assign reads
-    // is not needed, but an Identity consumed only by a NoOp's control edge is a fetchable output).
-    graph.prune(&roots, &HashSet::new())
-}
-
-/// Builder for one run: `model.runner().feed("x", &t).fetch("y:0").run()`.
-pub struct Runner<'a> {
-    model: &'a Model,
-    feeds: Vec<(String, &'a Tensor)>,
-    fetches: Vec<String>,
-}
-
-impl<'a> Runner<'a> {
-    pub fn feed(mut self, name: &str, t: &'a Tensor) -> Self {
-        self.feeds.push((name.to_string(), t));
-        self
-    }
-    pub fn fetch(mut self, name: &str) -> Self {
-        self.fetches.push(name.to_string());
-        self
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    pub fn run(self) -> Result<Vec<Tensor>> {
-        super::platform::block_on(self.run_async())
-    }
-    pub async fn run_async(self) -> Result<Vec<Tensor>> {
-        let feeds: Vec<(&str, &Tensor)> = self.feeds.iter().map(|(n, t)| (n.as_str(), *t)).collect();
-        let fetches: Vec<&str> = self.fetches.iter().map(|s| s.as_str()).collect();
-        self.model.run_async(&feeds, &fetches).await
-    }
-}
-
-impl Context {
-    /// Loads a model file: a frozen GraphDef `.pb`.
-    pub fn load(&self, path: impl AsRef<Path>) -> Result<Model> {
-        self.load_with(path, &LoadOptions::default())
-    }
-
-    pub fn load_with(&self, path: impl AsRef<Path>, opts: &LoadOptions) -> Result<Model> {
-        let graph = crate::import::load_graph(path.as_ref(), opts)?;
-        Model::from_graph(self, graph)
-    }
-
-    /// Loads a serialized GraphDef.
-    pub fn load_graph_def(&self, bytes: &[u8], opts: &LoadOptions) -> Result<Model> {
-        let graph = Graph::from_bytes(bytes, opts.prefix.as_deref())?;
-        Model::from_graph(self, graph)
     }
 }

@@ -6,13 +6,21 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use super::context::{Context, GpuBuffer, Pipeline};
-use super::model::ModelCounters;
+use super::stats::ModelCounters;
 use crate::error::{Error, Result};
 use crate::graph::TensorRef;
-use crate::lower::{Binding, Fetch, Program, Source, Storage, TensorId, META_BYTES};
-use crate::tensor::{DType, Data, Tensor};
+use crate::kernel::memory::{assign_slots, imports};
+use crate::kernel::words::{from_words, to_words};
+use crate::kernel::{Binding, Fetch, Program, Source, TensorId, META_BYTES};
+use crate::tensor::Tensor;
 
 mod flow;
+mod limits;
+mod profile;
+
+use limits::check_limits;
+
+pub use profile::KernelTime;
 
 pub struct Plan {
     pub prog: Program,
@@ -31,7 +39,7 @@ pub struct Plan {
     /// Largest sum of activations alive at once.
     pub peak_live_bytes: u64,
     /// The first kernel this plan runs: kernels before it ran in the plans of earlier sync
-    /// points (see [`crate::lower::SyncPoint`]).
+    /// points (see [`crate::kernel::SyncPoint`]).
     resume: usize,
     /// Tensors made before `resume` that this plan reads or fetches: (root, the earlier plan in
     /// the run's chain that holds it), copied in at the start of a run.
@@ -453,353 +461,13 @@ pub(super) async fn submit_and_map(ctx: &Context, enc: wgpu::CommandEncoder, buf
     }
 }
 
-/// The tensors made before `resume` (by the plans of earlier sync points) that a program's own
-/// kernels read, its fetches read back, or its pause reads the lengths of: (root, the index of
-/// the earlier plan that made it — feeds come from the first).
-fn imports(prog: &Program, resume: usize, resume_tensors: usize) -> Vec<(TensorId, usize)> {
-    if resume == 0 {
-        return Vec::new();
-    }
-    let mut need = std::collections::BTreeSet::new();
-    for k in &prog.kernels[resume..] {
-        need.extend(k.bindings.iter().filter(|b| matches!(b, Binding::In(_))).map(|b| prog.root(b.id())));
-    }
-    for f in &prog.fetches {
-        if let Fetch::Device(id) = f {
-            need.insert(prog.root(*id));
-            need.extend(prog.length_of(*id).map(|c| prog.root(c)));
-        }
-    }
-    if let Some(p) = &prog.pause {
-        need.extend(p.reads.iter().map(|r| prog.root(r.source())));
-    }
-    need.into_iter()
-        .filter(|&r| r < resume_tensors)
-        .filter_map(|r| match prog.tensors[r].source {
-            Source::Feed(_) => Some((r, 0)),
-            Source::Activation => {
-                let writer = prog.kernels[..resume].iter().position(|k| k.bindings.iter().any(|b| matches!(b, Binding::Out(t) if prog.root(*t) == r)))?;
-                Some((r, prog.syncs.iter().filter(|s| s.kernel <= writer).count()))
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-/// Whether the device can run a program at all: every tensor must fit in one buffer, every
-/// binding in one storage binding (kernels that split large tensors bind windows of them), and
-/// every dispatch within the workgroup limits.
-/// Checked when planning, before anything is allocated, with errors that name the tensor or
-/// node (a huge declared or fed shape ends here).
-fn check_limits(l: &wgpu::Limits, prog: &Program) -> Result<()> {
-    let max_bind = (l.max_storage_buffer_binding_size as u64).min(l.max_buffer_size);
-    if let Some(t) = prog.tensors.iter().find(|t| t.bytes() > l.max_buffer_size) {
-        return Err(Error::OutOfMemory(format!(
-            "tensor '{}' of shape {:?} needs {} bytes; this device's buffers hold at most {} bytes (max_buffer_size)",
-            t.name,
-            t.shape,
-            t.bytes(),
-            l.max_buffer_size
-        )));
-    }
-    for k in &prog.kernels {
-        if let Some(t) = k.bindings.iter().map(|b| &prog.tensors[b.id()]).find(|t| t.bytes() > max_bind) {
-            return Err(Error::OutOfMemory(format!(
-                "tensor '{}' of shape {:?} needs {} bytes; this device binds at most {max_bind} bytes per tensor \
-                 (max_storage_buffer_binding_size), and node '{}' ({}) cannot split it",
-                t.name,
-                t.shape,
-                t.bytes(),
-                k.node,
-                k.op
-            )));
-        }
-    }
-    let max_groups = l.max_compute_workgroups_per_dimension;
-    if let Some(k) = prog.kernels.iter().find(|k| k.groups.iter().any(|&g| g > max_groups)) {
-        return Err(Error::node(&k.node, &k.op, format!(
-            "a dispatch of {:?} workgroups exceeds this device's {max_groups} per dimension",
-            k.groups
-        )));
-    }
-    Ok(())
-}
-
-impl crate::lower::ProgTensor {
+impl crate::kernel::ProgTensor {
     fn source_feed(&self) -> usize {
         match self.source {
             Source::Feed(k) => k,
             _ => unreachable!("feed tensors have a feed source"),
         }
     }
-}
-
-/// Assigns activation slots by liveness: a slot is reused once every tensor in it is dead.
-/// Returns (slot of each root tensor, slot sizes, peak bytes alive at once).
-/// Only the kernels from `resume` on run; `imports` are copied in before them. A program that
-/// pauses at a sync point keeps what the plans after it read to its end.
-fn assign_slots(prog: &Program, resume: usize, imports: &[(TensorId, usize)]) -> (Vec<Option<usize>>, Vec<u64>, Vec<u64>, u64) {
-    let n = prog.tensors.len();
-    let mut last_use = vec![0usize; n];
-    let mut fetched: std::collections::HashSet<TensorId> = prog
-        .fetches
-        .iter()
-        .filter_map(|f| if let Fetch::Device(id) = f { Some(prog.root(*id)) } else { None })
-        // The length word of a data-dependent-length fetch is read back too: keep it alive.
-        .flat_map(|r| [Some(r), prog.length_of(r).map(|c| prog.root(c))].into_iter().flatten())
-        .collect();
-    if let Some(p) = &prog.pause {
-        fetched.extend(p.reads.iter().map(|r| prog.root(r.source())));
-    }
-    let kernels = || prog.kernels.iter().enumerate().skip(resume);
-    for (ki, k) in kernels() {
-        for b in &k.bindings {
-            let r = prog.root(b.id());
-            last_use[r] = ki;
-        }
-    }
-    // Runtime loops read what was made before them again at every iteration.
-    for (r, k) in crate::lower::control::loop_liveness(prog) {
-        last_use[r] = last_use[r].max(k);
-    }
-    let is_act = |r: usize| matches!(prog.tensors[r].source, Source::Activation);
-    // Lifetimes [first use, last use] of every activation root (fetched ones live to the end).
-    let mut first_use = vec![usize::MAX; n];
-    for (ki, k) in kernels() {
-        for b in &k.bindings {
-            let r = prog.root(b.id());
-            first_use[r] = first_use[r].min(ki);
-        }
-    }
-    for &(r, _) in imports {
-        first_use[r] = resume;
-    }
-    // A program that pauses keeps what the plans after it read (all, where that is not known).
-    let keep_all = prog.pause.as_ref().is_some_and(|p| p.live.is_none());
-    if let Some(live) = prog.pause.as_ref().and_then(|p| p.live.as_ref()) {
-        fetched.extend(live.iter().copied());
-    }
-    let end_of = |r: usize| if keep_all || fetched.contains(&r) { usize::MAX } else { last_use[r] };
-    let roots: Vec<usize> = (0..n).filter(|&r| is_act(r) && first_use[r] != usize::MAX).collect();
-    // Peak of the bytes alive at once: the lower bound of any assignment.
-    let mut events: Vec<(usize, i64)> = Vec::new();
-    for &r in &roots {
-        let b = prog.tensors[r].bytes() as i64;
-        events.push((first_use[r], b));
-        if end_of(r) != usize::MAX {
-            events.push((end_of(r) + 1, -b));
-        }
-    }
-    events.sort_by_key(|&(t, d)| (t, d));
-    let (mut live, mut peak) = (0i64, 0i64);
-    for (_, d) in events {
-        live += d;
-        peak = peak.max(live);
-    }
-    let peak = peak.max(0) as u64;
-    // Three assignments, the smallest kept: greedy by size with first fit and with best fit
-    // (largest tensors first, each into a slot whose tenants' lifetimes it does not overlap),
-    // and a linear scan that reuses freed slots (growing them when needed). A kernel's inputs and
-    // outputs overlap at that kernel, so they never share a buffer — WebGPU forbids one buffer
-    // bound read-only and writable in one dispatch.
-    let size = |r: usize| prog.tensors[r].bytes();
-    let mut by_size = roots.clone();
-    by_size.sort_by_key(|&r| (std::cmp::Reverse(size(r)), first_use[r]));
-    // Also by area (bytes × kernels alive): long-lived large tensors first.
-    let mut by_area = roots.clone();
-    by_area.sort_by_key(|&r| {
-        let len = end_of(r).min(prog.kernels.len()).saturating_sub(first_use[r]) as u64 + 1;
-        (std::cmp::Reverse(size(r).saturating_mul(len)), first_use[r])
-    });
-    let greedy = |best: bool, by_size: &Vec<usize>| -> (Vec<Option<usize>>, Vec<u64>) {
-        let mut slot_of = vec![None; n];
-        let mut sizes: Vec<u64> = Vec::new();
-        let mut tenants: Vec<Vec<(usize, usize)>> = Vec::new();
-        for &r in by_size {
-            let (a, b) = (first_use[r], end_of(r));
-            let need = size(r);
-            let fits = |s: usize| sizes[s] >= need && tenants[s].iter().all(|&(x, y)| b < x || y < a);
-            let found = if best {
-                (0..sizes.len()).filter(|&s| fits(s)).min_by_key(|&s| sizes[s])
-            } else {
-                (0..sizes.len()).find(|&s| fits(s))
-            };
-            let slot = found.unwrap_or_else(|| {
-                sizes.push(need);
-                tenants.push(Vec::new());
-                sizes.len() - 1
-            });
-            tenants[slot].push((a, b));
-            slot_of[r] = Some(slot);
-        }
-        (slot_of, sizes)
-    };
-    let scan = || -> (Vec<Option<usize>>, Vec<u64>) {
-        let mut order = roots.clone();
-        order.sort_by_key(|&r| first_use[r]);
-        let mut slot_of = vec![None; n];
-        let mut sizes: Vec<u64> = Vec::new();
-        let mut busy_until: Vec<usize> = Vec::new();
-        for r in order {
-            let (a, b) = (first_use[r], end_of(r));
-            let need = size(r);
-            let free: Vec<usize> = (0..sizes.len()).filter(|&s| busy_until[s] < a).collect();
-            let pick = free
-                .iter()
-                .copied()
-                .filter(|&s| sizes[s] >= need)
-                .min_by_key(|&s| sizes[s])
-                .or_else(|| free.iter().copied().max_by_key(|&s| sizes[s]));
-            let slot = match pick {
-                Some(s) => {
-                    sizes[s] = sizes[s].max(need);
-                    s
-                }
-                None => {
-                    sizes.push(need);
-                    busy_until.push(0);
-                    sizes.len() - 1
-                }
-            };
-            busy_until[slot] = b;
-            slot_of[r] = Some(slot);
-        }
-        (slot_of, sizes)
-    };
-    // Arenas: tensors at aligned offsets inside a few buffers. A kernel's outputs must not share
-    // a buffer with its inputs, so tensors are first coloured (an output never gets a colour of
-    // one of its kernel's inputs), then packed by offset within each colour's buffer.
-    let arenas = || -> (Vec<Option<usize>>, Vec<u64>, Vec<u64>) {
-        const ALIGN: u64 = 256;
-        let mut conflicts: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for (_, k) in kernels() {
-            let ins: Vec<usize> = k.bindings.iter().filter(|b| matches!(b, Binding::In(_))).map(|b| prog.root(b.id())).filter(|&r| is_act(r)).collect();
-            let outs: Vec<usize> = k.bindings.iter().filter(|b| matches!(b, Binding::Out(_))).map(|b| prog.root(b.id())).filter(|&r| is_act(r)).collect();
-            for &o in &outs {
-                for &i in &ins {
-                    if i != o {
-                        conflicts[o].push(i);
-                        conflicts[i].push(o);
-                    }
-                }
-            }
-        }
-        let mut colour = vec![usize::MAX; n];
-        let mut order = roots.clone();
-        order.sort_by_key(|&r| first_use[r]);
-        for &r in &order {
-            let used: std::collections::HashSet<usize> = conflicts[r].iter().map(|&c| colour[c]).collect();
-            colour[r] = (0..).find(|c| !used.contains(c)).unwrap_or(0);
-        }
-        let colours = roots.iter().map(|&r| colour[r] + 1).max().unwrap_or(0);
-        let mut offset = vec![0u64; n];
-        let mut sizes = vec![0u64; colours];
-        let mut placed: Vec<Vec<(usize, usize, u64, u64)>> = vec![Vec::new(); colours];
-        for &r in &by_size {
-            let c = colour[r];
-            let (a, b) = (first_use[r], end_of(r));
-            let need = size(r).div_ceil(ALIGN) * ALIGN;
-            let mut busy: Vec<(u64, u64)> = placed[c].iter().filter(|&&(x, y, _, _)| !(b < x || y < a)).map(|&(_, _, o, s)| (o, o + s)).collect();
-            busy.sort_unstable();
-            let mut off = 0u64;
-            for (lo, hi) in busy {
-                if off + need <= lo {
-                    break;
-                }
-                off = off.max(hi);
-            }
-            placed[c].push((a, b, off, need));
-            offset[r] = off;
-            sizes[c] = sizes[c].max(off + need);
-        }
-        let slot_of = (0..n).map(|r| (colour[r] != usize::MAX).then_some(colour[r])).collect();
-        (slot_of, offset, sizes)
-    };
-    let per_tensor = [greedy(false, &by_size), greedy(true, &by_size), greedy(false, &by_area), greedy(true, &by_area), scan()]
-        .into_iter()
-        .min_by_key(|(_, s)| s.iter().sum::<u64>())
-        .unwrap_or_default();
-    let packed = arenas();
-    let (mut slot_of, mut offset_of, mut sizes) = if packed.2.iter().sum::<u64>() < per_tensor.1.iter().sum::<u64>() {
-        packed
-    } else {
-        (per_tensor.0, vec![0u64; n], per_tensor.1)
-    };
-    // Fetched activations that no kernel writes (empty tensors) still need a buffer to read.
-    for &r in &fetched {
-        if is_act(r) && slot_of[r].is_none() {
-            sizes.push(prog.tensors[r].bytes());
-            slot_of[r] = Some(sizes.len() - 1);
-            offset_of[r] = 0;
-        }
-    }
-    (slot_of, offset_of, sizes, peak)
-}
-
-/// A host tensor as the bytes its GPU buffer holds in `storage` (see [`Storage::on`]).
-pub(crate) fn to_words(t: &Tensor, name: &str, target: &crate::lower::Target) -> Result<Vec<u8>> {
-    let storage = Storage::on(t.dtype(), target)
-        .ok_or_else(|| Error::Feed { name: name.to_string(), msg: format!("{} tensors cannot go to the GPU", t.dtype()) })?;
-    let mut out = Vec::with_capacity(t.len() * storage.bytes() as usize);
-    match (storage, t.data()) {
-        (Storage::I64, Data::I64(v)) => out.extend_from_slice(bytemuck::cast_slice(v)),
-        (Storage::I64, _) => {
-            for x in t.to_i64_vec()? {
-                out.extend_from_slice(&x.to_le_bytes());
-            }
-        }
-        (Storage::F32, Data::F32(v)) => out.extend_from_slice(bytemuck::cast_slice(v)),
-        (Storage::F32, _) => {
-            for x in t.to_f32_vec()? {
-                out.extend_from_slice(&x.to_le_bytes());
-            }
-        }
-        (Storage::I32, Data::I32(v)) => out.extend_from_slice(bytemuck::cast_slice(v)),
-        (Storage::I32, Data::I64(v)) => {
-            for &x in v {
-                let w = i32::try_from(x).map_err(|_| Error::Feed {
-                    name: name.to_string(),
-                    msg: format!("value {x} does not fit in 32 bits, which this adapter computes {} in", t.dtype()),
-                })?;
-                out.extend_from_slice(&w.to_le_bytes());
-            }
-        }
-        (Storage::I32, Data::Bool(v)) => {
-            for &x in v {
-                out.extend_from_slice(&(x as i32).to_le_bytes());
-            }
-        }
-        (Storage::I32, _) => {
-            for x in t.to_i64_vec()? {
-                out.extend_from_slice(&(x as i32).to_le_bytes());
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Reads a GPU buffer's elements, held in `storage`, back into a tensor of the TensorFlow dtype.
-pub(crate) fn from_words(bytes: &[u8], dtype: DType, storage: Storage, shape: Vec<usize>) -> Result<Tensor> {
-    let data = match storage {
-        Storage::I64 => Data::I64(bytes.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes"))).collect()),
-        Storage::F32 => {
-            let v: Vec<f32> = bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
-            match dtype {
-                DType::F64 => Data::F64(v.into_iter().map(|x| x as f64).collect()),
-                _ => Data::F32(v),
-            }
-        }
-        Storage::I32 => {
-            let v = bytes.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]));
-            match dtype {
-                DType::Bool => Data::Bool(v.map(|x| x != 0).collect()),
-                DType::I64 => Data::I64(v.map(|x| x as i64).collect()),
-                DType::U32 | DType::U64 => Data::I64(v.map(|x| x as u32 as i64).collect()),
-                _ => Data::I32(v.collect()),
-            }
-        }
-    };
-    Tensor::new(dtype, shape, data)
 }
 
 impl Plan {
@@ -814,86 +482,5 @@ impl Plan {
             staging += i.staging.iter().flatten().map(|b| b.size).sum::<u64>();
         }
         (act, staging)
-    }
-}
-
-/// GPU time of one kernel, from timestamp queries.
-#[derive(Clone, Debug)]
-pub struct KernelTime {
-    pub node: String,
-    pub op: String,
-    pub kernel: String,
-    pub nanos: f64,
-}
-
-impl Plan {
-    /// Runs on `inst` with a compute pass per kernel and timestamps around each (diagnostics
-    /// only: slower than `run`, which records one pass). A program that pauses at a sync point
-    /// also returns the lengths it read back.
-    pub(crate) async fn profile_on(
-        &self,
-        ctx: &Context,
-        consts: &HashMap<TensorRef, GpuBuffer>,
-        inst: &Instance,
-        feeds: &[&Tensor],
-        earlier: &[(&Plan, &Instance)],
-    ) -> Result<(Vec<KernelTime>, Outcome<()>)> {
-        if !ctx.device().features().contains(wgpu::Features::TIMESTAMP_QUERY) {
-            return Err(Error::Device("this adapter has no timestamp queries".into()));
-        }
-        let queue = ctx.queue();
-        let upload = if self.resume == 0 { feeds } else { &[] };
-        for ((r, id), t) in self.prog.feeds.iter().zip(upload) {
-            let words = to_words(t, &r.to_string(), &self.prog.target)?;
-            if !words.is_empty() {
-                queue.write_buffer(&inst.feeds[self.prog.tensors[*id].source_feed()].buf, 0, &words);
-            }
-        }
-        let mut enc = ctx.device().create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("wgtf import") });
-        self.import(consts, inst, earlier, &mut enc)?;
-        queue.submit([enc.finish()]);
-        let period = queue.get_timestamp_period() as f64;
-        let mut out = Vec::with_capacity(self.prog.kernels.len());
-        const CHUNK: usize = (wgpu::QUERY_SET_MAX_QUERIES / 2) as usize;
-        for (c, chunk) in self.prog.kernels[self.resume..].chunks(CHUNK).enumerate() {
-            let n = chunk.len() as u32 * 2;
-            let qs = ctx.device().create_query_set(&wgpu::QuerySetDescriptor { label: Some("wgtf profile"), ty: wgpu::QueryType::Timestamp, count: n });
-            let resolve = ctx.buffer("wgtf profile", n as u64 * 8, wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC)?;
-            let read = ctx.buffer("wgtf profile", n as u64 * 8, wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST)?;
-            let mut enc = ctx.device().create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("wgtf profile") });
-            for (j, k) in chunk.iter().enumerate() {
-                let ki = self.resume + c * CHUNK + j;
-                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                    label: Some(&k.node),
-                    timestamp_writes: Some(wgpu::ComputePassTimestampWrites {
-                        query_set: &qs,
-                        beginning_of_pass_write_index: Some(2 * j as u32),
-                        end_of_pass_write_index: Some(2 * j as u32 + 1),
-                    }),
-                });
-                pass.set_pipeline(&self.pipelines[ki].pipeline);
-                pass.set_bind_group(0, self.bind_group(inst, ki), &[]);
-                pass.dispatch_workgroups(k.groups[0], k.groups[1], k.groups[2]);
-            }
-            enc.resolve_query_set(&qs, 0..n, &resolve.buf, 0);
-            enc.copy_buffer_to_buffer(&resolve.buf, 0, &read.buf, 0, n as u64 * 8);
-            submit_and_map(ctx, enc, &read.buf, "reading timestamps back").await?;
-            let bytes = read.buf.slice(..).get_mapped_range().map_err(|e| Error::Device(format!("{e:?}")))?;
-            let ts: Vec<u64> = bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect();
-            drop(bytes);
-            read.buf.unmap();
-            for (j, k) in chunk.iter().enumerate() {
-                let dt = ts[2 * j + 1].saturating_sub(ts[2 * j]) as f64 * period;
-                out.push(KernelTime { node: k.node.clone(), op: k.op.clone(), kernel: k.variant.label(), nanos: dt });
-            }
-        }
-        let outcome = match self.prog.pause {
-            Some(_) => {
-                let enc = ctx.device().create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("wgtf lengths") });
-                Outcome::Paused(self.read_sync(ctx, consts, inst, enc).await?)
-            }
-            None => Outcome::Fetched(()),
-        };
-        Ok((out, outcome))
     }
 }

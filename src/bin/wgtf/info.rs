@@ -15,7 +15,7 @@ pub(crate) fn info(adapter: Option<usize>, path: &PathBuf, opts: &LoadOptions, p
     let reg = wgtf::ops::registry();
     println!("model: {} ({} nodes)", path.display(), graph.nodes.len());
     println!("inputs:");
-    for n in graph.nodes.iter().filter(|n| n.op == "Placeholder" || n.op == "PlaceholderWithDefault") {
+    for n in graph.nodes.iter().filter(|n| wgtf::graph::op_kind::is_input(&n.op)) {
         let dt = n.attr_opt_dtype("dtype").ok().flatten().map(|d| d.to_string()).unwrap_or_else(|| "?".into());
         let shape = match n.attr_opt_shape("shape") {
             Ok(AttrShape::Dims(d)) => format!("[{}]", d.iter().map(|x| x.map_or("?".into(), |v| v.to_string())).collect::<Vec<_>>().join(", ")),
@@ -40,7 +40,7 @@ pub(crate) fn info(adapter: Option<usize>, path: &PathBuf, opts: &LoadOptions, p
     // Everything it cannot run, as loading reports it: ops, and attribute values of supported ops,
     // in the graph and in the functions it calls.
     let mut unsupported = reg.unsupported(&graph.nodes);
-    match wgtf::lower::control::prepare(graph.clone()).and_then(|g| wgtf::lower::control::unsupported_in_functions(&g, reg)) {
+    match wgtf::lower::pipeline::normalize(graph.clone()).and_then(|g| wgtf::lower::pipeline::unsupported_in_functions(&g, reg)) {
         Ok(u) => unsupported.extend(u),
         Err(e) => println!("functions: not checked ({e})"),
     }
@@ -50,7 +50,7 @@ pub(crate) fn info(adapter: Option<usize>, path: &PathBuf, opts: &LoadOptions, p
         println!("{}", wgtf::Error::Unsupported(unsupported));
     }
     // Loops, conditionals and calls: functions, and iterations when the plan unrolls them.
-    for line in wgtf::lower::control::info_lines(&graph) {
+    for line in wgtf::lower::report::info_lines(&graph, reg) {
         println!("{line}");
     }
     if plan || verbose {

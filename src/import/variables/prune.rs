@@ -28,7 +28,7 @@ pub fn variable_uses(g: &Graph) -> Result<Uses> {
     for n in sinks {
         if trivial_read(n) {
             read.insert(n.inputs[0].node.clone());
-        } else if !crate::runtime::model::is_training_or_io(&n.op) && !VARIABLE_OPS.contains(&n.op.as_str()) {
+        } else if !crate::graph::op_kind::is_training_or_io(&n.op) && !VARIABLE_OPS.contains(&n.op.as_str()) {
             roots.push(TensorRef::new(&n.name, 0));
         }
     }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Operand};
+use crate::kernel::{Lower, Operand};
 use crate::ops::array::space_batch::{fold_sources, info, lower_batch_to_space};
 use crate::ops::array::space_to_batch::blocks;
 use crate::ops::util::host;

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
-use crate::lower::meta::{w, CastMeta};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::kernel::meta::{w, CastMeta};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 use crate::tensor::{DType, Data, Tensor};

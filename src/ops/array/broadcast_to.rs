@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Operand};
+use crate::kernel::{Lower, Operand};
 use crate::ops::array::fill::{dims, MAX_FOLD};
 use crate::ops::util::{broadcast_shapes, broadcast_strides, gather_data, host, strided_copy, strided_indices};
 use crate::ops::{Op, TensorInfo};

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
-use crate::lower::meta::{w, CastMeta};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
+use crate::kernel::meta::{w, CastMeta};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 use crate::tensor::{DType, Tensor};

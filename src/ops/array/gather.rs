@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
-use crate::lower::meta::{w as word, GatherMeta};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::kernel::meta::{w as word, GatherMeta};
 use crate::ops::util::{gather_data, ints, norm_axis};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -122,7 +122,7 @@ impl Op for Gather {
         // 64-bit params move as pairs of words; 64-bit indices are read as (low, high) words.
         let w = crate::ops::util::words(&ins[0]);
         let meta = Meta::from(GatherMeta { count: word(count * w), outer: word(p.outer), n: word(p.n), k: word(p.k), inner: word(p.inner * w), ..Default::default() });
-        let v = ShaderVariant::new(&shaders::GATHER).set("IDX64", (ins[1].storage() == crate::lower::Storage::I64) as i64);
+        let v = ShaderVariant::new(&shaders::GATHER).set("IDX64", (ins[1].storage() == crate::kernel::Storage::I64) as i64);
         cx.kernel(v, grid(count * w, 256), meta, vec![Binding::In(ins[0].id), Binding::In(ins[1].id), Binding::Out(outs[0].id)]);
         Ok(())
     }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, MAX_RANK};
-use crate::lower::meta::{dims, w, IndexNdMeta};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, MAX_RANK};
+use crate::kernel::meta::{dims, w, IndexNdMeta};
 use crate::ops::util::{gather_data, ints};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Operand};
+use crate::kernel::{Lower, Operand};
 use crate::ops::util::{ints, tensor_from_i64};
 use crate::ops::{Op, TensorInfo};
 use crate::tensor::Tensor;

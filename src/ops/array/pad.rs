@@ -1,8 +1,8 @@
 //! Pad, PadV2 (constant value) and MirrorPad (REFLECT, SYMMETRIC).
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
-use crate::lower::meta::{dims, w as word, PadMeta};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
+use crate::kernel::meta::{dims, w as word, PadMeta};
 use crate::ops::util::{check_rank, host, ints, strides};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;

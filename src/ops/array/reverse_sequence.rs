@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
-use crate::lower::meta::{w as word, ReverseSequenceMeta};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
+use crate::kernel::meta::{w as word, ReverseSequenceMeta};
 use crate::ops::util::{gather_data, norm_axis, strides, words};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
-use crate::lower::meta::{dims as meta_dims, w, IndexNdMeta};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
+use crate::kernel::meta::{dims as meta_dims, w, IndexNdMeta};
 use crate::ops::array::fill::{broadcast_scalar, dims};
 use crate::ops::array::gather_nd::{nd_plan, row_offsets};
 use crate::ops::util::{host, ints, tensor_from_f64, tensor_from_i64};

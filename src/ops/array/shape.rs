@@ -1,7 +1,7 @@
 //! Shape, ShapeN, Size, Rank: known from shapes alone, so always folded when planning.
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Operand};
+use crate::kernel::{Lower, Operand};
 use crate::ops::util::tensor_from_i64;
 use crate::ops::{Op, TensorInfo};
 use crate::tensor::DType;

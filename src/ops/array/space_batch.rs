@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
-use crate::lower::meta::{dims, w, PadMeta};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::kernel::meta::{dims, w, PadMeta};
 use crate::ops::util::{gather_data, ints, strided_copy, strides};
 use crate::ops::TensorInfo;
 use crate::shaders;
@@ -176,8 +176,8 @@ pub fn lower_space_to_batch(cx: &mut Lower, node: &Node, bl: &Blocks, x: &Operan
     let in3: Vec<usize> = [&[b][..], &sp, &[rest]].concat();
     let padded_shape: Vec<usize> = [&[b][..], &(0..m).map(|i| sp[i] + bl.edges[i].0 + bl.edges[i].1).collect::<Vec<_>>(), &[rest]].concat();
     let src = if bl.edges.iter().any(|&(a, c)| a + c > 0) {
-        if in3.len() > crate::lower::MAX_RANK {
-            return Err(node.err(format!("{m} spatial dims are above the supported {}", crate::lower::MAX_RANK - 2)));
+        if in3.len() > crate::kernel::MAX_RANK {
+            return Err(node.err(format!("{m} spatial dims are above the supported {}", crate::kernel::MAX_RANK - 2)));
         }
         let id = cx.temp(x.dtype, padded_shape.clone());
         let n: usize = padded_shape.iter().product();

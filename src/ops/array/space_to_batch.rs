@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Operand};
+use crate::kernel::{Lower, Operand};
 use crate::ops::array::space_batch::{fold_sources, info, lower_space_to_batch, Blocks};
 use crate::ops::util::{host, ints};
 use crate::ops::{Op, TensorInfo};

@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Operand};
+use crate::kernel::{Lower, Operand};
 use crate::ops::util::{gather_data, host, ints, strided_copy, strided_indices, strides};
 use crate::ops::{Op, TensorInfo};
 use crate::tensor::Tensor;

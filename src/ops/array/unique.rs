@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET};
-use crate::lower::meta::{w, CountMeta};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET};
+use crate::kernel::meta::{w, CountMeta};
 use crate::ops::util::{gather_data, tensor_from_i64};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -88,7 +88,7 @@ impl Op for Unique {
         if n > LOOP_BUDGET {
             return Err(node.err(format!("Unique of {n} elements computed on the GPU (more than {LOOP_BUDGET}) is not supported")));
         }
-        if outs[1].storage() != crate::lower::Storage::I32 || x.storage() == crate::lower::Storage::I64 {
+        if outs[1].storage() != crate::kernel::Storage::I32 || x.storage() == crate::kernel::Storage::I64 {
             return Err(node.err("internal: Unique's kernel takes 32-bit values and indices"));
         }
         let first = cx.temp(DType::I32, vec![n]);

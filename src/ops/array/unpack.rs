@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Operand};
+use crate::kernel::{Lower, Operand};
 use crate::ops::array::split::{fold_pieces, lower_pieces, piece_shapes};
 use crate::ops::util::norm_axis;
 use crate::ops::{Op, TensorInfo};

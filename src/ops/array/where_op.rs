@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{fold_groups, Binding, Lower, Meta, Operand, ShaderVariant, MAX_RANK};
-use crate::lower::meta::{dims, w, WhereMeta};
+use crate::kernel::{fold_groups, Binding, Lower, Meta, Operand, ShaderVariant, MAX_RANK};
+use crate::kernel::meta::{dims, w, WhereMeta};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 use crate::tensor::{DType, Tensor};

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Operand};
+use crate::kernel::{Lower, Operand};
 use crate::ops::array::fill::{broadcast_scalar, repeat, MAX_FOLD};
 use crate::ops::util::tensor_from_i64;
 use crate::ops::{Op, TensorInfo};

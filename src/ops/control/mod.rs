@@ -3,8 +3,8 @@
 //! they are registered here so that support checks and `wgtf info` know them.
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::control::{is_host_input, is_structural};
-use crate::lower::{Lower, Operand};
+use crate::graph::op_kind::{is_host_input, is_structural};
+use crate::kernel::{Lower, Operand};
 use crate::ops::{Op, Registry, TensorInfo};
 
 /// An op the planner handles (never lowered through the registry).

@@ -5,8 +5,8 @@
 //! only known on the GPU here).
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
-use crate::lower::meta::{w as word, CropAndResizeMeta};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::kernel::meta::{w as word, CropAndResizeMeta};
 use crate::ops::util::{host, ints};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;

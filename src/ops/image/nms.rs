@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET};
+use crate::kernel::{Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET};
 use crate::ops::util::host;
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;

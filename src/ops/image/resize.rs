@@ -3,8 +3,8 @@
 //! nearest keeps the dtype.
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
-use crate::lower::meta::{w, ResizeMeta};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::kernel::meta::{w, ResizeMeta};
 use crate::ops::util::{host, ints};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;

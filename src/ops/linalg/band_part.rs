@@ -3,8 +3,8 @@
 //! num_lower and num_upper are host inputs.
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
-use crate::lower::meta::{w, BandPartMeta};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::kernel::meta::{w, BandPartMeta};
 use crate::ops::util::{host, ints};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Operand};
+use crate::kernel::{Lower, Operand};
 use crate::ops::linalg::gemm::Gemm;
 use crate::ops::util::{broadcast_shapes, broadcast_strides};
 use crate::ops::{Op, TensorInfo};

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Operand};
+use crate::kernel::{Lower, Operand};
 use crate::ops::linalg::gemm::{Epilogue, Gemm};
 use crate::ops::util::{strided_copy, strides};
 use crate::ops::{Op, TensorInfo};

@@ -3,7 +3,7 @@
 //! see `nn/fused.rs`), lowered to one GEMM kernel.
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Operand};
+use crate::kernel::{Lower, Operand};
 use crate::ops::linalg::gemm::{Epilogue, Gemm};
 use crate::ops::linalg::matmul::dims;
 use crate::ops::nn::fused::{prepare, Fusion};

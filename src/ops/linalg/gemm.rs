@@ -1,16 +1,16 @@
 //! Emitting the tiled GEMM kernel for matrix products (MatMul, BatchMatMul, Einsum, 1×1 convs).
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET, MAX_GROUPS_PER_DIM};
-use crate::lower::meta::{w, GemmIntMeta, GemmMeta, GemmSubgroupMeta};
+use crate::kernel::{Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET, MAX_GROUPS_PER_DIM};
+use crate::kernel::meta::{w, GemmIntMeta, GemmMeta, GemmSubgroupMeta};
 use std::mem::offset_of;
 use crate::ops::util::{tensor_from_f64, tensor_from_i64};
 use crate::shaders;
 use crate::tensor::{wrap_int, DType, Tensor};
 
-/// The activation codes of the kernels' epilogues ([`crate::lower::codes::Activation`], as plain codes).
+/// The activation codes of the kernels' epilogues ([`crate::kernel::codes::Activation`], as plain codes).
 pub mod act {
-    use crate::lower::codes::Activation;
+    use crate::kernel::codes::Activation;
     pub const RELU: u32 = Activation::Relu.code();
     pub const RELU6: u32 = Activation::Relu6.code();
     pub const SIGMOID: u32 = Activation::Sigmoid.code();
@@ -124,7 +124,7 @@ impl Gemm {
             count: w(count), ..Default::default()
         });
         let v = ShaderVariant::new(&shaders::GEMM_INT).ty("T", out.storage.wgsl());
-        cx.kernel(v, crate::lower::grid(count, 256), meta, vec![Binding::In(a.id), Binding::In(b.id), Binding::Out(out.id)]);
+        cx.kernel(v, crate::kernel::grid(count, 256), meta, vec![Binding::In(a.id), Binding::In(b.id), Binding::Out(out.id)]);
         Ok(())
     }
 
@@ -143,7 +143,7 @@ impl Gemm {
         }
     }
 
-    /// Emits the kernel; `act` is an [`crate::lower::codes::Activation`] code (`act::NONE`: none).
+    /// Emits the kernel; `act` is an [`crate::kernel::codes::Activation`] code (`act::NONE`: none).
     pub fn emit(&self, cx: &mut Lower, node: &Node, a: &Operand, b: &Operand, bias: Option<&Operand>, act: u32, alpha: f32, out: &Operand) -> Result<()> {
         self.emit_with(cx, node, a, b, &Epilogue::bias_act(bias, act, alpha), out)
     }
@@ -197,13 +197,13 @@ impl Gemm {
 
     /// Whether the subgroup-broadcast kernel computes this product (its column tiles, 32
     /// wide, in one dispatch dimension).
-    fn subgroup(&self, t: &crate::lower::Target) -> bool {
+    fn subgroup(&self, t: &crate::kernel::Target) -> bool {
         t.subgroup_gemm && self.c_strides.is_none() && self.n.div_ceil(32) <= MAX_GROUPS_PER_DIM as usize
     }
 
     /// Whether the subgroup kernel's lanes split K (a few rows), unless the target wants every
     /// row computed alike whatever the number of rows (`Target::batch_invariant`).
-    fn few_rows(&self, t: &crate::lower::Target) -> bool {
+    fn few_rows(&self, t: &crate::kernel::Target) -> bool {
         self.m <= 4 && !t.batch_invariant
     }
 
@@ -219,7 +219,7 @@ impl Gemm {
 
     /// The longest K one dispatch may take: its kernel loops over K (a step per k, per 4 k
     /// with vec4 loads, per 8 k where lanes split K), within the loop budget.
-    fn k_per_dispatch(&self, t: &crate::lower::Target) -> usize {
+    fn k_per_dispatch(&self, t: &crate::kernel::Target) -> usize {
         let subgroup = self.subgroup(t);
         let per_step = match () {
             _ if subgroup && self.few_rows(t) => 8,

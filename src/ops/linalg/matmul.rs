@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Operand};
+use crate::kernel::{Lower, Operand};
 use crate::ops::linalg::gemm::Gemm;
 use crate::ops::linalg::batch_matmul::check_dtypes;
 use crate::ops::{Op, TensorInfo};

@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Operand, ShaderVariant, Storage};
+use crate::kernel::{Lower, Operand, ShaderVariant, Storage};
 use crate::ops::util::binary_kernel;
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -38,7 +38,7 @@ impl Op for AddN {
             Storage::F32 => ShaderVariant::new(&shaders::BINARY_FLOAT),
             s => ShaderVariant::new(&shaders::BINARY_INT).ty("T", s.wgsl()),
         };
-        let v = v.set("OP", crate::lower::codes::BinaryOp::Add.code() as i64);
+        let v = v.set("OP", crate::kernel::codes::BinaryOp::Add.code() as i64);
         if ins.len() == 1 {
             return crate::ops::util::strided_copy(cx, node, &ins[0], &outs[0], 0, &crate::ops::util::strides(&ins[0].shape).iter().map(|&s| s as i64).collect::<Vec<_>>());
         }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::codes::BinaryOp;
-use crate::lower::{Lower, Operand, ShaderVariant, Storage};
+use crate::kernel::codes::BinaryOp;
+use crate::kernel::{Lower, Operand, ShaderVariant, Storage};
 use crate::ops::util::{binary_kernel, broadcast_map, broadcast_shapes, tensor_from_f64, tensor_from_i64};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;

@@ -3,9 +3,9 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::codes::ClassifyOp;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
-use crate::lower::meta::{w, CountMeta};
+use crate::kernel::codes::ClassifyOp;
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::kernel::meta::{w, CountMeta};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 use crate::tensor::{DType, Tensor};

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Operand};
+use crate::kernel::{Lower, Operand};
 use crate::ops::math::select::ternary_kernel;
 use crate::ops::util::{broadcast_shapes, broadcast_strides, strided_indices, strides, tensor_from_f64, tensor_from_i64};
 use crate::ops::{Op, TensorInfo};
@@ -62,6 +62,6 @@ impl Op for ClipByValue {
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let st = layout(node, &ins[0].shape, &ins[1].shape, &ins[2].shape)?;
-        ternary_kernel(cx, node, crate::lower::codes::TernaryOp::Clip, ins[0].storage().wgsl(), [&ins[0], &ins[1], &ins[2]], &st, &outs[0])
+        ternary_kernel(cx, node, crate::kernel::codes::TernaryOp::Clip, ins[0].storage().wgsl(), [&ins[0], &ins[1], &ins[2]], &st, &outs[0])
     }
 }

@@ -3,8 +3,8 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::codes::CompareOp;
-use crate::lower::{Lower, Operand, ShaderVariant};
+use crate::kernel::codes::CompareOp;
+use crate::kernel::{Lower, Operand, ShaderVariant};
 use crate::ops::math::binary::infer_broadcast;
 use crate::ops::util::{binary_kernel, broadcast_map};
 use crate::ops::{Op, TensorInfo};

@@ -3,7 +3,7 @@
 //! lowering — are `unary.rs`, `binary.rs`, `compare.rs` and `classify.rs`; the kernel codes are
 //! the enums of `lower/codes.rs`. An op needing more (attributes, other inputs) has its own
 //! file.
-use crate::lower::codes::{BinaryOp, ClassifyOp, CompareOp, UnaryOp};
+use crate::kernel::codes::{BinaryOp, ClassifyOp, CompareOp, UnaryOp};
 use crate::ops::math::binary::Binary;
 use crate::ops::math::classify::Classify;
 use crate::ops::math::compare::Compare;

@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::codes::TernaryOp;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
-use crate::lower::meta::{dims, w as word, TernaryMeta};
+use crate::kernel::codes::TernaryOp;
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::kernel::meta::{dims, w as word, TernaryMeta};
 use crate::ops::util::{broadcast_shapes, broadcast_strides, check_rank, gather_data, strided_indices, strides};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::codes::UnaryOp;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
-use crate::lower::meta::{w, UnaryIntMeta, UnaryMeta};
+use crate::kernel::codes::UnaryOp;
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
+use crate::kernel::meta::{w, UnaryIntMeta, UnaryMeta};
 use crate::ops::util::tensor_from_f64;
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;

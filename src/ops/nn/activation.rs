@@ -4,7 +4,7 @@
 //! one (`lower/fuse.rs`).
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::codes::{BinaryOp, UnaryOp};
+use crate::kernel::codes::{BinaryOp, UnaryOp};
 use crate::ops::math::binary::Binary;
 use crate::ops::math::unary::{no_params, Unary};
 use crate::ops::Registry;

@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Operand, ShaderVariant, Storage};
+use crate::kernel::{Lower, Operand, ShaderVariant, Storage};
 use crate::ops::nn::window::is_nchw;
 use crate::ops::util::binary_kernel;
 use crate::ops::{Op, TensorInfo};
@@ -46,6 +46,6 @@ impl Op for BiasAdd {
             Storage::F32 => ShaderVariant::new(&shaders::BINARY_FLOAT),
             s => ShaderVariant::new(&shaders::BINARY_INT).ty("T", s.wgsl()),
         };
-        binary_kernel(cx, node, v.set("OP", crate::lower::codes::BinaryOp::Add.code() as i64), &ins[0], &b, &outs[0])
+        binary_kernel(cx, node, v.set("OP", crate::kernel::codes::BinaryOp::Add.code() as i64), &ins[0], &b, &outs[0])
     }
 }

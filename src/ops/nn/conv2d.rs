@@ -2,8 +2,8 @@
 //! strides and dilations, lowered to one implicit-GEMM kernel (im2col never materialised).
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Binding, Lower, Meta, Operand, ShaderVariant};
-use crate::lower::meta::{w, GemmMeta, GemmSubgroupMeta};
+use crate::kernel::{Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::kernel::meta::{w, GemmMeta, GemmSubgroupMeta};
 use crate::ops::linalg::gemm::{self, Epilogue};
 use crate::ops::nn::window::{dim, explicit_hw, hw, is_nchw};
 use crate::ops::{Op, TensorInfo};
@@ -54,7 +54,7 @@ pub fn geometry(node: &Node, input: &[usize], filter: &[usize], depthwise: bool)
     }
     // The depthwise kernels loop over the taps of an output's window (convolutions take K in
     // parts): a window beyond what a kernel may loop over is refused.
-    if depthwise && kh * (kw + 2) + 1 > crate::lower::MAX_LOOP_ITERATIONS - 256 {
+    if depthwise && kh * (kw + 2) + 1 > crate::kernel::MAX_LOOP_ITERATIONS - 256 {
         return Err(node.err(format!("a {kh}x{kw} depthwise window is too large")));
     }
     let oc = if depthwise { ic * filter[3] } else { filter[3] };
@@ -102,7 +102,7 @@ pub fn emit_mode(cx: &mut Lower, mode: i64, g: &Geometry, x: &Operand, f: &Opera
     // The subgroup kernel's loop steps: filter rows, taps, and their channels (4 a step with
     // vec4 loads); beyond the budget, the tiled kernel takes K in parts.
     let steps = g.kh + g.kh * g.kw * (1 + if vec4 { g.ic / 4 + g.ic % 4 } else { g.ic });
-    if mode == 1 && cx.target().subgroup_gemm && g.oc.div_ceil(32) <= crate::lower::MAX_GROUPS_PER_DIM as usize && steps <= crate::lower::LOOP_BUDGET {
+    if mode == 1 && cx.target().subgroup_gemm && g.oc.div_ceil(32) <= crate::kernel::MAX_GROUPS_PER_DIM as usize && steps <= crate::kernel::LOOP_BUDGET {
         // CPU adapters: the subgroup-broadcast kernel with the im2col loader.
         let meta = Meta::from(GemmSubgroupMeta {
             m: w(m), n: w(g.oc), k: w(k), batch_inner: 1,

@@ -7,8 +7,8 @@
 //! (`nn/conv_transpose.wgsl`) instead of GEMM tiles 64 channels wide.
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
-use crate::lower::meta::{w, ConvTransposeMeta};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::kernel::meta::{w, ConvTransposeMeta};
 use crate::ops::linalg::gemm::Epilogue;
 use crate::ops::nn::conv2d::{emit_mode, nhwc, Geometry};
 use crate::ops::nn::window::{dim, explicit_hw, hw, is_nchw};
@@ -94,7 +94,7 @@ impl Op for Conv2DBackpropInput {
         let _ = is_nchw(node)?;
         crate::ops::nn::layout::with_nhwc(cx, node, &ins[2], &outs[0], |cx, x, y| {
             // Its invocations loop over the taps and channels: within the loop budget.
-            if g.oc < 16 && g.kh * g.kw * g.ic <= crate::lower::LOOP_BUDGET {
+            if g.oc < 16 && g.kh * g.kw * g.ic <= crate::kernel::LOOP_BUDGET {
                 let n = g.n * g.oh * g.ow * g.oc;
                 let meta = Meta::from(ConvTransposeMeta {
                     n_out: w(n), ih: w(g.ih), iw: w(g.iw), ic: w(g.ic),

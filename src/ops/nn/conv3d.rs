@@ -3,8 +3,8 @@
 //! helpers shared with MaxPool3D/AvgPool3D.
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Meta, Operand, MAX_GROUPS_PER_DIM};
-use crate::lower::meta::{w, GemmMeta};
+use crate::kernel::{Lower, Meta, Operand, MAX_GROUPS_PER_DIM};
+use crate::kernel::meta::{w, GemmMeta};
 use crate::ops::linalg::gemm::Epilogue;
 use crate::ops::nn::window::{dim, is_nchw};
 use crate::ops::util::{strided_copy, strides};

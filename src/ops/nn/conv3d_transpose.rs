@@ -4,7 +4,7 @@
 //! (MODE 4 of gemm.wgsl). SAME/VALID padding, strides, dilations, NDHWC or NCDHW.
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Operand, MAX_GROUPS_PER_DIM};
+use crate::kernel::{Lower, Operand, MAX_GROUPS_PER_DIM};
 use crate::ops::nn::conv3d::{dhw, emit3, ndhwc, with_ndhwc, Volume};
 use crate::ops::nn::window::dim;
 use crate::ops::util::{host, ints};

@@ -2,8 +2,8 @@
 //! output channel c·multiplier + q. Dilations, SAME/VALID/EXPLICIT padding, NHWC/NCHW.
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
-use crate::lower::meta::{w, DepthwiseMeta, DepthwiseVec4Meta};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::kernel::meta::{w, DepthwiseMeta, DepthwiseVec4Meta};
 use crate::ops::linalg::gemm::Epilogue;
 use crate::ops::nn::conv2d::{geometry, out_shape, Geometry};
 use crate::ops::{Op, TensorInfo};

@@ -10,7 +10,7 @@
 //! nodes without the `TArgs` attribute TensorFlow requires) are read the same way.
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Operand, ShaderVariant};
+use crate::kernel::{Lower, Operand, ShaderVariant};
 use crate::ops::linalg::gemm::act;
 use crate::ops::util::{binary_kernel, broadcast_map, copy_into, strided_copy};
 use crate::ops::TensorInfo;
@@ -162,7 +162,7 @@ pub fn scaled_weights(cx: &mut Lower, node: &Node, w: &Operand, s: Vec<f32>, s_s
     let sid = cx.constant(Tensor::from_f32(s_shape.clone(), s)?);
     let so = Operand { id: sid, dtype: w.dtype, storage: cx.storage_of(w.dtype), shape: s_shape, value: None };
     let out = Operand { id: cx.temp(w.dtype, w.shape.clone()), dtype: w.dtype, storage: cx.storage_of(w.dtype), shape: w.shape.clone(), value: None };
-    binary_kernel(cx, node, ShaderVariant::new(&shaders::BINARY_FLOAT).set("OP", crate::lower::codes::BinaryOp::Mul.code() as i64), w, &so, &out)?;
+    binary_kernel(cx, node, ShaderVariant::new(&shaders::BINARY_FLOAT).set("OP", crate::kernel::codes::BinaryOp::Mul.code() as i64), w, &so, &out)?;
     Ok(out)
 }
 

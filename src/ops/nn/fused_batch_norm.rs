@@ -3,8 +3,8 @@
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
-use crate::lower::meta::{w, AffineMeta};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::kernel::meta::{w, AffineMeta};
 use crate::ops::nn::window::is_nchw;
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;

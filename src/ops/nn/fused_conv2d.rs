@@ -2,7 +2,7 @@
 //! lowered to one implicit-GEMM kernel.
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Operand};
+use crate::kernel::{Lower, Operand};
 use crate::ops::linalg::gemm::Epilogue;
 use crate::ops::nn::conv2d::{emit_with, geometry, out_shape};
 use crate::ops::nn::fused::{prepare, Fusion};

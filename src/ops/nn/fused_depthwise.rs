@@ -2,7 +2,7 @@
 //! epilogue (see `fused.rs`), lowered to one depthwise kernel.
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Operand};
+use crate::kernel::{Lower, Operand};
 use crate::ops::linalg::gemm::Epilogue;
 use crate::ops::nn::conv2d::{geometry, out_shape};
 use crate::ops::nn::depthwise::emit_with;

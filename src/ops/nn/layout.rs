@@ -1,7 +1,7 @@
 //! NCHW support for NHWC kernels: transposes in and out around the kernel.
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{Lower, Operand};
+use crate::kernel::{Lower, Operand};
 use crate::ops::nn::window::is_nchw;
 use crate::ops::util::{strided_copy, strides};
 

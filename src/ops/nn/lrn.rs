@@ -2,8 +2,8 @@
 //! y = x / (bias + alpha · Σ x²)^beta, the sum over depth_radius neighbours on each side.
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
-use crate::lower::meta::{w, LrnMeta};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::kernel::meta::{w, LrnMeta};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 
@@ -45,7 +45,7 @@ impl Op for Lrn {
         let n = x.elements();
         let depth = x.shape[3];
         // An invocation loops over its 2·radius + 1 neighbours (at most the depth).
-        if (2 * p.radius.min(depth) + 1).min(depth) + 1 > crate::lower::MAX_LOOP_ITERATIONS - 256 {
+        if (2 * p.radius.min(depth) + 1).min(depth) + 1 > crate::kernel::MAX_LOOP_ITERATIONS - 256 {
             return Err(node.err(format!("depth_radius {} over {depth} channels is too large", p.radius)));
         }
         let meta = Meta::from(LrnMeta { n: w(n), depth: w(depth), radius: w(p.radius.min(depth)), bias: p.bias, alpha: p.alpha, beta: p.beta, ..Default::default() });

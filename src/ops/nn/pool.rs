@@ -2,8 +2,8 @@
 //! never wins a max, and an average divides by the valid elements only, like TensorFlow.
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET, MAX_LOOP_ITERATIONS};
-use crate::lower::meta::{w, PoolMeta};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET, MAX_LOOP_ITERATIONS};
+use crate::kernel::meta::{w, PoolMeta};
 use crate::ops::nn::conv2d::nhwc;
 use crate::ops::nn::window::{dim, hw, is_nchw};
 use crate::ops::{Op, TensorInfo};

@@ -2,8 +2,8 @@
 //! padding never wins a max, and an average divides by the valid elements only, like TensorFlow.
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET, MAX_LOOP_ITERATIONS};
-use crate::lower::meta::{w, Pool3dMeta};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET, MAX_LOOP_ITERATIONS};
+use crate::kernel::meta::{w, Pool3dMeta};
 use crate::ops::nn::conv3d::{dhw, geometry3, out_shape3, with_ndhwc, Geometry3};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;

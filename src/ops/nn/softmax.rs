@@ -2,8 +2,8 @@
 //! beyond the loop budget in three passes: parts' maxima and sums, rows', then the outputs).
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{fold_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage, LOOP_BUDGET};
-use crate::lower::meta::{w, SoftmaxMeta};
+use crate::kernel::{fold_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage, LOOP_BUDGET};
+use crate::kernel::meta::{w, SoftmaxMeta};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 use crate::tensor::DType;

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{fold_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant};
-use crate::lower::meta::{w, ArgMeta};
+use crate::kernel::{fold_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::kernel::meta::{w, ArgMeta};
 use crate::ops::util::{host, ints, norm_axis, tensor_from_i64};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::codes::ReduceOp;
-use crate::lower::{fold_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage, TensorId, LOOP_BUDGET};
-use crate::lower::meta::{dims, w, ReduceMeta};
+use crate::kernel::codes::ReduceOp;
+use crate::kernel::{fold_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage, TensorId, LOOP_BUDGET};
+use crate::kernel::meta::{dims, w, ReduceMeta};
 use crate::ops::util::{check_rank, host, ints, norm_axis, strides, tensor_from_f64};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;

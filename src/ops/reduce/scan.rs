@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{grid, Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET};
-use crate::lower::meta::{w, ScanMeta};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET};
+use crate::kernel::meta::{w, ScanMeta};
 use crate::ops::util::{host, ints, norm_axis, tensor_from_f64, tensor_from_i64};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;

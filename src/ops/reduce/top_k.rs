@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::lower::{fold_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant, TensorId};
+use crate::kernel::{fold_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant, TensorId};
 use crate::ops::util::{gather_data, host, ints, tensor_from_i64};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;

@@ -13,8 +13,8 @@ use std::sync::atomic::Ordering;
 use super::{Instance, Plan};
 use crate::error::{Error, Result};
 use crate::graph::TensorRef;
-use crate::lower::control::LoopStep;
-use crate::lower::Step;
+use crate::kernel::steps::LoopStep;
+use crate::kernel::Step;
 use crate::runtime::context::{Context, GpuBuffer};
 
 /// The most iterations of a runtime loop recorded per predicate readback.

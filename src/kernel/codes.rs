@@ -251,7 +251,7 @@ pub fn generated(path: &str) -> Option<String> {
         p if p == TernaryOp::PATH => TernaryOp::wgsl(),
         p if p == ClassifyOp::PATH => ClassifyOp::wgsl(),
         p if p == ReduceOp::PATH => ReduceOp::wgsl(),
-        p => return crate::lower::meta::generated(p),
+        p => return crate::kernel::meta::generated(p),
     })
 }
 

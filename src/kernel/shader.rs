@@ -5,24 +5,7 @@
 //! `override` constants (op codes, flags). Shapes never enter the source: they travel in the
 //! meta block, so one pipeline serves every shape.
 
-/// A WGSL source file.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct Shader {
-    /// Path under `shaders/`.
-    pub path: &'static str,
-    pub source: &'static str,
-}
-
-/// Declares a shader from its path under `shaders/`.
-#[macro_export]
-macro_rules! shader {
-    ($path:literal) => {
-        $crate::lower::Shader {
-            path: $path,
-            source: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/", $path)),
-        }
-    };
-}
+use crate::shaders::Shader;
 
 /// One compiled form of a shader: the pipeline cache key.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -88,8 +71,8 @@ impl ShaderVariant {
 
 /// A shader's source with its `//#include PATH` lines replaced by those files: the shared files
 /// of [`crate::shaders::INCLUDES`] (which may include others in turn) and the generated `gen/…`
-/// files (op-code constants of [`crate::lower::codes`], meta structs of
-/// [`crate::lower::meta`]). A file included twice is pasted once, where it is first included.
+/// files (op-code constants of [`crate::kernel::codes`], meta structs of
+/// [`crate::kernel::meta`]). A file included twice is pasted once, where it is first included.
 pub fn expand_includes(shader: &Shader, swaps: &[(&str, &str)]) -> Result<String, String> {
     let mut out = String::with_capacity(shader.source.len());
     let mut seen = Vec::new();
@@ -106,7 +89,7 @@ fn expand_into(from: &str, source: &str, swaps: &[(&str, &str)], seen: &mut Vec<
                     continue;
                 }
                 seen.push(path.to_string());
-                if let Some(generated) = crate::lower::codes::generated(path) {
+                if let Some(generated) = crate::kernel::codes::generated(path) {
                     out.push_str(&generated);
                     continue;
                 }

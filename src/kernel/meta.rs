@@ -5,10 +5,10 @@
 //!
 //! WGSL's uniform layout aligns an 8-entry array (`array<vec4<u32>, 2>`, `[u32; 8]` here) to
 //! 16 bytes: structs spell that padding out as `_pad` fields (Pod has no implicit padding).
-//! Blocks are written padded to [`crate::lower::META_BYTES`], as the positional [`Meta`]
+//! Blocks are written padded to [`crate::kernel::META_BYTES`], as the positional [`Meta`]
 //! builder writes them. That builder remains for the kernels not converted yet: `image/nms`,
 //! `reduce/top_k` and the control-flow kernels of `lower/control*.rs`.
-use crate::lower::{Meta, MAX_RANK, META_BYTES};
+use crate::kernel::{Meta, MAX_RANK, META_BYTES};
 
 /// A type that may be a meta field, with its WGSL spelling.
 pub trait WgslType {
@@ -74,7 +74,7 @@ pub fn dims_i(v: &[i64]) -> [i32; MAX_RANK] {
 
 /// The multipliers and shifts dividing by each of `dims` (as [`Meta::divisors`]).
 pub fn divisors(d: &[usize]) -> ([u32; MAX_RANK], [u32; MAX_RANK]) {
-    let magic: [(u32, u32); MAX_RANK] = std::array::from_fn(|k| crate::lower::shader::div_magic(d.get(k).map_or(1, |&x| x.max(1) as u32)));
+    let magic: [(u32, u32); MAX_RANK] = std::array::from_fn(|k| crate::kernel::shader::div_magic(d.get(k).map_or(1, |&x| x.max(1) as u32)));
     (magic.map(|m| m.0), magic.map(|m| m.1))
 }
 

@@ -1,0 +1,71 @@
+//! The word codec: a host tensor as the bytes its GPU buffer holds, and back (see
+//! [`Storage`]).
+use super::{Storage, Target};
+use crate::error::{Error, Result};
+use crate::tensor::{DType, Data, Tensor};
+
+/// A host tensor as the bytes its GPU buffer holds in `storage` (see [`Storage::on`]).
+pub fn to_words(t: &Tensor, name: &str, target: &Target) -> Result<Vec<u8>> {
+    let storage = Storage::on(t.dtype(), target)
+        .ok_or_else(|| Error::Feed { name: name.to_string(), msg: format!("{} tensors cannot go to the GPU", t.dtype()) })?;
+    let mut out = Vec::with_capacity(t.len() * storage.bytes() as usize);
+    match (storage, t.data()) {
+        (Storage::I64, Data::I64(v)) => out.extend_from_slice(bytemuck::cast_slice(v)),
+        (Storage::I64, _) => {
+            for x in t.to_i64_vec()? {
+                out.extend_from_slice(&x.to_le_bytes());
+            }
+        }
+        (Storage::F32, Data::F32(v)) => out.extend_from_slice(bytemuck::cast_slice(v)),
+        (Storage::F32, _) => {
+            for x in t.to_f32_vec()? {
+                out.extend_from_slice(&x.to_le_bytes());
+            }
+        }
+        (Storage::I32, Data::I32(v)) => out.extend_from_slice(bytemuck::cast_slice(v)),
+        (Storage::I32, Data::I64(v)) => {
+            for &x in v {
+                let w = i32::try_from(x).map_err(|_| Error::Feed {
+                    name: name.to_string(),
+                    msg: format!("value {x} does not fit in 32 bits, which this adapter computes {} in", t.dtype()),
+                })?;
+                out.extend_from_slice(&w.to_le_bytes());
+            }
+        }
+        (Storage::I32, Data::Bool(v)) => {
+            for &x in v {
+                out.extend_from_slice(&(x as i32).to_le_bytes());
+            }
+        }
+        (Storage::I32, _) => {
+            for x in t.to_i64_vec()? {
+                out.extend_from_slice(&(x as i32).to_le_bytes());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Reads a GPU buffer's elements, held in `storage`, back into a tensor of the TensorFlow dtype.
+pub fn from_words(bytes: &[u8], dtype: DType, storage: Storage, shape: Vec<usize>) -> Result<Tensor> {
+    let data = match storage {
+        Storage::I64 => Data::I64(bytes.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes"))).collect()),
+        Storage::F32 => {
+            let v: Vec<f32> = bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+            match dtype {
+                DType::F64 => Data::F64(v.into_iter().map(|x| x as f64).collect()),
+                _ => Data::F32(v),
+            }
+        }
+        Storage::I32 => {
+            let v = bytes.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+            match dtype {
+                DType::Bool => Data::Bool(v.map(|x| x != 0).collect()),
+                DType::I64 => Data::I64(v.map(|x| x as i64).collect()),
+                DType::U32 | DType::U64 => Data::I64(v.map(|x| x as u32 as i64).collect()),
+                _ => Data::I32(v.collect()),
+            }
+        }
+    };
+    Tensor::new(dtype, shape, data)
+}
