@@ -67,9 +67,14 @@ pub fn fold_constants(graph: &Graph, registry: &Registry, order: &[usize]) -> Re
             continue;
         }
         let node = &graph.nodes[ni];
-        let Some(op) = registry.get(&node.op) else { continue };
+        // The planner's own ops (control flow) read their host inputs as op_kind says.
+        let op = registry.get(&node.op);
+        if op.is_none() && !registry.is_planned(&node.op) {
+            continue;
+        }
+        let host = |i| op.map_or_else(|| crate::graph::op_kind::is_host_input(&node.op, i), |op| op.is_host_input(node, i));
         for (i, r) in node.inputs.iter().enumerate() {
-            if values.contains_key(r) && !op.is_host_input(node, i) {
+            if values.contains_key(r) && !host(i) {
                 device.insert(r.clone());
             }
         }

@@ -63,10 +63,13 @@ pub struct OpEntry {
     pub op: Box<dyn Op>,
 }
 
-/// Op name → implementation.
+/// Op name → implementation. Control-flow and list ops have no kernel of their own: the
+/// planner evaluates them (`lower::control`), and the registry only names them (with their
+/// family) so that support checks, `wgtf info` and the op table know them.
 #[derive(Default)]
 pub struct Registry {
     ops: BTreeMap<&'static str, OpEntry>,
+    planned: BTreeMap<&'static str, &'static str>,
 }
 
 impl Registry {
@@ -77,14 +80,26 @@ impl Registry {
         r
     }
     pub fn add(&mut self, family: &'static str, name: &'static str, op: impl Op) {
+        assert!(!self.planned.contains_key(name), "op {name} registered twice");
         let prev = self.ops.insert(name, OpEntry { family, op: Box::new(op) });
         assert!(prev.is_none(), "op {name} registered twice");
     }
+    /// An op the planner evaluates itself (control flow, lists): supported, with no [`Op`].
+    pub fn add_planned(&mut self, family: &'static str, name: &'static str) {
+        assert!(!self.ops.contains_key(name), "op {name} registered twice");
+        let prev = self.planned.insert(name, family);
+        assert!(prev.is_none(), "op {name} registered twice");
+    }
+    /// The op's implementation; `None` for an unknown op and for the planner's own ops.
     pub fn get(&self, name: &str) -> Option<&dyn Op> {
         self.ops.get(name).map(|e| e.op.as_ref())
     }
+    /// The planner evaluates this op itself (see [`Registry::add_planned`]).
+    pub fn is_planned(&self, name: &str) -> bool {
+        self.planned.contains_key(name)
+    }
     pub fn contains(&self, name: &str) -> bool {
-        self.ops.contains_key(name)
+        self.ops.contains_key(name) || self.planned.contains_key(name)
     }
     /// What of `nodes` wgtf cannot run, in one list: ops it does not have, and nodes whose
     /// attributes their op does not support ([`Op::check`]).
@@ -93,6 +108,7 @@ impl Registry {
         nodes
             .into_iter()
             .filter_map(|n| match self.get(&n.op) {
+                None if self.is_planned(&n.op) => None,
                 None => Some(Unsupported::op(&n.name, &n.op)),
                 Some(op) => op.check(n).err().map(|e| Unsupported::attrs(&n.name, &n.op, &e)),
             })
@@ -100,13 +116,15 @@ impl Registry {
     }
     /// (op name, family), sorted by name.
     pub fn names(&self) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
-        self.ops.iter().map(|(n, e)| (*n, e.family))
+        let mut all: Vec<_> = self.ops.iter().map(|(n, e)| (*n, e.family)).chain(self.planned.iter().map(|(n, f)| (*n, *f))).collect();
+        all.sort_unstable();
+        all.into_iter()
     }
     pub fn len(&self) -> usize {
-        self.ops.len()
+        self.ops.len() + self.planned.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.ops.is_empty()
+        self.len() == 0
     }
 }
 
