@@ -153,7 +153,7 @@ fn grids_beyond_65535_workgroups_are_folded() {
     }
     // The grid folding itself, for every size class up to 65535^2 groups and past it.
     for g in [1usize, 65535, 65536, 65535 * 2 + 1, 65535 * 65535, 65535 * 65535 + 1] {
-        let [x, y, z] = wgtf::kernel::fold_groups(g);
+        let [x, y, z] = wgtf::kernel::spread_groups(g);
         assert!(x <= 65535 && y <= 65535 && z <= 65535, "{g}: {x} {y} {z}");
         assert!(x as usize * y as usize * z as usize >= g, "{g}");
     }

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use prost::Message;
 
-use super::variables::{self, Plan};
-use super::{meta_graph, prepare};
+use super::variables::{self, RestorePlan};
+use super::{meta_graph, read_model};
 use crate::error::{Error, Result};
 use crate::graph::{Graph, TensorRef};
 use crate::proto::{self, attr_value::Value, AttrValue};
@@ -72,7 +72,7 @@ fn output_node(g: &Graph, name: &str) -> Result<String> {
 
 /// Freezes the model at `path` (see [`FreezeOptions`]) into a GraphDef.
 pub fn freeze(path: &Path, opts: &LoadOptions, f: &FreezeOptions) -> Result<proto::GraphDef> {
-    let p = prepare(path, opts)?;
+    let p = read_model(path, opts)?;
     let tfjs = matches!(p.kind, super::ModelKind::TfjsGraph { .. });
     if f.outputs.is_empty() && !tfjs {
         return Err(Error::Other("freeze: no output nodes given".into()));
@@ -106,7 +106,7 @@ pub fn freeze(path: &Path, opts: &LoadOptions, f: &FreezeOptions) -> Result<prot
         .filter(|v| f.allow.as_ref().is_none_or(|a| named(a, v)) && !named(&f.deny, v))
         .cloned()
         .collect();
-    let plan = Plan { opts: &opts.restore, scope, keys: p.keys };
+    let plan = RestorePlan { opts: &opts.restore, scope, keys: p.keys };
     let mut values = Vec::new();
     let mut missing = Vec::new();
     for (name, v, _) in plan.values(&g, p.ckpt.as_ref(), &convert)? {

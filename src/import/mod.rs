@@ -58,7 +58,7 @@ pub struct Loaded {
 }
 
 /// What a path designates.
-enum Source {
+enum ModelFiles {
     GraphDef(PathBuf),
     Tfjs(PathBuf),
     Meta { meta: PathBuf, ckpt: Option<PathBuf> },
@@ -90,17 +90,17 @@ pub fn checkpoint_prefix(path: &Path) -> Result<PathBuf> {
     })
 }
 
-fn resolve(path: &Path) -> Result<Source> {
+fn resolve(path: &Path) -> Result<ModelFiles> {
     if path.is_dir() {
         if saved_model::is_saved_model(path) {
-            return Ok(Source::SavedModel(path.to_path_buf()));
+            return Ok(ModelFiles::SavedModel(path.to_path_buf()));
         }
         if tfjs::is_model_json(path) {
-            return Ok(Source::Tfjs(path.join("model.json")));
+            return Ok(ModelFiles::Tfjs(path.join("model.json")));
         }
         if path.join("checkpoint").is_file() {
             let prefix = checkpoint::latest_checkpoint(path)?;
-            return Ok(Source::Meta { meta: checkpoint::meta_path(&prefix), ckpt: Some(prefix) });
+            return Ok(ModelFiles::Meta { meta: checkpoint::meta_path(&prefix), ckpt: Some(prefix) });
         }
         return Err(Error::InvalidModel(format!(
             "{} is a directory with neither saved_model.pb (a SavedModel), model.json (TF.js) nor a 'checkpoint' file",
@@ -111,22 +111,22 @@ fn resolve(path: &Path) -> Result<Source> {
         let name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
         if name == "saved_model.pb" {
             let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-            return Ok(Source::SavedModel(if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir }));
+            return Ok(ModelFiles::SavedModel(if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir }));
         }
         if let Some(prefix) = strip(path, ".meta") {
-            return Ok(Source::Meta { meta: path.to_path_buf(), ckpt: checkpoint::is_prefix(&prefix).then_some(prefix) });
+            return Ok(ModelFiles::Meta { meta: path.to_path_buf(), ckpt: checkpoint::is_prefix(&prefix).then_some(prefix) });
         }
         if tfjs::is_model_json(path) {
-            return Ok(Source::Tfjs(path.to_path_buf()));
+            return Ok(ModelFiles::Tfjs(path.to_path_buf()));
         }
         if name.ends_with(".index") || name.contains(".data-") {
             let prefix = checkpoint_prefix(path)?;
-            return Ok(Source::Meta { meta: checkpoint::meta_path(&prefix), ckpt: Some(prefix) });
+            return Ok(ModelFiles::Meta { meta: checkpoint::meta_path(&prefix), ckpt: Some(prefix) });
         }
-        return Ok(Source::GraphDef(path.to_path_buf()));
+        return Ok(ModelFiles::GraphDef(path.to_path_buf()));
     }
     if checkpoint::is_prefix(path) {
-        return Ok(Source::Meta { meta: checkpoint::meta_path(path), ckpt: Some(path.to_path_buf()) });
+        return Ok(ModelFiles::Meta { meta: checkpoint::meta_path(path), ckpt: Some(path.to_path_buf()) });
     }
     Err(Error::io(path, std::io::Error::new(std::io::ErrorKind::NotFound, "no such file, directory or checkpoint prefix")))
 }
@@ -153,10 +153,10 @@ fn open_checkpoint(default: Option<PathBuf>, opts: &LoadOptions) -> Result<Optio
 
 /// Reads a model and readies its graph: attribute defaults restored, function calls inlined
 /// where variables are involved, and the checkpoint keys of its variables found.
-pub(crate) fn prepare(path: &Path, opts: &LoadOptions) -> Result<Prepared> {
+pub(crate) fn read_model(path: &Path, opts: &LoadOptions) -> Result<Prepared> {
     let scope = opts.prefix.as_deref().filter(|s| !s.is_empty());
     let (mg, ckpt_prefix, kind) = match resolve(path)? {
-        Source::GraphDef(p) => {
+        ModelFiles::GraphDef(p) => {
             let bytes = std::fs::read(&p).map_err(|e| Error::io(&p, e))?;
             let mut graph = Graph::from_bytes(&bytes, scope).map_err(|e| match e {
                 Error::Decode { source, .. } => Error::Decode { what: format!("{} (as a GraphDef)", p.display()), source },
@@ -169,14 +169,14 @@ pub(crate) fn prepare(path: &Path, opts: &LoadOptions) -> Result<Prepared> {
             let keys = variables::saver_keys(&graph);
             return Ok(Prepared { graph, kind: ModelKind::GraphDef, ckpt, keys, saver_nodes: vec![], signatures: vec![] });
         }
-        Source::Tfjs(json) => {
+        ModelFiles::Tfjs(json) => {
             let m = tfjs::read(&json, scope)?;
             let graph = Graph::from_graph_def(m.graph, scope)?;
             let kind = ModelKind::TfjsGraph { json, converted_by: m.converted_by };
             let signatures = m.signature.into_iter().collect();
             return Ok(Prepared { graph, kind, ckpt: None, keys: HashMap::new(), saver_nodes: vec![], signatures });
         }
-        Source::Meta { meta, ckpt } => {
+        ModelFiles::Meta { meta, ckpt } => {
             if !meta.is_file() {
                 return Err(Error::InvalidModel(format!(
                     "{}: a checkpoint holds the values of variables, not the graph, and there is no {} next to it \
@@ -188,7 +188,7 @@ pub(crate) fn prepare(path: &Path, opts: &LoadOptions) -> Result<Prepared> {
             let mg = meta_graph::read(&meta)?;
             (mg, ckpt, ModelKind::MetaGraph { meta })
         }
-        Source::SavedModel(dir) => {
+        ModelFiles::SavedModel(dir) => {
             let (mg, prefix) = saved_model::read(&dir, &opts.tags)?;
             let tags = mg.meta_info_def.as_ref().map(|m| m.tags.clone()).unwrap_or_default();
             (mg, prefix, ModelKind::SavedModel { dir, tags })
@@ -305,7 +305,7 @@ fn remove_gradients(g: &mut Graph, scope: Option<&str>) -> Result<()> {
 /// `checkpoint` file) or a SavedModel directory; restores its variables as constants (see
 /// [`LoadOptions::restore`]) and names the chosen signature's keys as tensors.
 pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded> {
-    let Prepared { mut graph, kind, ckpt, keys, saver_nodes, signatures } = prepare(path, opts)?;
+    let Prepared { mut graph, kind, ckpt, keys, saver_nodes, signatures } = read_model(path, opts)?;
     let scope = opts.prefix.as_deref().filter(|s| !s.is_empty());
     variables::remove_savers(&mut graph, &saver_nodes)?;
     if kind.may_train() {
@@ -323,7 +323,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded> {
     }
     let mut vars = Vec::new();
     if !variables::variable_nodes(&graph).is_empty() || !opts.restore.values.is_empty() {
-        let plan = variables::Plan { opts: &opts.restore, scope, keys };
+        let plan = variables::RestorePlan { opts: &opts.restore, scope, keys };
         vars = variables::restore(&mut graph, ckpt.as_ref(), &plan)?;
     }
     if kind.may_train() {

@@ -19,7 +19,7 @@ use crate::graph::{Graph, Node};
 use crate::tensor::{DType, Tensor};
 
 pub use convert::{convert_to_constants, encode_tensor};
-pub use plan::{saver_keys, Plan};
+pub use plan::{saver_keys, RestorePlan};
 pub use prune::{remove_downstream, remove_savers, remove_with_orphans, variable_uses, Uses};
 
 /// Ops that hold a variable.
@@ -86,7 +86,7 @@ pub fn unscoped<'a>(name: &'a str, scope: Option<&str>) -> &'a str {
 /// naming each without a value, with its key) and the ones it reads otherwise, when they have a
 /// value, become constants; the others (optimizer slots, steps) are removed with what uses them,
 /// unread.
-pub fn restore(g: &mut Graph, ckpt: Option<&Checkpoint>, plan: &Plan) -> Result<Vec<VariableInfo>> {
+pub fn restore(g: &mut Graph, ckpt: Option<&Checkpoint>, plan: &RestorePlan) -> Result<Vec<VariableInfo>> {
     let names: Vec<String> = variable_nodes(g).iter().map(|n| n.name.clone()).collect();
     let uses = variable_uses(g)?;
     let wanted: Vec<String> = names.iter().filter(|n| uses.needed.contains(*n) || uses.read.contains(*n)).cloned().collect();

@@ -11,7 +11,7 @@ pub mod words;
 
 use std::sync::Arc;
 
-pub use shader::{fold_groups, grid, Meta, ShaderVariant, LOOP_BUDGET, MAX_GROUPS_PER_DIM, MAX_LOOP_ITERATIONS, MAX_RANK, META_BYTES};
+pub use shader::{spread_groups, grid, Meta, ShaderVariant, LOOP_BUDGET, MAX_GROUPS_PER_DIM, MAX_LOOP_ITERATIONS, MAX_RANK, META_BYTES};
 pub use crate::shaders::Shader;
 pub use steps::{How, LoopReport, LoopStep, Step};
 

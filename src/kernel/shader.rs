@@ -203,9 +203,9 @@ pub const LOOP_BUDGET: usize = 16384;
 /// The most workgroups a dispatch may have along one dimension (WebGPU's default limit).
 pub const MAX_GROUPS_PER_DIM: u32 = 65535;
 
-/// Workgroup counts covering `groups` workgroups, folded into 2-D (and 3-D) when above the
+/// Workgroup counts covering `groups` workgroups, spread over 2-D (and 3-D) when above the
 /// per-dimension limit. Shaders rebuild the linear index from `num_workgroups`.
-pub fn fold_groups(groups: usize) -> [u32; 3] {
+pub fn spread_groups(groups: usize) -> [u32; 3] {
     let max = MAX_GROUPS_PER_DIM as usize;
     if groups <= max {
         return [groups as u32, 1, 1];
@@ -222,7 +222,7 @@ pub fn fold_groups(groups: usize) -> [u32; 3] {
 
 /// Workgroups for one thread per element, `wg` threads per group.
 pub fn grid(elements: usize, wg: usize) -> [u32; 3] {
-    fold_groups(elements.div_ceil(wg))
+    spread_groups(elements.div_ceil(wg))
 }
 
 #[cfg(test)]
@@ -232,7 +232,7 @@ mod tests {
     #[test]
     fn folding_covers_all_groups_within_limits() {
         for g in [0usize, 1, 65535, 65536, 200_000, 65535 * 65535 + 7] {
-            let [x, y, z] = fold_groups(g);
+            let [x, y, z] = spread_groups(g);
             assert!(x <= MAX_GROUPS_PER_DIM && y <= MAX_GROUPS_PER_DIM && z <= MAX_GROUPS_PER_DIM);
             assert!(x as usize * y as usize * z as usize >= g, "{g}");
         }

@@ -100,7 +100,7 @@ fn check_value(var: &Node, dtype: DType, shape: &[usize], from: &str) -> Result<
 }
 
 /// Where each variable's value comes from: the caller's, or a checkpoint key.
-pub struct Plan<'a> {
+pub struct RestorePlan<'a> {
     pub opts: &'a RestoreOptions,
     /// The import prefix of the graph (stripped to form default keys).
     pub scope: Option<&'a str>,
@@ -108,7 +108,7 @@ pub struct Plan<'a> {
     pub keys: HashMap<String, String>,
 }
 
-impl Plan<'_> {
+impl RestorePlan<'_> {
     /// The key of every variable: the caller's rename map, else the model's, else its name.
     pub fn key_of(&self, var: &str) -> String {
         if let Some((k, _)) = self.opts.rename.iter().find(|(_, v)| {

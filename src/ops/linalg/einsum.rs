@@ -191,7 +191,7 @@ fn single(g: Vec<(usize, Vec<usize>)>, maps: usize) -> Option<(usize, Vec<usize>
 }
 
 /// How the product is computed: GEMM strides, and which operands are first copied.
-struct Plan {
+struct EinsumPlan {
     swap: bool,
     copy: [bool; 3],
     gemm: Gemm,
@@ -202,7 +202,7 @@ struct Plan {
 }
 
 /// The canonical layout of operand A ([batch, M, K]), B ([batch, K, N]) or C ([batch, M, N]).
-fn canonical(which: usize, p: &Plan) -> Vec<char> {
+fn canonical(which: usize, p: &EinsumPlan) -> Vec<char> {
     let (x, y) = match which {
         0 => (&p.m, &p.k),
         1 => (&p.k, &p.n),
@@ -211,7 +211,7 @@ fn canonical(which: usize, p: &Plan) -> Vec<char> {
     p.batch.iter().chain(x).chain(y).copied().collect()
 }
 
-fn try_plan(spec: &Spec, shapes: [&[usize]; 2], swap: bool, copy: [bool; 3]) -> Option<Plan> {
+fn try_plan(spec: &Spec, shapes: [&[usize]; 2], swap: bool, copy: [bool; 3]) -> Option<EinsumPlan> {
     let (ia, ib) = if swap { (1, 0) } else { (0, 1) };
     let (la, lb) = (&spec.inputs[ia], &spec.inputs[ib]);
     let out = &spec.output;
@@ -220,8 +220,8 @@ fn try_plan(spec: &Spec, shapes: [&[usize]; 2], swap: bool, copy: [bool; 3]) -> 
     let m: Vec<char> = out.iter().copied().filter(|c| la.contains(c) && !lb.contains(c)).collect();
     let n: Vec<char> = out.iter().copied().filter(|c| lb.contains(c) && !la.contains(c)).collect();
     let k: Vec<char> = la.iter().copied().filter(|c| lb.contains(c) && !out.contains(c)).collect();
-    let mut p = Plan { swap, copy, gemm: Gemm::matrix(1, 1, 1, false, false), batch, m, k, n };
-    let strides_of = |which: usize, labels: &[char], shape: &[usize], p: &Plan| -> HashMap<char, usize> {
+    let mut p = EinsumPlan { swap, copy, gemm: Gemm::matrix(1, 1, 1, false, false), batch, m, k, n };
+    let strides_of = |which: usize, labels: &[char], shape: &[usize], p: &EinsumPlan| -> HashMap<char, usize> {
         if copy[which] {
             let can = canonical(which, p);
             let sh: Vec<usize> = can.iter().map(|c| size[c]).collect();
@@ -287,7 +287,7 @@ impl Op for Einsum {
             let s: Vec<i64> = spec.output.iter().map(|c| st[c] as i64).collect();
             return strided_copy(cx, node, &ins[0], out, 0, &s);
         }
-        let mut best: Option<Plan> = None;
+        let mut best: Option<EinsumPlan> = None;
         'search: for copies in [[false, false, false], [true, false, false], [false, true, false], [false, false, true],
             [true, true, false], [true, false, true], [false, true, true], [true, true, true]]
         {

@@ -2,7 +2,7 @@
 //! beyond the loop budget in three passes: parts' maxima and sums, rows', then the outputs).
 use crate::error::Result;
 use crate::graph::Node;
-use crate::kernel::{fold_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage, LOOP_BUDGET};
+use crate::kernel::{spread_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage, LOOP_BUDGET};
 use crate::kernel::meta::{w, SoftmaxMeta};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -30,7 +30,7 @@ impl Op for Softmax {
         // budget allows go in parts.
         if cols <= LOOP_BUDGET / 3 * 256 {
             let meta = Meta::from(SoftmaxMeta { rows: w(rows), cols: w(cols), parts: 1, chunk: w(cols) });
-            cx.kernel(v, fold_groups(rows), meta, vec![Binding::In(x.id), Binding::Out(outs[0].id)]);
+            cx.kernel(v, spread_groups(rows), meta, vec![Binding::In(x.id), Binding::Out(outs[0].id)]);
             return Ok(());
         }
         let chunk = 64 * 256;
@@ -38,8 +38,8 @@ impl Op for Softmax {
         let meta = Meta::from(SoftmaxMeta { rows: w(rows), cols: w(cols), parts: w(parts), chunk: w(chunk) });
         let part_stats = cx.temp(DType::F32, vec![rows * parts, 2]);
         let row_stats = cx.temp(DType::F32, vec![rows, 2]);
-        cx.kernel(v.clone().set("STAGE", 1), fold_groups(rows * parts), meta.clone(), vec![Binding::In(x.id), Binding::Out(part_stats)]);
-        cx.kernel(v.set("STAGE", 2), fold_groups(rows), meta.clone(), vec![Binding::In(part_stats), Binding::Out(row_stats)]);
+        cx.kernel(v.clone().set("STAGE", 1), spread_groups(rows * parts), meta.clone(), vec![Binding::In(x.id), Binding::Out(part_stats)]);
+        cx.kernel(v.set("STAGE", 2), spread_groups(rows), meta.clone(), vec![Binding::In(part_stats), Binding::Out(row_stats)]);
         let apply = ShaderVariant::new(&shaders::SOFTMAX).set("LOG", self.log as i64).entry("apply");
         cx.kernel(apply, grid(rows * cols, 256), meta, vec![Binding::In(x.id), Binding::Out(outs[0].id), Binding::In(row_stats)]);
         Ok(())

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::kernel::{fold_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::kernel::{spread_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant};
 use crate::kernel::meta::{w, ArgMeta};
 use crate::ops::util::{host, ints, norm_axis, tensor_from_i64};
 use crate::ops::{Op, TensorInfo};
@@ -108,11 +108,11 @@ impl Op for ArgReduce {
             // Short axes over many outputs: one invocation per output.
             cx.kernel(v.entry("serial"), grid(n_out, 64), meta, vec![Binding::In(x), Binding::Out(y)]);
         } else if parts == 1 {
-            cx.kernel(v, fold_groups(n_out), meta, vec![Binding::In(x), Binding::Out(y)]);
+            cx.kernel(v, spread_groups(n_out), meta, vec![Binding::In(x), Binding::Out(y)]);
         } else {
             let winners = cx.temp(outs[0].dtype, vec![n_out * parts]);
-            cx.kernel(v.clone(), fold_groups(n_out * parts), meta.clone(), vec![Binding::In(x), Binding::Out(winners)]);
-            cx.kernel(v.entry("merge"), fold_groups(n_out), meta, vec![Binding::In(x), Binding::Out(y), Binding::In(winners)]);
+            cx.kernel(v.clone(), spread_groups(n_out * parts), meta.clone(), vec![Binding::In(x), Binding::Out(winners)]);
+            cx.kernel(v.entry("merge"), spread_groups(n_out), meta, vec![Binding::In(x), Binding::Out(y), Binding::In(winners)]);
         }
         Ok(())
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::codes::ReduceOp;
-use crate::kernel::{fold_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage, TensorId, LOOP_BUDGET};
+use crate::kernel::{spread_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage, TensorId, LOOP_BUDGET};
 use crate::kernel::meta::{dims, w, ReduceMeta};
 use crate::ops::util::{check_rank, host, ints, norm_axis, strides, tensor_from_f64};
 use crate::ops::{Op, TensorInfo};
@@ -208,7 +208,7 @@ fn emit(cx: &mut Lower, code: ReduceOp, x: TensorId, dtype: DType, storage: Stor
     let v = ShaderVariant::new(&shaders::REDUCE).ty("T", storage.wgsl()).set("OP", code.code() as i64).set("PASS", pass);
     let (v, groups) = match serial {
         true => (v.entry("serial"), grid(n_out * parts, 64)),
-        false => (cx.target().group_reduce(v, storage), fold_groups(n_out * parts)),
+        false => (cx.target().group_reduce(v, storage), spread_groups(n_out * parts)),
     };
     cx.kernel(v, groups, meta, vec![Binding::In(x), Binding::Out(dst)]);
     if parts > 1 {

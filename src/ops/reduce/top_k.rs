@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
-use crate::kernel::{fold_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant, TensorId};
+use crate::kernel::{spread_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant, TensorId};
 use crate::ops::util::{gather_data, host, ints, tensor_from_i64};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
@@ -117,7 +117,7 @@ fn emit(cx: &mut Lower, x: TensorId, dtype: DType, ty: &'static str, rows: usize
     let mut run = if nruns == 1 { k } else { k.min(256) };
     let (mut rv, mut ri) = if nruns == 1 { out } else { (cx.temp(dtype, vec![rows * nruns * run]), cx.temp(DType::I32, vec![rows * nruns * run])) };
     let meta = Meta::new().n(rows).n(len).n(nruns).n(run).n(k).u(0).u(0).u(0);
-    let groups = fold_groups(rows * nruns);
+    let groups = spread_groups(rows * nruns);
     if k * 4 <= nruns {
         // Few of many: the k best of the blocks' maxima give a threshold that leaves most
         // elements out of the runs.
