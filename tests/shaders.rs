@@ -139,7 +139,7 @@ fn switches(src: &str) -> Vec<(String, Vec<String>)> {
 #[test]
 fn op_code_cases_match_the_rust_enums() {
     // Every `case` of a kernel's switch on its op code names a variant of the code enum it
-    // includes (`//#include gen/…`, generated from src/lower/codes.rs), never a number; and
+    // includes (`//#include gen/…`, generated from src/kernel/codes.rs), never a number; and
     // every variant has a `case` in the kernels that include its enum.
     let files: Vec<&wgtf::shaders::Shader> = wgtf::shaders::ALL.iter().chain(wgtf::shaders::INCLUDES.iter()).copied().collect();
     for (path, prefix, variants) in wgtf::kernel::codes::all() {
@@ -176,7 +176,7 @@ fn op_code_cases_match_the_rust_enums() {
 
 #[test]
 fn meta_structs_match_their_wgsl_layout() {
-    // Each typed meta block (src/lower/meta.rs) and the WGSL struct generated from it: naga
+    // Each typed meta block (src/kernel/meta.rs) and the WGSL struct generated from it: naga
     // lays the WGSL out at the Rust offsets and size, in uniform address space rules.
     for (name, path, wgsl, size, fields) in wgtf::kernel::meta::all() {
         let src = format!("{wgsl}\n@group(0) @binding(0) var<uniform> cfg: {name};\n@compute @workgroup_size(1) fn main() {{ _ = cfg; }}\n");

@@ -1,6 +1,6 @@
 // Shared by the kernels that fuse an activation into their epilogue (and by unary_float.wgsl):
 // included with `//#include common/activation.wgsl`. Codes are the `ACT_` constants of
-// `Activation` (src/lower/codes.rs), which equal the unary_float.wgsl codes of the same
+// `Activation` (src/kernel/codes.rs), which equal the unary_float.wgsl codes of the same
 // functions; ACT_LEAKY_RELU and ACT_PRELU take alpha (for Prelu: the channel's slope, which
 // kernels read after their bias); ACT_NONE is the identity. Relu and Relu6 keep NaN, as
 // TensorFlow.

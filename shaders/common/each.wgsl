@@ -1,7 +1,7 @@
 // The entry point of kernels with one invocation per element (or word): included with
 // `//#include common/each.wgsl`. The includer's `cfg` has the element count `n`, and the
 // includer defines `fn each(i: u32)`, run for every i < cfg.n. Grids above 65,535 workgroups
-// are folded into 2-D and 3-D (`grid` in src/lower/shader.rs): the linear index is rebuilt
+// are spread over 2-D and 3-D (`grid` in src/kernel/shader.rs): the linear index is rebuilt
 // from `num_workgroups`.
 
 @compute @workgroup_size(256)

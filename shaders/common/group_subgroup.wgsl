@@ -2,7 +2,7 @@
 // its values, then every invocation combines the subgroups' results in subgroup order (so the
 // result does not depend on scheduling). Replaces common/group_tree.wgsl where the adapter has
 // subgroups (f32 and i32 only); the includer also defines `fn is_nan_t(v: T) -> bool`.
-// Op codes: `ReduceOp` (src/lower/codes.rs).
+// Op codes: `ReduceOp` (src/kernel/codes.rs).
 //#include gen/reduce_op.wgsl
 
 struct Ids {

@@ -1,4 +1,4 @@
-// y = f(x) for float32 tensors. OP selects f (a `UnaryOp` of src/lower/codes.rs); alpha and beta are per-op parameters.
+// y = f(x) for float32 tensors. OP selects f (a `UnaryOp` of src/kernel/codes.rs); alpha and beta are per-op parameters.
 override OP: u32 = 0u;
 //#include gen/unary_op.wgsl
 

@@ -6,7 +6,7 @@
 // Long reductions are split into `parts` of `chunk` reduced elements (so that no invocation
 // loops more than the host's loop budget, and for parallelism): each part writes a partial
 // result (`main`: y[o * parts + p], `serial`: y[p * n_out + o]), which a further pass reduces.
-// OP: a `ReduceOp` (src/lower/codes.rs). T: f32, i32 or i64.
+// OP: a `ReduceOp` (src/kernel/codes.rs). T: f32, i32 or i64.
 // PASS bit 0: x holds partial results (a norm's are sums of squares already); bit 1: y gets
 // partial results (no mean's division, no norm's square root).
 alias T = f32;

@@ -54,7 +54,7 @@ pub trait CodeEnum {
 
     /// The WGSL declarations of its constants.
     fn wgsl() -> String {
-        let mut s = format!("// Generated from the Rust enum behind gen include {} (src/lower/codes.rs).\n", Self::PATH);
+        let mut s = format!("// Generated from the Rust enum behind gen include {} (src/kernel/codes.rs).\n", Self::PATH);
         for (n, c) in Self::wgsl_names() {
             s.push_str(&format!("const {n}: u32 = {c}u;\n"));
         }

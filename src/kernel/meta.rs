@@ -7,7 +7,7 @@
 //! 16 bytes: structs spell that padding out as `_pad` fields (Pod has no implicit padding).
 //! Blocks are written padded to [`crate::kernel::META_BYTES`], as the positional [`Meta`]
 //! builder writes them. That builder remains for the kernels not converted yet: `image/nms`,
-//! `reduce/top_k` and the control-flow kernels of `lower/control*.rs`.
+//! `reduce/top_k` and the control-flow kernels of `lower/control/`.
 use crate::kernel::{Meta, MAX_RANK, META_BYTES};
 
 /// A type that may be a meta field, with its WGSL spelling.
@@ -41,7 +41,7 @@ pub trait MetaBlock: bytemuck::Pod {
 
     /// The WGSL declaration.
     fn wgsl() -> String {
-        let mut s = format!("// Generated from the Rust struct {} (src/lower/meta.rs).\nstruct {} {{\n", Self::NAME, Self::NAME);
+        let mut s = format!("// Generated from the Rust struct {} (src/kernel/meta.rs).\nstruct {} {{\n", Self::NAME, Self::NAME);
         for (name, ty, _) in Self::fields() {
             s.push_str(&format!("    {name}: {ty},\n"));
         }

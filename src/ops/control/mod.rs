@@ -1,5 +1,5 @@
 //! Control flow and lists: While/If/Case, function calls, TF1 Switch/Merge and loop frames,
-//! TensorList and TensorArray ops. The planner evaluates these itself (`lower/control*.rs`):
+//! TensorList and TensorArray ops. The planner evaluates these itself (`lower/control/`):
 //! they are named here (no kernel, no `Op`) so that support checks and `wgtf info` know them.
 use crate::graph::op_kind::is_structural;
 use crate::ops::Registry;

@@ -1,7 +1,7 @@
 //! The elementwise math ops whose whole definition is a kernel code and host functions: one
 //! row each (candle's unary-op list is the model). Their shared forms — inference, folding,
 //! lowering — are `unary.rs`, `binary.rs`, `compare.rs` and `classify.rs`; the kernel codes are
-//! the enums of `lower/codes.rs`. An op needing more (attributes, other inputs) has its own
+//! the enums of `kernel/codes.rs`. An op needing more (attributes, other inputs) has its own
 //! file.
 use crate::kernel::codes::{BinaryOp, ClassifyOp, CompareOp, UnaryOp};
 use crate::ops::math::binary::Binary;
