@@ -21,11 +21,13 @@ pub struct BenchOptions {
     /// Fetches; empty = the model's likely outputs.
     pub fetches: Vec<String>,
     pub profile: bool,
+    /// How float tensors are held (f16 needs the adapter's `shader-f16`).
+    pub precision: crate::Precision,
 }
 
 impl Default for BenchOptions {
     fn default() -> Self {
-        BenchOptions { iters: 50, warmup: 5, batch: None, feeds: vec![], fetches: vec![], profile: false }
+        BenchOptions { iters: 50, warmup: 5, batch: None, feeds: vec![], fetches: vec![], profile: false, precision: crate::Precision::F32 }
     }
 }
 
@@ -51,6 +53,8 @@ pub struct KernelTime {
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct BenchReport {
     pub adapter: String,
+    /// `f32` or `f16` (how float tensors were held).
+    pub precision: String,
     pub load_ms: f64,
     pub load_warm_ms: f64,
     pub first_run_ms: f64,
@@ -137,9 +141,10 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 /// Loads `path` into `ctx` (twice, to time a warm load) and measures runs.
 pub fn bench(ctx: &Context, path: &Path, opts: &BenchOptions, mut progress: impl FnMut(usize, usize)) -> Result<BenchReport> {
+    let load = LoadOptions { precision: opts.precision, ..Default::default() };
     let p0 = ctx.pipelines_created();
     let t = Instant::now();
-    let cold = ctx.load_with(path, &LoadOptions::default())?;
+    let cold = ctx.load_with(path, &load)?;
     let load_ms = t.elapsed().as_secs_f64() * 1e3;
     let feeds = make_feeds(&cold, opts)?;
     let fetches: Vec<String> = if opts.fetches.is_empty() { cold.outputs() } else { opts.fetches.clone() };
@@ -153,7 +158,7 @@ pub fn bench(ctx: &Context, path: &Path, opts: &BenchOptions, mut progress: impl
     // Warm: pipelines are cached in the context, the load costs only the uploads.
     let p1 = ctx.pipelines_created();
     let t = Instant::now();
-    let model = ctx.load_with(path, &LoadOptions::default())?;
+    let model = ctx.load_with(path, &load)?;
     let load_warm_ms = t.elapsed().as_secs_f64() * 1e3;
     model.run(&f, &names)?;
     let pipelines_created_warm = ctx.pipelines_created() - p1;
@@ -193,6 +198,7 @@ pub fn bench(ctx: &Context, path: &Path, opts: &BenchOptions, mut progress: impl
     }
     Ok(BenchReport {
         adapter: format!("{} ({:?})", ctx.adapter_info().name, ctx.adapter_info().backend),
+        precision: opts.precision.name().to_string(),
         load_ms,
         load_warm_ms,
         first_run_ms,
@@ -209,8 +215,8 @@ pub fn bench(ctx: &Context, path: &Path, opts: &BenchOptions, mut progress: impl
         upload_bytes_per_run: (s1.bytes_uploaded - s0.bytes_uploaded) / runs,
         readback_bytes_per_run: (s1.bytes_read_back - s0.bytes_read_back) / runs,
         feed_bytes: {
-            let target = ctx.target();
-            feeds.iter().map(|(_, t)| t.len() as u64 * crate::kernel::Storage::on(t.dtype(), &target).map_or(4, |s| s.bytes())).sum()
+            let target = crate::kernel::Target { f16: opts.precision == crate::Precision::F16, ..ctx.target() };
+            feeds.iter().map(|(_, t)| t.len() as u64 * crate::kernel::Storage::stored(t.dtype(), &target).map_or(4, |s| s.bytes())).sum()
         },
         pipelines_created,
         pipelines_created_warm,

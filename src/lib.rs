@@ -47,7 +47,7 @@ pub use error::{Error, Result, Unsupported};
 #[cfg(not(target_arch = "wasm32"))]
 pub use runtime::context::list_adapters;
 pub use runtime::context::{AdapterSummary, Context, ContextOptions};
-pub use import::LoadOptions;
+pub use import::{LoadOptions, Precision};
 pub use runtime::model::{InputInfo, Model, Runner};
 pub use runtime::stats::{MemoryReport, ModelStats, PlanSummary};
 pub use tensor::{DType, Tensor};

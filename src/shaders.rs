@@ -47,6 +47,7 @@ pub static COPY_INTO: Shader = shader!("data/copy_into.wgsl");
 pub static PAD: Shader = shader!("data/pad.wgsl");
 pub static CAST: Shader = shader!("data/cast.wgsl");
 pub static CAST64: Shader = shader!("data/cast64.wgsl");
+pub static CAST_FLOAT: Shader = shader!("data/cast_float.wgsl");
 pub static TERNARY: Shader = shader!("elementwise/ternary.wgsl");
 pub static CLASSIFY: Shader = shader!("elementwise/classify.wgsl");
 pub static GATHER: Shader = shader!("data/gather.wgsl");
@@ -75,7 +76,9 @@ pub static EACH: Shader = shader!("common/each.wgsl");
 pub static COPY_WORDS: Shader = shader!("common/copy_words.wgsl");
 pub static GEMM_EPILOGUE: Shader = shader!("common/gemm_epilogue.wgsl");
 pub static POOL_WINDOW: Shader = shader!("common/pool_window.wgsl");
-pub static INCLUDES: &[&Shader] = &[&ACTIVATION, &INDEX, &GROUP_TREE, &GROUP_SUBGROUP, &BINARY_ENTRIES, &EACH, &COPY_WORDS, &GEMM_EPILOGUE, &POOL_WINDOW];
+pub static PAD_BITS: Shader = shader!("common/pad_bits.wgsl");
+pub static PAD_F16: Shader = shader!("common/pad_f16.wgsl");
+pub static INCLUDES: &[&Shader] = &[&ACTIVATION, &INDEX, &GROUP_TREE, &GROUP_SUBGROUP, &BINARY_ENTRIES, &EACH, &COPY_WORDS, &GEMM_EPILOGUE, &POOL_WINDOW, &PAD_BITS, &PAD_F16];
 
 pub static ALL: &[&Shader] = &[
     &UNARY_FLOAT,
@@ -104,6 +107,7 @@ pub static ALL: &[&Shader] = &[
     &PAD,
     &CAST,
     &CAST64,
+    &CAST_FLOAT,
     &TERNARY,
     &CLASSIFY,
     &GATHER,

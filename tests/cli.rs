@@ -81,6 +81,40 @@ fn bench_json_has_the_counters() {
     assert!(s.contains("\"passes_per_run\":1,"), "{s}");
 }
 
+#[test]
+fn precision_f16_runs_and_benches() {
+    let _ = common::context();
+    let dir = tempdir();
+    let got = dir.join("f16.npy");
+    let out = wgtf()
+        .args(["run", case("small_cnn/model.pb").to_str().unwrap(), "--precision", "f16"])
+        .args(["-i", &format!("x:0={}", case("small_cnn/in0.npy").display())])
+        .args(["-o", &format!("Identity:0={}", got.display())])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (g, w) = (Tensor::read_npy(&got).unwrap(), Tensor::read_npy(case("small_cnn/out0.npy")).unwrap());
+    common::compare(&g, &w, 2e-2, 1e-2).unwrap();
+
+    let bench = |precision: &str| {
+        let out = wgtf()
+            .args(["bench", case("small_cnn/model.pb").to_str().unwrap(), "--iters", "2", "--warmup", "1", "--json", "--precision", precision])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["precision"], precision);
+        (v["weight_bytes"].as_u64().unwrap(), v["activation_bytes"].as_u64().unwrap())
+    };
+    let (w32, a32) = bench("f32");
+    let (w16, a16) = bench("f16");
+    assert!(w16 * 10 <= w32 * 6 && a16 * 10 <= a32 * 6, "f32 {w32}/{a32} bytes, f16 {w16}/{a16}");
+
+    let out = wgtf().args(["run", case("mlp/model.pb").to_str().unwrap(), "--precision", "f8", "-o", "y"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown precision 'f8'"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 fn tempdir() -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("wgtf-cli-{}-{:?}", std::process::id(), std::thread::current().id()));
     std::fs::create_dir_all(&d).unwrap();

@@ -30,8 +30,9 @@ fn every_shader_file_validates_and_is_registered() {
         let rel = f.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
         if wgtf::shaders::INCLUDES.iter().any(|s| s.path == rel) {
             // Validated as part of the shaders that include it (below).
-            // (group_subgroup.wgsl replaces group_tree.wgsl in variants: see below.)
-            let swapped_in = rel == "common/group_subgroup.wgsl";
+            // (group_subgroup.wgsl replaces group_tree.wgsl in variants, pad_f16.wgsl pad_bits.wgsl
+            // in f16 ones: see below.)
+            let swapped_in = rel == "common/group_subgroup.wgsl" || rel == "common/pad_f16.wgsl";
             let mut includers = wgtf::shaders::ALL.iter().chain(wgtf::shaders::INCLUDES.iter());
             assert!(swapped_in || includers.any(|s| s.source.contains(&format!("//#include {rel}"))), "{rel} is included by no shader");
             continue;
@@ -64,7 +65,7 @@ fn int64_variants_validate() {
         ShaderVariant::new(&BINARY_INT).ty("T", "i64"),
         ShaderVariant::new(&UNARY_INT).ty("T", "i64"),
         ShaderVariant::new(&COMPARE).ty("T", "i64"),
-        ShaderVariant::new(&REDUCE).ty("T", "i64"),
+        ShaderVariant::new(&REDUCE).ty("T", "i64").ty("X", "i64").ty("Y", "i64"),
         ShaderVariant::new(&SCAN).ty("T", "i64"),
         ShaderVariant::new(&ARG).ty("T", "i64").ty("O", "i64"),
         ShaderVariant::new(&ARG).ty("T", "f32").ty("O", "i64"),
@@ -79,13 +80,58 @@ fn int64_variants_validate() {
 }
 
 #[test]
+fn f16_variants_validate() {
+    // `--precision f16`: every shader that names its float storage `F` compiles with F = f16
+    // (and `enable f16;`), with each of its VEC4 forms; and the f32 <-> f16 storage casts.
+    use wgtf::kernel::{ShaderVariant, FLOAT_ALIAS};
+    use wgtf::shaders::*;
+    let mut n = 0;
+    for s in wgtf::shaders::ALL.iter().filter(|s| s.source.contains(FLOAT_ALIAS)) {
+        let mut v = ShaderVariant::new(s).ty("F", "f16");
+        for flag in ["VEC4", "B_VEC4"] {
+            if s.source.contains(&format!("override {flag}")) {
+                v = v.set(flag, 1);
+            }
+        }
+        let src = v.source().unwrap();
+        assert!(src.starts_with("enable f16;"), "{}", v.label());
+        validate(&v.label(), &src);
+        n += 1;
+    }
+    assert!(n >= 9, "only {n} shaders have f16 forms");
+    for (s, d) in [("f32", "f16"), ("f16", "f32")] {
+        let v = ShaderVariant::new(&CAST_FLOAT).ty("S", s).ty("D", d);
+        validate(&v.label(), &v.source().unwrap());
+    }
+    let sub = ShaderVariant::new(&GEMM_SUBGROUP).ty("F", "f16").set("MODE", 1).set("VEC4", 1);
+    validate(&sub.label(), &sub.source().unwrap());
+    // Reductions: f16 in, f32 partial results, f16 out (with subgroups too).
+    for (x, y) in [("f16", "f16"), ("f16", "f32"), ("f32", "f16")] {
+        let v = ShaderVariant::new(&REDUCE).ty("X", x).ty("Y", y);
+        validate(&v.label(), &v.source().unwrap());
+        let v = v.swap("common/group_tree.wgsl", "common/group_subgroup.wgsl");
+        validate(&v.label(), &v.source().unwrap());
+    }
+    // Kernels moving elements of any type, as f16 elements.
+    for s in wgtf::shaders::ALL.iter().filter(|s| s.source.contains(wgtf::kernel::ELEMENT_ALIAS)) {
+        let mut v = ShaderVariant::new(s).ty("E", "f16");
+        if s.path == "data/pad.wgsl" {
+            v = v.swap("common/pad_bits.wgsl", "common/pad_f16.wgsl");
+        }
+        validate(&v.label(), &v.source().unwrap());
+        n += 1;
+    }
+    assert!(n >= 12, "only {n} shaders have f16 forms");
+}
+
+#[test]
 fn subgroup_reduction_variants_validate() {
     // The forms chosen where the adapter has subgroups (Target::group_reduce).
     use wgtf::kernel::ShaderVariant;
     use wgtf::shaders::*;
     let swap = |v: ShaderVariant| v.swap("common/group_tree.wgsl", "common/group_subgroup.wgsl");
     for ty in ["f32", "i32"] {
-        let v = swap(ShaderVariant::new(&REDUCE).ty("T", ty));
+        let v = swap(ShaderVariant::new(&REDUCE).ty("T", ty).ty("X", ty).ty("Y", ty));
         validate(&v.label(), &v.source().unwrap());
     }
     let v = swap(ShaderVariant::new(&SOFTMAX));

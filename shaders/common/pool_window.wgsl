@@ -4,8 +4,8 @@
 // defines `fn pool(i: u32) -> f32`, output i's value, which `main` writes for every i < n_out.
 override MODE: u32 = 0u;
 
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<F>;
+@group(0) @binding(2) var<storage, read_write> y: array<F>;
 
 // What a window has seen: the max, the sum and the count of valid elements.
 struct Window {
@@ -36,5 +36,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (i >= cfg.n_out) {
         return;
     }
-    y[i] = pool(i);
+    y[i] = F(pool(i));
 }

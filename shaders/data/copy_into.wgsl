@@ -1,6 +1,7 @@
 // Writes a whole input into a region of the output: out[base + sum_d coord_d(i) * stride_d] =
 // in[i], coordinates over the input's shape (concatenation, stacking). 32-bit words.
 //#include gen/meta/copy.wgsl
+alias E = u32;
 
 @group(0) @binding(0) var<uniform> cfg: CopyMeta;
 //#include common/copy_words.wgsl

@@ -2,12 +2,14 @@
 // constant (its 32-bit pattern; a 64-bit constant's low word at even words, high word at odd
 // words, the element being a trailing dim of 2 words), MODE 1 reflects (REFLECT), MODE 2
 // mirrors (SYMMETRIC).
+alias E = u32;
 override MODE: u32 = 0u;
 
 //#include gen/meta/pad.wgsl
 
 @group(0) @binding(0) var<uniform> cfg: PadMeta;
 //#include common/copy_words.wgsl
+//#include common/pad_bits.wgsl
 
 fn each(i: u32) {
     var rem = i;
@@ -36,6 +38,6 @@ fn each(i: u32) {
     if (inside) {
         dst[i] = src[off];
     } else {
-        dst[i] = select(cfg.value, cfg.value_hi, (i & 1u) == 1u);
+        dst[i] = pad_value(i);
     }
 }

@@ -2,6 +2,7 @@
 // transposes, slices, strided slices, reversals and broadcasts (stride 0) in one kernel.
 // Elements are 32-bit words of any dtype.
 //#include gen/meta/strided_copy.wgsl
+alias E = u32;
 
 @group(0) @binding(0) var<uniform> cfg: StridedCopyMeta;
 //#include common/copy_words.wgsl

@@ -1,15 +1,16 @@
 // c = f(a, b) for float32 tensors with NumPy broadcasting. The output shape and the strides of
 // a and b over it (0 on broadcast dims) come in meta; FLAGS bit 0: a is contiguous with c,
 // bit 1: b is contiguous with c (then the index math is skipped).
+alias F = f32;
 override OP: u32 = 0u;
 //#include gen/binary_op.wgsl
 
 //#include gen/meta/broadcast.wgsl
 
 @group(0) @binding(0) var<uniform> cfg: BroadcastMeta;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+@group(0) @binding(1) var<storage, read> a: array<F>;
+@group(0) @binding(2) var<storage, read> b: array<F>;
+@group(0) @binding(3) var<storage, read_write> c: array<F>;
 
 fn floor_mod(x: f32, y: f32) -> f32 {
     let r = x - y * floor(x / y);
@@ -68,5 +69,5 @@ fn apply(x: f32, y: f32) -> f32 {
 //#include common/binary_entries.wgsl
 
 fn store(i: u32, ia: u32, ib: u32) {
-    c[i] = apply(a[ia], b[ib]);
+    c[i] = F(apply(f32(a[ia]), f32(b[ib])));
 }

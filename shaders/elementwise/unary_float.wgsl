@@ -1,12 +1,13 @@
 // y = f(x) for float32 tensors. OP selects f (a `UnaryOp` of src/kernel/codes.rs); alpha and beta are per-op parameters.
+alias F = f32;
 override OP: u32 = 0u;
 //#include gen/unary_op.wgsl
 
 //#include gen/meta/unary.wgsl
 
 @group(0) @binding(0) var<uniform> cfg: UnaryMeta;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<F>;
+@group(0) @binding(2) var<storage, read_write> y: array<F>;
 
 //#include common/activation.wgsl
 
@@ -131,5 +132,5 @@ fn apply(v: f32) -> f32 {
 //#include common/each.wgsl
 
 fn each(i: u32) {
-    y[i] = apply(x[i]);
+    y[i] = F(apply(f32(x[i])));
 }

@@ -20,6 +20,7 @@
 // VEC4 (MODE 0; A and B row-major, K and N multiples of 4, rows starting at multiples of 4
 // floats): the tiles are loaded as vec4 (bindings 6 and 7 alias bindings 1 and 2), one vec4 of
 // A and one of B per invocation and k-tile.
+alias F = f32;
 override MODE: u32 = 0u;
 override VEC4: bool = false;
 override ACT: u32 = ACT_NONE;
@@ -43,7 +44,7 @@ fn load_a(a_base: u32, row: u32, col: u32) -> f32 {
         return 0.0;
     }
     if (MODE == 0u) {
-        return a[a_base + row * cfg.a_rs + col * cfg.a_cs];
+        return f32(a[a_base + row * cfg.a_rs + col * cfg.a_cs]);
     }
     if (MODE == 3u || MODE == 4u) {
         return load_a3(row, col);
@@ -76,7 +77,7 @@ fn load_a(a_base: u32, row: u32, col: u32) -> f32 {
     if (iy < 0 || ix < 0 || iy >= i32(cfg.ih) || ix >= i32(cfg.iw)) {
         return 0.0;
     }
-    return a[((img * cfg.ih + u32(iy)) * cfg.iw + u32(ix)) * cfg.ic + ch];
+    return f32(a[((img * cfg.ih + u32(iy)) * cfg.iw + u32(ix)) * cfg.ic + ch]);
 }
 
 // 3-D im2col: row = (image, oz, oy, ox), col = (kz, ky, kx, channel).
@@ -118,7 +119,7 @@ fn load_a3(row: u32, col: u32) -> f32 {
     if (iz < 0 || iy < 0 || ix < 0 || iz >= i32(cfg.id) || iy >= i32(cfg.ih) || ix >= i32(cfg.iw)) {
         return 0.0;
     }
-    return a[(((img * cfg.id + u32(iz)) * cfg.ih + u32(iy)) * cfg.iw + u32(ix)) * cfg.ic + ch];
+    return f32(a[(((img * cfg.id + u32(iz)) * cfg.ih + u32(iy)) * cfg.iw + u32(ix)) * cfg.ic + ch]);
 }
 
 fn load_b(b_base: u32, gk: u32, gn: u32) -> f32 {
@@ -129,9 +130,9 @@ fn load_b(b_base: u32, gk: u32, gn: u32) -> f32 {
         // filter [KH, KW, OC, IC] ([KD, KH, KW, OC, IC]): gk = (ky, kx, ic), gn = oc.
         let kk = gk / cfg.ic;
         let ch = gk - kk * cfg.ic;
-        return b[(kk * cfg.n + gn) * cfg.ic + ch];
+        return f32(b[(kk * cfg.n + gn) * cfg.ic + ch]);
     }
-    return b[b_base + gk * cfg.b_rs + gn * cfg.b_cs];
+    return f32(b[b_base + gk * cfg.b_rs + gn * cfg.b_cs]);
 }
 
 @compute @workgroup_size(16, 16)
@@ -171,7 +172,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
             let ak = (lid % 4u) * 4u;
             var va = vec4<f32>(0.0);
             if (m0 + am < cfg.m && k0 + ak < cfg.k) {
-                va = a4[(a_base + (m0 + am) * cfg.a_rs + k0 + ak) / 4u];
+                va = vec4<f32>(a4[(a_base + (m0 + am) * cfg.a_rs + k0 + ak) / 4u]);
             }
             tile_a[ak * BM + am] = va.x;
             tile_a[(ak + 1u) * BM + am] = va.y;
@@ -181,7 +182,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
             let bn = (lid % 16u) * 4u;
             var vb = vec4<f32>(0.0);
             if (k0 + bk < cfg.k && n0 + bn < cfg.n) {
-                vb = b4[(b_base + (k0 + bk) * cfg.b_rs + n0 + bn) / 4u];
+                vb = vec4<f32>(b4[(b_base + (k0 + bk) * cfg.b_rs + n0 + bn) / 4u]);
             }
             tile_b[bk * BN + bn] = vb.x;
             tile_b[bk * BN + bn + 1u] = vb.y;
@@ -227,13 +228,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
             }
             var v = acc[i][j];
             if (HAS_BIAS) {
-                v = v + bias[col];
+                v = v + f32(bias[col]);
             }
             let ci = c_base + row * c_rs + col * c_cs;
             if (HAS_RES) {
-                v = v + res[ci];
+                v = v + f32(res[ci]);
             }
-            c[ci] = act(v, col);
+            c[ci] = F(act(v, col));
         }
     }
 }

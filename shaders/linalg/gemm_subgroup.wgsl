@@ -13,6 +13,7 @@
 // floats; N a multiple of 4): A and B are also read as vec4 (bindings 6 and 7 alias bindings 1
 // and 2), 4 k-steps per iteration: 5 loads per 128 FMAs; C is written as vec4 (binding 8
 // aliases binding 4) with the bias loaded once per lane.
+alias F = f32;
 override MODE: u32 = 0u;
 override VEC4: bool = false;
 // B_VEC4: B's rows start at multiples of 4 floats and N is a multiple of 4 (the host sets it
@@ -27,13 +28,13 @@ override HAS_RES: bool = false;
 
 @group(0) @binding(0) var<uniform> cfg: GemmSubgroupMeta;
 //#include common/gemm_epilogue.wgsl
-@group(0) @binding(8) var<storage, read_write> c_vec: array<vec4<f32>>;
+@group(0) @binding(8) var<storage, read_write> c_vec: array<vec4<F>>;
 
 fn load_b(base: u32, k: u32, col: u32) -> f32 {
     if (col >= cfg.n) {
         return 0.0;
     }
-    return b[base + k * cfg.b_rs + col * cfg.b_cs];
+    return f32(b[base + k * cfg.b_rs + col * cfg.b_cs]);
 }
 
 // The 8 x 4 block of C this lane accumulates (row r of the tile in c<r>).
@@ -62,10 +63,10 @@ fn step(av: f32, bv: vec4<f32>) {
 // `rs4`), zero where this lane's columns are past N.
 fn step4(av4: vec4<f32>, bb: u32, rs4: u32, n_ok: bool) {
     let z = vec4<f32>(0.0);
-    step(av4.x, select(z, b4[bb], n_ok));
-    step(av4.y, select(z, b4[bb + rs4], n_ok));
-    step(av4.z, select(z, b4[bb + 2u * rs4], n_ok));
-    step(av4.w, select(z, b4[bb + 3u * rs4], n_ok));
+    step(av4.x, select(z, vec4<f32>(b4[bb]), n_ok));
+    step(av4.y, select(z, vec4<f32>(b4[bb + rs4]), n_ok));
+    step(av4.z, select(z, vec4<f32>(b4[bb + 2u * rs4]), n_ok));
+    step(av4.w, select(z, vec4<f32>(b4[bb + 3u * rs4]), n_ok));
 }
 
 fn load_b4(base: u32, k: u32, col0: u32) -> vec4<f32> {
@@ -81,13 +82,13 @@ fn store(base: u32, row: u32, col0: u32, v: vec4<f32>) {
         if (col < cfg.n) {
             var x = v[j];
             if (HAS_BIAS) {
-                x = x + bias[col];
+                x = x + f32(bias[col]);
             }
             let o = base + row * cfg.n + col;
             if (HAS_RES) {
-                x = x + res[o];
+                x = x + f32(res[o]);
             }
-            c[o] = act(x, col);
+            c[o] = F(act(x, col));
         }
     }
 }
@@ -97,7 +98,7 @@ fn bias4(col0: u32) -> vec4<f32> {
     if (!HAS_BIAS || col0 >= cfg.n) {
         return vec4<f32>(0.0);
     }
-    return vec4<f32>(bias[col0], bias[col0 + 1u], bias[col0 + 2u], bias[col0 + 3u]);
+    return vec4<f32>(f32(bias[col0]), f32(bias[col0 + 1u]), f32(bias[col0 + 2u]), f32(bias[col0 + 3u]));
 }
 
 // VEC4: this lane's 4 columns of one row, whole (N is a multiple of 4), `bv` their bias.
@@ -108,15 +109,15 @@ fn store4(base: u32, row: u32, col0: u32, v: vec4<f32>, bv: vec4<f32>) {
     let o = base + row * cfg.n + col0;
     var x = v + bv;
     if (HAS_RES) {
-        x += vec4<f32>(res[o], res[o + 1u], res[o + 2u], res[o + 3u]);
+        x += vec4<f32>(f32(res[o]), f32(res[o + 1u]), f32(res[o + 2u]), f32(res[o + 3u]));
     }
-    c_vec[o / 4u] = vec4<f32>(act(x.x, col0), act(x.y, col0 + 1u), act(x.z, col0 + 2u), act(x.w, col0 + 3u));
+    c_vec[o / 4u] = vec4<F>(vec4<f32>(act(x.x, col0), act(x.y, col0 + 1u), act(x.z, col0 + 2u), act(x.w, col0 + 3u)));
 }
 
 // B[k][col .. col + 4], zero past N.
 fn load_bq(base: u32, k: u32, col: u32) -> vec4<f32> {
     if (B_VEC4) {
-        return select(vec4<f32>(0.0), b4[(base + k * cfg.b_rs + col) / 4u], col < cfg.n);
+        return select(vec4<f32>(0.0), vec4<f32>(b4[(base + k * cfg.b_rs + col) / 4u]), col < cfg.n);
     }
     return load_b4(base, k, col);
 }
@@ -132,7 +133,7 @@ fn small_m(wid: vec3<u32>, lane: u32) {
     let a_row = b0 * cfg.a_bs0 + b1 * cfg.a_bs1 + row * cfg.a_rs;
     let b_base = b0 * cfg.b_bs0 + b1 * cfg.b_bs1;
     for (var k = lane; k < cfg.k; k += 8u) {
-        let av = vec4<f32>(a[a_row + k * cfg.a_cs]);
+        let av = vec4<f32>(f32(a[a_row + k * cfg.a_cs]));
         c0 = fma(av, load_bq(b_base, k, cb), c0);
         c1 = fma(av, load_bq(b_base, k, cb + 4u), c1);
         c2 = fma(av, load_bq(b_base, k, cb + 8u), c2);
@@ -197,11 +198,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) 
             let a_row4 = a_row / 4u;
             let b_col4 = (b_base + col0) / 4u;
             for (; k0 + 4u <= cfg.k; k0 += 4u) {
-                step4(select(vec4<f32>(0.0), a4[a_row4 + k0 / 4u], a_ok), b_col4 + k0 * b_rs4, b_rs4, n_ok);
+                step4(select(vec4<f32>(0.0), vec4<f32>(a4[a_row4 + k0 / 4u]), a_ok), b_col4 + k0 * b_rs4, b_rs4, n_ok);
             }
         }
         for (var k = k0; k < cfg.k; k++) {
-            step(select(0.0, a[a_row + k * cfg.a_cs], a_ok), load_bq(b_base, k, col0));
+            step(select(0.0, f32(a[a_row + k * cfg.a_cs]), a_ok), load_bq(b_base, k, col0));
         }
     } else {
         // im2col: this lane's output pixel, then the taps (ky, kx) and channels in order.
@@ -226,11 +227,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) 
                 if (VEC4) {
                     let b_col4 = col0 / 4u;
                     for (; ch + 4u <= cfg.ic; ch += 4u) {
-                        step4(select(vec4<f32>(0.0), a4[(pix + ch) / 4u], ok), b_col4 + (k + ch) * b_rs4, b_rs4, n_ok);
+                        step4(select(vec4<f32>(0.0), vec4<f32>(a4[(pix + ch) / 4u]), ok), b_col4 + (k + ch) * b_rs4, b_rs4, n_ok);
                     }
                 }
                 for (; ch < cfg.ic; ch++) {
-                    step(select(0.0, a[pix + ch], ok), load_bq(0u, k + ch, col0));
+                    step(select(0.0, f32(a[pix + ch]), ok), load_bq(0u, k + ch, col0));
                 }
                 k += cfg.ic;
             }

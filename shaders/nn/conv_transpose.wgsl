@@ -4,11 +4,12 @@
 // channels, where a GEMM tile (64 columns wide) would compute mostly nothing; the filter is
 // [KH, KW, OC, IC].
 //#include gen/meta/conv_transpose.wgsl
+alias F = f32;
 
 @group(0) @binding(0) var<uniform> cfg: ConvTransposeMeta;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> f: array<f32>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<F>;
+@group(0) @binding(2) var<storage, read> f: array<F>;
+@group(0) @binding(3) var<storage, read_write> y: array<F>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -45,9 +46,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
             let xb = ((img * cfg.ih + iy) * cfg.iw + ix) * cfg.ic;
             let fb = ((ky * cfg.kw + kx) * cfg.oc + oc) * cfg.ic;
             for (var c = 0u; c < cfg.ic; c++) {
-                acc = fma(x[xb + c], f[fb + c], acc);
+                acc = fma(f32(x[xb + c]), f32(f[fb + c]), acc);
             }
         }
     }
-    y[i] = acc;
+    y[i] = F(acc);
 }

@@ -2,6 +2,7 @@
 // oc = c * mult + q reads input channel c; the filter is [KH, KW, C, MULT].
 // Epilogue: y = act(acc + bias[oc] + res[i]) (ACT codes of common/activation.wgsl;
 // ACT_PRELU's slopes follow the OC biases: bias[oc_count + oc]).
+alias F = f32;
 override ACT: u32 = ACT_NONE;
 override HAS_BIAS: bool = false;
 override HAS_RES: bool = false;
@@ -9,17 +10,17 @@ override HAS_RES: bool = false;
 //#include gen/meta/depthwise.wgsl
 
 @group(0) @binding(0) var<uniform> cfg: DepthwiseMeta;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> f: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;
-@group(0) @binding(5) var<storage, read> res: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<F>;
+@group(0) @binding(2) var<storage, read> f: array<F>;
+@group(0) @binding(3) var<storage, read> bias: array<F>;
+@group(0) @binding(4) var<storage, read_write> y: array<F>;
+@group(0) @binding(5) var<storage, read> res: array<F>;
 
 //#include common/activation.wgsl
 
 fn act(v: f32, oc: u32) -> f32 {
     if (ACT == ACT_PRELU) {
-        return activate(ACT, v, bias[cfg.oc + oc]);
+        return activate(ACT, v, f32(bias[cfg.oc + oc]));
     }
     return activate(ACT, v, cfg.alpha);
 }
@@ -49,15 +50,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
             if (ix < 0 || ix >= i32(cfg.iw)) {
                 continue;
             }
-            let xv = x[((img * cfg.ih + u32(iy)) * cfg.iw + u32(ix)) * cfg.ic + ch];
-            acc = fma(xv, f[(ky * cfg.kw + kx) * cfg.oc + oc], acc);
+            let xv = f32(x[((img * cfg.ih + u32(iy)) * cfg.iw + u32(ix)) * cfg.ic + ch]);
+            acc = fma(xv, f32(f[(ky * cfg.kw + kx) * cfg.oc + oc]), acc);
         }
     }
     if (HAS_BIAS) {
-        acc = acc + bias[oc];
+        acc = acc + f32(bias[oc]);
     }
     if (HAS_RES) {
-        acc = acc + res[i];
+        acc = acc + f32(res[i]);
     }
-    y[i] = act(acc, oc);
+    y[i] = F(act(acc, oc));
 }

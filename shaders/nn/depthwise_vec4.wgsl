@@ -5,6 +5,7 @@
 // a clamped address and are replaced by zero (TensorFlow's zero padding, NaN-safe).
 // Epilogue: y = act(acc + bias[c] + res[i]) (ACT codes of common/activation.wgsl; ACT_PRELU's
 // slopes follow the biases: bias[c4 + c]).
+alias F = f32;
 override ACT: u32 = ACT_NONE;
 override HAS_BIAS: bool = false;
 override HAS_RES: bool = false;
@@ -12,18 +13,18 @@ override HAS_RES: bool = false;
 //#include gen/meta/depthwise_vec4.wgsl
 
 @group(0) @binding(0) var<uniform> cfg: DepthwiseVec4Meta;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> f: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> bias: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> y: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read> res: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> x: array<vec4<F>>;
+@group(0) @binding(2) var<storage, read> f: array<vec4<F>>;
+@group(0) @binding(3) var<storage, read> bias: array<vec4<F>>;
+@group(0) @binding(4) var<storage, read_write> y: array<vec4<F>>;
+@group(0) @binding(5) var<storage, read> res: array<vec4<F>>;
 
 //#include common/activation.wgsl
 
 fn act4(v: vec4<f32>, c: u32) -> vec4<f32> {
     var a = vec4<f32>(cfg.alpha);
     if (ACT == ACT_PRELU) {
-        a = bias[cfg.c4 + c];
+        a = vec4<f32>(bias[cfg.c4 + c]);
     }
     return vec4<f32>(activate(ACT, v.x, a.x), activate(ACT, v.y, a.y),
                      activate(ACT, v.z, a.z), activate(ACT, v.w, a.w));
@@ -32,7 +33,7 @@ fn act4(v: vec4<f32>, c: u32) -> vec4<f32> {
 // The input at column `ix` of the row starting at vec4 index `row`, or zero outside the image.
 fn tap(row: u32, ix: i32, c: u32) -> vec4<f32> {
     let inside = ix >= 0 && ix < i32(cfg.iw);
-    let v = x[row + u32(clamp(ix, 0, i32(cfg.iw) - 1)) * cfg.c4 + c];
+    let v = vec4<f32>(x[row + u32(clamp(ix, 0, i32(cfg.iw) - 1)) * cfg.c4 + c]);
     return select(vec4<f32>(0.0), v, inside);
 }
 
@@ -43,12 +44,12 @@ fn store(img: u32, oy: u32, ox: u32, c: u32, acc: vec4<f32>) {
     let o = ((img * cfg.oh + oy) * cfg.ow + ox) * cfg.c4 + c;
     var v = acc;
     if (HAS_BIAS) {
-        v += bias[c];
+        v += vec4<f32>(bias[c]);
     }
     if (HAS_RES) {
-        v += res[o];
+        v += vec4<f32>(res[o]);
     }
-    y[o] = act4(v, c);
+    y[o] = vec4<F>(act4(v, c));
 }
 
 @compute @workgroup_size(64)
@@ -80,9 +81,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         let row = (img * cfg.ih + u32(iy)) * cfg.iw * cfg.c4;
         if (three_wide) {
             let fb = ky * 3u * cfg.c4 + c;
-            let w0 = f[fb];
-            let w1 = f[fb + cfg.c4];
-            let w2 = f[fb + 2u * cfg.c4];
+            let w0 = vec4<f32>(f[fb]);
+            let w1 = vec4<f32>(f[fb + cfg.c4]);
+            let w2 = vec4<f32>(f[fb + 2u * cfg.c4]);
             let ix = i32(ox0 * cfg.sw) - i32(cfg.pl);
             let t0 = tap(row, ix, c);
             let t1 = tap(row, ix + 1, c);
@@ -107,7 +108,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
             continue;
         }
         for (var kx = 0u; kx < cfg.kw; kx++) {
-            let w = f[(ky * cfg.kw + kx) * cfg.c4 + c];
+            let w = vec4<f32>(f[(ky * cfg.kw + kx) * cfg.c4 + c]);
             let ix = i32(ox0 * cfg.sw + kx * cfg.dw) - i32(cfg.pl);
             a0 = fma(tap(row, ix, c), w, a0);
             a1 = fma(tap(row, ix + step, c), w, a1);

@@ -1,6 +1,7 @@
 // Max or average pooling over NHWC (or any [N, spatial..., C] flattened to H, W), one
 // invocation per output element; MODE in common/pool_window.wgsl.
 //#include gen/meta/pool.wgsl
+alias F = f32;
 
 @group(0) @binding(0) var<uniform> cfg: PoolMeta;
 //#include common/pool_window.wgsl
@@ -23,7 +24,7 @@ fn pool(i: u32) -> f32 {
             if (ix < 0 || ix >= i32(cfg.iw)) {
                 continue;
             }
-            let v = x[((img * cfg.ih + u32(iy)) * cfg.iw + u32(ix)) * cfg.c + ch];
+            let v = f32(x[((img * cfg.ih + u32(iy)) * cfg.iw + u32(ix)) * cfg.c + ch]);
             w = window_add(w, v);
         }
     }

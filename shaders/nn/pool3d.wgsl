@@ -1,6 +1,7 @@
 // 3-D max or average pooling over NDHWC, one invocation per output element; MODE in
 // common/pool_window.wgsl.
 //#include gen/meta/pool3d.wgsl
+alias F = f32;
 
 @group(0) @binding(0) var<uniform> cfg: Pool3dMeta;
 //#include common/pool_window.wgsl
@@ -30,7 +31,7 @@ fn pool(i: u32) -> f32 {
                 if (ix < 0 || ix >= i32(cfg.iw)) {
                     continue;
                 }
-                let v = x[(((img * cfg.id + u32(iz)) * cfg.ih + u32(iy)) * cfg.iw + u32(ix)) * cfg.c + ch];
+                let v = f32(x[(((img * cfg.id + u32(iz)) * cfg.ih + u32(iy)) * cfg.iw + u32(ix)) * cfg.c + ch]);
                 w = window_add(w, v);
             }
         }

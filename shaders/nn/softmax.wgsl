@@ -5,6 +5,7 @@
 // (a workgroup per row and part of `chunk` columns: the part's maximum and its sum of
 // exp(x - maximum)), STAGE 2 (a workgroup per row: the row's maximum and sum from its
 // parts') and `apply` (an invocation per element, from its row's two).
+alias F = f32;
 alias T = f32;
 override LOG: u32 = 0u;
 // 0: whole rows; 1: `stats`; 2: `combine` (the multi-pass form's first passes).
@@ -13,8 +14,8 @@ override STAGE: u32 = 0u;
 //#include gen/meta/softmax.wgsl
 
 @group(0) @binding(0) var<uniform> cfg: SoftmaxMeta;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<F>;
+@group(0) @binding(2) var<storage, read_write> y: array<F>;
 // apply: each row's maximum and sum, [rows, 2].
 @group(0) @binding(3) var<storage, read> row_stats: array<f32>;
 
@@ -52,23 +53,23 @@ fn whole(row: u32, ids: Ids) {
     let base = row * cfg.cols;
     var m = LOWEST;
     for (var j = lid; j < cfg.cols; j += 256u) {
-        m = max(m, x[base + j]);
+        m = max(m, f32(x[base + j]));
     }
     let row_max = group_reduce(m, REDUCE_MAX, ids);
     var sum = 0.0;
     for (var j = lid; j < cfg.cols; j += 256u) {
-        sum += exp(x[base + j] - row_max);
+        sum += exp(f32(x[base + j]) - row_max);
     }
     let total = group_reduce(sum, REDUCE_SUM, ids);
     if (LOG == 0u) {
         let inv = 1.0 / total;
         for (var j = lid; j < cfg.cols; j += 256u) {
-            y[base + j] = exp(x[base + j] - row_max) * inv;
+            y[base + j] = F(exp(f32(x[base + j]) - row_max) * inv);
         }
     } else {
         let lt = log(total);
         for (var j = lid; j < cfg.cols; j += 256u) {
-            y[base + j] = x[base + j] - row_max - lt;
+            y[base + j] = F(f32(x[base + j]) - row_max - lt);
         }
     }
 }
@@ -92,17 +93,17 @@ fn stats(w: u32, ids: Ids) {
     let base = row * cfg.cols;
     var m = LOWEST;
     for (var j = j0 + lid; j < j1; j += 256u) {
-        m = max(m, x[base + j]);
+        m = max(m, f32(x[base + j]));
     }
     let part_max = group_reduce(m, REDUCE_MAX, ids);
     var sum = 0.0;
     for (var j = j0 + lid; j < j1; j += 256u) {
-        sum += exp(x[base + j] - part_max);
+        sum += exp(f32(x[base + j]) - part_max);
     }
     let total = group_reduce(sum, REDUCE_SUM, ids);
     if (lid == 0u) {
-        y[w * 2u] = part_max;
-        y[w * 2u + 1u] = total;
+        y[w * 2u] = F(part_max);
+        y[w * 2u + 1u] = F(total);
     }
 }
 
@@ -115,17 +116,17 @@ fn combine(row: u32, ids: Ids) {
     let base = row * cfg.parts * 2u;
     var m = LOWEST;
     for (var p = lid; p < cfg.parts; p += 256u) {
-        m = max(m, x[base + p * 2u]);
+        m = max(m, f32(x[base + p * 2u]));
     }
     let row_max = group_reduce(m, REDUCE_MAX, ids);
     var sum = 0.0;
     for (var p = lid; p < cfg.parts; p += 256u) {
-        sum += x[base + p * 2u + 1u] * exp(x[base + p * 2u] - row_max);
+        sum += f32(x[base + p * 2u + 1u]) * exp(f32(x[base + p * 2u]) - row_max);
     }
     let total = group_reduce(sum, REDUCE_SUM, ids);
     if (lid == 0u) {
-        y[row * 2u] = row_max;
-        y[row * 2u + 1u] = total;
+        y[row * 2u] = F(row_max);
+        y[row * 2u + 1u] = F(total);
     }
 }
 
@@ -137,5 +138,5 @@ fn apply(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: ve
         return;
     }
     let row = i / cfg.cols;
-    y[i] = out(x[i], row_stats[row * 2u], row_stats[row * 2u + 1u]);
+    y[i] = F(out(f32(x[i]), f32(row_stats[row * 2u]), f32(row_stats[row * 2u + 1u])));
 }

@@ -6,10 +6,13 @@
 // Long reductions are split into `parts` of `chunk` reduced elements (so that no invocation
 // loops more than the host's loop budget, and for parallelism): each part writes a partial
 // result (`main`: y[o * parts + p], `serial`: y[p * n_out + o]), which a further pass reduces.
-// OP: a `ReduceOp` (src/kernel/codes.rs). T: f32, i32 or i64.
+// OP: a `ReduceOp` (src/kernel/codes.rs). T: f32, i32 or i64, what it computes in; X and Y:
+// how x and y hold their elements (T, or f16 for floats under `--precision f16`).
 // PASS bit 0: x holds partial results (a norm's are sums of squares already); bit 1: y gets
 // partial results (no mean's division, no norm's square root).
 alias T = f32;
+alias X = f32;
+alias Y = f32;
 override OP: u32 = 0u;
 //#include gen/reduce_op.wgsl
 override PASS: u32 = 0u;
@@ -17,8 +20,8 @@ override PASS: u32 = 0u;
 //#include gen/meta/reduce.wgsl
 
 @group(0) @binding(0) var<uniform> cfg: ReduceMeta;
-@group(0) @binding(1) var<storage, read> x: array<T>;
-@group(0) @binding(2) var<storage, read_write> y: array<T>;
+@group(0) @binding(1) var<storage, read> x: array<X>;
+@group(0) @binding(2) var<storage, read_write> y: array<Y>;
 
 fn identity() -> T {
     switch OP {
@@ -84,7 +87,7 @@ fn combine_op(op: u32, p: T, q: T) -> T {
 
 // The value of reduced element r, squared for a norm's first pass.
 fn load(base: u32, r: u32) -> T {
-    let v = x[base + red_offset(r)];
+    let v = T(x[base + red_offset(r)]);
     if (OP == REDUCE_EUCLIDEAN_NORM && (PASS & 1u) == 0u) {
         return v * v;
     }
@@ -120,7 +123,7 @@ fn run(wid: vec3<u32>, nwg: vec3<u32>, ids: Ids) {
     }
     let total = group_reduce(acc, OP, ids);
     if (lid == 0u) {
-        y[w] = finish(total);
+        y[w] = Y(finish(total));
     }
 }
 
@@ -142,5 +145,5 @@ fn serial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
     for (var r = p * cfg.chunk; r < r1; r++) {
         acc = combine(acc, load(base, r));
     }
-    y[t] = finish(acc);
+    y[t] = Y(finish(acc));
 }

@@ -53,6 +53,10 @@ enum Cmd {
         image: ImageArgs,
         #[command(flatten)]
         persist: PersistArgs,
+        /// How float tensors are held on the GPU: f32, or f16 (half the memory and bandwidth,
+        /// computed in f32; needs the adapter's shader-f16).
+        #[arg(long, default_value = "f32")]
+        precision: wgtf::Precision,
     },
     /// Describe a model: inputs, likely outputs, ops, unsupported ops.
     Info {
@@ -118,6 +122,9 @@ enum Cmd {
         /// Print the figures as one JSON object.
         #[arg(long)]
         json: bool,
+        /// How float tensors are held on the GPU: f32, or f16 (needs shader-f16).
+        #[arg(long, default_value = "f32")]
+        precision: wgtf::Precision,
     },
 }
 fn main() -> ExitCode {
@@ -172,22 +179,22 @@ fn real_main(cli: Cli, matches: &ArgMatches) -> wgtf::Result<()> {
             println!("wrote {} ({} nodes)", out.display(), gd.node.len());
             Ok(())
         }
-        Cmd::Bench { model, batch, iters, warmup, inputs, outputs, profile, json } => {
+        Cmd::Bench { model, batch, iters, warmup, inputs, outputs, profile, json, precision } => {
             let mut feeds = Vec::new();
             for i in &inputs {
                 let (name, path) = split_kv(i);
                 let path = path.ok_or_else(|| wgtf::Error::Other(format!("-i {i}: expected NAME=FILE.npy")))?;
                 feeds.push((name.to_string(), Tensor::read_npy(path)?));
             }
-            let opts = wgtf::bench::BenchOptions { iters, warmup, batch, feeds, fetches: outputs, profile };
+            let opts = wgtf::bench::BenchOptions { iters, warmup, batch, feeds, fetches: outputs, profile, precision };
             bench(cli.adapter, &model, &opts, json)
         }
         #[cfg(feature = "serve")]
         Cmd::Serve(args) => wgtf::serve::run(args.to_config(cli.adapter)?),
-        Cmd::Run { model, models, inputs, outputs, prefix, image, persist } => {
+        Cmd::Run { model, models, inputs, outputs, prefix, image, persist, precision } => {
             let sub = matches.subcommand_matches("run").expect("run subcommand");
             let groups = groups(sub, model, models, inputs, outputs)?;
-            run(cli.adapter, groups, persist.load_options(prefix)?, &image)
+            run(cli.adapter, groups, wgtf::LoadOptions { precision, ..persist.load_options(prefix)? }, &image)
         }
     }
 }

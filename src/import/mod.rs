@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 pub use checkpoint::Checkpoint;
 pub use freeze::{freeze, freeze_to_file, FreezeOptions};
 pub use meta_graph::{SignatureInfo, SignatureTensor};
-pub use options::LoadOptions;
+pub use options::{LoadOptions, Precision};
 pub use variables::{RestoreOptions, ValueSource, VariableInfo};
 
 use crate::error::{Error, Result};

@@ -11,7 +11,7 @@ pub mod words;
 
 use std::sync::Arc;
 
-pub use shader::{spread_groups, grid, Meta, ShaderVariant, LOOP_BUDGET, MAX_GROUPS_PER_DIM, MAX_LOOP_ITERATIONS, MAX_RANK, META_BYTES};
+pub use shader::{spread_groups, grid, Meta, ShaderVariant, ELEMENT_ALIAS, FLOAT_ALIAS, LOOP_BUDGET, MAX_GROUPS_PER_DIM, MAX_LOOP_ITERATIONS, MAX_RANK, META_BYTES};
 pub use crate::shaders::Shader;
 pub use steps::{How, LoopReport, LoopStep, Step};
 
@@ -41,6 +41,11 @@ pub struct Target {
     /// one (dynamic batching in `wgtf serve` relies on it). Without it, matrix products of at
     /// most 4 rows on CPU adapters split K across lanes, which sums in another order.
     pub batch_invariant: bool,
+    /// Float tensors are stored as f16 where the ops reading and writing them have f16 kernels
+    /// (`--precision f16`; needs the adapter's `shader-f16`): constants and feeds are uploaded
+    /// as f16, kernels compute and accumulate in f32, and the planner converts at the edges of
+    /// ops without f16 kernels (see [`Storage::F16`]).
+    pub f16: bool,
 }
 
 impl Target {
@@ -62,13 +67,16 @@ pub const MIN_BINDING_BYTES: u64 = 16;
 pub type TensorId = usize;
 
 /// How a tensor's elements are held in a GPU buffer: one 32-bit word per element (floats
-/// widened to f32; bool, 8/16/32-bit integers, and int64 where narrowed, as i32), or one
-/// 64-bit integer (int64 on adapters with `SHADER_INT64`).
+/// widened to f32; bool, 8/16/32-bit integers, and int64 where narrowed, as i32), one 64-bit
+/// integer (int64 on adapters with `SHADER_INT64`), or one f16 (float tensors under
+/// `--precision f16`, between ops with f16 kernels: shaders declaring `alias F = f32;` get
+/// `F = f16`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Storage {
     F32,
     I32,
     I64,
+    F16,
 }
 
 impl Storage {
@@ -91,20 +99,34 @@ impl Storage {
             _ => Storage::of(dtype),
         }
     }
+    /// How constants and feeds of a dtype are uploaded: as [`Storage::on`], but floats are f16
+    /// under `--precision f16` (halving the bytes uploaded and held).
+    pub fn stored(dtype: DType, target: &Target) -> Option<Storage> {
+        match Storage::on(dtype, target) {
+            Some(Storage::F32) if target.f16 => Some(Storage::F16),
+            s => s,
+        }
+    }
     /// The WGSL scalar type.
     pub fn wgsl(self) -> &'static str {
         match self {
             Storage::F32 => "f32",
             Storage::I32 => "i32",
             Storage::I64 => "i64",
+            Storage::F16 => "f16",
         }
     }
     /// Bytes per element.
     pub fn bytes(self) -> u64 {
         match self {
             Storage::I64 => 8,
+            Storage::F16 => 2,
             _ => 4,
         }
+    }
+    /// Holds floats (f32 or f16).
+    pub fn is_float(self) -> bool {
+        matches!(self, Storage::F32 | Storage::F16)
     }
 }
 
@@ -145,7 +167,8 @@ impl ProgTensor {
     /// Bytes of its buffer: at least 16, as WebGPU bindings cannot be empty and kernels may
     /// read any tensor as `array<vec4<f32>>` (whose smallest binding is 16 bytes).
     pub fn bytes(&self) -> u64 {
-        (self.elements() as u64).saturating_mul(self.storage.bytes()).max(MIN_BINDING_BYTES)
+        // Rounded up to whole words: buffer copies and mapping work in 4-byte units (f16).
+        (self.elements() as u64).saturating_mul(self.storage.bytes()).saturating_add(3).max(MIN_BINDING_BYTES) & !3
     }
 }
 
@@ -338,11 +361,20 @@ impl Operand {
 pub struct Lower<'a> {
     prog: &'a mut Program,
     node: &'a Node,
+    /// How the op being lowered holds float tensors: f16 for ops with f16 kernels under
+    /// `--precision f16`, f32 otherwise.
+    floats: Storage,
 }
 
 impl<'a> Lower<'a> {
     pub(crate) fn new(prog: &'a mut Program, node: &'a Node) -> Self {
-        Lower { prog, node }
+        Lower { prog, node, floats: Storage::F32 }
+    }
+    /// Lowers with float tensors held as `floats` (f16: the op's shaders declaring
+    /// `alias F = f32;` are compiled with `F = f16`).
+    pub(crate) fn with_floats(mut self, floats: Storage) -> Self {
+        self.floats = floats;
+        self
     }
     pub fn node(&self) -> &Node {
         self.node
@@ -351,14 +383,28 @@ impl<'a> Lower<'a> {
     pub fn target(&self) -> &Target {
         &self.prog.target
     }
-    /// The storage of a dtype in the program being lowered.
+    /// The storage of a dtype in the program being lowered (floats: as the op holds them).
     pub fn storage_of(&self, dtype: DType) -> Storage {
-        self.prog.storage_of(dtype)
+        match self.prog.storage_of(dtype) {
+            Storage::F32 => self.floats,
+            s => s,
+        }
     }
-    /// Emits a dispatch. Kernels with no work are dropped.
-    pub fn kernel(&mut self, variant: ShaderVariant, groups: [u32; 3], meta: Meta, bindings: Vec<Binding>) {
+    /// Emits a dispatch. Kernels with no work are dropped. Under f16 storage, shaders that
+    /// declare `alias F = f32;` (their float storage type) are compiled with `F = f16`.
+    pub fn kernel(&mut self, mut variant: ShaderVariant, groups: [u32; 3], meta: Meta, bindings: Vec<Binding>) {
         if groups.contains(&0) {
             return;
+        }
+        if self.floats == Storage::F16 && variant.shader.source.contains(shader::FLOAT_ALIAS) && !variant.types.iter().any(|(n, _)| *n == "F") {
+            variant = variant.ty("F", "f16");
+        }
+        // Kernels moving elements of any type (`alias E = u32;`) move f16 tensors as f16.
+        if variant.shader.source.contains(shader::ELEMENT_ALIAS)
+            && !variant.types.iter().any(|(n, _)| *n == "E")
+            && bindings.iter().any(|b| self.prog.tensors[b.id()].storage == Storage::F16)
+        {
+            variant = variant.ty("E", "f16");
         }
         self.prog.kernels.push(Kernel {
             variant,
@@ -393,18 +439,28 @@ impl<'a> Lower<'a> {
         self.prog.tensors.push(ProgTensor {
             name: format!("{}/tmp{}", self.node.name, self.prog.tensors.len()),
             dtype,
-            storage: self.prog.storage_of(dtype),
+            storage: self.storage_of(dtype),
             shape,
             source: Source::Activation,
         });
         self.prog.tensors.len() - 1
+    }
+    /// A scratch tensor held as `storage` (e.g. f32 partial sums of an f16 reduction).
+    pub fn temp_as(&mut self, dtype: DType, shape: Vec<usize>, storage: Storage) -> TensorId {
+        let id = self.temp(dtype, shape);
+        self.prog.tensors[id].storage = storage;
+        id
+    }
+    /// How tensor `id` holds its elements.
+    pub fn storage_of_tensor(&self, id: TensorId) -> Storage {
+        self.prog.tensors[id].storage
     }
     /// A constant computed while planning (e.g. a folded batch-norm scale), uploaded once.
     pub fn constant(&mut self, t: Tensor) -> TensorId {
         self.prog.tensors.push(ProgTensor {
             name: format!("{}/const{}", self.node.name, self.prog.tensors.len()),
             dtype: t.dtype(),
-            storage: self.prog.storage_of(t.dtype()),
+            storage: self.storage_of(t.dtype()),
             shape: t.shape().to_vec(),
             source: Source::PlanConst(Arc::new(t)),
         });

@@ -7,6 +7,16 @@
 
 use crate::shaders::Shader;
 
+/// The declaration by which a shader names its float storage type (`array<F>`, converting with
+/// `f32(x[i])` and `F(v)`): it gets `F = f16` when its op stores floats as f16. Declared in the
+/// shader's own file, not in an include.
+pub const FLOAT_ALIAS: &str = "alias F = f32;";
+
+/// The declaration by which a shader that moves elements of any type (copies, transposes,
+/// padding) names its element type: 32-bit words, or f16 when the tensors it binds are held as
+/// f16 (then counts and indices are in f16 elements).
+pub const ELEMENT_ALIAS: &str = "alias E = u32;";
+
 /// One compiled form of a shader: the pipeline cache key.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ShaderVariant {
@@ -48,6 +58,9 @@ impl ShaderVariant {
     /// of [`crate::shaders::INCLUDES`], then the type aliases substituted.
     pub fn source(&self) -> Result<String, String> {
         let mut src = expand_includes(self.shader, &self.swaps)?;
+        if self.types.iter().any(|(_, ty)| ty.contains("f16")) {
+            src.insert_str(0, "enable f16;\n");
+        }
         for (name, ty) in &self.types {
             let from = format!("alias {name} = ");
             let start = src.find(&from).ok_or_else(|| format!("{}: no line '{from}…;' to specialise", self.shader.path))?;

@@ -4,12 +4,25 @@ use super::{Storage, Target};
 use crate::error::{Error, Result};
 use crate::tensor::{DType, Data, Tensor};
 
-/// A host tensor as the bytes its GPU buffer holds in `storage` (see [`Storage::on`]).
+/// A host tensor as the bytes its GPU buffer holds when uploaded as a constant or feed on
+/// `target` (see [`Storage::stored`]).
 pub fn to_words(t: &Tensor, name: &str, target: &Target) -> Result<Vec<u8>> {
-    let storage = Storage::on(t.dtype(), target)
+    let storage = Storage::stored(t.dtype(), target)
         .ok_or_else(|| Error::Feed { name: name.to_string(), msg: format!("{} tensors cannot go to the GPU", t.dtype()) })?;
+    to_storage(t, name, storage)
+}
+
+/// A host tensor as the bytes of its elements held in `storage`.
+pub fn to_storage(t: &Tensor, name: &str, storage: Storage) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(t.len() * storage.bytes() as usize);
     match (storage, t.data()) {
+        (Storage::F16, _) => {
+            for x in t.to_f32_vec()? {
+                out.extend_from_slice(&half::f16::from_f32(x).to_le_bytes());
+            }
+            // Whole words: buffer writes go in 4-byte units.
+            out.resize(out.len().next_multiple_of(4), 0);
+        }
         (Storage::I64, Data::I64(v)) => out.extend_from_slice(bytemuck::cast_slice(v)),
         (Storage::I64, _) => {
             for x in t.to_i64_vec()? {
@@ -49,6 +62,13 @@ pub fn to_words(t: &Tensor, name: &str, target: &Target) -> Result<Vec<u8>> {
 /// Reads a GPU buffer's elements, held in `storage`, back into a tensor of the TensorFlow dtype.
 pub fn from_words(bytes: &[u8], dtype: DType, storage: Storage, shape: Vec<usize>) -> Result<Tensor> {
     let data = match storage {
+        Storage::F16 => {
+            let v = bytes.chunks_exact(2).take(shape.iter().product()).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32());
+            match dtype {
+                DType::F64 => Data::F64(v.map(|x| x as f64).collect()),
+                _ => Data::F32(v.collect()),
+            }
+        }
         Storage::I64 => Data::I64(bytes.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes"))).collect()),
         Storage::F32 => {
             let v: Vec<f32> = bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();

@@ -84,7 +84,8 @@ pub fn compile_with(req: &CompileRequest, target: &crate::kernel::Target, values
         if Storage::of(*dtype).is_none() {
             return Err(Error::Feed { name: r.to_string(), msg: format!("{dtype} tensors cannot be fed") });
         }
-        let storage = p.prog.storage_of(*dtype);
+        // Uploaded as `to_words` encodes it (floats as f16 under `--precision f16`).
+        let storage = Storage::stored(*dtype, target).unwrap_or(Storage::I32);
         p.prog.tensors.push(ProgTensor { name: r.to_string(), dtype: *dtype, storage, shape: shape.clone(), source: Source::Feed(k) });
         let id = p.prog.tensors.len() - 1;
         p.prog.feeds.push((r.clone(), id));

@@ -136,6 +136,10 @@ pub(crate) struct Planner<'a> {
     pub(crate) blocked: Option<Vec<SyncRead>>,
     /// Nesting of runtime loops being lowered (a sync point cannot be inside one).
     pub runtime_loops: usize,
+    /// Float tensors converted between f32 and f16 storage (`--precision f16`): (tensor, storage
+    /// held as) → the converted tensor. Forgotten at every structural op (a conversion made in a
+    /// loop body or branch may not have run where it is needed next).
+    pub(crate) converted: HashMap<(TensorId, Storage), TensorId>,
 }
 
 impl<'a> Planner<'a> {
@@ -161,6 +165,7 @@ impl<'a> Planner<'a> {
             pause: None,
             blocked: None,
             runtime_loops: 0,
+            converted: HashMap::new(),
         }
     }
 
@@ -189,6 +194,7 @@ impl<'a> Planner<'a> {
         self.reports.truncate(m.reports);
         self.const_ids.retain(|_, id| *id < m.tensors);
         self.host_ids.retain(|_, (_, id)| *id < m.tensors);
+        self.converted.retain(|(from, _), id| *from < m.tensors && *id < m.tensors);
     }
 
     /// The evaluation order of a function body: everything its outputs need, arguments given.
@@ -243,8 +249,12 @@ impl<'a> Planner<'a> {
             return Ok(());
         }
         if op_kind::is_structural(&node.op) {
-            let outs = self.structural(node, ins, env)?;
-            env.set(node, outs);
+            // Control flow copies whole buffers of its values: f16 ones go in as f32.
+            let ins = ins.into_iter().map(|v| self.widened(node, v)).collect();
+            self.converted.clear();
+            let outs = self.structural(node, ins, env);
+            self.converted.clear();
+            env.set(node, outs?);
             return Ok(());
         }
         if ins.iter().any(|v| !matches!(v, Val::T(_))) {
@@ -271,6 +281,20 @@ impl<'a> Planner<'a> {
 }
 
 impl<'a> Planner<'a> {
+    /// `v` with f16 storage widened to f32 (`--precision f16`): control flow copies whole
+    /// buffers of its values (loop variables, branch results), which it holds as f32.
+    pub(crate) fn widened(&mut self, node: &Node, v: Val) -> Val {
+        match v {
+            Val::T(mut k) if k.id.is_some_and(|id| self.prog.tensors[id].storage == Storage::F16) => {
+                let id = k.id.expect("checked");
+                let o = Operand { id, dtype: k.info.dtype, storage: Storage::F16, shape: k.info.shape.clone(), value: k.info.value.clone() };
+                k.id = Some(self.held_as(node, o, Storage::F32).id);
+                Val::T(k)
+            }
+            v => v,
+        }
+    }
+
     /// What is known of a value once sync points have passed: the view of a data-dependent
     /// tensor's valid rows, or (on the GPU still) with the value read back.
     pub(crate) fn known(&self, k: &Known) -> Known {
@@ -327,7 +351,8 @@ impl<'a> Planner<'a> {
             if let Some(&id) = self.const_ids.get(r) {
                 return Ok(id);
             }
-            let storage = self.prog.storage_of(v.dtype());
+            // Uploaded at load as `to_words` encodes it (floats as f16 under `--precision f16`).
+            let storage = Storage::stored(v.dtype(), &self.prog.target).unwrap_or(Storage::I32);
             self.prog.tensors.push(ProgTensor { name: r.to_string(), dtype: v.dtype(), storage, shape: v.shape().to_vec(), source: Source::Const(r.clone()) });
             let id = self.prog.tensors.len() - 1;
             self.const_ids.insert(r.clone(), id);

@@ -53,6 +53,12 @@ pub trait Op: Send + Sync + 'static {
     fn int64(&self) -> bool {
         false
     }
+    /// Whether `lower` handles float operands held as f16 (`Storage::F16`, under `--precision
+    /// f16`): its shaders declare `alias F = f32;` and read and write floats through `F`. Ops that
+    /// do not see f16 tensors converted to f32 first, and write f32.
+    fn f16(&self) -> bool {
+        false
+    }
     /// Emits the kernels (or aliases) that compute `outs` from `ins`.
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()>;
 }

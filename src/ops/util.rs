@@ -153,9 +153,10 @@ pub fn word_view(t: &Operand, shape: &[usize], st: &[i64], base: i64) -> (Vec<us
     (shape, st, base * w as i64)
 }
 
-/// 32-bit words per element of `t` (2 for 64-bit integers).
+/// 32-bit words per element of `t` (2 for 64-bit integers; 1 for f16, which the copy kernels
+/// move as f16 elements: see common/copy_words.wgsl).
 pub fn words(t: &Operand) -> usize {
-    (t.storage().bytes() / 4) as usize
+    (t.storage().bytes() / 4).max(1) as usize
 }
 
 /// A binary elementwise kernel with broadcasting: `shader` is one of the binary shaders.

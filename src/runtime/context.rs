@@ -286,7 +286,7 @@ impl Context {
         let int64 = self.shared.device.features().contains(wgpu::Features::SHADER_INT64);
         let max_binding = (self.shared.limits.max_storage_buffer_binding_size as u64).min(self.shared.limits.max_buffer_size);
         let subgroups = self.shared.device.features().contains(wgpu::Features::SUBGROUP);
-        crate::kernel::Target { subgroup_gemm, int64, max_binding, subgroups, batch_invariant: self.shared.batch_invariant }
+        crate::kernel::Target { subgroup_gemm, int64, max_binding, subgroups, batch_invariant: self.shared.batch_invariant, f16: false }
     }
 
     /// Compute pipelines compiled in this context so far.

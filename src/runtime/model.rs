@@ -23,6 +23,7 @@ use crate::lower::pipeline::{value_candidates, LoweredGraph};
 use crate::lower::{compile_with, CompileRequest, Folded, Syncs};
 use crate::ops::registry;
 use crate::tensor::{DType, Tensor};
+use crate::import::Precision;
 
 /// A placeholder of the graph.
 #[derive(Clone, Debug)]
@@ -104,13 +105,32 @@ pub struct Model {
     /// `plan_with_values`).
     value_feeds: Mutex<HashMap<Signature, (Vec<usize>, bool)>>,
     counters: ModelCounters,
+    /// The adapter traits its plans are lowered for (the context's, with its precision).
+    target: crate::kernel::Target,
 }
 
 impl Model {
     /// Loads a graph: checks every op it needs is supported (listing all that are not), folds
     /// its constant part and uploads the constants its kernels read.
     pub fn from_graph(ctx: &Context, graph: Graph) -> Result<Model> {
+        Model::from_graph_with(ctx, graph, Precision::F32)
+    }
+
+    /// [`Model::from_graph`] holding float tensors in `precision` (f16 needs the adapter's
+    /// `shader-f16`: without it, an error).
+    pub fn from_graph_with(ctx: &Context, graph: Graph, precision: Precision) -> Result<Model> {
         ctx.check_alive()?;
+        let mut target = ctx.target();
+        if precision == Precision::F16 {
+            if !ctx.device().features().contains(wgpu::Features::SHADER_F16) {
+                return Err(Error::Device(format!(
+                    "precision f16 needs shader-f16, which {} ({:?}) does not have: load with precision f32",
+                    ctx.adapter_info().name,
+                    ctx.adapter_info().backend
+                )));
+            }
+            target.f16 = true;
+        }
         graph.check_inputs()?;
         let reg = registry();
         let LoweredGraph { graph, folded, original, original_folded } = crate::lower::pipeline::lower_graph(graph, reg)?;
@@ -118,7 +138,6 @@ impl Model {
         let mut consts = HashMap::new();
         let mut names: Vec<&TensorRef> = folded.device.iter().collect();
         names.sort();
-        let target = ctx.target();
         for r in names {
             let t = &folded.values[r];
             let words = to_words(t, &r.to_string(), &target)?;
@@ -137,6 +156,7 @@ impl Model {
             plans: Mutex::new(HashMap::new()),
             value_feeds: Mutex::new(HashMap::new()),
             counters: ModelCounters::default(),
+            target,
         })
     }
 
@@ -146,6 +166,10 @@ impl Model {
     }
     pub fn context(&self) -> &Context {
         &self.ctx
+    }
+    /// How its float tensors are held on the GPU.
+    pub fn precision(&self) -> Precision {
+        if self.target.f16 { Precision::F16 } else { Precision::F32 }
     }
 
     /// The placeholders of the graph.
@@ -406,7 +430,7 @@ impl Model {
         let names_in = |g: &Graph| key.0.iter().map(|f| &f.0).chain(&key.1).all(|r| g.node(&r.node).is_some());
         let compile = |optimized: bool| {
             let (g, f) = if optimized { (&*self.graph, &self.folded) } else { (&self.original.0, &self.original.1) };
-            compile_with(&CompileRequest { graph: g, registry: registry(), folded: f, feeds: &key.0, fetches: &key.1 }, &self.ctx.target(), values, &syncs)
+            compile_with(&CompileRequest { graph: g, registry: registry(), folded: f, feeds: &key.0, fetches: &key.1 }, &self.target, values, &syncs)
         };
         let (prog, optimized) = match graph {
             Some(o) => (compile(o)?, o),

@@ -10,7 +10,7 @@ use super::stats::ModelCounters;
 use crate::error::{Error, Result};
 use crate::graph::TensorRef;
 use crate::kernel::memory::{assign_slots, imports};
-use crate::kernel::words::{from_words, to_words};
+use crate::kernel::words::{from_words, to_storage, to_words};
 use crate::kernel::{Binding, Fetch, Program, Source, TensorId, META_BYTES};
 use crate::tensor::Tensor;
 
@@ -108,7 +108,7 @@ impl Plan {
         let mut plan_consts = HashMap::new();
         for (id, t) in prog.tensors.iter().enumerate() {
             if let Source::PlanConst(v) = &t.source {
-                let words = to_words(v, &t.name, &prog.target)?;
+                let words = to_storage(v, &t.name, t.storage)?;
                 let buf = ctx.buffer(&t.name, t.bytes(), STORAGE)?;
                 ctx.queue().write_buffer(&buf.buf, 0, &words);
                 plan_consts.insert(id, buf);
@@ -373,7 +373,7 @@ impl Plan {
                 }
                 match (f, src) {
                     (_, Some(src)) if bytes > 0 => enc.copy_buffer_to_buffer(src, match f { Fetch::Device(id) => self.offset(*id), _ => 0 }, d, 0, bytes),
-                    (Fetch::Host(t), None) => queue.write_buffer(d, 0, &to_words(t, "fetch", &self.prog.target)?),
+                    (Fetch::Host(t), None) => queue.write_buffer(d, 0, &to_storage(t, "fetch", self.prog.storage_of(t.dtype()))?),
                     _ => {}
                 }
             }

@@ -24,6 +24,10 @@ mod pb {
 /// Options of `wgtf serve`.
 #[derive(clap::Args, Clone, Debug)]
 pub struct ServeArgs {
+    /// How float tensors are held on the GPU: f32, or f16 (half the memory and bandwidth,
+    /// computed in f32; needs the adapter's shader-f16).
+    #[arg(long, default_value = "f32")]
+    pub precision: crate::Precision,
     /// Address to listen on (0.0.0.0 in a container).
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
@@ -183,7 +187,7 @@ impl ServeArgs {
             request_timeout: Duration::from_millis(self.request_timeout_ms.max(1)),
             max_body_bytes: self.max_body_bytes,
             images,
-            load: LoadOptions { tags: self.tags.clone(), ..Default::default() },
+            load: LoadOptions { tags: self.tags.clone(), precision: self.precision, ..Default::default() },
             adapter,
             warmup: !self.no_warmup,
             handle_signals: true,

@@ -234,7 +234,7 @@ impl Registry {
         let path = model_path(dir)?;
         let loaded = crate::import::load(&path, &self.settings.load)?;
         let (kind, signatures, chosen) = (loaded.kind.clone(), loaded.signatures.clone(), loaded.signature.clone());
-        let model = Model::from_graph(&self.ctx, loaded.graph)?;
+        let model = Model::from_graph_with(&self.ctx, loaded.graph, self.settings.load.precision)?;
         let inputs = model.inputs();
         let optional = inputs
             .iter()

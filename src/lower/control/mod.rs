@@ -126,7 +126,8 @@ impl<'a> Planner<'a> {
             for &ni in order.iter() {
                 self.node(&f.graph.nodes[ni], &mut env, false)?;
             }
-            f.rets.iter().map(|r| env.get(r, node)).collect::<Result<Vec<_>>>()
+            let rets = f.rets.iter().map(|r| env.get(r, node)).collect::<Result<Vec<_>>>()?;
+            Ok(rets.into_iter().map(|v| self.widened(node, v)).collect())
         })();
         self.depth -= 1;
         r.map_err(|e| match e {

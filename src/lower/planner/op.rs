@@ -51,11 +51,14 @@ impl<'a> Planner<'a> {
                 )));
             }
         }
+        // How this op holds floats: f16 where it has f16 kernels and the plan stores floats so.
+        let floats = if self.prog.target.f16 && op.f16() { Storage::F16 } else { Storage::F32 };
         let mut operands = Vec::with_capacity(ins.len());
         for (i, k) in ins.iter().enumerate() {
             let id = if op.is_host_input(node, i) { usize::MAX } else { self.device_id(k, node)? };
-            let storage = self.prog.storage_of(k.info.dtype);
-            operands.push(Operand { id, dtype: k.info.dtype, storage, shape: k.info.shape.clone(), value: k.info.value.clone() });
+            let storage = if id == usize::MAX { self.prog.storage_of(k.info.dtype) } else { self.prog.tensors[id].storage };
+            let o = Operand { id, dtype: k.info.dtype, storage, shape: k.info.shape.clone(), value: k.info.value.clone() };
+            operands.push(if id == usize::MAX { o } else { self.held_as(node, o, floats) });
         }
         // Ops without 64-bit kernels see int64 tensors narrowed to int32 (exact within its
         // range), and their int64 outputs are widened back.
@@ -85,6 +88,9 @@ impl<'a> Planner<'a> {
                 return Err(node.err(format!("output {i} has type {}, which cannot live on the GPU", o.dtype)));
             }
             let id = self.activation(format!("{}:{i}", node.name), o.dtype, o.shape.clone());
+            if self.prog.tensors[id].storage == Storage::F32 {
+                self.prog.tensors[id].storage = floats;
+            }
             let out = Operand { id, dtype: o.dtype, storage: self.prog.tensors[id].storage, shape: o.shape.clone(), value: None };
             if narrowing && out.storage == Storage::I64 {
                 let t = self.activation(format!("{}/narrow_out{i}", node.name), DType::I32, o.shape.clone());
@@ -96,10 +102,13 @@ impl<'a> Planner<'a> {
         }
         let first_kernel = self.prog.kernels.len();
         {
-            let mut cx = Lower::new(&mut self.prog, node);
+            let mut cx = Lower::new(&mut self.prog, node).with_floats(floats);
             op.lower(node, &mut cx, &operands, &out_ops)?;
         }
         self.check_written(node, first_kernel, &out_ops)?;
+        if self.prog.target.f16 {
+            self.check_floats(node, first_kernel)?;
+        }
         for (i, wide) in widen {
             crate::ops::array::cast::convert(&mut Lower::new(&mut self.prog, node), &out_ops[i], &wide);
             // A data-dependent length moves to the widened tensor (the cast reads every row).
@@ -118,6 +127,50 @@ impl<'a> Planner<'a> {
                 Known { info, id, upload: None }
             })
             .collect())
+    }
+
+    /// `o` held as `floats` when it is a float tensor held otherwise: f16 ↔ f32, converted once
+    /// per plan (and per conditional or loop body: see `structural`) by the cast kernel.
+    pub(crate) fn held_as(&mut self, node: &Node, o: Operand, floats: Storage) -> Operand {
+        if !o.storage.is_float() || o.storage == floats {
+            return o;
+        }
+        if let Some(&id) = self.converted.get(&(o.id, floats)) {
+            return Operand { id, storage: floats, ..o };
+        }
+        let name = format!("{}/{}", self.prog.tensors[o.id].name, floats.wgsl());
+        let id = self.activation(name, o.dtype, o.shape.clone());
+        self.prog.tensors[id].storage = floats;
+        let to = Operand { id, storage: floats, ..o.clone() };
+        crate::ops::array::cast::convert(&mut Lower::new(&mut self.prog, node), &o, &to);
+        self.converted.insert((o.id, floats), id);
+        to
+    }
+
+    /// Every kernel since `first` binds float tensors as its shader holds them: f16 exactly where
+    /// it was compiled with `F = f16` (or names f16 in another alias, as the cast kernel does).
+    fn check_floats(&self, node: &Node, first: usize) -> Result<()> {
+        for k in &self.prog.kernels[first..] {
+            let declares = k.variant.shader.source.contains(crate::kernel::FLOAT_ALIAS);
+            let f16_form = k.variant.types.iter().any(|(_, t)| t.contains("f16"));
+            for b in &k.bindings {
+                let s = self.prog.tensors[b.id()].storage;
+                let fits = match s {
+                    Storage::F16 => f16_form,
+                    Storage::F32 => !declares || !f16_form,
+                    _ => true,
+                };
+                if !fits {
+                    return Err(node.err(format!(
+                        "internal: kernel {} binds {} as {} (f16 storage)",
+                        k.variant.label(),
+                        self.prog.tensors[b.id()].name,
+                        s.wgsl()
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Sync points. Tensors of data-dependent length (Where, NonMaxSuppression) hold an upper

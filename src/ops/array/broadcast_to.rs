@@ -26,6 +26,9 @@ fn strides_i64(input: &[usize], out: &[usize]) -> Vec<i64> {
 }
 
 impl Op for BroadcastTo {
+    fn f16(&self) -> bool {
+        true
+    }
     fn int64(&self) -> bool {
         true
     }

@@ -55,6 +55,18 @@ pub fn convert(cx: &mut Lower, x: &Operand, y: &Operand) {
     let n = x.elements();
     let meta = |bits: u32, signed: bool| Meta::from(CastMeta { n: w(n), bits, signed: signed as u32, _pad: 0 });
     let bindings = vec![Binding::In(x.id), Binding::Out(y.id)];
+    if x.storage() == Storage::F16 || y.storage() == Storage::F16 {
+        // Between f32 and f16 storage (the planner converts at the edges of ops without f16
+        // kernels, so an f16 tensor never meets an integer cast).
+        debug_assert!(x.storage().is_float() && y.storage().is_float(), "f16 storage converts to and from f32 only");
+        if x.storage() == y.storage() {
+            cx.alias(y, x);
+            return;
+        }
+        let v = ShaderVariant::new(&shaders::CAST_FLOAT).ty("S", x.storage().wgsl()).ty("D", y.storage().wgsl());
+        cx.kernel(v, grid(n, 256), meta(32, true), bindings);
+        return;
+    }
     if x.storage() == Storage::I64 || y.storage() == Storage::I64 {
         let (mode, bits, signed) = if x.storage() == y.storage() {
             cx.alias(y, x);

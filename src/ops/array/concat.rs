@@ -28,6 +28,9 @@ impl Concat {
 }
 
 impl Op for Concat {
+    fn f16(&self) -> bool {
+        true
+    }
     fn int64(&self) -> bool {
         true
     }

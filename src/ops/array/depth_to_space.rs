@@ -61,6 +61,9 @@ impl DepthSpace {
 }
 
 impl Op for DepthSpace {
+    fn f16(&self) -> bool {
+        true
+    }
     fn check(&self, node: &Node) -> Result<()> {
         let fmt = node.attr_string_or("data_format", "NHWC")?;
         if fmt != "NHWC" && fmt != "NCHW" {

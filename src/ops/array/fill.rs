@@ -39,6 +39,9 @@ pub fn broadcast_scalar(cx: &mut Lower, node: &Node, value: &Operand, out: &Oper
 }
 
 impl Op for Fill {
+    fn f16(&self) -> bool {
+        true
+    }
     fn int64(&self) -> bool {
         true
     }

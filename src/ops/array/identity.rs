@@ -14,6 +14,9 @@ pub struct Identity {
 }
 
 impl Op for Identity {
+    fn f16(&self) -> bool {
+        true
+    }
     fn int64(&self) -> bool {
         true
     }

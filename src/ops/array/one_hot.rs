@@ -30,7 +30,7 @@ fn word(node: &Node, t: &Tensor, storage: Storage) -> Result<u32> {
         return Err(node.err("on_value and off_value must be scalars"));
     }
     Ok(match storage {
-        Storage::F32 => t.to_f32_vec()?[0].to_bits(),
+        Storage::F32 | Storage::F16 => t.to_f32_vec()?[0].to_bits(),
         Storage::I32 | Storage::I64 => t.to_i64_vec()?[0] as i32 as u32,
     })
 }

@@ -15,6 +15,9 @@ fn axis(node: &Node, rank: usize) -> Result<usize> {
 }
 
 impl Op for Pack {
+    fn f16(&self) -> bool {
+        true
+    }
     fn int64(&self) -> bool {
         true
     }

@@ -43,6 +43,9 @@ impl Pad {
 }
 
 impl Op for Pad {
+    fn f16(&self) -> bool {
+        true
+    }
     fn int64(&self) -> bool {
         true
     }
@@ -66,7 +69,7 @@ impl Op for Pad {
         let mode = self.mode(node)?;
         let bits: u64 = match ins.get(2).and_then(|v| v.value.clone()) {
             Some(v) => match x.storage() {
-                Storage::F32 => v.to_f32_vec()?.first().copied().unwrap_or(0.0).to_bits() as u64,
+                Storage::F32 | Storage::F16 => v.to_f32_vec()?.first().copied().unwrap_or(0.0).to_bits() as u64,
                 Storage::I32 => v.to_i64_vec()?.first().copied().unwrap_or(0) as i32 as u32 as u64,
                 Storage::I64 => v.to_i64_vec()?.first().copied().unwrap_or(0) as u64,
             },
@@ -83,6 +86,8 @@ impl Op for Pad {
         let n = out.elements() * w;
         let meta = Meta::from(PadMeta { n: word(n), rank: word(in_shape.len()), value: lo, value_hi: hi, out_shape: dims(&out_shape, 1), in_shape: dims(&in_shape, 1), before: dims(&before, 0), in_strides: dims(&in_strides, 0) });
         let v = ShaderVariant::new(&shaders::PAD).set("MODE", mode);
+        // f16 elements (`--precision f16`) take the constant from its f32 bits.
+        let v = if x.storage() == Storage::F16 { v.swap("common/pad_bits.wgsl", "common/pad_f16.wgsl") } else { v };
         cx.kernel(v, grid(n, 256), meta, vec![Binding::In(x.id), Binding::Out(out.id)]);
         Ok(())
     }

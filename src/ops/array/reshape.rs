@@ -76,6 +76,9 @@ fn new_shape(kind: &Kind, node: &Node, ins: &[TensorInfo]) -> Result<Vec<usize>>
 }
 
 impl Op for View {
+    fn f16(&self) -> bool {
+        true
+    }
     fn int64(&self) -> bool {
         true
     }

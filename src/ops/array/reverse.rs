@@ -55,6 +55,9 @@ impl Reverse {
 }
 
 impl Op for Reverse {
+    fn f16(&self) -> bool {
+        true
+    }
     fn int64(&self) -> bool {
         true
     }

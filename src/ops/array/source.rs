@@ -11,6 +11,9 @@ use crate::tensor::Tensor;
 pub struct Const;
 
 impl Op for Const {
+    fn f16(&self) -> bool {
+        true
+    }
     fn int64(&self) -> bool {
         true
     }
@@ -26,6 +29,9 @@ impl Op for Const {
 pub struct Placeholder;
 
 impl Op for Placeholder {
+    fn f16(&self) -> bool {
+        true
+    }
     fn int64(&self) -> bool {
         true
     }
@@ -42,6 +48,9 @@ impl Op for Placeholder {
 pub struct PlaceholderWithDefault;
 
 impl Op for PlaceholderWithDefault {
+    fn f16(&self) -> bool {
+        true
+    }
     fn int64(&self) -> bool {
         true
     }

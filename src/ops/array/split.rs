@@ -86,6 +86,9 @@ impl Split {
 }
 
 impl Op for Split {
+    fn f16(&self) -> bool {
+        true
+    }
     fn int64(&self) -> bool {
         true
     }

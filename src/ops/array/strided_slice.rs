@@ -162,6 +162,9 @@ impl StridedSlice {
 }
 
 impl Op for StridedSlice {
+    fn f16(&self) -> bool {
+        true
+    }
     fn int64(&self) -> bool {
         true
     }

@@ -40,6 +40,9 @@ fn plan(node: &Node, shape: &[usize], m: &Tensor) -> Result<(Vec<usize>, Vec<usi
 }
 
 impl Op for Tile {
+    fn f16(&self) -> bool {
+        true
+    }
     fn int64(&self) -> bool {
         true
     }

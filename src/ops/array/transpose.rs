@@ -35,6 +35,9 @@ fn plan(node: &Node, shape: &[usize], p: &Tensor) -> Result<(Vec<usize>, Vec<i64
 }
 
 impl Op for Transpose {
+    fn f16(&self) -> bool {
+        true
+    }
     fn int64(&self) -> bool {
         true
     }

@@ -75,6 +75,9 @@ fn gemm(node: &Node, a: &[usize], b: &[usize]) -> Result<(Gemm, Vec<usize>)> {
 }
 
 impl Op for BatchMatMul {
+    fn f16(&self) -> bool {
+        true
+    }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 2)?;
         check_dtypes(node, ins)?;

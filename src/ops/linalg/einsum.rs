@@ -264,6 +264,9 @@ fn try_plan(spec: &Spec, shapes: [&[usize]; 2], swap: bool, copy: [bool; 3]) -> 
 }
 
 impl Op for Einsum {
+    fn f16(&self) -> bool {
+        true
+    }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         if ins.is_empty() || ins.len() > 2 {
             return Err(node.err(format!("einsum with {} operands is not supported (one or two)", ins.len())));

@@ -12,6 +12,9 @@ use crate::ops::{Op, TensorInfo};
 pub struct FusedMatMul;
 
 impl Op for FusedMatMul {
+    fn f16(&self) -> bool {
+        true
+    }
     fn check(&self, node: &Node) -> Result<()> {
         Fusion::parse(node).map(|_| ())
     }

@@ -27,6 +27,9 @@ pub fn dims(node: &Node, a: &[usize], b: &[usize]) -> Result<(usize, usize, usiz
 }
 
 impl Op for MatMul {
+    fn f16(&self) -> bool {
+        true
+    }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 2)?;
         check_dtypes(node, ins)?;

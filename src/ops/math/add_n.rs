@@ -12,6 +12,9 @@ use crate::tensor::Tensor;
 pub struct AddN;
 
 impl Op for AddN {
+    fn f16(&self) -> bool {
+        true
+    }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 1)?;
         if ins.iter().any(|i| i.shape != ins[0].shape || i.dtype != ins[0].dtype) {
@@ -35,7 +38,7 @@ impl Op for AddN {
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let v = match ins[0].storage() {
-            Storage::F32 => ShaderVariant::new(&shaders::BINARY_FLOAT),
+            Storage::F32 | Storage::F16 => ShaderVariant::new(&shaders::BINARY_FLOAT),
             s => ShaderVariant::new(&shaders::BINARY_INT).ty("T", s.wgsl()),
         };
         let v = v.set("OP", crate::kernel::codes::BinaryOp::Add.code() as i64);

@@ -41,6 +41,9 @@ pub fn infer_broadcast(node: &Node, ins: &[TensorInfo]) -> Result<(DType, Vec<us
 }
 
 impl Op for Binary {
+    fn f16(&self) -> bool {
+        true
+    }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         let (dtype, shape) = infer_broadcast(node, ins)?;
         if !dtype.is_float() && self.int.is_none() {
@@ -76,7 +79,7 @@ impl Op for Binary {
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let v = match ins[0].storage() {
-            Storage::F32 => ShaderVariant::new(&shaders::BINARY_FLOAT),
+            Storage::F32 | Storage::F16 => ShaderVariant::new(&shaders::BINARY_FLOAT),
             s => ShaderVariant::new(&shaders::BINARY_INT).ty("T", s.wgsl()),
         };
         binary_kernel(cx, node, v.set("OP", self.code.code() as i64), &ins[0], &ins[1], &outs[0])

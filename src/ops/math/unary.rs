@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::codes::UnaryOp;
-use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
+use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
 use crate::kernel::meta::{w, UnaryIntMeta, UnaryMeta};
 use crate::ops::util::tensor_from_f64;
 use crate::ops::{Op, TensorInfo};
@@ -39,6 +39,9 @@ impl Unary {
 }
 
 impl Op for Unary {
+    fn f16(&self) -> bool {
+        true
+    }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 1)?;
         let x = &ins[0];
@@ -72,7 +75,7 @@ impl Op for Unary {
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let [a, b] = (self.params)(node)?;
         let x = &ins[0];
-        let float = x.storage() == Storage::F32;
+        let float = x.storage().is_float();
         let v = if float { ShaderVariant::new(&shaders::UNARY_FLOAT) } else { ShaderVariant::new(&shaders::UNARY_INT).ty("T", x.storage().wgsl()) };
         let v = v.set("OP", self.code.code() as i64);
         crate::ops::util::dense_chunks(cx, &[x], &outs[0], |cx, ins, out, n| {

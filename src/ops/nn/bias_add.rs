@@ -27,6 +27,9 @@ fn bias_shape(node: &Node, x: &[usize], b: &[usize]) -> Result<Vec<usize>> {
 }
 
 impl Op for BiasAdd {
+    fn f16(&self) -> bool {
+        true
+    }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 2)?;
         bias_shape(node, &ins[0].shape, &ins[1].shape)?;
@@ -43,7 +46,7 @@ impl Op for BiasAdd {
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let b = Operand { shape: bias_shape(node, &ins[0].shape, &ins[1].shape)?, ..ins[1].clone() };
         let v = match ins[0].storage() {
-            Storage::F32 => ShaderVariant::new(&shaders::BINARY_FLOAT),
+            Storage::F32 | Storage::F16 => ShaderVariant::new(&shaders::BINARY_FLOAT),
             s => ShaderVariant::new(&shaders::BINARY_INT).ty("T", s.wgsl()),
         };
         binary_kernel(cx, node, v.set("OP", crate::kernel::codes::BinaryOp::Add.code() as i64), &ins[0], &b, &outs[0])

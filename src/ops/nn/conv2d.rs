@@ -135,6 +135,9 @@ pub fn emit_mode(cx: &mut Lower, mode: i64, g: &Geometry, x: &Operand, f: &Opera
 }
 
 impl Op for Conv2D {
+    fn f16(&self) -> bool {
+        true
+    }
     fn check(&self, node: &Node) -> Result<()> {
         crate::ops::nn::window::check(node, true)
     }

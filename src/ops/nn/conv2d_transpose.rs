@@ -72,6 +72,9 @@ pub fn geometry(node: &Node, sizes: &[i64], filter: &[usize], x: &[usize]) -> Re
 }
 
 impl Op for Conv2DBackpropInput {
+    fn f16(&self) -> bool {
+        true
+    }
     fn check(&self, node: &Node) -> Result<()> {
         crate::ops::nn::window::check(node, true)
     }

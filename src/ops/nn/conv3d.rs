@@ -140,6 +140,9 @@ fn filter_dims(node: &Node, f: &[usize], c: usize) -> Result<([usize; 3], usize)
 }
 
 impl Op for Conv3D {
+    fn f16(&self) -> bool {
+        true
+    }
     fn check(&self, node: &Node) -> Result<()> {
         crate::ops::nn::window::check(node, false)
     }

@@ -60,6 +60,9 @@ impl Conv3DBackpropInput {
 }
 
 impl Op for Conv3DBackpropInput {
+    fn f16(&self) -> bool {
+        true
+    }
     fn check(&self, node: &Node) -> Result<()> {
         crate::ops::nn::window::check(node, false)
     }

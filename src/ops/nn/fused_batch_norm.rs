@@ -25,6 +25,9 @@ pub fn scale_shift(node: &Node, gamma: &Tensor, beta: &Tensor, mean: &Tensor, va
 }
 
 impl Op for FusedBatchNorm {
+    fn f16(&self) -> bool {
+        true
+    }
     fn check(&self, node: &Node) -> Result<()> {
         crate::ops::nn::window::is_nchw(node).map(|_| ())
     }

@@ -27,6 +27,9 @@ pub fn nhwc_residual(cx: &mut Lower, node: &Node, r: &Operand) -> Result<Operand
 }
 
 impl Op for FusedConv2D {
+    fn f16(&self) -> bool {
+        true
+    }
     fn check(&self, node: &Node) -> Result<()> {
         Fusion::parse(node)?;
         crate::ops::nn::window::check(node, true)

@@ -14,6 +14,9 @@ use crate::ops::{Op, TensorInfo};
 pub struct FusedDepthwise;
 
 impl Op for FusedDepthwise {
+    fn f16(&self) -> bool {
+        true
+    }
     fn check(&self, node: &Node) -> Result<()> {
         Fusion::parse(node)?;
         crate::ops::nn::window::check(node, true)

@@ -43,6 +43,9 @@ fn geo(node: &Node, s: &[usize]) -> Result<Geo> {
 }
 
 impl Op for Pool {
+    fn f16(&self) -> bool {
+        true
+    }
     fn check(&self, node: &Node) -> Result<()> {
         crate::ops::nn::window::check(node, true)
     }

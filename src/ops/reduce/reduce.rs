@@ -91,6 +91,9 @@ fn merge_dims(dims: impl Iterator<Item = (usize, usize)>) -> (Vec<usize>, Vec<us
 }
 
 impl Op for Reduce {
+    fn f16(&self) -> bool {
+        true
+    }
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         i == 1
     }
@@ -198,24 +201,28 @@ fn emit(cx: &mut Lower, code: ReduceOp, x: TensorId, dtype: DType, storage: Stor
     }
     .max(1);
     let parts = n_red.div_ceil(chunk).max(1);
-    let dst = if parts > 1 { cx.temp(dtype, vec![n_out * parts]) } else { out };
+    // Floats are computed in f32 and partial results kept in f32 (under `--precision f16` the
+    // input and output may be f16).
+    let t = if storage.is_float() { Storage::F32 } else { storage };
+    let dst = if parts > 1 { cx.temp_as(dtype, vec![n_out * parts], t) } else { out };
     let meta = Meta::from(ReduceMeta {
         n_out: w(n_out), n_red: w(n_red), kept_rank: w(ks.len()), red_rank: w(rs.len()),
         parts: w(parts), chunk: w(chunk), count: w(count), _pad: 0,
         kept_shape: dims(&ks, 1), kept_strides: dims(&kst, 0), red_shape: dims(&rs, 1), red_strides: dims(&rst, 0),
     });
     let pass = partial_in as i64 | ((parts > 1) as i64) << 1;
-    let v = ShaderVariant::new(&shaders::REDUCE).ty("T", storage.wgsl()).set("OP", code.code() as i64).set("PASS", pass);
+    let y = cx.storage_of_tensor(dst);
+    let v = ShaderVariant::new(&shaders::REDUCE).ty("T", t.wgsl()).ty("X", storage.wgsl()).ty("Y", y.wgsl()).set("OP", code.code() as i64).set("PASS", pass);
     let (v, groups) = match serial {
         true => (v.entry("serial"), grid(n_out * parts, 64)),
-        false => (cx.target().group_reduce(v, storage), spread_groups(n_out * parts)),
+        false => (cx.target().group_reduce(v, t), spread_groups(n_out * parts)),
     };
     cx.kernel(v, groups, meta, vec![Binding::In(x), Binding::Out(dst)]);
     if parts > 1 {
         // The partial results: `serial` wrote them [parts, n_out], `main` [n_out, parts].
         let (kst, rst) = if serial { (1, n_out) } else { (parts, 1) };
         let walk = Walk { kept: (vec![n_out], vec![kst]), red: (vec![parts], vec![rst]) };
-        emit(cx, code, dst, dtype, storage, walk, out, true, count);
+        emit(cx, code, dst, dtype, t, walk, out, true, count);
     }
 }
 

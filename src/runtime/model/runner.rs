@@ -43,13 +43,13 @@ impl Context {
 
     pub fn load_with(&self, path: impl AsRef<Path>, opts: &LoadOptions) -> Result<Model> {
         let graph = crate::import::load_graph(path.as_ref(), opts)?;
-        Model::from_graph(self, graph)
+        Model::from_graph_with(self, graph, opts.precision)
     }
 
     /// Loads a serialized GraphDef.
     pub fn load_graph_def(&self, bytes: &[u8], opts: &LoadOptions) -> Result<Model> {
         let graph = Graph::from_bytes(bytes, opts.prefix.as_deref())?;
-        Model::from_graph(self, graph)
+        Model::from_graph_with(self, graph, opts.precision)
     }
 }
 
