@@ -97,6 +97,22 @@ fn sigint_stops_an_idle_server_with_status_0() {
 }
 
 #[test]
+fn precision_f16_serves_the_f16_model() {
+    let (mut child, addr) = spawn(&["--model", "digits=models/digits/model.pb", "--precision", "f16"]);
+    let x = digits(0, 4);
+    let f16 = context(false)
+        .load_with(root().join("models/digits/model.pb"), &wgtf::LoadOptions { precision: wgtf::Precision::F16, ..Default::default() })
+        .unwrap();
+    let want = f16.run(&[("x:0", &x)], &["probs:0"]).unwrap()[0].to_f32_vec().unwrap();
+    let a = Http::new(addr).post("/v1/models/digits:predict", &format!("{{\"inputs\": {}}}", json_list(&x)));
+    assert_eq!(a.status, 200, "{}", a.body);
+    // The same kernels as the library's f16 model: the same bits.
+    assert_eq!(bits(&floats(raw(&a.body, "outputs"))), bits(&want));
+    signal(&child, "-TERM");
+    assert_eq!(exit_status(&mut child, Duration::from_secs(60)).code(), Some(0));
+}
+
+#[test]
 fn a_model_that_cannot_load_is_an_error_naming_it() {
     let out = Command::new(env!("CARGO_BIN_EXE_wgtf")).args(["serve", "--port", "0", "--model", "bad=no/such/model.pb"]).current_dir(root()).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
