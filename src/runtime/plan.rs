@@ -263,7 +263,8 @@ impl Plan {
     fn import(&self, consts: &HashMap<TensorRef, GpuBuffer>, inst: &Instance, earlier: &[(&Plan, &Instance)], enc: &mut wgpu::CommandEncoder) -> Result<()> {
         for &(r, seg) in &self.imports {
             let (p, i) = earlier.get(seg).ok_or_else(|| Error::Other(format!("internal: no plan {seg} before this one")))?;
-            let bytes = self.prog.tensors[r].elements() as u64 * self.prog.tensors[r].storage.bytes();
+            // Whole words (f16 tensors of odd length): copies go in 4-byte units.
+            let bytes = (self.prog.tensors[r].elements() as u64 * self.prog.tensors[r].storage.bytes()).next_multiple_of(4);
             if bytes == 0 {
                 continue;
             }
@@ -294,7 +295,7 @@ impl Plan {
         for (r, &(at, bytes)) in p.reads.iter().zip(&layout) {
             if bytes > 0 {
                 let src = r.source();
-                enc.copy_buffer_to_buffer(self.buffer(inst, consts, src)?, self.offset(src), &st.buf, at, bytes);
+                enc.copy_buffer_to_buffer(self.buffer(inst, consts, src)?, self.offset(src), &st.buf, at, bytes.next_multiple_of(4));
             }
         }
         submit_and_map(ctx, enc, &st.buf, "reading back at a sync point").await?;
@@ -365,7 +366,7 @@ impl Plan {
             }
             for (f, d) in self.prog.fetches.iter().zip(dest) {
                 let (bytes, src) = match f {
-                    Fetch::Device(id) => (self.prog.tensors[*id].elements() as u64 * self.prog.tensors[*id].storage.bytes(), Some(self.buffer(inst, consts, *id)?)),
+                    Fetch::Device(id) => ((self.prog.tensors[*id].elements() as u64 * self.prog.tensors[*id].storage.bytes()).next_multiple_of(4), Some(self.buffer(inst, consts, *id)?)),
                     Fetch::Host(t) => (t.len() as u64 * self.prog.storage_of(t.dtype()).bytes(), None),
                 };
                 if d.size() < bytes {
