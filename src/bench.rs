@@ -78,6 +78,14 @@ pub struct BenchReport {
     pub activation_bytes: u64,
     pub peak_live_bytes: u64,
     pub weight_bytes: u64,
+    /// Host time per run outside the GPU's work, by phase (ms): encoding and writing the feeds,
+    /// recording the kernels, submitting, and copying the mapped readback into tensors.
+    pub host_upload_ms: f64,
+    pub host_encode_ms: f64,
+    pub host_submit_ms: f64,
+    pub host_readback_ms: f64,
+    /// Waiting for the GPU to finish and the readback to map (ms per run).
+    pub wait_ms: f64,
     /// GPU time per op type, slowest first (with --profile).
     pub profile: Vec<OpTime>,
     /// The ten slowest kernels (with --profile).
@@ -224,6 +232,11 @@ pub fn bench(ctx: &Context, path: &Path, opts: &BenchOptions, mut progress: impl
         activation_bytes: plan.activation_bytes,
         peak_live_bytes: plan.peak_live_bytes,
         weight_bytes: model.memory().weights,
+        host_upload_ms: (s1.phases.upload_ns - s0.phases.upload_ns) as f64 / runs as f64 / 1e6,
+        host_encode_ms: (s1.phases.encode_ns - s0.phases.encode_ns) as f64 / runs as f64 / 1e6,
+        host_submit_ms: (s1.phases.submit_ns - s0.phases.submit_ns) as f64 / runs as f64 / 1e6,
+        host_readback_ms: (s1.phases.readback_ns - s0.phases.readback_ns) as f64 / runs as f64 / 1e6,
+        wait_ms: (s1.phases.wait_ns - s0.phases.wait_ns) as f64 / runs as f64 / 1e6,
         profile,
         slowest_kernels,
     })

@@ -74,11 +74,15 @@ fn bench_json_has_the_counters() {
     for key in [
         "load_ms", "p50_ms", "p90_ms", "p99_ms", "dispatches_per_run", "passes_per_run", "submits_per_run",
         "upload_bytes_per_run", "readback_bytes_per_run", "pipelines_created", "activation_bytes", "peak_live_bytes",
+        "precision", "host_upload_ms", "host_encode_ms", "host_submit_ms", "host_readback_ms", "wait_ms",
     ] {
         assert!(s.contains(&format!("\"{key}\":")), "{key} missing in {s}");
     }
     assert!(s.contains("\"submits_per_run\":1,"), "{s}");
     assert!(s.contains("\"passes_per_run\":1,"), "{s}");
+    // A run's host phases were timed: waiting for the GPU and its map always takes some time.
+    let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+    assert!(v["wait_ms"].as_f64().unwrap() > 0.0 && v["host_encode_ms"].as_f64().unwrap() > 0.0, "{s}");
 }
 
 #[test]

@@ -505,6 +505,13 @@ impl Model {
             bind_groups_created: g(&c.bind_groups_created),
             instances_created: g(&c.instances_created),
             plans_created: g(&c.plans_created),
+            phases: super::stats::Phases {
+                upload_ns: g(&c.upload_ns),
+                encode_ns: g(&c.encode_ns),
+                submit_ns: g(&c.submit_ns),
+                wait_ns: g(&c.wait_ns),
+                readback_ns: g(&c.readback_ns),
+            },
         }
     }
 

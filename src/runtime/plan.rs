@@ -320,15 +320,27 @@ impl Plan {
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn run_on(&self, ctx: &Context, consts: &HashMap<TensorRef, GpuBuffer>, inst: &Instance, feeds: &[&Tensor], earlier: &[(&Plan, &Instance)], dest: Option<&[&wgpu::Buffer]>, counters: &ModelCounters) -> Result<Outcome> {
         let queue = ctx.queue();
+        let mut clock = super::stats::Clock::start();
         let mut uploaded = 0u64;
         let upload = if self.resume == 0 { feeds } else { &[] };
         for ((r, id), t) in self.prog.feeds.iter().zip(upload) {
+            let buf = &inst.feeds[self.prog.tensors[*id].source_feed()].buf;
+            // f32 feeds held as f32 go straight into the staging memory (no copy of their own).
+            if let (crate::tensor::Data::F32(v), crate::kernel::Storage::F32) = (t.data(), self.prog.tensors[*id].storage) {
+                let bytes: &[u8] = bytemuck::cast_slice(v);
+                if let Some(mut view) = wgpu::BufferSize::new(bytes.len() as u64).and_then(|n| queue.write_buffer_with(buf, 0, n)) {
+                    view.copy_from_slice(bytes);
+                }
+                uploaded += bytes.len() as u64;
+                continue;
+            }
             let words = to_words(t, &r.to_string(), &self.prog.target)?;
             if !words.is_empty() {
-                queue.write_buffer(&inst.feeds[self.prog.tensors[*id].source_feed()].buf, 0, &words);
+                queue.write_buffer(buf, 0, &words);
             }
             uploaded += words.len() as u64;
         }
+        clock.lap(&counters.upload_ns);
         let scope = ctx.device().push_error_scope(wgpu::ErrorFilter::Validation);
         let mut enc = ctx.device().create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("wgtf run") });
         self.import(consts, inst, earlier, &mut enc)?;
@@ -399,12 +411,16 @@ impl Plan {
                 }
             }
         }
-        let index = queue.submit([enc.finish()]);
+        let cmd = enc.finish();
+        clock.lap(&counters.encode_ns);
+        let index = queue.submit([cmd]);
         if let Some(e) = scope.pop().await {
             return Err(ctx.gpu_error("recording the run", e));
         }
+        clock.lap(&counters.submit_ns);
         let bufs: Vec<&wgpu::Buffer> = inst.staging.iter().flatten().map(|b| &b.buf).collect();
         let mapped = super::platform::map_read(ctx, &bufs, index).await?;
+        clock.lap(&counters.wait_ns);
         let mut mapped = mapped.into_iter();
         let ok: Vec<bool> = inst.staging.iter().map(|s| s.is_some() && mapped.next().unwrap_or(false)).collect();
         let mut out = Vec::with_capacity(self.prog.fetches.len());
@@ -442,6 +458,7 @@ impl Plan {
         if let Some(e) = failure {
             return Err(e);
         }
+        clock.lap(&counters.readback_ns);
         counters.runs.fetch_add(1, Ordering::Relaxed);
         counters.dispatches.fetch_add(flow.dispatches, Ordering::Relaxed);
         counters.passes.fetch_add(flow.passes, Ordering::Relaxed);

@@ -16,6 +16,49 @@ pub struct ModelCounters {
     pub bind_groups_created: AtomicU64,
     pub instances_created: AtomicU64,
     pub plans_created: AtomicU64,
+    /// Host time of runs by phase, in nanoseconds (see [`Phases`]).
+    pub upload_ns: AtomicU64,
+    pub encode_ns: AtomicU64,
+    pub submit_ns: AtomicU64,
+    pub wait_ns: AtomicU64,
+    pub readback_ns: AtomicU64,
+}
+
+/// Where a run's host time goes, in nanoseconds over all runs: encoding and writing the feeds
+/// (`upload`), recording the kernels (`encode`), `submit`, waiting for the GPU to finish and the
+/// readback buffers to map (`wait`), and copying the mapped bytes into tensors (`readback`).
+/// Everything but `wait` is overhead a run adds to its kernels (`wgtf bench` prints it per run).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Phases {
+    pub upload_ns: u64,
+    pub encode_ns: u64,
+    pub submit_ns: u64,
+    pub wait_ns: u64,
+    pub readback_ns: u64,
+}
+
+/// Times the phases of a run into [`ModelCounters`] (no clock in browsers: nothing is timed).
+pub(crate) struct Clock {
+    #[cfg(not(target_arch = "wasm32"))]
+    at: std::time::Instant,
+}
+
+impl Clock {
+    pub fn start() -> Clock {
+        Clock {
+            #[cfg(not(target_arch = "wasm32"))]
+            at: std::time::Instant::now(),
+        }
+    }
+    /// Adds the time since the last lap to `into`.
+    pub fn lap(&mut self, _into: &AtomicU64) {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let now = std::time::Instant::now();
+            _into.fetch_add((now - self.at).as_nanos() as u64, std::sync::atomic::Ordering::Relaxed);
+            self.at = now;
+        }
+    }
 }
 
 /// A snapshot of [`ModelCounters`].
@@ -30,6 +73,8 @@ pub struct ModelStats {
     pub bind_groups_created: u64,
     pub instances_created: u64,
     pub plans_created: u64,
+    /// Host time of runs by phase.
+    pub phases: Phases,
 }
 
 /// GPU memory held by a model.

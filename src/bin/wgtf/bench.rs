@@ -18,7 +18,7 @@ pub(crate) fn bench(adapter: Option<usize>, path: &PathBuf, opts: &wgtf::bench::
         println!("{}", r.to_json());
         return Ok(());
     }
-    println!("model:      {}  on {}", path.display(), r.adapter);
+    println!("model:      {}  on {}  ({})", path.display(), r.adapter, r.precision);
     println!("load:       {:.1} ms cold ({} pipelines compiled), {:.1} ms warm ({} new pipelines); first run {:.1} ms",
         r.load_ms, r.pipelines_created, r.load_warm_ms, r.pipelines_created_warm, r.first_run_ms);
     println!("latency:    p50 {:.3} ms  p90 {:.3} ms  p99 {:.3} ms  (mean {:.3} ms, {} runs, batch {})", r.p50_ms, r.p90_ms, r.p99_ms, r.mean_ms, opts.iters, r.batch);
@@ -27,8 +27,11 @@ pub(crate) fn bench(adapter: Option<usize>, path: &PathBuf, opts: &wgtf::bench::
         r.dispatches_per_run, r.passes_per_run, r.submits_per_run, r.upload_bytes_per_run, r.feed_bytes, r.readback_bytes_per_run, r.bind_groups_created_per_run);
     println!("memory:     weights {} bytes, activations planned {} bytes, peak live {} bytes ({:.2}x)",
         r.weight_bytes, r.activation_bytes, r.peak_live_bytes, r.activation_bytes as f64 / r.peak_live_bytes.max(1) as f64);
+    println!("host/run:   upload {:.3} ms, encode {:.3} ms, submit {:.3} ms, readback {:.3} ms; waiting for the GPU and the map {:.3} ms",
+        r.host_upload_ms, r.host_encode_ms, r.host_submit_ms, r.host_readback_ms, r.wait_ms);
     if !r.profile.is_empty() {
         let total: f64 = r.profile.iter().map(|p| p.gpu_ms).sum();
+        println!("outside kernels: {:.3} ms of a mean run ({:.3} ms) is not kernel time ({total:.3} ms)", (r.mean_ms - total).max(0.0), r.mean_ms);
         println!("GPU time per op (one profiled run, {total:.3} ms in all):");
         for p in r.profile.iter().take(10) {
             println!("  {:<28} {:>9.3} ms  {:>5.1}%  ({} kernels)", p.op, p.gpu_ms, 100.0 * p.gpu_ms / total.max(1e-12), p.kernels);
