@@ -123,11 +123,9 @@ impl Model {
         let mut target = ctx.target();
         if precision == Precision::F16 {
             if !ctx.device().features().contains(wgpu::Features::SHADER_F16) {
-                return Err(Error::Device(format!(
-                    "precision f16 needs shader-f16, which {} ({:?}) does not have: load with precision f32",
-                    ctx.adapter_info().name,
-                    ctx.adapter_info().backend
-                )));
+                let info = ctx.adapter_info();
+                let name = if info.name.is_empty() { "this adapter".to_string() } else { format!("{} ({:?})", info.name, info.backend) };
+                return Err(Error::Device(format!("precision f16 needs shader-f16, which {name} does not have: load with precision f32")));
             }
             target.f16 = true;
         }

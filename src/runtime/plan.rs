@@ -10,10 +10,11 @@ use super::stats::ModelCounters;
 use crate::error::{Error, Result};
 use crate::graph::TensorRef;
 use crate::kernel::memory::{assign_slots, imports};
-use crate::kernel::words::{from_words, to_storage, to_words};
+use crate::kernel::words::{from_words, to_storage};
 use crate::kernel::{Binding, Fetch, Program, Source, TensorId, META_BYTES};
 use crate::tensor::Tensor;
 
+mod feeds;
 mod flow;
 mod limits;
 mod profile;
@@ -321,25 +322,7 @@ impl Plan {
     pub(crate) async fn run_on(&self, ctx: &Context, consts: &HashMap<TensorRef, GpuBuffer>, inst: &Instance, feeds: &[&Tensor], earlier: &[(&Plan, &Instance)], dest: Option<&[&wgpu::Buffer]>, counters: &ModelCounters) -> Result<Outcome> {
         let queue = ctx.queue();
         let mut clock = super::stats::Clock::start();
-        let mut uploaded = 0u64;
-        let upload = if self.resume == 0 { feeds } else { &[] };
-        for ((r, id), t) in self.prog.feeds.iter().zip(upload) {
-            let buf = &inst.feeds[self.prog.tensors[*id].source_feed()].buf;
-            // f32 feeds held as f32 go straight into the staging memory (no copy of their own).
-            if let (crate::tensor::Data::F32(v), crate::kernel::Storage::F32) = (t.data(), self.prog.tensors[*id].storage) {
-                let bytes: &[u8] = bytemuck::cast_slice(v);
-                if let Some(mut view) = wgpu::BufferSize::new(bytes.len() as u64).and_then(|n| queue.write_buffer_with(buf, 0, n)) {
-                    view.copy_from_slice(bytes);
-                }
-                uploaded += bytes.len() as u64;
-                continue;
-            }
-            let words = to_words(t, &r.to_string(), &self.prog.target)?;
-            if !words.is_empty() {
-                queue.write_buffer(buf, 0, &words);
-            }
-            uploaded += words.len() as u64;
-        }
+        let uploaded = self.upload_feeds(queue, inst, feeds)?;
         clock.lap(&counters.upload_ns);
         let scope = ctx.device().push_error_scope(wgpu::ErrorFilter::Validation);
         let mut enc = ctx.device().create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("wgtf run") });
@@ -479,14 +462,6 @@ pub(super) async fn submit_and_map(ctx: &Context, enc: wgpu::CommandEncoder, buf
     }
 }
 
-impl crate::kernel::ProgTensor {
-    fn source_feed(&self) -> usize {
-        match self.source {
-            Source::Feed(k) => k,
-            _ => unreachable!("feed tensors have a feed source"),
-        }
-    }
-}
 
 impl Plan {
     /// (activation + feed + plan-constant bytes, staging bytes) over all pooled instances.

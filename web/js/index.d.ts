@@ -41,10 +41,11 @@ export class Context {
   readonly adapter: string;
   /** Bytes of GPU buffers alive in this context (all its models). */
   readonly memoryBytes: number;
-  /** A TF.js graph model: fetches `url` (model.json) and the weight shards beside it. */
-  loadGraphModel(url: string): Promise<Model>;
+  /** A TF.js graph model: fetches `url` (model.json) and the weight shards beside it.
+   * `precision` "f16" holds weights and activations as f16 (needs the adapter's shader-f16). */
+  loadGraphModel(url: string, precision?: "f32" | "f16"): Promise<Model>;
   /** A frozen GraphDef (.pb) from its bytes. */
-  loadGraphDef(bytes: Uint8Array): Model;
+  loadGraphDef(bytes: Uint8Array, precision?: "f32" | "f16"): Model;
   free(): void;
 }
 

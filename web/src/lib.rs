@@ -70,11 +70,13 @@ impl Context {
     }
 
     /// Loads a TF.js graph model: fetches `url` (a `model.json`) and the weight shards it names,
-    /// relative to it.
+    /// relative to it. `precision`: "f32" (default) or "f16" (weights and activations held as
+    /// f16; needs the adapter's shader-f16).
     #[wasm_bindgen(js_name = loadGraphModel)]
-    pub fn load_graph_model(&self, url: String) -> js_sys::Promise {
+    pub fn load_graph_model(&self, url: String, precision: Option<String>) -> js_sys::Promise {
         let ctx = self.inner.clone();
         future_to_promise(async move {
+            let precision = parse_precision(precision)?;
             let json = fetch_bytes(&url).await?;
             let path = std::path::Path::new(&url);
             let m = wgtf::import::tfjs::ModelJson::parse(&json, path).map_err(js_err)?;
@@ -87,17 +89,23 @@ impl Context {
                 .build(path, &mut |p| shards.remove(p).ok_or_else(|| wgtf::Error::Other(format!("weight shard {p} was not fetched"))), None)
                 .map_err(js_err)?;
             let graph = built.into_graph(None).map_err(js_err)?;
-            let model = wgtf::Model::from_graph(&ctx, graph).map_err(js_err)?;
+            let model = wgtf::Model::from_graph_with(&ctx, graph, precision).map_err(js_err)?;
             Ok(Model { inner: Some(Rc::new(model)) }.into())
         })
     }
 
-    /// Loads a frozen GraphDef (`.pb`) from its bytes.
+    /// Loads a frozen GraphDef (`.pb`) from its bytes (`precision` as for `loadGraphModel`).
     #[wasm_bindgen(js_name = loadGraphDef)]
-    pub fn load_graph_def(&self, bytes: &[u8]) -> Result<Model, JsValue> {
-        let m = self.inner.load_graph_def(bytes, &LoadOptions::default()).map_err(js_err)?;
+    pub fn load_graph_def(&self, bytes: &[u8], precision: Option<String>) -> Result<Model, JsValue> {
+        let opts = LoadOptions { precision: parse_precision(precision)?, ..Default::default() };
+        let m = self.inner.load_graph_def(bytes, &opts).map_err(js_err)?;
         Ok(Model { inner: Some(Rc::new(m)) })
     }
+}
+
+/// "f32" (or absent) and "f16".
+fn parse_precision(p: Option<String>) -> Result<wgtf::Precision, JsValue> {
+    p.as_deref().unwrap_or("f32").parse().map_err(|e: String| js_err(e))
 }
 
 /// A loaded model: its constants live on the GPU until `dispose()`.

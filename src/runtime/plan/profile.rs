@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use super::{submit_and_map, Instance, Outcome, Plan};
 use crate::error::{Error, Result};
 use crate::graph::TensorRef;
-use crate::kernel::words::to_words;
 use crate::runtime::context::{Context, GpuBuffer};
 use crate::tensor::Tensor;
 
@@ -33,13 +32,7 @@ impl Plan {
             return Err(Error::Device("this adapter has no timestamp queries".into()));
         }
         let queue = ctx.queue();
-        let upload = if self.resume == 0 { feeds } else { &[] };
-        for ((r, id), t) in self.prog.feeds.iter().zip(upload) {
-            let words = to_words(t, &r.to_string(), &self.prog.target)?;
-            if !words.is_empty() {
-                queue.write_buffer(&inst.feeds[self.prog.tensors[*id].source_feed()].buf, 0, &words);
-            }
-        }
+        self.upload_feeds(queue, inst, feeds)?;
         let mut enc = ctx.device().create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("wgtf import") });
         self.import(consts, inst, earlier, &mut enc)?;
         queue.submit([enc.finish()]);
