@@ -47,6 +47,8 @@ pub use error::{Error, Result, Unsupported};
 #[cfg(not(target_arch = "wasm32"))]
 pub use runtime::context::list_adapters;
 pub use runtime::context::{AdapterSummary, Context, ContextOptions};
+pub use kernel::GemmChoice;
+pub use runtime::tune::{GemmDecision, GemmSetting, GemmSource};
 pub use import::LoadOptions;
 pub use runtime::model::{InputInfo, Model, Runner};
 pub use runtime::stats::{MemoryReport, ModelStats, PlanSummary};

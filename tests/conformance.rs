@@ -17,7 +17,7 @@ fn fixture_cases_match_tensorflow() {
 fn fixture_cases_match_tensorflow_without_subgroups() {
     common::context();
     let ctx = wgtf::Context::new_with(wgtf::ContextOptions { without: wgpu::Features::SUBGROUP, ..Default::default() }).unwrap();
-    assert!(!ctx.target().subgroup_gemm);
+    assert_ne!(ctx.target().gemm, wgtf::GemmChoice::Subgroup);
     run_all(&ctx);
 }
 
