@@ -156,6 +156,10 @@ static TUNED: Mutex<Vec<(CacheKey, Vec<GemmChoice>, GemmChoice)>> = Mutex::new(V
 /// The cached choice, else an autotune (stored in the cache; in memory only where no cache
 /// directory can be written). A failed autotune falls back to the rule.
 fn tuned(ctx: &Context) -> GemmDecision {
+    if cfg!(target_arch = "wasm32") {
+        // Browsers: no blocking runs to time, no files.
+        return GemmDecision::fixed(rule(ctx), GemmSource::Rule);
+    }
     let key = CacheKey::of(ctx.adapter_info());
     let cands = candidates(ctx);
     let all = cands == candidates_all(ctx);
