@@ -214,6 +214,7 @@ fn candidates_all(ctx: &Context) -> Vec<GemmChoice> {
 
 /// The shapes timed: (M, K, N) of a matrix product, and (H = W, IC, OC) of a 3×3 convolution
 /// of one image (M = H·W, K = 9·IC). Small on CPU adapters, where only `tune` times them.
+#[cfg(not(target_arch = "wasm32"))]
 fn shapes(ctx: &Context) -> ([usize; 3], [usize; 3]) {
     if ctx.adapter_info().device_type == wgpu::DeviceType::Cpu {
         ([256, 256, 256], [28, 32, 64])
