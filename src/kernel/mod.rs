@@ -25,8 +25,8 @@ use crate::tensor::{num_elements, DType, Tensor};
 /// GPU, and only kernel choices depend on it, never results (beyond float rounding).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Target {
-    /// The matrix-product kernel family of matrix products and convolutions ([`GemmChoice`]),
-    /// chosen per adapter by the runtime (a rule, an autotune, or `WGTF_GEMM`).
+    /// The GEMM kernel of matrix products and convolutions ([`GemmChoice`]), chosen per
+    /// adapter by the runtime (`runtime/tune.rs`: a rule, an autotune, or `WGTF_GEMM`).
     pub gemm: GemmChoice,
     /// int64 tensors are held as 64-bit integers (`i64` in WGSL; wgpu's `SHADER_INT64`) and
     /// computed exactly. Without it they are narrowed to 32 bits, and a constant or feed

@@ -1,4 +1,6 @@
-//! Emitting the tiled GEMM kernel for matrix products (MatMul, BatchMatMul, Einsum, 1×1 convs).
+//! Emitting the GEMM kernels for matrix products (MatMul, BatchMatMul, Einsum, 1×1 convs) and
+//! convolutions' implicit GEMM: the one `Target::gemm` chooses (subgroup, 64×64 tiled, 128×128
+//! large), the tiled one where the chosen one cannot compute a product.
 use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::{Binding, GemmChoice, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET, MAX_GROUPS_PER_DIM};
