@@ -115,7 +115,8 @@ class Kit:
     def adapter(self):
         rc, out, err = self.wgtf_cmd(["--version"])
         self.results["adapter"]["wgtf_version"] = out.strip()
-        rc, out, err = self.wgtf_cmd(["devices"], timeout=60)
+        # WGTF_GEMM=tune: the autotune on CPU adapters too (as `auto` on GPUs), fresh cache.
+        rc, out, err = self.wgtf_cmd(["devices"], {"WGTF_GEMM": "tune"}, timeout=120)
         print(out + err, end="", flush=True)
         adapters = []
         for m in re.finditer(r"^\[(\d+)\] (.*) \((\w+), (\w+)\) driver: (.*)\n\s+(.*features: (.*))?$", out, re.M):
@@ -142,9 +143,9 @@ class Kit:
         self.env["WGTF_ADAPTER"] = str(chosen["index"])
         self.results["adapter"].update(chosen=chosen)
         self.cpu_adapter = chosen["type"] == "Cpu"
-        # The kernel wgtf picks by itself (src/runtime/tune.rs): on GPUs the autotune's, which
-        # `wgtf devices` printed ("    gemm: large (autotune: tiled 2.41, subgroup 3.10, large
-        # 2.00; 380 ms)"); on CPU adapters the rule's. Networks run with it first, the others last.
+        # The kernel wgtf's autotune picks (src/runtime/tune.rs), which `wgtf devices` printed
+        # ("    gemm: large (autotune: tiled 2.41, subgroup 3.10, large 2.00; 380 ms)"); without
+        # it, the rule's. Networks run with it first, the others last.
         self.default_family = "subgroup" if self.cpu_adapter and "subgroups" in chosen["features"] else "tiled"
         block = re.search(r"^\[%d\] .*\n(?:\s+.*\n)*?\s+gemm: (\w+) \((\w+)(?:: (.*?); (\d+) ms)?\)" % chosen["index"], out, re.M)
         if block:
@@ -462,7 +463,7 @@ class Kit:
                                      if t.get("status") == "ok" else t.get("status")))
         g = r["adapter"].get("gemm")
         if g:
-            L.append("- GEMM kernel wgtf picks: %s (%s)%s" % (g["choice"], g["source"], "; autotune scores (time relative to the fastest, summed over a 1024³ matmul and a 56×56×64→64 3×3 conv; lower is faster): %s, %d ms" % (
+            L.append("- GEMM kernel wgtf picks: %s (%s)%s" % (g["choice"], g["source"], "; autotune scores (time relative to the fastest, summed over a matmul and a 3×3 conv: 1024³ and 56×56×64→64 on GPUs, 256³ and 28×28×32→64 on CPU adapters; lower is faster): %s, %d ms" % (
                 ", ".join("%s %.2f" % kv for kv in g["scores"].items()), g["tune_ms"]) if g["scores"] else ""))
         L.append("- %s UTC, %s mode, %.0f s%s" % (r["started_utc"], "quick" if r["quick"] else "full", r.get("elapsed_s", 0),
                                                   "" if not r["notes"] else "; notes: " + "; ".join(r["notes"])))
