@@ -55,6 +55,12 @@ pub struct BenchReport {
     pub adapter: String,
     /// `f32` or `f16` (how float tensors were held).
     pub precision: String,
+    /// The GEMM kernel of matrix products and convolutions (`tiled`, `subgroup`, `large`).
+    pub gemm: String,
+    /// Where it came from: `option`, `env` (`WGTF_GEMM`), `rule`, `cache`, `autotune`.
+    pub gemm_source: String,
+    /// Milliseconds an autotune took before the load (0 without one: not in `load_ms`).
+    pub gemm_tune_ms: f64,
     pub load_ms: f64,
     pub load_warm_ms: f64,
     pub first_run_ms: f64,
@@ -150,6 +156,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 /// Loads `path` into `ctx` (twice, to time a warm load) and measures runs.
 pub fn bench(ctx: &Context, path: &Path, opts: &BenchOptions, mut progress: impl FnMut(usize, usize)) -> Result<BenchReport> {
     let load = LoadOptions { precision: opts.precision, ..Default::default() };
+    // The GEMM kernel is decided (perhaps autotuned) before the load is timed.
+    let gemm = ctx.gemm().clone();
     let p0 = ctx.pipelines_created();
     let t = Instant::now();
     let cold = ctx.load_with(path, &load)?;
@@ -207,6 +215,9 @@ pub fn bench(ctx: &Context, path: &Path, opts: &BenchOptions, mut progress: impl
     Ok(BenchReport {
         adapter: format!("{} ({:?})", ctx.adapter_info().name, ctx.adapter_info().backend),
         precision: opts.precision.name().to_string(),
+        gemm: gemm.choice.to_string(),
+        gemm_source: gemm.source.to_string(),
+        gemm_tune_ms: gemm.tune_ms,
         load_ms,
         load_warm_ms,
         first_run_ms,

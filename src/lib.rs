@@ -48,6 +48,8 @@ pub use error::{Error, Result, Unsupported};
 pub use runtime::context::list_adapters;
 pub use runtime::context::{AdapterSummary, Context, ContextOptions};
 pub use import::{LoadOptions, Precision};
+pub use kernel::GemmChoice;
+pub use runtime::tune::{GemmDecision, GemmSetting, GemmSource};
 pub use runtime::model::{InputInfo, Model, Runner};
 pub use runtime::stats::{MemoryReport, ModelStats, PlanSummary};
 pub use tensor::{DType, Tensor};

@@ -28,6 +28,7 @@ pub static BINARY_INT: Shader = shader!("elementwise/binary_int.wgsl");
 pub static COMPARE: Shader = shader!("elementwise/compare.wgsl");
 pub static GEMM: Shader = shader!("linalg/gemm.wgsl");
 pub static GEMM_SUBGROUP: Shader = shader!("linalg/gemm_subgroup.wgsl");
+pub static GEMM_LARGE: Shader = shader!("linalg/gemm_large.wgsl");
 pub static GEMM_INT: Shader = shader!("linalg/gemm_int.wgsl");
 pub static RESIZE: Shader = shader!("image/resize.wgsl");
 pub static CROP_AND_RESIZE: Shader = shader!("image/crop_and_resize.wgsl");
@@ -88,6 +89,7 @@ pub static ALL: &[&Shader] = &[
     &COMPARE,
     &GEMM,
     &GEMM_SUBGROUP,
+    &GEMM_LARGE,
     &GEMM_INT,
     &RESIZE,
     &CROP_AND_RESIZE,

@@ -6,8 +6,13 @@ use std::process::Command;
 
 use wgtf::Tensor;
 
+/// The CLI, with the GEMM kernel by rule unless `WGTF_GEMM` chooses (as `common::options`).
 fn wgtf() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_wgtf"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_wgtf"));
+    if std::env::var_os("WGTF_GEMM").is_none() {
+        c.env("WGTF_GEMM", "rule");
+    }
+    c
 }
 
 fn case(name: &str) -> std::path::PathBuf {
@@ -80,6 +85,7 @@ fn bench_json_has_the_counters() {
     }
     assert!(s.contains("\"submits_per_run\":1,"), "{s}");
     assert!(s.contains("\"passes_per_run\":1,"), "{s}");
+    assert!(s.contains("\"gemm\":\"") && s.contains("\"gemm_source\":\""), "{s}");
     // A run's host phases were timed: waiting for the GPU and its map always takes some time.
     let v: serde_json::Value = serde_json::from_str(&s).unwrap();
     assert!(v["wait_ms"].as_f64().unwrap() > 0.0 && v["host_encode_ms"].as_f64().unwrap() > 0.0, "{s}");
@@ -117,6 +123,19 @@ fn precision_f16_runs_and_benches() {
     let out = wgtf().args(["run", case("mlp/model.pb").to_str().unwrap(), "--precision", "f8", "-o", "y"]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown precision 'f8'"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn devices_show_the_gemm_kernel_and_a_bad_wgtf_gemm_is_an_error() {
+    let _ = common::context();
+    let out = wgtf().args(["devices"]).env("WGTF_GEMM", "large").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("gemm: large (env)"), "{s}");
+    let out = wgtf().args(["run", case("mlp/model.pb").to_str().unwrap()]).env("WGTF_GEMM", "huge").output().unwrap();
+    assert!(!out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("WGTF_GEMM=huge") && e.contains("expected auto, rule, tune, tiled, subgroup or large"), "{e}");
 }
 
 fn tempdir() -> std::path::PathBuf {

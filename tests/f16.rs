@@ -254,3 +254,17 @@ fn f16_odd_lengths_across_a_sync_point() {
     close("picked", &out[1].to_f32_vec().unwrap(), &want, 1e-3, 0.0);
     assert_eq!(out[2].shape(), [5]);
 }
+
+/// f16 with each GEMM kernel (tiled, subgroup, the large register-blocked one): matrix products
+/// and convolutions within f16's accuracy whichever the adapter's choice.
+#[test]
+fn f16_with_every_gemm_kernel() {
+    let ctx = common::context();
+    for choice in [wgtf::GemmChoice::Tiled, wgtf::GemmChoice::Subgroup, wgtf::GemmChoice::Large] {
+        let c = ctx.with_gemm(choice);
+        for name in ["matmul_basic", "matmul_large", "batch_matmul", "conv2d_same", "conv2d_valid_stride", "conv2d_big", "fused_ops", "net_resnet"] {
+            let case = common::load_case(&common::fixtures_dir().join(name));
+            run_case(&c, &case).unwrap_or_else(|e| panic!("{name} with {choice:?} in f16: {e}"));
+        }
+    }
+}

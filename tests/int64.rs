@@ -9,7 +9,7 @@ use wgtf::{Context, ContextOptions};
 
 fn narrow_context() -> Context {
     common::context();
-    Context::new_with(ContextOptions { without: wgpu::Features::SHADER_INT64, ..Default::default() }).expect("a context without SHADER_INT64")
+    Context::new_with(ContextOptions { without: wgpu::Features::SHADER_INT64, ..common::options() }).expect("a context without SHADER_INT64")
 }
 
 #[test]

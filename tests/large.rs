@@ -21,7 +21,7 @@ fn run(ctx: &Context, nodes: Vec<NodeDef>, x: &Tensor, fetches: &[&str]) -> Vec<
 /// adapter at all, the test fails loudly as every GPU test does.
 fn context_without(features: wgpu::Features) -> Context {
     drop(common::context());
-    Context::new_with(wgtf::ContextOptions { without: features, ..Default::default() }).unwrap()
+    Context::new_with(wgtf::ContextOptions { without: features, ..common::options() }).unwrap()
 }
 
 fn run_with(ctx: &Context, nodes: Vec<NodeDef>, feeds: &[(&str, &Tensor)], fetches: &[&str]) -> Vec<Tensor> {

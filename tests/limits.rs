@@ -11,7 +11,7 @@ use wgtf::{Context, ContextOptions, Error, LoadOptions, Tensor};
 fn context_with(f: impl FnOnce(&mut wgpu::Limits)) -> Context {
     let mut limits = common::context().limits().clone();
     f(&mut limits);
-    Context::new_with(ContextOptions { limits: Some(limits), ..Default::default() }).expect("a context with lowered limits")
+    Context::new_with(ContextOptions { limits: Some(limits), ..common::options() }).expect("a context with lowered limits")
 }
 
 /// `x[?, n] → Relu → y`.
@@ -42,7 +42,7 @@ fn the_limits_option_lowers_the_devices_limits() {
     // Limits above the adapter's cannot be had: a clean error.
     let mut too_much = common::context().limits().clone();
     too_much.max_bind_groups = u32::MAX;
-    let e = Context::new_with(ContextOptions { limits: Some(too_much), ..Default::default() }).unwrap_err();
+    let e = Context::new_with(ContextOptions { limits: Some(too_much), ..common::options() }).unwrap_err();
     assert!(matches!(e, Error::Device(_)), "{e}");
 }
 
@@ -173,7 +173,7 @@ fn a_device_with_fewer_workgroups_per_dimension_refuses_larger_dispatches() {
 
 #[test]
 fn a_lost_device_is_an_error_on_the_next_run_and_a_new_context_works() {
-    let ctx = Context::new().unwrap();
+    let ctx = Context::new_with(common::options()).unwrap();
     let m = ctx.load_graph_def(&relu(4), &LoadOptions::default()).unwrap();
     let x = ramp(3, 4);
     check_relu(&x, &m.run(&[("x", &x)], &["y"]).unwrap()[0]);
@@ -193,7 +193,7 @@ fn a_lost_device_is_an_error_on_the_next_run_and_a_new_context_works() {
     assert!(matches!(m.run(&[("x", &x2)], &["y"]), Err(Error::Device(_))));
     drop(m);
     // A new context works.
-    let ctx2 = Context::new().unwrap();
+    let ctx2 = Context::new_with(common::options()).unwrap();
     let m2 = ctx2.load_graph_def(&relu(4), &LoadOptions::default()).unwrap();
     check_relu(&x2, &m2.run(&[("x", &x2)], &["y"]).unwrap()[0]);
 }

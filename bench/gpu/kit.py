@@ -5,8 +5,9 @@ Python 3 standard library and numpy only. Runs, from the repository root, with t
 made by bench/gpu/prepare.sh (the wgtf binary, the models, manifest.json):
 
 1. the fixture conformance suite (tests/fixtures/cases, the cases tests/conformance.rs runs) through
-   the wgtf binary with each GEMM family (WGTF_GEMM=tiled, WGTF_GEMM=subgroup), compared here with
-   numpy like tests/common/mod.rs compares them (pending cases must fail);
+   the wgtf binary with each GEMM kernel (WGTF_GEMM=tiled, subgroup, large), compared here with
+   numpy like tests/common/mod.rs compares them (pending cases must fail); first `wgtf devices`
+   with a fresh cache directory records the kernel wgtf's autotune picks and each one's score;
 2. `wgtf bench --json --profile` on MobileNetV2, ResNet50 and EfficientNetB0 (batch 1 and 8) and
    on the matmul probes (N^3 for N up to 4096), whose one-value results are also checked;
 3. the same in PyTorch (torchvision, fp32, TF32 off, cudnn.benchmark) and torch.matmul (cuBLAS
@@ -28,7 +29,7 @@ import time
 import numpy as np
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-FAMILIES = ("tiled", "subgroup")
+FAMILIES = ("tiled", "subgroup", "large")
 T0 = time.time()
 
 # FP32 (non-tensor) peak of some cards, TFLOP/s, from NVIDIA's data sheets (boost clock).
@@ -66,6 +67,9 @@ class Kit:
         os.makedirs(self.out, exist_ok=True)
         self.tmp = tempfile.mkdtemp(prefix="wgtf-kit-")
         self.env = dict(os.environ)
+        # A cache of the GEMM autotune of this run only (`wgtf devices` tunes; steps force a kernel).
+        self.env["WGTF_CACHE_DIR"] = os.path.join(self.tmp, "cache")
+        self.env.pop("WGTF_GEMM", None)
         self.results = {"started_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()), "quick": args.quick,
                         "host": platform.node(), "kit": {}, "adapter": {}, "conformance": {}, "nets": [], "matmul": [],
                         "torch": {"status": "not run"}, "notes": []}
@@ -111,7 +115,8 @@ class Kit:
     def adapter(self):
         rc, out, err = self.wgtf_cmd(["--version"])
         self.results["adapter"]["wgtf_version"] = out.strip()
-        rc, out, err = self.wgtf_cmd(["devices"], timeout=60)
+        # WGTF_GEMM=tune: the autotune on CPU adapters too (as `auto` on GPUs), fresh cache.
+        rc, out, err = self.wgtf_cmd(["devices"], {"WGTF_GEMM": "tune"}, timeout=120)
         print(out + err, end="", flush=True)
         adapters = []
         for m in re.finditer(r"^\[(\d+)\] (.*) \((\w+), (\w+)\) driver: (.*)\n\s+(.*features: (.*))?$", out, re.M):
@@ -138,9 +143,21 @@ class Kit:
         self.env["WGTF_ADAPTER"] = str(chosen["index"])
         self.results["adapter"].update(chosen=chosen)
         self.cpu_adapter = chosen["type"] == "Cpu"
-        # The family wgtf picks by itself (src/runtime/context.rs): subgroup GEMM on CPU adapters
-        # with subgroups, tiled elsewhere. Networks run with it first, the other family last.
+        # The kernel wgtf's autotune picks (src/runtime/tune.rs), which `wgtf devices` printed
+        # ("    gemm: large (autotune: tiled 2.41, subgroup 3.10, large 2.00; 380 ms)"); without
+        # it, the rule's. Networks run with it first, the others last.
         self.default_family = "subgroup" if self.cpu_adapter and "subgroups" in chosen["features"] else "tiled"
+        block = re.search(r"^\[%d\] .*\n(?:\s+.*\n)*?\s+gemm: (\w+) \((\w+)(?:: (.*?); (\d+) ms)?\)" % chosen["index"], out, re.M)
+        if block:
+            g = {"choice": block.group(1), "source": block.group(2), "scores": {}, "tune_ms": int(block.group(4) or 0)}
+            for sc in (block.group(3) or "").split(","):
+                if sc.strip():
+                    name, val = sc.split()
+                    g["scores"][name] = float(val)
+            self.results["adapter"]["gemm"] = g
+            if g["choice"] in FAMILIES:
+                self.default_family = g["choice"]
+            log("GEMM kernel: %s (%s)%s" % (g["choice"], g["source"], "; autotune scores (time relative to the fastest, summed over its 2 shapes): %s in %d ms" % (g["scores"], g["tune_ms"]) if g["scores"] else ""))
         if self.cpu_adapter and not self.args.quick:
             self.results["notes"].append("measured on a CPU adapter without --quick")
         log("adapter [%d] %s (%s, %s), driver %s" % (chosen["index"], chosen["name"], chosen["backend"], chosen["type"], chosen["driver"]))
@@ -444,6 +461,10 @@ class Kit:
         t = r.get("torch", {})
         L.append("- PyTorch: %s" % (("torch %s, torchvision %s, CUDA %s, cuDNN %s, %s" % (t.get("torch"), t.get("torchvision"), t.get("cuda"), t.get("cudnn"), t.get("device")))
                                      if t.get("status") == "ok" else t.get("status")))
+        g = r["adapter"].get("gemm")
+        if g:
+            L.append("- GEMM kernel wgtf picks: %s (%s)%s" % (g["choice"], g["source"], "; autotune scores (time relative to the fastest, summed over a matmul and a 3×3 conv: 1024³ and 56×56×64→64 on GPUs, 256³ and 28×28×32→64 on CPU adapters; lower is faster): %s, %d ms" % (
+                ", ".join("%s %.2f" % kv for kv in g["scores"].items()), g["tune_ms"]) if g["scores"] else ""))
         L.append("- %s UTC, %s mode, %.0f s%s" % (r["started_utc"], "quick" if r["quick"] else "full", r.get("elapsed_s", 0),
                                                   "" if not r["notes"] else "; notes: " + "; ".join(r["notes"])))
         L += ["", "## Conformance (tests/fixtures/cases through `wgtf run`)", "",
@@ -533,7 +554,7 @@ def main():
     kit.adapter()
     if not args.skip_conformance:
         kit.conformance()
-    other = [f for f in FAMILIES if f != kit.default_family]
+    others = [f for f in FAMILIES if f != kit.default_family]
     if not args.skip_nets:
         kit.nets([kit.default_family])
     if not args.skip_matmul:
@@ -541,9 +562,9 @@ def main():
     kit.torch()
     if not args.skip_nets:
         if args.quick:
-            kit.results["notes"].append("networks with WGTF_GEMM=%s not run (--quick)" % other[0])
+            kit.results["notes"].append("networks with WGTF_GEMM=%s not run (--quick)" % "|".join(others))
         else:
-            kit.nets(other)
+            kit.nets(others)
     kit.save()
     shutil.rmtree(kit.tmp, ignore_errors=True)
     print()

@@ -45,6 +45,9 @@ if [ "${WGTF_KIT_LOADER:-auto}" = private ] || ! ldconfig -p 2>/dev/null | grep 
 fi
 echo "== Vulkan loader: $loader"
 
+# `wgtf devices` autotunes the GEMM kernel of GPU adapters: not in these checks (kit.py does, with a
+# cache directory of its own).
+export WGTF_GEMM=rule
 has_gpu() { "$KIT/wgtf" devices 2>&1 | grep -E '^\[[0-9]+\]' | grep -vq ', Cpu) '; }
 if ! has_gpu; then
   # The driver's ICD may live outside the loader's search path (the device README's fallback).
@@ -69,6 +72,7 @@ command -v nvidia-smi >/dev/null && nvidia-smi -L
 echo "== wgtf devices"
 "$KIT/wgtf" devices
 
+unset WGTF_GEMM
 "$PY" "$ROOT/bench/gpu/kit.py" --kit "$KIT" --out "$OUT" "$@"
 rc=$?
 echo "== kit exit status $rc; results: $OUT/gpu_bench.md, $OUT/gpu_bench.json, $OUT/run.log"

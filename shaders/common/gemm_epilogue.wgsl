@@ -1,4 +1,4 @@
-// The bindings and epilogue shared by linalg/gemm.wgsl and linalg/gemm_subgroup.wgsl: included
+// The bindings and epilogue shared by linalg/gemm.wgsl, linalg/gemm_subgroup.wgsl and linalg/gemm_large.wgsl: included
 // with `//#include common/gemm_epilogue.wgsl` after the includer's ACT override and `cfg` (with
 // `n`, C's columns, and `alpha`). Bindings 6 and 7 alias 1 and 2 as vec4 (VEC4 variants).
 

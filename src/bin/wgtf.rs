@@ -70,7 +70,7 @@ enum Cmd {
         #[arg(short, long)]
         verbose: bool,
     },
-    /// List the GPU adapters wgtf can use.
+    /// List the GPU adapters wgtf can use, with the GEMM kernel each uses (and where it came from).
     Devices,
     /// Freeze a checkpoint, .meta, SavedModel or TF.js model.json into one GraphDef that
     /// TensorFlow loads: variables become constants, what the outputs do not need is pruned (like
@@ -169,6 +169,17 @@ fn real_main(cli: Cli, matches: &ArgMatches) -> wgtf::Result<()> {
                     a.max_compute_invocations_per_workgroup,
                     a.features.join(", ")
                 );
+                // The GEMM kernel a model load would use (perhaps autotuned now, then cached).
+                match context(Some(a.index)) {
+                    Ok(ctx) => {
+                        let g = ctx.gemm();
+                        println!("    gemm: {}", g.summary());
+                        for n in &g.notes {
+                            println!("    gemm: note: {n}");
+                        }
+                    }
+                    Err(e) => println!("    gemm: {e}"),
+                }
             }
             Ok(())
         }

@@ -3,6 +3,7 @@
 //! emit them; the memory plan and the word codec turn it into buffers. Nothing here touches
 //! wgpu, so lowering is testable without a GPU.
 pub mod codes;
+mod gemm;
 pub mod memory;
 pub mod meta;
 mod shader;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 
 pub use shader::{spread_groups, grid, Meta, ShaderVariant, ELEMENT_ALIAS, FLOAT_ALIAS, LOOP_BUDGET, MAX_GROUPS_PER_DIM, MAX_LOOP_ITERATIONS, MAX_RANK, META_BYTES};
 pub use crate::shaders::Shader;
+pub use gemm::GemmChoice;
 pub use steps::{How, LoopReport, LoopStep, Step};
 
 use crate::error::Result;
@@ -23,9 +25,9 @@ use crate::tensor::{num_elements, DType, Tensor};
 /// GPU, and only kernel choices depend on it, never results (beyond float rounding).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Target {
-    /// Matrix products use the subgroup-broadcast kernel (`gemm_subgroup.wgsl`): for adapters
-    /// with subgroups of at least 8 lanes where loads, not arithmetic, cost (CPU adapters).
-    pub subgroup_gemm: bool,
+    /// The GEMM kernel of matrix products and convolutions ([`GemmChoice`]), chosen per
+    /// adapter by the runtime (`runtime/tune.rs`: a rule, an autotune, or `WGTF_GEMM`).
+    pub gemm: GemmChoice,
     /// int64 tensors are held as 64-bit integers (`i64` in WGSL; wgpu's `SHADER_INT64`) and
     /// computed exactly. Without it they are narrowed to 32 bits, and a constant or feed
     /// outside the int32 range is an error.

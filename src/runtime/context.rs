@@ -2,10 +2,11 @@
 //! model loaded into it, and memory counters.
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::error::{Error, Result};
-use crate::kernel::ShaderVariant;
+use crate::kernel::{GemmChoice, ShaderVariant};
+use super::tune::{GemmDecision, GemmSetting, GemmSource};
 
 /// How to pick the adapter.
 #[derive(Clone, Debug, Default)]
@@ -28,6 +29,12 @@ pub struct ContextOptions {
     /// give alone. Dynamic batching (`wgtf serve --enable-batching`) turns it on; it costs some
     /// speed for matrix products of at most 4 rows on CPU adapters.
     pub batch_invariant: bool,
+    /// How the GEMM kernel of matrix products and convolutions is chosen (`None`: `WGTF_GEMM`,
+    /// else [`GemmSetting::Auto`]: cached or autotuned on GPUs, by rule on CPU adapters).
+    pub gemm: Option<GemmSetting>,
+    /// The directory of the autotune's cache file (`None`: `$WGTF_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/wgtf`, else `$HOME/.cache/wgtf`).
+    pub gemm_cache: Option<std::path::PathBuf>,
 }
 
 /// An adapter as listed by `wgtf devices`.
@@ -139,12 +146,20 @@ pub(crate) struct Shared {
     pub uncaptured: Arc<Mutex<Option<String>>>,
     /// See [`ContextOptions::batch_invariant`].
     batch_invariant: bool,
+    /// How the GEMM kernel is chosen, and where a forced one came from.
+    gemm: (GemmSetting, GemmSource),
+    /// The adapter's features (the device's may be fewer: [`ContextOptions::without`]).
+    pub adapter_features: wgpu::Features,
+    /// See [`ContextOptions::gemm_cache`].
+    pub gemm_cache: Option<std::path::PathBuf>,
 }
 
 /// A GPU device shared by any number of models. Cheap to clone.
 #[derive(Clone)]
 pub struct Context {
     pub(crate) shared: Arc<Shared>,
+    /// The GEMM kernel, decided at first use (see `runtime/tune.rs`); shared by clones.
+    gemm: Arc<OnceLock<GemmDecision>>,
 }
 
 impl std::fmt::Debug for Context {
@@ -173,6 +188,10 @@ impl Context {
             None => backends_from_env()?,
         };
         let instance = new_instance(backends);
+        let gemm = match opts.gemm {
+            Some(s) => (s, GemmSource::Option),
+            None => (GemmSetting::from_env()?.unwrap_or_default(), GemmSource::Env),
+        };
         let index = match opts.adapter {
             Some(i) => Some(i),
             None => match std::env::var("WGTF_ADAPTER") {
@@ -216,16 +235,23 @@ impl Context {
             })
             .await
             .map_err(|e| Error::Device(format!("cannot open the device: {e}")))?;
-        Ok(Context::from_parts(device, queue, adapter.get_info(), opts.batch_invariant))
+        let mut ctx = Context::from_parts(device, queue, adapter.get_info(), opts.batch_invariant, gemm, adapter.features());
+        if let Some(shared) = Arc::get_mut(&mut ctx.shared) {
+            shared.gemm_cache = opts.gemm_cache;
+        }
+        Ok(ctx)
     }
 
     /// Runs models on a device the application already has (a game, a viewer).
     pub fn from_device(device: wgpu::Device, queue: wgpu::Queue) -> Context {
         let info = device.adapter_info();
-        Context::from_parts(device, queue, info, false)
+        // An unknown WGTF_GEMM cannot fail here: it is ignored (`Context::gemm` notes it).
+        let gemm = GemmSetting::from_env().ok().flatten().unwrap_or_default();
+        let features = device.features();
+        Context::from_parts(device, queue, info, false, (gemm, GemmSource::Env), features)
     }
 
-    fn from_parts(device: wgpu::Device, queue: wgpu::Queue, info: wgpu::AdapterInfo, batch_invariant: bool) -> Context {
+    fn from_parts(device: wgpu::Device, queue: wgpu::Queue, info: wgpu::AdapterInfo, batch_invariant: bool, gemm: (GemmSetting, GemmSource), adapter_features: wgpu::Features) -> Context {
         let lost = Arc::new(AtomicBool::new(false));
         {
             let lost = lost.clone();
@@ -257,7 +283,11 @@ impl Context {
                 lost,
                 uncaptured,
                 batch_invariant,
+                gemm,
+                adapter_features,
+                gemm_cache: None,
             }),
+            gemm: Arc::new(OnceLock::new()),
         }
     }
 
@@ -273,20 +303,28 @@ impl Context {
     pub fn limits(&self) -> &wgpu::Limits {
         &self.shared.limits
     }
-    /// The adapter traits lowering chooses kernels by. `WGTF_GEMM=tiled|subgroup` overrides the
-    /// matrix-product kernel (for benchmarks).
+    /// The GEMM kernel of this context's matrix products and convolutions, and where it came
+    /// from: decided at the first call (the first model load), which may autotune (see
+    /// [`ContextOptions::gemm`] and `WGTF_GEMM`).
+    pub fn gemm(&self) -> &GemmDecision {
+        self.gemm.get_or_init(|| super::tune::decide(self, self.shared.gemm.0, self.shared.gemm.1))
+    }
+
+    /// This context with its GEMM kernel forced to `choice` (the same device, pipelines and
+    /// memory counters; a kernel the device cannot run: the tiled one): what the autotune
+    /// times each candidate with.
+    pub fn with_gemm(&self, choice: GemmChoice) -> Context {
+        let d = super::tune::decide(self, GemmSetting::Force(choice), GemmSource::Option);
+        Context { shared: self.shared.clone(), gemm: Arc::new(OnceLock::from(d)) }
+    }
+
+    /// The adapter traits lowering chooses kernels by (the GEMM kernel: [`Context::gemm`]).
     pub fn target(&self) -> crate::kernel::Target {
-        let info = &self.shared.info;
-        let sub = self.shared.device.features().contains(wgpu::Features::SUBGROUP) && info.subgroup_min_size >= 8;
-        let subgroup_gemm = match std::env::var("WGTF_GEMM").as_deref() {
-            Ok("tiled") => false,
-            Ok("subgroup") => sub,
-            _ => sub && info.device_type == wgpu::DeviceType::Cpu,
-        };
+        let gemm = self.gemm().choice;
         let int64 = self.shared.device.features().contains(wgpu::Features::SHADER_INT64);
         let max_binding = (self.shared.limits.max_storage_buffer_binding_size as u64).min(self.shared.limits.max_buffer_size);
         let subgroups = self.shared.device.features().contains(wgpu::Features::SUBGROUP);
-        crate::kernel::Target { subgroup_gemm, int64, max_binding, subgroups, batch_invariant: self.shared.batch_invariant, f16: false }
+        crate::kernel::Target { gemm, int64, max_binding, subgroups, batch_invariant: self.shared.batch_invariant, f16: false }
     }
 
     /// Compute pipelines compiled in this context so far.

@@ -4,3 +4,4 @@ pub mod model;
 pub mod plan;
 pub mod platform;
 pub mod stats;
+pub mod tune;

@@ -8,13 +8,21 @@ use wgtf::{Context, Tensor};
 /// The GPU context for tests. With no adapter the test fails with instructions: in CI a skip
 /// would hide a broken set-up (CI always has lavapipe).
 pub fn context() -> Context {
-    match Context::new() {
+    match Context::new_with(options()) {
         Ok(c) => c,
         Err(e) => panic!(
             "\n\n*** NO GPU ADAPTER: {e}\n*** GPU tests cannot run. Install a Vulkan driver \
              (apt-get install mesa-vulkan-drivers libvulkan1) and run again.\n\n"
         ),
     }
+}
+
+/// The options of test contexts: the GEMM kernel by rule (no autotune, whatever the user's
+/// cache holds: the same kernels every run) unless `WGTF_GEMM` chooses (the GPU kit runs the
+/// suite with each kernel).
+pub fn options() -> wgtf::ContextOptions {
+    let gemm = std::env::var_os("WGTF_GEMM").is_none().then_some(wgtf::GemmSetting::Rule);
+    wgtf::ContextOptions { gemm, ..Default::default() }
 }
 
 pub fn fixtures_dir() -> PathBuf {

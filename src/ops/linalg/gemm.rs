@@ -1,7 +1,9 @@
-//! Emitting the tiled GEMM kernel for matrix products (MatMul, BatchMatMul, Einsum, 1×1 convs).
+//! Emitting the GEMM kernels for matrix products (MatMul, BatchMatMul, Einsum, 1×1 convs) and
+//! convolutions' implicit GEMM: the one `Target::gemm` chooses (subgroup, 64×64 tiled, 128×128
+//! large), the tiled one where the chosen one cannot compute a product.
 use crate::error::Result;
 use crate::graph::Node;
-use crate::kernel::{Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET, MAX_GROUPS_PER_DIM};
+use crate::kernel::{Binding, GemmChoice, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET, MAX_GROUPS_PER_DIM};
 use crate::kernel::meta::{w, GemmIntMeta, GemmMeta, GemmSubgroupMeta};
 use std::mem::offset_of;
 use crate::ops::util::{tensor_from_f64, tensor_from_i64};
@@ -189,16 +191,27 @@ impl Gemm {
             c_bs0: w(cs[0]), c_bs1: w(cs[1]), c_rs: w(cs[2]), c_cs: w(cs[3]),
             ..Default::default()
         });
-        let v = ep.apply(ShaderVariant::new(&shaders::GEMM).set("MODE", 0).set("VEC4", self.vec4() as i64));
-        let groups = [self.n.div_ceil(64), self.m.div_ceil(64), batches];
-        dispatch(cx, v, meta, groups, (1, 64), TILED_OFFSETS, vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(out.id), res, Binding::In(a.id), Binding::In(b.id)]);
+        // GPUs: the 128×128 register-blocked kernel (`GemmChoice::Large`), else 64×64 tiles.
+        let large = self.large(cx.target());
+        let tile = if large { 128 } else { 64 };
+        let v = ShaderVariant::new(if large { &shaders::GEMM_LARGE } else { &shaders::GEMM }).set("MODE", 0).set("VEC4", self.vec4() as i64);
+        let v = ep.apply(if large { v.set("B_VEC4", self.b_vec4() as i64) } else { v });
+        let groups = [self.n.div_ceil(tile), self.m.div_ceil(tile), batches];
+        dispatch(cx, v, meta, groups, (1, tile), TILED_OFFSETS, vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(out.id), res, Binding::In(a.id), Binding::In(b.id)]);
         Ok(())
+    }
+
+    /// Whether the 128×128 kernel computes this product: the target's choice, for more than
+    /// 64 rows (fewer fill a small part of its tiles; with `Target::batch_invariant` the row
+    /// count may not choose the kernel, so it computes them too).
+    fn large(&self, t: &crate::kernel::Target) -> bool {
+        t.gemm == GemmChoice::Large && (self.m > 64 || t.batch_invariant)
     }
 
     /// Whether the subgroup-broadcast kernel computes this product (its column tiles, 32
     /// wide, in one dispatch dimension).
     fn subgroup(&self, t: &crate::kernel::Target) -> bool {
-        t.subgroup_gemm && self.c_strides.is_none() && self.n.div_ceil(32) <= MAX_GROUPS_PER_DIM as usize
+        t.gemm == GemmChoice::Subgroup && self.c_strides.is_none() && self.n.div_ceil(32) <= MAX_GROUPS_PER_DIM as usize
     }
 
     /// Whether the subgroup kernel's lanes split K (a few rows), unless the target wants every
@@ -326,6 +339,28 @@ const TILED_K_OFF: usize = word_of(offset_of!(GemmMeta, k_off));
 /// shape), one dispatch of too many workgroups, which the plan's limit check refuses.
 #[allow(clippy::too_many_arguments)]
 pub fn emit_tiled(cx: &mut Lower, mode: i64, meta: Meta, k: usize, groups: [usize; 3], a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand) {
+    emit_parts(cx, &|e: &Epilogue| e.apply(ShaderVariant::new(&shaders::GEMM).set("MODE", mode)), 64, meta, k, groups, a, b, ep, out)
+}
+
+/// A 2-D convolution's implicit GEMM (`mode` 1) or a transposed one's (2) over M rows and N
+/// columns with `meta` (a [`GemmMeta`]): the 128×128 kernel where the target chose it (`mode` 1
+/// over more than 64 rows, or any number when batch-invariant; `vec4`: the image's channels, and
+/// `b_vec4`: the filter's columns, are multiples of 4), else the 64×64 one. K in parts as
+/// [`emit_tiled`].
+#[allow(clippy::too_many_arguments)]
+pub fn emit_conv(cx: &mut Lower, mode: i64, meta: Meta, (m, n, k): (usize, usize, usize), (vec4, b_vec4): (bool, bool), a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand) {
+    let t = cx.target();
+    if mode == 1 && t.gemm == GemmChoice::Large && (m > 64 || t.batch_invariant) {
+        let base = ShaderVariant::new(&shaders::GEMM_LARGE).set("MODE", 1).set("VEC4", vec4 as i64).set("B_VEC4", b_vec4 as i64);
+        return emit_parts(cx, &|e: &Epilogue| e.apply(base.clone()), 128, meta, k, [n.div_ceil(128), m.div_ceil(128), 1], a, b, ep, out);
+    }
+    emit_tiled(cx, mode, meta, k, [n.div_ceil(64), m.div_ceil(64), 1], a, b, ep, out)
+}
+
+/// [`emit_tiled`] with the variant `variant` makes of each part's epilogue, in row tiles of
+/// `tile` rows.
+#[allow(clippy::too_many_arguments)]
+fn emit_parts(cx: &mut Lower, variant: &dyn Fn(&Epilogue) -> ShaderVariant, tile: usize, meta: Meta, k: usize, groups: [usize; 3], a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand) {
     let part = if k.div_ceil(LOOP_BUDGET) > crate::ops::util::MAX_WINDOWS { k } else { LOOP_BUDGET };
     let groups = if part == LOOP_BUDGET || k <= LOOP_BUDGET { groups } else { [usize::MAX, 1, 1] };
     let mut prev: Option<Operand> = ep.residual.cloned();
@@ -343,9 +378,9 @@ pub fn emit_tiled(cx: &mut Lower, mode: i64, meta: Meta, k: usize, groups: [usiz
         let mut meta = meta.clone();
         meta.words[TILED_K] = k1 as u32;
         meta.words[TILED_K_OFF] = k0 as u32;
-        let v = e.apply(ShaderVariant::new(&shaders::GEMM).set("MODE", mode));
+        let v = variant(&e);
         let (bias, res) = e.bindings(b);
-        dispatch(cx, v, meta, groups, (1, 64), TILED_OFFSETS, vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(dst.id), res, Binding::In(a.id), Binding::In(b.id)]);
+        dispatch(cx, v, meta, groups, (1, tile), TILED_OFFSETS, vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(dst.id), res, Binding::In(a.id), Binding::In(b.id)]);
         if last {
             return;
         }

@@ -102,7 +102,7 @@ pub fn emit_mode(cx: &mut Lower, mode: i64, g: &Geometry, x: &Operand, f: &Opera
     // The subgroup kernel's loop steps: filter rows, taps, and their channels (4 a step with
     // vec4 loads); beyond the budget, the tiled kernel takes K in parts.
     let steps = g.kh + g.kh * g.kw * (1 + if vec4 { g.ic / 4 + g.ic % 4 } else { g.ic });
-    if mode == 1 && cx.target().subgroup_gemm && g.oc.div_ceil(32) <= crate::kernel::MAX_GROUPS_PER_DIM as usize && steps <= crate::kernel::LOOP_BUDGET {
+    if mode == 1 && cx.target().gemm == crate::kernel::GemmChoice::Subgroup && g.oc.div_ceil(32) <= crate::kernel::MAX_GROUPS_PER_DIM as usize && steps <= crate::kernel::LOOP_BUDGET {
         // CPU adapters: the subgroup-broadcast kernel with the im2col loader.
         let meta = Meta::from(GemmSubgroupMeta {
             m: w(m), n: w(g.oc), k: w(k), batch_inner: 1,
@@ -130,8 +130,7 @@ pub fn emit_mode(cx: &mut Lower, mode: i64, g: &Geometry, x: &Operand, f: &Opera
         pl: w(g.pl), alpha: ep.alpha,
         ..Default::default()
     });
-    let groups = [g.oc.div_ceil(64), m.div_ceil(64), 1];
-    gemm::emit_tiled(cx, mode, meta, k, groups, x, f, ep, out);
+    gemm::emit_conv(cx, mode, meta, (m, g.oc, k), (g.ic % 4 == 0, g.oc % 4 == 0), x, f, ep, out);
 }
 
 impl Op for Conv2D {

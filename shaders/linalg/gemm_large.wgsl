@@ -1,0 +1,235 @@
+// C[b] = act(A[b] · B[b] + bias + residual), register-blocked for GPUs: a 16x16 workgroup
+// computes a 128x128 tile of C, each invocation an 8x8 block (rows 4ty..4ty+3 and
+// 64+4ty..64+4ty+3, columns likewise with tx), 64 FMAs per 4 vec4 reads of workgroup memory.
+// K advances 8 at a time through two 128x8 tiles of A and B in workgroup memory, double
+// buffered (16 KiB in all): while the invocations multiply one pair, the next pair's values are
+// already loaded into registers, so one barrier per k-tile. The 128x128 candidate of
+// `Target::gemm` (`GemmChoice::Large`; the meta block is linalg/gemm.wgsl's).
+//
+// MODE 0: A and B are (batched) matrices addressed through strides; C contiguous [batch, M, N]
+//         unless c_cs != 0 (then strided, as in gemm.wgsl).
+// MODE 1: A is the im2col view of an NHWC image (Conv2D as implicit GEMM), B the HWIO filter
+//         as a [KH*KW*IC, OC] matrix. (Transposed and 3-D convolutions, gemm.wgsl's MODE 2 to
+//         4, stay on the 64x64 kernel.)
+// K runs from k_off to k, row tiles and batches start at m_off and z_off (see gemm.wgsl).
+// VEC4: A read as vec4 (MODE 0: A row-major, K a multiple of 4, rows at multiples of 4 floats;
+// MODE 1: IC a multiple of 4, four channels of one pixel). B_VEC4: B read as vec4 (row-major, N
+// a multiple of 4, rows at multiples of 4 floats). Bindings 6 and 7 alias 1 and 2 as vec4.
+alias F = f32;
+override MODE: u32 = 0u;
+override VEC4: bool = false;
+override B_VEC4: bool = false;
+override ACT: u32 = ACT_NONE;
+override HAS_BIAS: bool = false;
+override HAS_RES: bool = false;
+
+//#include gen/meta/gemm.wgsl
+
+@group(0) @binding(0) var<uniform> cfg: GemmMeta;
+//#include common/gemm_epilogue.wgsl
+
+const BM: u32 = 128u;
+const BK: u32 = 8u;
+
+// Two buffers of [BK][BM / 4] vec4 each: element (k, m) of buffer s is tile[s*256 + k*32 + m/4][m%4].
+var<workgroup> tile_a: array<vec4<f32>, 512>;
+var<workgroup> tile_b: array<vec4<f32>, 512>;
+
+// The index into `a` of A(row, col) in MODE 1 (im2col: row = (image, oy, ox), col = (ky, kx,
+// channel)), or -1 where the window reads padding.
+fn im2col(row: u32, col: u32) -> i32 {
+    let plane = cfg.oh * cfg.ow;
+    let img = row / plane;
+    let r = row - img * plane;
+    let oy = r / cfg.ow;
+    let ox = r - oy * cfg.ow;
+    let kwc = cfg.kw * cfg.ic;
+    let ky = col / kwc;
+    let r2 = col - ky * kwc;
+    let kx = r2 / cfg.ic;
+    let ch = r2 - kx * cfg.ic;
+    let iy = i32(oy * cfg.sh + ky * cfg.dh) - i32(cfg.pt);
+    let ix = i32(ox * cfg.sw + kx * cfg.dw) - i32(cfg.pl);
+    if (iy < 0 || ix < 0 || iy >= i32(cfg.ih) || ix >= i32(cfg.iw)) {
+        return -1;
+    }
+    return i32(((img * cfg.ih + u32(iy)) * cfg.iw + u32(ix)) * cfg.ic + ch);
+}
+
+fn load_a(a_base: u32, row: u32, col: u32) -> f32 {
+    if (row >= cfg.m || col >= cfg.k) {
+        return 0.0;
+    }
+    if (MODE == 1u) {
+        let i = im2col(row, col);
+        if (i < 0) {
+            return 0.0;
+        }
+        return f32(a[u32(i)]);
+    }
+    return f32(a[a_base + row * cfg.a_rs + col * cfg.a_cs]);
+}
+
+// This invocation's share of the A tile at k0: VEC4, the 4 values (row lid/2, k 4(lid%2)..+3);
+// otherwise the values (row idx/8, k idx%8) for idx = lid + 256l, l = 0..3.
+fn fetch_a(a_base: u32, m0: u32, k0: u32, lid: u32) -> vec4<f32> {
+    var v = vec4<f32>(0.0);
+    if (VEC4) {
+        let row = m0 + lid / 2u;
+        let col = k0 + (lid % 2u) * 4u;
+        if (row < cfg.m && col < cfg.k) {
+            if (MODE == 1u) {
+                let i = im2col(row, col);
+                if (i >= 0) {
+                    v = vec4<f32>(a4[u32(i) / 4u]);
+                }
+            } else {
+                v = vec4<f32>(a4[(a_base + row * cfg.a_rs + col) / 4u]);
+            }
+        }
+        return v;
+    }
+    for (var l = 0u; l < 4u; l++) {
+        let idx = lid + l * 256u;
+        v[l] = load_a(a_base, m0 + idx / BK, k0 + idx % BK);
+    }
+    return v;
+}
+
+fn put_a(s: u32, lid: u32, v: vec4<f32>) {
+    if (VEC4) {
+        let m = lid / 2u;
+        let k = (lid % 2u) * 4u;
+        for (var q = 0u; q < 4u; q++) {
+            tile_a[s * 256u + (k + q) * 32u + m / 4u][m % 4u] = v[q];
+        }
+        return;
+    }
+    for (var l = 0u; l < 4u; l++) {
+        let idx = lid + l * 256u;
+        let m = idx / BK;
+        let k = idx % BK;
+        tile_a[s * 256u + k * 32u + m / 4u][m % 4u] = v[l];
+    }
+}
+
+fn load_b(b_base: u32, gk: u32, gn: u32) -> f32 {
+    if (gk >= cfg.k || gn >= cfg.n) {
+        return 0.0;
+    }
+    return f32(b[b_base + gk * cfg.b_rs + gn * cfg.b_cs]);
+}
+
+// This invocation's share of the B tile at k0: B_VEC4, the 4 values (k lid/32, columns
+// 4(lid%32)..+3); otherwise (k idx/128, column idx%128) for idx = lid + 256l.
+fn fetch_b(b_base: u32, n0: u32, k0: u32, lid: u32) -> vec4<f32> {
+    var v = vec4<f32>(0.0);
+    if (B_VEC4) {
+        let gk = k0 + lid / 32u;
+        let gn = n0 + (lid % 32u) * 4u;
+        if (gk < cfg.k && gn < cfg.n) {
+            v = vec4<f32>(b4[(b_base + gk * cfg.b_rs + gn) / 4u]);
+        }
+        return v;
+    }
+    for (var l = 0u; l < 4u; l++) {
+        let idx = lid + l * 256u;
+        v[l] = load_b(b_base, k0 + idx / BM, n0 + idx % BM);
+    }
+    return v;
+}
+
+fn put_b(s: u32, lid: u32, v: vec4<f32>) {
+    if (B_VEC4) {
+        tile_b[s * 256u + lid] = v;
+        return;
+    }
+    for (var l = 0u; l < 4u; l++) {
+        let idx = lid + l * 256u;
+        let k = idx / BM;
+        let n = idx % BM;
+        tile_b[s * 256u + k * 32u + n / 4u][n % 4u] = v[l];
+    }
+}
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let tx = lid3.x;
+    let ty = lid3.y;
+    let m0 = cfg.m_off + wid.y * BM;
+    let n0 = wid.x * BM;
+    let bz = cfg.z_off + wid.z;
+    let b0 = bz / cfg.batch_inner;
+    let b1 = bz - b0 * cfg.batch_inner;
+    let a_base = b0 * cfg.a_bs0 + b1 * cfg.a_bs1;
+    let b_base = b0 * cfg.b_bs0 + b1 * cfg.b_bs1;
+    var c_base = bz * cfg.m * cfg.n;
+    var c_rs = cfg.n;
+    var c_cs = 1u;
+    if (cfg.c_cs != 0u) {
+        c_base = b0 * cfg.c_bs0 + b1 * cfg.c_bs1;
+        c_rs = cfg.c_rs;
+        c_cs = cfg.c_cs;
+    }
+
+    // acc[2i + h]: row (i < 4 ? 4ty + i : 64 + 4ty + i - 4), columns 4tx + 64h .. + 3.
+    var acc: array<vec4<f32>, 16>;
+    for (var i = 0u; i < 16u; i++) {
+        acc[i] = vec4<f32>(0.0);
+    }
+    let ktiles = (cfg.k - cfg.k_off + BK - 1u) / BK;
+    put_a(0u, lid, fetch_a(a_base, m0, cfg.k_off, lid));
+    put_b(0u, lid, fetch_b(b_base, n0, cfg.k_off, lid));
+    workgroupBarrier();
+    for (var t = 0u; t < ktiles; t++) {
+        let s = t % 2u;
+        let more = t + 1u < ktiles;
+        var na = vec4<f32>(0.0);
+        var nb = vec4<f32>(0.0);
+        if (more) {
+            let k1 = cfg.k_off + (t + 1u) * BK;
+            na = fetch_a(a_base, m0, k1, lid);
+            nb = fetch_b(b_base, n0, k1, lid);
+        }
+        for (var kk = 0u; kk < BK; kk++) {
+            let base = s * 256u + kk * 32u;
+            let a_lo = tile_a[base + ty];
+            let a_hi = tile_a[base + 16u + ty];
+            let b_lo = tile_b[base + tx];
+            let b_hi = tile_b[base + 16u + tx];
+            for (var i = 0u; i < 4u; i++) {
+                acc[2u * i] = fma(vec4<f32>(a_lo[i]), b_lo, acc[2u * i]);
+                acc[2u * i + 1u] = fma(vec4<f32>(a_lo[i]), b_hi, acc[2u * i + 1u]);
+                acc[8u + 2u * i] = fma(vec4<f32>(a_hi[i]), b_lo, acc[8u + 2u * i]);
+                acc[8u + 2u * i + 1u] = fma(vec4<f32>(a_hi[i]), b_hi, acc[8u + 2u * i + 1u]);
+            }
+        }
+        if (more) {
+            put_a(1u - s, lid, na);
+            put_b(1u - s, lid, nb);
+        }
+        workgroupBarrier();
+    }
+    for (var i = 0u; i < 8u; i++) {
+        let row = m0 + (i / 4u) * 64u + 4u * ty + i % 4u;
+        if (row >= cfg.m) {
+            continue;
+        }
+        for (var j = 0u; j < 8u; j++) {
+            let col = n0 + (j / 4u) * 64u + 4u * tx + j % 4u;
+            if (col >= cfg.n) {
+                continue;
+            }
+            var v = acc[2u * i + j / 4u][j % 4u];
+            if (HAS_BIAS) {
+                v = v + f32(bias[col]);
+            }
+            let ci = c_base + row * c_rs + col * c_cs;
+            if (HAS_RES) {
+                v = v + f32(res[ci]);
+            }
+            c[ci] = F(act(v, col));
+        }
+    }
+}
