@@ -333,8 +333,9 @@ class Kit:
         rep["gemm_kernels"] = sorted({k["kernel"].split("[")[0] for k in rep.get("slowest_kernels", []) if "gemm" in k["kernel"] or "matmul" in k["kernel"]})
         return rep
 
-    def nets(self, fams):
+    def nets(self, fams, precision="f32"):
         it, wu = (self.args.iters_quick, 1) if self.args.quick else (self.args.iters, self.args.warmup)
+        extra = ["--precision", precision] if precision != "f32" else []
         for fam in fams:
             for e in self.manifest["models"]:
                 if e["kind"] != "net" or (self.args.only_nets and e["net"] not in self.args.only_nets):
@@ -342,14 +343,14 @@ class Kit:
                 if self.over_budget("wgtf bench %s (%s)" % (e["name"], fam)):
                     continue
                 batch = e["batch"]
-                rep = self.bench(e, fam, batch, it, wu)
-                row = {"net": e["net"], "batch": batch, "gemm": fam, "model": e["file"], "report": rep}
+                rep = self.bench(e, fam, batch, it, wu, extra)
+                row = {"net": e["net"], "batch": batch, "gemm": fam, "precision": precision, "model": e["file"], "report": rep}
                 self.results["nets"].append(row)
                 if "error" in rep:
                     log("wgtf %s batch %d %s: ERROR %s" % (e["net"], batch, fam, rep["error"]))
                 else:
-                    log("wgtf %s batch %d WGTF_GEMM=%s: p50 %.2f ms, min %.2f ms, kernels %.2f ms, %d dispatches, load %.0f ms (%.0fs)"
-                        % (e["net"], batch, fam, rep["p50_ms"], rep["min_ms"], rep["kernel_ms"], rep["dispatches_per_run"], rep["load_ms"], rep["wall_s"]))
+                    log("wgtf %s batch %d WGTF_GEMM=%s %s: p50 %.2f ms, min %.2f ms, kernels %.2f ms, %d dispatches, load %.0f ms (%.0fs)"
+                        % (e["net"], batch, fam, precision, rep["p50_ms"], rep["min_ms"], rep["kernel_ms"], rep["dispatches_per_run"], rep["load_ms"], rep["wall_s"]))
                 self.save()
 
     def probe_sizes(self):
@@ -477,11 +478,11 @@ class Kit:
             for f in c["failed"]:
                 L.append("- FAIL (%s) %s" % (fam, f))
         tn = {(n["net"], n["batch"]): n for n in (t.get("nets") or [])}
-        L += ["", "## Networks (224x224, float32; ms per run, random weights)", "",
+        L += ["", "## Networks (224x224; wgtf f32 and f16 (`--precision f16`), PyTorch float32; ms per run, random weights)", "",
               "wgtf: `wgtf bench` end to end (upload, run, readback); kernels = the sum of GPU kernel times (`--profile`). "
               "PyTorch: torchvision, eval, `inference_mode`, cudnn.benchmark, TF32 off; end to end = host tensor `.cuda()`, forward, `.cpu()`; GPU = CUDA events around the forward on a resident input."
               + (" On a CPU adapter the kernel sum (one profiled run, timestamps around each dispatch) can exceed the p50." if getattr(self, "cpu_adapter", r["adapter"].get("chosen", {}).get("type") == "Cpu") else ""), "",
-              "| network | batch | wgtf GEMM | wgtf p50 | wgtf min | wgtf kernels | p50 − kernels | dispatches | wgtf img/s | PyTorch p50 | PyTorch GPU | wgtf p50 / PyTorch p50 |",
+              "| network | batch | wgtf GEMM, precision | wgtf p50 | wgtf min | wgtf kernels | p50 − kernels | dispatches | wgtf img/s | PyTorch p50 | PyTorch GPU | wgtf p50 / PyTorch p50 |",
               "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for n in r["nets"]:
             rep = n["report"]
@@ -489,11 +490,11 @@ class Kit:
             tp = "%.2f" % tr["e2e_p50_ms"] if tr.get("e2e_p50_ms") else "-"
             tg = "%.2f" % tr["gpu_p50_ms"] if tr.get("gpu_p50_ms") else "-"
             if "error" in rep:
-                L.append("| %s | %d | %s | error: %s | | | | | | %s | %s | |" % (n["net"], n["batch"], n["gemm"], rep["error"][:80], tp, tg))
+                L.append("| %s | %d | %s %s | error: %s | | | | | | %s | %s | |" % (n["net"], n["batch"], n["gemm"], n.get("precision", "f32"), rep["error"][:80], tp, tg))
                 continue
             ratio = "%.2fx" % (rep["p50_ms"] / tr["e2e_p50_ms"]) if tr.get("e2e_p50_ms") else "-"
-            L.append("| %s | %d | %s | %.2f | %.2f | %.2f | %.2f | %d | %.1f | %s | %s | %s |" % (
-                n["net"], n["batch"], n["gemm"], rep["p50_ms"], rep["min_ms"], rep["kernel_ms"], rep["p50_ms"] - rep["kernel_ms"], rep["dispatches_per_run"],
+            L.append("| %s | %d | %s %s | %.2f | %.2f | %.2f | %.2f | %d | %.1f | %s | %s | %s |" % (
+                n["net"], n["batch"], n["gemm"], n.get("precision", "f32"), rep["p50_ms"], rep["min_ms"], rep["kernel_ms"], rep["p50_ms"] - rep["kernel_ms"], rep["dispatches_per_run"],
                 rep["throughput_per_s"], tp, tg, ratio))
         pk_name, pk = self.peak()
         tm = {m["n"]: m for m in (t.get("matmul") or [])}
@@ -557,6 +558,7 @@ def main():
     others = [f for f in FAMILIES if f != kit.default_family]
     if not args.skip_nets:
         kit.nets([kit.default_family])
+        kit.nets([kit.default_family], "f16")
     if not args.skip_matmul:
         kit.matmul()
     kit.torch()
