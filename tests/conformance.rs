@@ -22,14 +22,8 @@ fn fixture_cases_match_tensorflow_without_subgroups() {
 }
 
 fn run_all(ctx: &wgtf::Context) {
-    let pending: BTreeSet<String> = std::fs::read_to_string(common::fixtures_dir().join("../pending.txt"))
-        .unwrap_or_default()
-        .lines()
-        .map(|l| l.split('#').next().unwrap().trim().to_string())
-        .filter(|l| !l.is_empty())
-        .collect();
-    let mut dirs: Vec<_> = std::fs::read_dir(common::fixtures_dir()).unwrap().map(|e| e.unwrap().path()).collect();
-    dirs.sort();
+    let pending: BTreeSet<String> = common::listed("pending.txt").into_keys().collect();
+    let dirs = common::case_dirs();
     assert!(dirs.len() >= 40, "expected the fixture cases, found {}", dirs.len());
     let only = std::env::var("WGTF_CASE").ok();
     let mut failures = Vec::new();

@@ -7,8 +7,6 @@
 mod common;
 mod hardening;
 
-use std::collections::BTreeMap;
-
 use hardening::*;
 
 use wgtf::{LoadOptions, Precision, Tensor};
@@ -41,28 +39,14 @@ fn run_case(ctx: &wgtf::Context, case: &common::Case) -> Result<f64, String> {
 #[test]
 fn fixture_cases_in_f16() {
     let ctx = common::context();
-    let listed: BTreeMap<String, String> = std::fs::read_to_string(common::fixtures_dir().join("../f16_pending.txt"))
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| {
-            let (name, why) = l.split_once('#').unwrap_or((l, ""));
-            let name = name.trim();
-            (!name.is_empty()).then(|| (name.to_string(), why.trim().to_string()))
-        })
-        .collect();
-    let pending: std::collections::BTreeSet<String> = std::fs::read_to_string(common::fixtures_dir().join("../pending.txt"))
-        .unwrap_or_default()
-        .lines()
-        .map(|l| l.split('#').next().unwrap().trim().to_string())
-        .filter(|l| !l.is_empty())
-        .collect();
-    let mut dirs: Vec<_> = std::fs::read_dir(common::fixtures_dir()).unwrap().map(|e| e.unwrap().path()).collect();
-    dirs.sort();
+    let listed = common::listed("f16_pending.txt");
+    let pending = common::listed("pending.txt");
+    let dirs = common::case_dirs();
     let only = std::env::var("WGTF_CASE").ok();
     let (mut failures, mut passed) = (Vec::new(), 0);
     for d in dirs {
         let case = common::load_case(&d);
-        if pending.contains(&case.name) || only.as_deref().is_some_and(|o| o != case.name) {
+        if pending.contains_key(&case.name) || only.as_deref().is_some_and(|o| o != case.name) {
             continue;
         }
         match (run_case(&ctx, &case), listed.get(&case.name)) {

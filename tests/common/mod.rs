@@ -29,6 +29,28 @@ pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cases")
 }
 
+/// A list of fixture cases in tests/fixtures/`file` (`name # why` per line): name → why.
+#[allow(dead_code)]
+pub fn listed(file: &str) -> std::collections::BTreeMap<String, String> {
+    std::fs::read_to_string(fixtures_dir().join("..").join(file))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let (name, why) = l.split_once('#').unwrap_or((l, ""));
+            let name = name.trim();
+            (!name.is_empty()).then(|| (name.to_string(), why.trim().to_string()))
+        })
+        .collect()
+}
+
+/// The fixture case directories, sorted.
+#[allow(dead_code)]
+pub fn case_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<_> = std::fs::read_dir(fixtures_dir()).unwrap().map(|e| e.unwrap().path()).collect();
+    dirs.sort();
+    dirs
+}
+
 /// One fixture case (the same format as the shared conformance cases).
 pub struct Case {
     pub name: String,
