@@ -84,17 +84,19 @@ pub fn inference_order(graph: &Graph) -> Result<Vec<usize>> {
 /// The most elements of a feed whose value a plan may be specialised on.
 pub const MAX_VALUE_FEED: usize = 64;
 
-/// Feeds (indices, not yet in `have`) upstream of the node that `err` names, small enough to
-/// specialise a plan on: the values that planning may have missed.
+/// Feeds (indices, not yet in `have`) that the tensors a failed plan needed the values of
+/// ([`Error::NeedsValues`]: a node and its input indices) follow from, small enough to specialise
+/// a plan on. Empty for any other error, or when no small feed explains it.
 pub fn value_candidates(g: &Graph, err: &Error, feeds: &[(TensorRef, DType, Vec<usize>)], given: &[(&str, &Tensor)], have: &[usize]) -> Vec<usize> {
-    let Error::Node { node, .. } = err else { return Vec::new() };
+    let Error::NeedsValues { node, inputs, .. } = err else { return Vec::new() };
+    let Some(node) = g.node(node) else { return Vec::new() };
     let fed: HashMap<&str, Vec<usize>> = feeds.iter().enumerate().fold(HashMap::new(), |mut m, (k, f)| {
         m.entry(f.0.node.as_str()).or_default().push(k);
         m
     });
     let mut out = Vec::new();
     let mut seen = HashSet::new();
-    let mut stack = vec![node.as_str()];
+    let mut stack: Vec<&str> = inputs.iter().filter_map(|&i| node.inputs.get(i)).map(|r| r.node.as_str()).collect();
     while let Some(n) = stack.pop() {
         if !seen.insert(n) {
             continue;

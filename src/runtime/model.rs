@@ -366,7 +366,7 @@ impl Model {
                 Err(e) => {
                     let more = value_candidates(&self.original.0, &e, &sig.0, given, &which);
                     if more.is_empty() {
-                        if !read_values && matches!(e, Error::Node { .. }) {
+                        if !read_values && matches!(e, Error::NeedsValues { .. }) {
                             read_values = true;
                             first_err.get_or_insert(e);
                             continue;

@@ -45,7 +45,7 @@ impl<'a> Planner<'a> {
         // Lower to kernels.
         for (i, info) in infos.iter().enumerate() {
             if op.is_host_input(node, i) && info.value.is_none() {
-                return Err(node.err(format!(
+                return Err(node.needs_values([i], format!(
                     "input {i} ('{}') must be known when planning (it depends on feed values, not only on shapes)",
                     node.inputs[i]
                 )));

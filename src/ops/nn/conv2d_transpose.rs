@@ -27,7 +27,7 @@ impl Conv2DBackpropInput {
         if !self.sizes_input {
             return Ok(shape0.iter().map(|&d| d as i64).collect());
         }
-        ints(node, i0.ok_or_else(|| node.err("input_sizes must be known when planning"))?)
+        ints(node, i0.ok_or_else(|| node.needs_values([0], "input_sizes must be known when planning"))?)
     }
 }
 

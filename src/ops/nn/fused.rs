@@ -144,7 +144,7 @@ impl Fusion {
 
     /// The batch norm as a per-channel (scale, shift).
     pub fn batch_norm(&self, node: &Node, ins: &[Operand]) -> Result<(Vec<f32>, Vec<f32>)> {
-        let v = |i: usize| ins[i].value.as_deref().ok_or_else(|| node.err(format!("input {i} must be constant")));
+        let v = |i: usize| ins[i].value.as_deref().ok_or_else(|| node.needs_values([i], format!("input {i} must be constant")));
         crate::ops::nn::fused_batch_norm::scale_shift(node, v(2)?, v(3)?, v(4)?, v(5)?, self.eps)
     }
 }

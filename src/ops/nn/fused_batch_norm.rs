@@ -53,7 +53,7 @@ impl Op for FusedBatchNorm {
         Ok(outs)
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let val = |i: usize| ins[i].value.as_deref().ok_or_else(|| node.err(format!("input {i} must be constant")));
+        let val = |i: usize| ins[i].value.as_deref().ok_or_else(|| node.needs_values([i], format!("input {i} must be constant")));
         let eps = node.attr_opt_float("epsilon")?.unwrap_or(1e-3);
         let (s, t) = scale_shift(node, val(1)?, val(2)?, val(3)?, val(4)?, eps)?;
         let c = s.len();
