@@ -4,7 +4,7 @@
 //! per feed signature by [`super::compile`].
 use std::collections::{HashMap, HashSet};
 
-use super::fold::{fold_constants, Folded};
+use super::fold::{fold_with, Folded};
 use crate::error::{Error, Result, Unsupported};
 use crate::graph::function;
 use crate::graph::op_kind;
@@ -29,19 +29,23 @@ pub fn lower_graph(graph: Graph, reg: &Registry) -> Result<LoweredGraph> {
     let order = inference_order(&graph)?;
     // Everything it cannot run, in one list: ops and attribute values, in the graph and in
     // the functions it calls.
-    let mut unsupported = reg.unsupported(order.iter().map(|&i| &graph.nodes[i]));
+    // Building every node's op (its attributes decoded once) is the check.
+    let built = reg.build_all(order.iter().map(|&i| &graph.nodes[i]));
+    let mut unsupported = built.as_ref().err().cloned().unwrap_or_default();
     unsupported.extend(unsupported_in_functions(&graph, reg)?);
-    if !unsupported.is_empty() {
+    let (Ok(ops), true) = (built, unsupported.is_empty()) else {
         return Err(Error::Unsupported(unsupported));
-    }
-    let original_folded = fold_constants(&graph, reg, &order)?;
+    };
+    let original_folded = fold_with(&graph, reg, ops, &order)?;
     // The optimized graph (fused kernels, folded batch norms) serves every plan whose feeds
     // and fetches it still has; others plan with the original graph, whose constants are
     // then uploaded with the plan.
     let opt = super::fuse::optimize(&graph, &original_folded.values, reg);
     let opt_order = inference_order(&opt)?;
-    let folded = fold_constants(&opt, reg, &opt_order)?;
-    let original_folded = Folded { values: original_folded.values, device: HashSet::new() };
+    // The optimized graph's ops (fused nodes are new): built once, like the original's.
+    let opt_ops = reg.build_all(opt_order.iter().map(|&i| &opt.nodes[i])).map_err(Error::Unsupported)?;
+    let folded = fold_with(&opt, reg, opt_ops, &opt_order)?;
+    let original_folded = Folded { values: original_folded.values, device: HashSet::new(), ops: original_folded.ops };
     Ok(LoweredGraph { graph: opt, folded, original: graph, original_folded })
 }
 

@@ -91,8 +91,8 @@ impl Op for Conv2DBackpropInput {
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let sizes = self.sizes(node, ins[0].value.as_deref(), &ins[0].shape)?;
         let (_, g) = geometry(node, &sizes, &ins[1].shape, &ins[2].shape)?;
-        let _ = is_nchw(node)?;
-        crate::ops::nn::layout::with_nhwc(cx, node, &ins[2], &outs[0], |cx, x, y| {
+        let nchw = is_nchw(node)?;
+        crate::ops::nn::layout::with_nhwc(cx, node, nchw, &ins[2], &outs[0], |cx, x, y| {
             // Its invocations loop over the taps and channels: within the loop budget.
             if g.oc < 16 && g.kh * g.kw * g.ic <= crate::kernel::LOOP_BUDGET {
                 let n = g.n * g.oh * g.ow * g.oc;

@@ -22,10 +22,10 @@ use crate::ops::Registry;
 
 pub fn register(r: &mut Registry) {
     activation::register(r, "nn");
-    r.add("nn", "Conv2D", conv2d::Conv2D);
-    r.add("nn", "DepthwiseConv2dNative", depthwise::Depthwise);
-    r.add("nn", "MaxPool", pool::MAX);
-    r.add("nn", "AvgPool", pool::AVG);
+    r.add_built("nn", "Conv2D", conv2d::Conv2D::build);
+    r.add_built("nn", "DepthwiseConv2dNative", depthwise::Depthwise::build);
+    r.add_built("nn", "MaxPool", |n| pool::Pool::build(n, pool::MAX));
+    r.add_built("nn", "AvgPool", |n| pool::Pool::build(n, pool::AVG));
     r.add("nn", "FusedBatchNorm", fused_batch_norm::FusedBatchNorm);
     r.add("nn", "FusedBatchNormV2", fused_batch_norm::FusedBatchNorm);
     r.add("nn", "FusedBatchNormV3", fused_batch_norm::FusedBatchNorm);
@@ -41,7 +41,7 @@ pub fn register(r: &mut Registry) {
     r.add("nn", "MaxPool3D", pool3d::MAX);
     r.add("nn", "AvgPool3D", pool3d::AVG);
     r.add("nn", "LRN", lrn::Lrn);
-    r.add("nn", "_FusedConv2D", fused_conv2d::FusedConv2D);
-    r.add("nn", "_FusedDepthwiseConv2dNative", fused_depthwise::FusedDepthwise);
-    r.add("nn", "FusedDepthwiseConv2dNative", fused_depthwise::FusedDepthwise);
+    r.add_built("nn", "_FusedConv2D", fused_conv2d::FusedConv2D::build);
+    r.add_built("nn", "_FusedDepthwiseConv2dNative", fused_depthwise::FusedDepthwise::build);
+    r.add_built("nn", "FusedDepthwiseConv2dNative", fused_depthwise::FusedDepthwise::build);
 }
