@@ -12,11 +12,18 @@ use crate::tensor::DType;
 impl<'a> Planner<'a> {
     /// Folds, infers and lowers one ordinary op.
     pub fn op(&mut self, node: &Node, ins: &[Known]) -> Result<Vec<Known>> {
-        // The main graph's ops were built at load; a function body's nodes are built here.
+        // The main graph's ops were built at load; a function body's nodes are built here, once.
         let built = if self.depth == 0 { self.folded.ops.get(&node.name).cloned() } else { None };
         let op = match built {
             Some(op) => op,
-            None => self.registry.build(node)?,
+            None => match self.op_cache.get(&(node as *const Node as usize)) {
+                Some(op) => op.clone(),
+                None => {
+                    let op = self.registry.build(node)?;
+                    self.op_cache.insert(node as *const Node as usize, op.clone());
+                    op
+                }
+            },
         };
         let op = op.as_ref();
         let resolved;

@@ -5,7 +5,7 @@ use crate::graph::Node;
 use crate::kernel::{Binding, Lower, Meta, Operand, ShaderVariant};
 use crate::kernel::meta::{w, GemmMeta, GemmSubgroupMeta};
 use crate::ops::linalg::gemm::{self, Epilogue};
-use crate::ops::nn::window::{is_nchw, Window2D};
+use crate::ops::nn::window::Window2D;
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 
@@ -37,15 +37,6 @@ pub struct Geometry {
     pub dw: usize,
     pub pt: usize,
     pub pl: usize,
-}
-
-/// NHWC dims of an input shape given the node's data format (for ops that read it from the
-/// node; built ops ask their [`Window2D`]).
-pub fn nhwc(node: &Node, s: &[usize]) -> Result<[usize; 4]> {
-    if s.len() != 4 {
-        return Err(node.err(format!("expects a 4-D input, got shape {s:?}")));
-    }
-    Ok(if is_nchw(node)? { [s[0], s[2], s[3], s[1]] } else { [s[0], s[1], s[2], s[3]] })
 }
 
 /// Computes the geometry of a convolution with window `win` (`node` names errors); `filter` is

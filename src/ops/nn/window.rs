@@ -114,31 +114,6 @@ pub fn hw(node: &Node, name: &str, default: i64) -> Result<(usize, usize)> {
     Ok((h as usize, w as usize))
 }
 
-/// The attributes of a windowed op (convolutions, pools), checked when the model is loaded:
-/// data format, padding mode (with EXPLICIT's paddings), and for 2-D ops the 4-int strides,
-/// dilations and (pools) ksize.
-pub fn check(node: &Node, two_d: bool) -> Result<()> {
-    is_nchw(node)?;
-    let padding = node.attr_string("padding")?;
-    match padding.as_str() {
-        "SAME" | "VALID" => {}
-        "EXPLICIT" if two_d => {
-            explicit_hw(node)?;
-        }
-        other => return Err(node.err(format!("unsupported padding '{other}'"))),
-    }
-    if two_d {
-        hw(node, "strides", 1)?;
-        if node.attr("dilations").is_some() {
-            hw(node, "dilations", 1)?;
-        }
-        if node.attr("ksize").is_some() {
-            hw(node, "ksize", 1)?;
-        }
-    }
-    Ok(())
-}
-
 /// Whether `data_format` is NCHW.
 pub fn is_nchw(node: &Node) -> Result<bool> {
     match node.attr_string_or("data_format", "NHWC")?.as_str() {
