@@ -40,7 +40,7 @@ pub fn register(r: &mut Registry) {
     r.add_built("nn", "Conv3D", conv3d::Conv3D::build);
     r.add_built("nn", "MaxPool3D", |n| pool3d::Pool3D::build(n, pool3d::MAX));
     r.add_built("nn", "AvgPool3D", |n| pool3d::Pool3D::build(n, pool3d::AVG));
-    r.add("nn", "LRN", lrn::Lrn);
+    r.add_built("nn", "LRN", lrn::Lrn::build);
     r.add_built("nn", "_FusedConv2D", fused_conv2d::FusedConv2D::build);
     r.add_built("nn", "_FusedDepthwiseConv2dNative", fused_depthwise::FusedDepthwise::build);
     r.add_built("nn", "FusedDepthwiseConv2dNative", fused_depthwise::FusedDepthwise::build);
