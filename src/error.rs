@@ -19,6 +19,14 @@ pub enum Error {
     #[error("node '{node}' ({op}): {msg}")]
     Node { node: String, op: String, msg: String },
 
+    /// Planning this node needs the values of some of its inputs (a shape, a range limit, a
+    /// branch index) and they are not known: they follow from feed values or are computed on
+    /// the GPU. `inputs` are the node's input indices whose values are missing; the runtime
+    /// specialises the plan on the small feeds they follow from, or reads them back at a sync
+    /// point (see `lower::pipeline::value_candidates`). Reads like [`Error::Node`].
+    #[error("node '{node}' ({op}): {msg}")]
+    NeedsValues { node: String, op: String, inputs: Vec<usize>, msg: String },
+
     /// What the model holds that wgtf cannot run, all of it: ops, and attribute values of
     /// supported ops (a `fused_ops` list, a data format, a padding mode), with their nodes.
     #[error("unsupported: {}", list_unsupported(.0))]
@@ -77,7 +85,7 @@ impl Unsupported {
     /// The op is, but not the attributes of this node: `err` says what.
     pub fn attrs(node: &str, op: &str, err: &Error) -> Self {
         let what = match err {
-            Error::Node { msg, .. } => msg.clone(),
+            Error::Node { msg, .. } | Error::NeedsValues { msg, .. } => msg.clone(),
             e => e.to_string(),
         };
         Unsupported { node: node.to_string(), op: op.to_string(), what: Some(what) }
@@ -112,6 +120,24 @@ impl Error {
     /// An error about one node.
     pub fn node(node: &str, op: &str, msg: impl Into<String>) -> Self {
         Error::Node { node: node.to_string(), op: op.to_string(), msg: msg.into() }
+    }
+    /// The same error with its message about a node extended by `f` (other errors as they
+    /// are): context added on the way out of a function body or a loop.
+    pub fn map_node_msg(self, f: impl FnOnce(&str) -> String) -> Self {
+        match self {
+            Error::Node { node, op, msg } => Error::Node { msg: f(&msg), node, op },
+            Error::NeedsValues { node, op, inputs, msg } => Error::NeedsValues { msg: f(&msg), node, op, inputs },
+            e => e,
+        }
+    }
+    /// An error about node `node` itself as one that knowing the values of its inputs
+    /// `inputs` would avoid (a conditional or loop decided on the GPU that cannot be lowered
+    /// as such, but could be planned with its predicate known); other errors as they are.
+    pub fn needing_values(self, node: &str, inputs: impl FnOnce() -> Vec<usize>) -> Self {
+        match self {
+            Error::Node { node: n, op, msg } if n == node => Error::NeedsValues { node: n, op, inputs: inputs(), msg },
+            e => e,
+        }
     }
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io { path: path.into(), source }

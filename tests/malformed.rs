@@ -819,15 +819,18 @@ fn unsupported_attribute_values_are_listed_at_load_with_unsupported_ops() {
         conv("p", "f", "CIRCULAR", "NHWC"),
         conv("d", "p", "SAME", "NCDHW4"),
         node("m", "MirrorPad", &["d", "w"], vec![("mode", s("WRAP"))]),
-        op("y", "FrobnicateV7", &["m"]),
+        // Built ops decode their attributes at load: a pool's ksize, a product's transposes.
+        node("q", "MaxPool", &["m"], vec![("ksize", ints(&[1, 2, 2])), ("strides", ints(&[1, 1, 1, 1])), ("padding", s("SAME"))]),
+        node("t", "MatMul", &["q", "w"], vec![("transpose_a", s("yes"))]),
+        op("y", "FrobnicateV7", &["t"]),
     ]);
     let e = load(&g).err().expect("a model with unsupported attributes loaded");
     let Error::Unsupported(list) = &e else { panic!("expected Unsupported, got {e}") };
     let mut got: Vec<(&str, bool)> = list.iter().map(|u| (u.node.as_str(), u.what.is_some())).collect();
     got.sort();
-    assert_eq!(got, [("d", true), ("f", true), ("m", true), ("p", true), ("y", false)]);
+    assert_eq!(got, [("d", true), ("f", true), ("m", true), ("p", true), ("q", true), ("t", true), ("y", false)]);
     let msg = e.to_string();
-    for part in ["Mish", "CIRCULAR", "NCDHW4", "WRAP", "FrobnicateV7"] {
+    for part in ["Mish", "CIRCULAR", "NCDHW4", "WRAP", "FrobnicateV7", "ksize", "transpose_a"] {
         assert!(msg.contains(part), "{msg}");
     }
 }

@@ -65,6 +65,13 @@ impl Node {
         Error::node(&self.name, &self.op, msg)
     }
 
+    /// An error saying that planning needs the values of these inputs (indices into `inputs`),
+    /// which are not known: the typed result the runtime specialises plans on
+    /// ([`Error::NeedsValues`]).
+    pub fn needs_values(&self, inputs: impl IntoIterator<Item = usize>, msg: impl Into<String>) -> Error {
+        Error::NeedsValues { node: self.name.clone(), op: self.op.clone(), inputs: inputs.into_iter().collect(), msg: msg.into() }
+    }
+
     /// The node as a NodeDef (for writing graphs back).
     pub fn to_node_def(&self) -> proto::NodeDef {
         let mut input: Vec<String> = self

@@ -3,18 +3,21 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::graph::{Graph, TensorRef};
-use crate::ops::{Registry, TensorInfo};
+use crate::ops::{BuiltOps, Registry, TensorInfo};
 use crate::tensor::{num_elements, Tensor};
 
-/// The constants of a graph after folding.
+/// What loading computed for a graph: its constants after folding, and its nodes' ops.
 #[derive(Clone, Debug, Default)]
 pub struct Folded {
     /// Every tensor whose value is known without feeds.
     pub values: HashMap<TensorRef, Arc<Tensor>>,
     /// Those that some kernel reads: uploaded to the GPU once, at load.
     pub device: HashSet<TensorRef>,
+    /// The ops of the nodes folding considered, built once (their attributes decoded); plans
+    /// of the graph use them.
+    pub ops: BuiltOps,
 }
 
 /// Folds whose outputs hold more elements than this are left to the GPU: a few bytes of model
@@ -27,8 +30,16 @@ pub(crate) fn too_large_to_fold(outs: &[TensorInfo]) -> bool {
     n > MAX_FOLD_ELEMENTS
 }
 
-/// Folds the constant part of `graph`. `order` is a topological order of the nodes to consider.
+/// Builds the ops of the nodes in `order` (a topological order of the nodes to consider) and
+/// folds the constant part of `graph`. What wgtf cannot run among them is one
+/// [`Error::Unsupported`].
 pub fn fold_constants(graph: &Graph, registry: &Registry, order: &[usize]) -> Result<Folded> {
+    let ops = registry.build_all(order.iter().map(|&i| &graph.nodes[i])).map_err(Error::Unsupported)?;
+    fold_with(graph, registry, ops, order)
+}
+
+/// Folds the constant part of `graph` with its nodes' ops built.
+pub(crate) fn fold_with(graph: &Graph, registry: &Registry, ops: BuiltOps, order: &[usize]) -> Result<Folded> {
     let mut values: HashMap<TensorRef, Arc<Tensor>> = HashMap::new();
     let mut folded_nodes: HashSet<usize> = HashSet::new();
     for &ni in order {
@@ -42,7 +53,7 @@ pub fn fold_constants(graph: &Graph, registry: &Registry, order: &[usize]) -> Re
         if crate::graph::op_kind::is_placeholder(&node.op) || node.inputs.is_empty() {
             continue;
         }
-        let Some(op) = registry.get(&node.op) else { continue };
+        let Some(op) = ops.get(&node.name) else { continue };
         let Some(inputs) = node.inputs.iter().map(|r| values.get(r).cloned()).collect::<Option<Vec<_>>>() else {
             continue;
         };
@@ -68,7 +79,7 @@ pub fn fold_constants(graph: &Graph, registry: &Registry, order: &[usize]) -> Re
         }
         let node = &graph.nodes[ni];
         // The planner's own ops (control flow) read their host inputs as op_kind says.
-        let op = registry.get(&node.op);
+        let op = ops.get(&node.name);
         if op.is_none() && !registry.is_planned(&node.op) {
             continue;
         }
@@ -79,5 +90,5 @@ pub fn fold_constants(graph: &Graph, registry: &Registry, order: &[usize]) -> Re
             }
         }
     }
-    Ok(Folded { values, device })
+    Ok(Folded { values, device, ops })
 }

@@ -4,7 +4,7 @@
 //! per feed signature by [`super::compile`].
 use std::collections::{HashMap, HashSet};
 
-use super::fold::{fold_constants, Folded};
+use super::fold::{fold_with, Folded};
 use crate::error::{Error, Result, Unsupported};
 use crate::graph::function;
 use crate::graph::op_kind;
@@ -29,19 +29,23 @@ pub fn lower_graph(graph: Graph, reg: &Registry) -> Result<LoweredGraph> {
     let order = inference_order(&graph)?;
     // Everything it cannot run, in one list: ops and attribute values, in the graph and in
     // the functions it calls.
-    let mut unsupported = reg.unsupported(order.iter().map(|&i| &graph.nodes[i]));
+    // Building every node's op (its attributes decoded once) is the check.
+    let built = reg.build_all(order.iter().map(|&i| &graph.nodes[i]));
+    let mut unsupported = built.as_ref().err().cloned().unwrap_or_default();
     unsupported.extend(unsupported_in_functions(&graph, reg)?);
-    if !unsupported.is_empty() {
+    let (Ok(ops), true) = (built, unsupported.is_empty()) else {
         return Err(Error::Unsupported(unsupported));
-    }
-    let original_folded = fold_constants(&graph, reg, &order)?;
+    };
+    let original_folded = fold_with(&graph, reg, ops, &order)?;
     // The optimized graph (fused kernels, folded batch norms) serves every plan whose feeds
     // and fetches it still has; others plan with the original graph, whose constants are
     // then uploaded with the plan.
     let opt = super::fuse::optimize(&graph, &original_folded.values, reg);
     let opt_order = inference_order(&opt)?;
-    let folded = fold_constants(&opt, reg, &opt_order)?;
-    let original_folded = Folded { values: original_folded.values, device: HashSet::new() };
+    // The optimized graph's ops (fused nodes are new): built once, like the original's.
+    let opt_ops = reg.build_all(opt_order.iter().map(|&i| &opt.nodes[i])).map_err(Error::Unsupported)?;
+    let folded = fold_with(&opt, reg, opt_ops, &opt_order)?;
+    let original_folded = Folded { values: original_folded.values, device: HashSet::new(), ops: original_folded.ops };
     Ok(LoweredGraph { graph: opt, folded, original: graph, original_folded })
 }
 
@@ -84,17 +88,19 @@ pub fn inference_order(graph: &Graph) -> Result<Vec<usize>> {
 /// The most elements of a feed whose value a plan may be specialised on.
 pub const MAX_VALUE_FEED: usize = 64;
 
-/// Feeds (indices, not yet in `have`) upstream of the node that `err` names, small enough to
-/// specialise a plan on: the values that planning may have missed.
+/// Feeds (indices, not yet in `have`) that the tensors a failed plan needed the values of
+/// ([`Error::NeedsValues`]: a node and its input indices) follow from, small enough to specialise
+/// a plan on. Empty for any other error, or when no small feed explains it.
 pub fn value_candidates(g: &Graph, err: &Error, feeds: &[(TensorRef, DType, Vec<usize>)], given: &[(&str, &Tensor)], have: &[usize]) -> Vec<usize> {
-    let Error::Node { node, .. } = err else { return Vec::new() };
+    let Error::NeedsValues { node, inputs, .. } = err else { return Vec::new() };
+    let Some(node) = g.node(node) else { return Vec::new() };
     let fed: HashMap<&str, Vec<usize>> = feeds.iter().enumerate().fold(HashMap::new(), |mut m, (k, f)| {
         m.entry(f.0.node.as_str()).or_default().push(k);
         m
     });
     let mut out = Vec::new();
     let mut seen = HashSet::new();
-    let mut stack = vec![node.as_str()];
+    let mut stack: Vec<&str> = inputs.iter().filter_map(|&i| node.inputs.get(i)).map(|r| r.node.as_str()).collect();
     while let Some(n) = stack.pop() {
         if !seen.insert(n) {
             continue;

@@ -108,6 +108,9 @@ pub(crate) struct Planner<'a> {
     pub(crate) host_ids: HashMap<usize, (Arc<Tensor>, TensorId)>,
     /// Const nodes of function bodies, decoded once (by node address; bodies live in `functions`).
     pub(crate) const_cache: HashMap<usize, Known>,
+    /// Ops of nodes that have none built at load (function bodies), built once per plan (by
+    /// node address, as `const_cache`).
+    pub(crate) op_cache: HashMap<usize, Arc<dyn crate::ops::Op>>,
     /// Instantiated functions, by name and call attributes.
     pub functions: HashMap<String, Arc<Function>>,
     /// Evaluation order of each function body (by function address).
@@ -152,6 +155,7 @@ impl<'a> Planner<'a> {
             const_ids: HashMap::new(),
             host_ids: HashMap::new(),
             const_cache: HashMap::new(),
+            op_cache: HashMap::new(),
             functions: HashMap::new(),
             orders: HashMap::new(),
             depth: 0,

@@ -64,11 +64,16 @@ pub fn ints(node: &Node, t: &Tensor) -> Result<Vec<i64>> {
     t.to_i64_vec()
 }
 
+/// The inputs whose values are not known (for [`Node::needs_values`]).
+pub fn missing(ins: &[crate::ops::TensorInfo]) -> Vec<usize> {
+    ins.iter().enumerate().filter(|(_, t)| t.value.is_none()).map(|(i, _)| i).collect()
+}
+
 /// The value of input `i`, which must be known at plan time.
 pub fn host<'a>(node: &Node, ins: &'a [crate::ops::TensorInfo], i: usize) -> Result<&'a Arc<Tensor>> {
     ins.get(i)
         .and_then(|t| t.value.as_ref())
-        .ok_or_else(|| node.err(format!("input {i} must be a constant (or computable from shapes)")))
+        .ok_or_else(|| node.needs_values([i], format!("input {i} must be a constant (or computable from shapes)")))
 }
 
 /// Checks the number of inputs.

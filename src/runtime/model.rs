@@ -360,8 +360,9 @@ impl Model {
     }
 
     /// Plans; when that fails because a node needs, when planning, the value of a small fed
-    /// tensor (`tf.range(n)`, `tf.fill(dims, v)`, a fed reshape target), plans again with those
-    /// values known (one submit per run still). When no small feed explains the failure, plans
+    /// tensor (`tf.range(n)`, `tf.fill(dims, v)`, a fed reshape target) — the planner says so
+    /// with [`Error::NeedsValues`], naming the inputs it needs — plans again with those values
+    /// known (one submit per run still). When no small feed explains the failure, plans
     /// again with sync points for host inputs computed on the GPU (their values read back at
     /// run time). What works is learned once per signature; each value then gets its own plan.
     fn plan_with_values(
@@ -388,7 +389,7 @@ impl Model {
                 Err(e) => {
                     let more = value_candidates(&self.original.0, &e, &sig.0, given, &which);
                     if more.is_empty() {
-                        if !read_values && matches!(e, Error::Node { .. }) {
+                        if !read_values && matches!(e, Error::NeedsValues { .. }) {
                             read_values = true;
                             first_err.get_or_insert(e);
                             continue;

@@ -57,7 +57,8 @@ impl ServeError {
             QueueFull(_) | NotReady(_) | ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
             Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
             Run { source, .. } => match source {
-                crate::Error::Feed { .. } | crate::Error::UnknownTensor(_) | crate::Error::Tensor(_) | crate::Error::Node { .. } => {
+                crate::Error::Feed { .. } | crate::Error::UnknownTensor(_) | crate::Error::Tensor(_) | crate::Error::Node { .. }
+                | crate::Error::NeedsValues { .. } => {
                     StatusCode::BAD_REQUEST
                 }
                 crate::Error::OutOfMemory(_) => StatusCode::SERVICE_UNAVAILABLE,

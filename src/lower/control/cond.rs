@@ -26,7 +26,8 @@ impl<'a> Planner<'a> {
                 self.reports.push(LoopReport { node: node.name.clone(), op: node.op.clone(), functions: fns, how: How::Branch(if b { 0 } else { 1 }) });
                 Ok(outs)
             }
-            None => {
+            // Decided on the GPU; what cannot be would plan with the predicate known.
+            None => (|| {
                 let t = self.call(&then_f, args.clone(), node)?;
                 let e = self.call(&else_f, args, node)?;
                 if t.len() != e.len() {
@@ -38,7 +39,8 @@ impl<'a> Planner<'a> {
                 }
                 self.reports.push(LoopReport { node: node.name.clone(), op: node.op.clone(), functions: fns, how: How::Select });
                 Ok(outs)
-            }
+            })()
+            .map_err(|e| e.needing_values(&node.name, || vec![0])),
         }
     }
 
@@ -54,7 +56,7 @@ impl<'a> Planner<'a> {
         let idx = tensor_of(ins.next().ok_or_else(|| node.err("no branch index input"))?, node, "the branch index")?;
         let args: Vec<Val> = ins.collect();
         let Some(v) = idx.value() else {
-            return Err(node.err("the branch index is computed on the GPU; only indices known when planning are supported"));
+            return Err(node.needs_values([0], "the branch index is computed on the GPU; only indices known when planning are supported"));
         };
         let i = v.to_i64_vec()?.first().copied().unwrap_or(-1);
         // Out of range: the last branch (TensorFlow's default branch).
@@ -124,6 +126,9 @@ impl<'a> Planner<'a> {
     pub(super) fn merge(&mut self, node: &Node, ins: Vec<Val>, env: &mut Env<'_>) -> Result<Vec<Val>> {
         let live: Vec<usize> = (0..ins.len()).filter(|&i| !matches!(ins[i], Val::Dead)).collect();
         let index = |i: usize| Val::T(Known::host(Arc::new(Tensor::from_i32(vec![], vec![i as i32]).expect("scalar"))));
+        // Two live inputs: decided on the GPU; what cannot be would plan with the predicates
+        // upstream known.
+        let all = || (0..node.inputs.len()).collect::<Vec<usize>>();
         match live.as_slice() {
             [] => {
                 env.dead.insert(node.name.clone());
@@ -140,15 +145,15 @@ impl<'a> Planner<'a> {
                     _ => None,
                 });
                 let Some((p, a_true)) = found else {
-                    return Err(node.err("two inputs are live and no Switch predicate tells them apart"));
+                    return Err(node.needs_values(all(), "two inputs are live and no Switch predicate tells them apart"));
                 };
                 let pred = tensor_of(env.get(&p, node)?, node, "the predicate")?;
                 let (t, f) = if a_true { (*a, *b) } else { (*b, *a) };
-                let v = self.select_val(node, &pred, ins[t].clone(), ins[f].clone(), 0)?;
-                let idx = self.select_val(node, &pred, index(t), index(f), 1)?;
+                let v = self.select_val(node, &pred, ins[t].clone(), ins[f].clone(), 0).map_err(|e| e.needing_values(&node.name, all))?;
+                let idx = self.select_val(node, &pred, index(t), index(f), 1).map_err(|e| e.needing_values(&node.name, all))?;
                 Ok(vec![v, idx])
             }
-            _ => Err(node.err(format!("{} live inputs; only two-way merges decided on the GPU are supported", live.len()))),
+            _ => Err(node.needs_values(all(), format!("{} live inputs; only two-way merges decided on the GPU are supported", live.len()))),
         }
     }
 }

@@ -54,7 +54,7 @@ fn host_ints(node: &Node, v: &Val, what: &str) -> Result<Vec<i64>> {
     match v {
         Val::T(k) => match k.value() {
             Some(t) => t.to_i64_vec(),
-            None => Err(node.err(format!("{what} is computed on the GPU; it must be known when planning"))),
+            None => Err(node.needs_values(0..node.inputs.len(), format!("{what} is computed on the GPU; it must be known when planning"))),
         },
         other => Err(node.err(format!("{what} is {}, not a tensor", other.kind()))),
     }
@@ -71,7 +71,7 @@ fn host_int(node: &Node, v: &Val, what: &str) -> Result<i64> {
 /// An element-shape input: -1 (unknown rank) or a vector with -1 for unknown dims.
 fn elem_shape_input(node: &Node, v: &Val) -> Result<PShape> {
     let Val::T(k) = v else { return Err(node.err(format!("the element shape is {}", v.kind()))) };
-    let Some(t) = k.value() else { return Err(node.err("the element shape must be known when planning")) };
+    let Some(t) = k.value() else { return Err(node.needs_values(0..node.inputs.len(), "the element shape must be known when planning")) };
     if t.rank() == 0 {
         return Ok(None);
     }

@@ -130,11 +130,21 @@ impl<'a> Planner<'a> {
             Ok(rets.into_iter().map(|v| self.widened(node, v)).collect())
         })();
         self.depth -= 1;
-        r.map_err(|e| match e {
-            Error::Node { node: n, op, msg } if !msg.contains(" (in function '") => {
-                Error::Node { node: n, op, msg: format!("{msg} (in function '{}' of node '{}')", f.name, node.name) }
-            }
-            e => e,
+        // Context for errors from the body, once (the innermost call names it). The inputs a
+        // body's node needs values of are the body's tensors, not the caller's: the runtime
+        // cannot trace them to feeds, so they are dropped (it reads them back instead).
+        r.map_err(|e| {
+            let e = match e {
+                Error::NeedsValues { node, op, msg, .. } => Error::NeedsValues { node, op, inputs: Vec::new(), msg },
+                e => e,
+            };
+            e.map_node_msg(|msg| {
+                if msg.contains(" (in function '") {
+                    msg.to_string()
+                } else {
+                    format!("{msg} (in function '{}' of node '{}')", f.name, node.name)
+                }
+            })
         })
     }
 

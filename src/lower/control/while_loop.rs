@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::list::TList;
 use super::{host_truth, tensor_of, MAX_PLAN_ITERATIONS, MAX_UNROLL_ITERATIONS, MAX_UNROLL_KERNELS};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::graph::function::Function;
 use crate::graph::op_kind;
 use crate::graph::Node;
@@ -45,7 +45,8 @@ impl<'a> Planner<'a> {
                         // Too long to unroll: a runtime loop from the loop's entry.
                         self.rollback(start);
                         let why = format!("more than {iterations} iterations or {MAX_UNROLL_KERNELS} kernels to unroll");
-                        return self.runtime_while(node, &cond, &body, ins, fns, why);
+                        // (What a runtime loop cannot do, unrolling would: with the values known.)
+                        return self.runtime_while(node, &cond, &body, ins, fns, why).map_err(|e| e.needing_values(&node.name, || (0..node.inputs.len()).collect()));
                     }
                     self.unrolled += 1;
                     if self.unrolled > MAX_PLAN_ITERATIONS {
@@ -65,7 +66,7 @@ impl<'a> Planner<'a> {
                         let s = if iterations == 1 { "" } else { "s" };
                         format!("the condition depends on data after {iterations} unrolled iteration{s}")
                     };
-                    return self.runtime_while(node, &cond, &body, vals, fns, why);
+                    return self.runtime_while(node, &cond, &body, vals, fns, why).map_err(|e| e.needing_values(&node.name, || (0..node.inputs.len()).collect()));
                 }
             }
         }
@@ -122,13 +123,10 @@ impl<'a> Planner<'a> {
                 Val::T(k) => k.clone(),
                 Val::List(l) => {
                     lists[i] = Some(l.growable);
-                    self.stacked(node, l).map_err(|e| match e {
-                        Error::Node { node, op, msg } => Error::Node {
-                            node,
-                            op,
-                            msg: format!("{msg} (a TensorList carried by a loop whose trip count is decided on the GPU must have a fixed length and element shape)"),
-                        },
-                        e => e,
+                    self.stacked(node, l).map_err(|e| {
+                        e.map_node_msg(|msg| {
+                            format!("{msg} (a TensorList carried by a loop whose trip count is decided on the GPU must have a fixed length and element shape)")
+                        })
                     })?
                 }
                 Val::Dead => return Err(node.err(format!("loop value {i} is dead"))),

@@ -2,7 +2,7 @@
 //! lower to kernels; sync points where planning needs what only the GPU knows yet.
 
 use super::{small, Known, Planner};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::graph::op_kind;
 use crate::graph::Node;
 use crate::kernel::{Lower, Operand, ProgTensor, Source, Storage, SyncPoint, SyncRead};
@@ -12,10 +12,20 @@ use crate::tensor::DType;
 impl<'a> Planner<'a> {
     /// Folds, infers and lowers one ordinary op.
     pub fn op(&mut self, node: &Node, ins: &[Known]) -> Result<Vec<Known>> {
-        let op = self
-            .registry
-            .get(&node.op)
-            .ok_or_else(|| Error::Unsupported(vec![crate::error::Unsupported::op(&node.name, &node.op)]))?;
+        // The main graph's ops were built at load; a function body's nodes are built here, once.
+        let built = if self.depth == 0 { self.folded.ops.get(&node.name).cloned() } else { None };
+        let op = match built {
+            Some(op) => op,
+            None => match self.op_cache.get(&(node as *const Node as usize)) {
+                Some(op) => op.clone(),
+                None => {
+                    let op = self.registry.build(node)?;
+                    self.op_cache.insert(node as *const Node as usize, op.clone());
+                    op
+                }
+            },
+        };
+        let op = op.as_ref();
         let resolved;
         let ins = match self.sync(node, op, ins)? {
             Some(r) => {
@@ -45,7 +55,7 @@ impl<'a> Planner<'a> {
         // Lower to kernels.
         for (i, info) in infos.iter().enumerate() {
             if op.is_host_input(node, i) && info.value.is_none() {
-                return Err(node.err(format!(
+                return Err(node.needs_values([i], format!(
                     "input {i} ('{}') must be known when planning (it depends on feed values, not only on shapes)",
                     node.inputs[i]
                 )));

@@ -39,7 +39,7 @@ impl Op for BatchToSpace {
         Ok(info(&ins[0], bl.batch_to_space_shape(node, &ins[0].shape)?))
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let rest = ins[1..].iter().map(|o| o.value.as_deref().ok_or_else(|| node.err("block shape and crops must be constant"))).collect::<Result<Vec<_>>>()?;
+        let rest = ins[1..].iter().map(|o| o.value.as_deref().ok_or_else(|| node.needs_values(1..ins.len(), "block shape and crops must be constant"))).collect::<Result<Vec<_>>>()?;
         let bl = blocks(node, self.nd, &rest, ins[0].rank())?;
         lower_batch_to_space(cx, node, &bl, &ins[0], &outs[0])
     }

@@ -52,7 +52,8 @@ impl Op for Concat {
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 2)?;
         let vals = self.values(ins);
-        let axis_t = ins[self.axis_index(ins.len())].value.as_ref().ok_or_else(|| node.err("axis must be constant"))?;
+        let a = self.axis_index(ins.len());
+        let axis_t = ins[a].value.as_ref().ok_or_else(|| node.needs_values([a], "axis must be constant"))?;
         let a = self.axis(node, axis_t, vals[0].shape.len())?;
         if a >= vals[0].shape.len() {
             return Err(node.err(format!("cannot concatenate tensors of shape {:?} on axis {a}", vals[0].shape)));
@@ -71,7 +72,8 @@ impl Op for Concat {
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let out = &outs[0];
-        let axis_t = ins[self.axis_index(ins.len())].value.clone().ok_or_else(|| node.err("axis must be constant"))?;
+        let a = self.axis_index(ins.len());
+        let axis_t = ins[a].value.clone().ok_or_else(|| node.needs_values([a], "axis must be constant"))?;
         let a = self.axis(node, &axis_t, out.rank())?;
         let ost = strides(&out.shape);
         let mut offset = 0;

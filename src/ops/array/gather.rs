@@ -81,7 +81,7 @@ impl Gather {
         if !self.v2 {
             return Ok((0, 0));
         }
-        let t = t.ok_or_else(|| node.err("axis must be known when planning"))?;
+        let t = t.ok_or_else(|| node.needs_values([2], "axis must be known when planning"))?;
         let a = ints(node, t)?;
         let &[a] = a.as_slice() else { return Err(node.err("axis must be a scalar")) };
         Ok((a, node.attr_opt_int("batch_dims")?.unwrap_or(0)))

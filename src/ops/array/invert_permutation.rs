@@ -41,7 +41,7 @@ impl Op for InvertPermutation {
     }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 1)?;
-        let x = ins[0].value.as_ref().ok_or_else(|| node.err("the permutation must be known when planning"))?;
+        let x = ins[0].value.as_ref().ok_or_else(|| node.needs_values([0], "the permutation must be known when planning"))?;
         Ok(vec![TensorInfo::known(Arc::new(compute(node, x)?))])
     }
     fn lower(&self, node: &Node, _cx: &mut Lower, _ins: &[Operand], _outs: &[Operand]) -> Result<()> {

@@ -53,7 +53,7 @@ impl Op for LinSpace {
             .iter()
             .map(|i| i.value.clone())
             .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| node.err("start, stop and num must be known when planning (the output length depends on num)"))?;
+            .ok_or_else(|| node.needs_values(crate::ops::util::missing(ins), "start, stop and num must be known when planning (the output length depends on num)"))?;
         Ok(vec![TensorInfo::known(Arc::new(compute(node, &vals)?))])
     }
     fn lower(&self, node: &Node, _cx: &mut Lower, _ins: &[Operand], _outs: &[Operand]) -> Result<()> {

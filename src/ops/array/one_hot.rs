@@ -75,7 +75,7 @@ impl Op for OneHot {
         Ok(vec![TensorInfo::new(ins[2].dtype, out)])
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let known = |i: usize| ins[i].value.clone().ok_or_else(|| node.err("depth, on_value and off_value must be constant"));
+        let known = |i: usize| ins[i].value.clone().ok_or_else(|| node.needs_values([i], "depth, on_value and off_value must be constant"));
         let (d, on_t, off_t) = (known(1)?, known(2)?, known(3)?);
         let (_, _, depth, inner) = one_hot_plan(node, &ins[0].shape, &d)?;
         let s = outs[0].storage();

@@ -65,7 +65,7 @@ impl Op for Pad {
         let x = &ins[0];
         let out = &outs[0];
         check_rank(node, &x.shape)?;
-        let p = paddings(node, &x.shape, ins[1].value.as_ref().ok_or_else(|| node.err("paddings must be constant"))?)?;
+        let p = paddings(node, &x.shape, ins[1].value.as_ref().ok_or_else(|| node.needs_values([1], "paddings must be constant"))?)?;
         let mode = self.mode(node)?;
         let bits: u64 = match ins.get(2).and_then(|v| v.value.clone()) {
             Some(v) => match x.storage() {

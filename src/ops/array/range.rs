@@ -94,7 +94,7 @@ impl Op for Range {
             .iter()
             .map(|i| i.value.clone())
             .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| node.err("start, limit and delta must be known when planning (the output length depends on them)"))?;
+            .ok_or_else(|| node.needs_values(crate::ops::util::missing(ins), "start, limit and delta must be known when planning (the output length depends on them)"))?;
         Ok(vec![TensorInfo::known(Arc::new(compute(node, &vals)?))])
     }
     fn lower(&self, node: &Node, _cx: &mut Lower, _ins: &[Operand], _outs: &[Operand]) -> Result<()> {

@@ -77,7 +77,7 @@ impl Op for Reverse {
         Ok(vec![TensorInfo::new(ins[0].dtype, ins[0].shape.clone())])
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let t = ins[1].value.as_ref().ok_or_else(|| node.err("axes must be constant"))?;
+        let t = ins[1].value.as_ref().ok_or_else(|| node.needs_values([1], "axes must be constant"))?;
         let f = self.flags(node, t, ins[0].rank())?;
         let (base, st) = reversed_view(&ins[0].shape, &f);
         strided_copy(cx, node, &ins[0], &outs[0], base, &st)

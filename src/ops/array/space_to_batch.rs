@@ -55,7 +55,7 @@ impl Op for SpaceToBatch {
         Ok(info(&ins[0], bl.space_to_batch_shape(node, &ins[0].shape)?))
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let rest = ins[1..].iter().map(|o| o.value.as_deref().ok_or_else(|| node.err("block shape and paddings must be constant"))).collect::<Result<Vec<_>>>()?;
+        let rest = ins[1..].iter().map(|o| o.value.as_deref().ok_or_else(|| node.needs_values(1..ins.len(), "block shape and paddings must be constant"))).collect::<Result<Vec<_>>>()?;
         let bl = blocks(node, self.nd, &rest, ins[0].rank())?;
         lower_space_to_batch(cx, node, &bl, &ins[0], &outs[0])
     }

@@ -104,7 +104,7 @@ impl Op for Split {
         Ok(piece_shapes(&ins[1].shape, a, &p, true).into_iter().map(|s| TensorInfo::new(ins[1].dtype, s)).collect())
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let axis = ins[0].value.as_ref().ok_or_else(|| node.err("axis must be constant"))?;
+        let axis = ins[0].value.as_ref().ok_or_else(|| node.needs_values([0], "axis must be constant"))?;
         let (a, p) = self.plan(node, axis, &ins[1].shape)?;
         lower_pieces(cx, node, &ins[1], outs, a, &p, true)
     }

@@ -54,7 +54,7 @@ impl Op for SplitV {
         Ok(piece_shapes(&ins[0].shape, a, &p, true).into_iter().map(|s| TensorInfo::new(ins[0].dtype, s)).collect())
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let known = |i: usize| ins[i].value.clone().ok_or_else(|| node.err("size_splits and axis must be constant"));
+        let known = |i: usize| ins[i].value.clone().ok_or_else(|| node.needs_values([i], "size_splits and axis must be constant"));
         let (sizes, axis) = (known(1)?, known(2)?);
         let (a, p) = plan(node, &sizes, &axis, &ins[0].shape)?;
         lower_pieces(cx, node, &ins[0], outs, a, &p, true)

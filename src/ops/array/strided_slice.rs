@@ -188,7 +188,7 @@ impl Op for StridedSlice {
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let rest = ins[1..]
             .iter()
-            .map(|o| o.value.as_deref().ok_or_else(|| node.err("slice bounds must be constant")))
+            .map(|o| o.value.as_deref().ok_or_else(|| node.needs_values(1..ins.len(), "slice bounds must be constant")))
             .collect::<Result<Vec<_>>>()?;
         let sp = self.spec(node, &ins[0].shape, &rest)?;
         let (st, base) = sp.strides(&ins[0].shape);

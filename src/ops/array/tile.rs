@@ -66,7 +66,7 @@ impl Op for Tile {
         Ok(vec![TensorInfo::new(ins[0].dtype, out)])
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let m = ins[1].value.as_ref().ok_or_else(|| node.err("multiples must be constant"))?;
+        let m = ins[1].value.as_ref().ok_or_else(|| node.needs_values([1], "multiples must be constant"))?;
         let (_, view, st) = plan(node, &ins[0].shape, m)?;
         let dense = Operand { shape: view, ..outs[0].clone() };
         strided_copy(cx, node, &ins[0], &dense, 0, &st)

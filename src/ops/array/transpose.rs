@@ -56,7 +56,7 @@ impl Op for Transpose {
         Ok(vec![TensorInfo::new(ins[0].dtype, shape)])
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let p = ins[1].value.as_ref().ok_or_else(|| node.err("perm must be constant"))?;
+        let p = ins[1].value.as_ref().ok_or_else(|| node.needs_values([1], "perm must be constant"))?;
         let (_, st) = plan(node, &ins[0].shape, p)?;
         strided_copy(cx, node, &ins[0], &outs[0], 0, &st)
     }

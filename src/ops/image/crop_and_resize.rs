@@ -55,7 +55,7 @@ impl Op for CropAndResize {
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let img = &ins[0];
-        let (h, w) = crop(node, ins[3].value.as_deref().ok_or_else(|| node.err("crop_size must be known"))?)?;
+        let (h, w) = crop(node, ins[3].value.as_deref().ok_or_else(|| node.needs_values([3], "crop_size must be known"))?)?;
         let extrapolation = node.attr_opt_float("extrapolation_value")?.unwrap_or(0.0);
         let y = &outs[0];
         let n = y.elements();

@@ -54,7 +54,7 @@ impl Nms {
     /// Inputs 2.. are the host parameters.
     fn params(&self, node: &Node, vals: &[Option<&Tensor>]) -> Result<Params> {
         let get = |i: usize| -> Result<&Tensor> {
-            vals.get(i).copied().flatten().ok_or_else(|| node.err(format!("input {i} must be known when planning")))
+            vals.get(i).copied().flatten().ok_or_else(|| node.needs_values([i], format!("input {i} must be known when planning")))
         };
         let mo = get(2)?.to_i64_vec()?;
         let max_out = match mo.as_slice() {

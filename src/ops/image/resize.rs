@@ -70,7 +70,7 @@ impl Op for Resize {
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let x = &ins[0];
         let (ac, hp) = flags(node)?;
-        let (oh, ow) = size(node, ins[1].value.as_deref().ok_or_else(|| node.err("size must be known"))?)?;
+        let (oh, ow) = size(node, ins[1].value.as_deref().ok_or_else(|| node.needs_values([1], "size must be known"))?)?;
         let (ih, iw, c) = (x.shape[1], x.shape[2], x.shape[3]);
         let y = &outs[0];
         let n = y.elements();

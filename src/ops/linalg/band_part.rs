@@ -39,7 +39,7 @@ impl Op for MatrixBandPart {
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let x = &ins[0];
-        let val = |i: usize| ins[i].value.as_deref().ok_or_else(|| node.err(format!("input {i} must be known")));
+        let val = |i: usize| ins[i].value.as_deref().ok_or_else(|| node.needs_values([i], format!("input {i} must be known")));
         let lo = band(node, val(1)?, "num_lower")?;
         let up = band(node, val(2)?, "num_upper")?;
         let r = x.rank();

@@ -10,7 +10,19 @@ use crate::ops::util::{broadcast_shapes, broadcast_strides};
 use crate::ops::{Op, TensorInfo};
 use crate::tensor::{DType, Tensor};
 
-pub struct BatchMatMul;
+/// BatchMatMul (V2, V3), its `adj_x` / `adj_y` and `Tout` decoded when the model is loaded.
+pub struct BatchMatMul {
+    pub adj_x: bool,
+    pub adj_y: bool,
+    /// The output dtype (V3's `Tout`); absent: the inputs'.
+    pub tout: Option<DType>,
+}
+
+impl BatchMatMul {
+    pub fn build(node: &Node) -> Result<BatchMatMul> {
+        Ok(BatchMatMul { adj_x: node.attr_bool_or("adj_x", false)?, adj_y: node.attr_bool_or("adj_y", false)?, tout: node.attr_opt_dtype("Tout")? })
+    }
+}
 
 struct Dims {
     batch: Vec<usize>,
@@ -21,12 +33,10 @@ struct Dims {
     adj_y: bool,
 }
 
-fn dims(node: &Node, a: &[usize], b: &[usize]) -> Result<Dims> {
+fn dims(node: &Node, (adj_x, adj_y): (bool, bool), a: &[usize], b: &[usize]) -> Result<Dims> {
     if a.len() < 2 || b.len() < 2 {
         return Err(node.err(format!("expects inputs of rank ≥ 2, got {a:?} and {b:?}")));
     }
-    let adj_x = node.attr_bool_or("adj_x", false)?;
-    let adj_y = node.attr_bool_or("adj_y", false)?;
     let (ra, rb) = (a.len(), b.len());
     let (m, k) = if adj_x { (a[ra - 1], a[ra - 2]) } else { (a[ra - 2], a[ra - 1]) };
     let (k2, n) = if adj_y { (b[rb - 1], b[rb - 2]) } else { (b[rb - 2], b[rb - 1]) };
@@ -39,8 +49,8 @@ fn dims(node: &Node, a: &[usize], b: &[usize]) -> Result<Dims> {
 }
 
 /// The product as a [`Gemm`] (batch dims merged to at most two), and the output shape.
-fn gemm(node: &Node, a: &[usize], b: &[usize]) -> Result<(Gemm, Vec<usize>)> {
-    let d = dims(node, a, b)?;
+fn gemm(node: &Node, adj: (bool, bool), a: &[usize], b: &[usize]) -> Result<(Gemm, Vec<usize>)> {
+    let d = dims(node, adj, a, b)?;
     let mut g = Gemm::matrix(d.m, d.n, d.k, d.adj_x, d.adj_y);
     // Batch strides of A and B (in elements) over the broadcast batch shape.
     let sa: Vec<usize> = broadcast_strides(&a[..a.len() - 2], &d.batch).iter().map(|s| s * d.m * d.k).collect();
@@ -81,20 +91,20 @@ impl Op for BatchMatMul {
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 2)?;
         check_dtypes(node, ins)?;
-        let (_, s) = gemm(node, &ins[0].shape, &ins[1].shape)?;
-        let dtype = node.attr_opt_dtype("Tout")?.unwrap_or(ins[0].dtype);
+        let (_, s) = gemm(node, (self.adj_x, self.adj_y), &ins[0].shape, &ins[1].shape)?;
+        let dtype = self.tout.unwrap_or(ins[0].dtype);
         Ok(vec![TensorInfo::new(dtype, s)])
     }
     fn int64(&self) -> bool {
         true
     }
     fn fold(&self, node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
-        let (g, shape) = gemm(node, ins[0].shape(), ins[1].shape()).ok()?;
-        let dtype = node.attr_opt_dtype("Tout").ok()?.unwrap_or(ins[0].dtype());
+        let (g, shape) = gemm(node, (self.adj_x, self.adj_y), ins[0].shape(), ins[1].shape()).ok()?;
+        let dtype = self.tout.unwrap_or(ins[0].dtype());
         g.fold(&ins[0], &ins[1], dtype, shape).map(|r| r.map(|t| vec![Arc::new(t)]))
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let (g, _) = gemm(node, &ins[0].shape, &ins[1].shape)?;
+        let (g, _) = gemm(node, (self.adj_x, self.adj_y), &ins[0].shape, &ins[1].shape)?;
         if !ins[0].dtype.is_float() {
             return g.emit_int(cx, node, &ins[0], &ins[1], &outs[0]);
         }

@@ -9,11 +9,11 @@ pub mod matmul;
 use crate::ops::Registry;
 
 pub fn register(r: &mut Registry) {
-    r.add("linalg", "MatMul", matmul::MatMul);
-    r.add("linalg", "BatchMatMul", batch_matmul::BatchMatMul);
-    r.add("linalg", "BatchMatMulV2", batch_matmul::BatchMatMul);
-    r.add("linalg", "BatchMatMulV3", batch_matmul::BatchMatMul);
+    r.add_built("linalg", "MatMul", matmul::MatMul::build);
+    r.add_built("linalg", "BatchMatMul", batch_matmul::BatchMatMul::build);
+    r.add_built("linalg", "BatchMatMulV2", batch_matmul::BatchMatMul::build);
+    r.add_built("linalg", "BatchMatMulV3", batch_matmul::BatchMatMul::build);
     r.add("linalg", "Einsum", einsum::Einsum);
     r.add("linalg", "MatrixBandPart", band_part::MatrixBandPart);
-    r.add("linalg", "_FusedMatMul", fused_matmul::FusedMatMul);
+    r.add_built("linalg", "_FusedMatMul", fused_matmul::FusedMatMul::build);
 }

@@ -122,7 +122,7 @@ pub const CLASSIFY: &[(&str, Classify)] = &[
 /// Registers every row under `family`.
 pub fn register(r: &mut Registry, family: &'static str) {
     for &(name, op) in UNARY {
-        r.add(family, name, op);
+        op.register(r, family, name);
     }
     for &(name, op) in BINARY {
         r.add(family, name, op);

@@ -1,7 +1,7 @@
 //! The activations whose whole definition is a kernel code and host functions: one row each
 //! (as `ops/math/elementwise.rs`). They share the unary and binary forms of `ops/math`, and are
 //! fused into a preceding convolution or matrix product's epilogue at load where they follow
-//! one (`lower/fuse.rs`).
+//! one (`lower/fuse/`).
 use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::codes::{BinaryOp, UnaryOp};
@@ -37,7 +37,7 @@ pub const BINARY: &[(&str, Binary)] = &[
 /// Registers every row under `family`.
 pub fn register(r: &mut Registry, family: &'static str) {
     for &(name, op) in UNARY {
-        r.add(family, name, op);
+        op.register(r, family, name);
     }
     for &(name, op) in BINARY {
         r.add(family, name, op);

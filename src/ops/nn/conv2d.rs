@@ -5,11 +5,20 @@ use crate::graph::Node;
 use crate::kernel::{Binding, Lower, Meta, Operand, ShaderVariant};
 use crate::kernel::meta::{w, GemmMeta, GemmSubgroupMeta};
 use crate::ops::linalg::gemm::{self, Epilogue};
-use crate::ops::nn::window::{dim, explicit_hw, hw, is_nchw};
+use crate::ops::nn::window::Window2D;
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 
-pub struct Conv2D;
+/// Conv2D, its window attributes decoded when the model is loaded.
+pub struct Conv2D {
+    pub window: Window2D,
+}
+
+impl Conv2D {
+    pub fn build(node: &Node) -> Result<Conv2D> {
+        Ok(Conv2D { window: Window2D::decode(node)? })
+    }
+}
 
 /// The geometry of a Conv2D node on an input and filter shape (NHWC, HWIO).
 pub struct Geometry {
@@ -30,17 +39,10 @@ pub struct Geometry {
     pub pl: usize,
 }
 
-/// NHWC dims of an input shape given the node's data format.
-pub fn nhwc(node: &Node, s: &[usize]) -> Result<[usize; 4]> {
-    if s.len() != 4 {
-        return Err(node.err(format!("expects a 4-D input, got shape {s:?}")));
-    }
-    Ok(if is_nchw(node)? { [s[0], s[2], s[3], s[1]] } else { [s[0], s[1], s[2], s[3]] })
-}
-
-/// Computes the geometry; `filter` is [KH, KW, IC, OC-or-multiplier].
-pub fn geometry(node: &Node, input: &[usize], filter: &[usize], depthwise: bool) -> Result<Geometry> {
-    let [n, ih, iw, ic] = nhwc(node, input)?;
+/// Computes the geometry of a convolution with window `win` (`node` names errors); `filter` is
+/// [KH, KW, IC, OC-or-multiplier].
+pub fn geometry(node: &Node, win: &Window2D, input: &[usize], filter: &[usize], depthwise: bool) -> Result<Geometry> {
+    let [n, ih, iw, ic] = win.nhwc(node, input)?;
     if filter.len() != 4 {
         return Err(node.err(format!("expects a 4-D filter, got shape {filter:?}")));
     }
@@ -58,18 +60,15 @@ pub fn geometry(node: &Node, input: &[usize], filter: &[usize], depthwise: bool)
         return Err(node.err(format!("a {kh}x{kw} depthwise window is too large")));
     }
     let oc = if depthwise { ic * filter[3] } else { filter[3] };
-    let (sh, sw) = hw(node, "strides", 1)?;
-    let (dh, dw) = hw(node, "dilations", 1)?;
-    let padding = node.attr_string("padding")?;
-    let (eh, ew) = explicit_hw(node)?;
-    let h = dim(node, &padding, ih, kh, sh, dh, eh)?;
-    let w = dim(node, &padding, iw, kw, sw, dw, ew)?;
+    let ((sh, sw), (dh, dw)) = (win.strides, win.dilations);
+    let h = win.dim(node, 0, ih, kh, sh, dh, true)?;
+    let w = win.dim(node, 1, iw, kw, sw, dw, true)?;
     Ok(Geometry { n, ih, iw, ic, oh: h.out, ow: w.out, oc, kh, kw, sh, sw, dh, dw, pt: h.pad_before, pl: w.pad_before })
 }
 
-/// Output shape in the node's data format.
-pub fn out_shape(node: &Node, g: &Geometry) -> Result<Vec<usize>> {
-    Ok(if is_nchw(node)? { vec![g.n, g.oc, g.oh, g.ow] } else { vec![g.n, g.oh, g.ow, g.oc] })
+/// Output shape in the op's data format.
+pub fn out_shape(win: &Window2D, g: &Geometry) -> Vec<usize> {
+    win.shape([g.n, g.oh, g.ow, g.oc])
 }
 
 /// Emits the implicit-GEMM conv kernel: `x` NHWC, `f` HWIO, optional bias, activation code.
@@ -137,17 +136,14 @@ impl Op for Conv2D {
     fn f16(&self) -> bool {
         true
     }
-    fn check(&self, node: &Node) -> Result<()> {
-        crate::ops::nn::window::check(node, true)
-    }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 2)?;
-        let g = geometry(node, &ins[0].shape, &ins[1].shape, false)?;
-        Ok(vec![TensorInfo::new(ins[0].dtype, out_shape(node, &g)?)])
+        let g = geometry(node, &self.window, &ins[0].shape, &ins[1].shape, false)?;
+        Ok(vec![TensorInfo::new(ins[0].dtype, out_shape(&self.window, &g))])
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let g = geometry(node, &ins[0].shape, &ins[1].shape, false)?;
-        crate::ops::nn::layout::with_nhwc(cx, node, &ins[0], &outs[0], |cx, x, y| {
+        let g = geometry(node, &self.window, &ins[0].shape, &ins[1].shape, false)?;
+        crate::ops::nn::layout::with_nhwc(cx, node, self.window.nchw, &ins[0], &outs[0], |cx, x, y| {
             emit(cx, &g, x, &ins[1], None, crate::ops::linalg::gemm::act::NONE, 0.0, y);
             Ok(())
         })

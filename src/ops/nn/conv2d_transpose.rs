@@ -10,31 +10,36 @@ use crate::graph::Node;
 use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
 use crate::kernel::meta::{w, ConvTransposeMeta};
 use crate::ops::linalg::gemm::Epilogue;
-use crate::ops::nn::conv2d::{emit_mode, nhwc, Geometry};
-use crate::ops::nn::window::{dim, explicit_hw, hw, is_nchw};
+use crate::ops::nn::conv2d::{emit_mode, Geometry};
+use crate::ops::nn::window::Window2D;
 use crate::ops::util::{host, ints};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 
 /// `sizes_input`: input 0 holds the output sizes (Conv2DBackpropInput); else input 0's shape is
 /// the output shape (Conv2DBackpropInputV2).
+/// The window attributes are decoded when the model is loaded.
 pub struct Conv2DBackpropInput {
     pub sizes_input: bool,
+    pub window: Window2D,
 }
 
 impl Conv2DBackpropInput {
+    pub fn build(node: &Node, sizes_input: bool) -> Result<Conv2DBackpropInput> {
+        Ok(Conv2DBackpropInput { sizes_input, window: Window2D::decode(node)? })
+    }
     fn sizes(&self, node: &Node, i0: Option<&crate::tensor::Tensor>, shape0: &[usize]) -> Result<Vec<i64>> {
         if !self.sizes_input {
             return Ok(shape0.iter().map(|&d| d as i64).collect());
         }
-        ints(node, i0.ok_or_else(|| node.err("input_sizes must be known when planning"))?)
+        ints(node, i0.ok_or_else(|| node.needs_values([0], "input_sizes must be known when planning"))?)
     }
 }
 
 /// The output shape (from `input_sizes`) and the geometry of the transposed convolution:
 /// `g.ih/iw/ic` describe the value fed (the forward conv's output), `g.oh/ow/oc` the result,
 /// `g.pt/pl` the forward conv's padding.
-pub fn geometry(node: &Node, sizes: &[i64], filter: &[usize], x: &[usize]) -> Result<(Vec<usize>, Geometry)> {
+pub fn geometry(node: &Node, win: &Window2D, sizes: &[i64], filter: &[usize], x: &[usize]) -> Result<(Vec<usize>, Geometry)> {
     if sizes.len() != 4 || sizes.iter().any(|&s| s < 0) {
         return Err(node.err(format!("input_sizes must be 4 non-negative sizes, got {sizes:?}")));
     }
@@ -42,8 +47,8 @@ pub fn geometry(node: &Node, sizes: &[i64], filter: &[usize], x: &[usize]) -> Re
     if filter.len() != 4 {
         return Err(node.err(format!("expects a 4-D filter, got shape {filter:?}")));
     }
-    let [n, oh, ow, oc] = nhwc(node, &out)?;
-    let [xn, ih, iw, ic] = nhwc(node, x)?;
+    let [n, oh, ow, oc] = win.nhwc(node, &out)?;
+    let [xn, ih, iw, ic] = win.nhwc(node, x)?;
     let (kh, kw) = (filter[0], filter[1]);
     if filter[2] != oc || filter[3] != ic {
         return Err(node.err(format!(
@@ -53,13 +58,10 @@ pub fn geometry(node: &Node, sizes: &[i64], filter: &[usize], x: &[usize]) -> Re
     if xn != n {
         return Err(node.err(format!("input_sizes batch {n} differs from the value's batch {xn}")));
     }
-    let (sh, sw) = hw(node, "strides", 1)?;
-    let (dh, dw) = hw(node, "dilations", 1)?;
-    let padding = node.attr_string("padding")?;
-    let (eh, ew) = explicit_hw(node)?;
+    let ((sh, sw), (dh, dw)) = (win.strides, win.dilations);
     // The forward convolution maps the result's shape to the value's shape.
-    let h = dim(node, &padding, oh, kh, sh, dh, eh)?;
-    let w = dim(node, &padding, ow, kw, sw, dw, ew)?;
+    let h = win.dim(node, 0, oh, kh, sh, dh, true)?;
+    let w = win.dim(node, 1, ow, kw, sw, dw, true)?;
     if h.out != ih || w.out != iw {
         return Err(node.err(format!(
             "input_sizes {sizes:?} are inconsistent with the value's shape {x:?}: a convolution of \
@@ -75,9 +77,6 @@ impl Op for Conv2DBackpropInput {
     fn f16(&self) -> bool {
         true
     }
-    fn check(&self, node: &Node) -> Result<()> {
-        crate::ops::nn::window::check(node, true)
-    }
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         self.sizes_input && i == 0
     }
@@ -88,14 +87,13 @@ impl Op for Conv2DBackpropInput {
         }
         let v0 = if self.sizes_input { Some(&**host(node, ins, 0)?) } else { None };
         let sizes = self.sizes(node, v0, &ins[0].shape)?;
-        let (out, _) = geometry(node, &sizes, &ins[1].shape, &ins[2].shape)?;
+        let (out, _) = geometry(node, &self.window, &sizes, &ins[1].shape, &ins[2].shape)?;
         Ok(vec![TensorInfo::new(ins[2].dtype, out)])
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let sizes = self.sizes(node, ins[0].value.as_deref(), &ins[0].shape)?;
-        let (_, g) = geometry(node, &sizes, &ins[1].shape, &ins[2].shape)?;
-        let _ = is_nchw(node)?;
-        crate::ops::nn::layout::with_nhwc(cx, node, &ins[2], &outs[0], |cx, x, y| {
+        let (_, g) = geometry(node, &self.window, &sizes, &ins[1].shape, &ins[2].shape)?;
+        crate::ops::nn::layout::with_nhwc(cx, node, self.window.nchw, &ins[2], &outs[0], |cx, x, y| {
             // Its invocations loop over the taps and channels: within the loop budget.
             if g.oc < 16 && g.kh * g.kw * g.ic <= crate::kernel::LOOP_BUDGET {
                 let n = g.n * g.oh * g.ow * g.oc;

@@ -10,14 +10,48 @@ use crate::ops::nn::window::{dim, is_nchw};
 use crate::ops::util::{strided_copy, strides};
 use crate::ops::{Op, TensorInfo};
 
-pub struct Conv3D;
+/// Conv3D, its window attributes decoded when the model is loaded.
+pub struct Conv3D {
+    pub window: Window3D,
+}
 
-/// NDHWC dims of a 5-D shape given the node's data format.
-pub fn ndhwc(node: &Node, s: &[usize]) -> Result<[usize; 5]> {
-    if s.len() != 5 {
-        return Err(node.err(format!("expects a 5-D input, got shape {s:?}")));
+impl Conv3D {
+    pub fn build(node: &Node) -> Result<Conv3D> {
+        Ok(Conv3D { window: Window3D::decode(node)? })
     }
-    Ok(if is_nchw(node)? { [s[0], s[2], s[3], s[4], s[1]] } else { [s[0], s[1], s[2], s[3], s[4]] })
+}
+
+/// The attributes of a 3-D windowed op (convolution, pool), decoded once when the model is
+/// loaded: data format, padding (SAME or VALID), strides, dilations and ksize as (d, h, w), 1
+/// where absent.
+#[derive(Clone, Copy, Debug)]
+pub struct Window3D {
+    pub nchw: bool,
+    /// "SAME" or "VALID".
+    pub padding: &'static str,
+    pub strides: [usize; 3],
+    pub dilations: [usize; 3],
+    pub ksize: [usize; 3],
+}
+
+impl Window3D {
+    pub fn decode(node: &Node) -> Result<Window3D> {
+        let nchw = is_nchw(node)?;
+        let padding = match node.attr_string("padding")?.as_str() {
+            "SAME" => "SAME",
+            "VALID" => "VALID",
+            other => return Err(node.err(format!("unsupported padding '{other}'"))),
+        };
+        Ok(Window3D { nchw, padding, strides: dhw(node, "strides")?, dilations: dhw(node, "dilations")?, ksize: dhw(node, "ksize")? })
+    }
+
+    /// NDHWC dims of a 5-D shape in the op's data format.
+    pub fn ndhwc(&self, node: &Node, s: &[usize]) -> Result<[usize; 5]> {
+        if s.len() != 5 {
+            return Err(node.err(format!("expects a 5-D input, got shape {s:?}")));
+        }
+        Ok(if self.nchw { [s[0], s[2], s[3], s[4], s[1]] } else { [s[0], s[1], s[2], s[3], s[4]] })
+    }
 }
 
 /// A 5-D attribute (strides, dilations, ksize) as (d, h, w) for the node's data format.
@@ -46,38 +80,40 @@ pub struct Geometry3 {
     pub pad: [usize; 3],
 }
 
-/// Computes the 3-D geometry of `node` on an input shape with window `k`.
-pub fn geometry3(node: &Node, input: &[usize], k: [usize; 3], dilated: bool) -> Result<Geometry3> {
-    let [n, d0, h0, w0, c] = ndhwc(node, input)?;
-    let s = dhw(node, "strides")?;
-    let d = if dilated { dhw(node, "dilations")? } else { [1, 1, 1] };
-    let padding = node.attr_string("padding")?;
+/// Computes the 3-D geometry of a window op on an input shape with window `k` (`node` names
+/// errors).
+pub fn geometry3(node: &Node, win: &Window3D, input: &[usize], k: [usize; 3], dilated: bool) -> Result<Geometry3> {
+    let [n, d0, h0, w0, c] = win.ndhwc(node, input)?;
+    let s = win.strides;
+    let d = if dilated { win.dilations } else { [1, 1, 1] };
+    let padding = win.padding;
     let inp = [d0, h0, w0];
     let mut out = [0; 3];
     let mut pad = [0; 3];
     for i in 0..3 {
-        let r = dim(node, &padding, inp[i], k[i], s[i], d[i], (0, 0))?;
+        let r = dim(node, padding, inp[i], k[i], s[i], d[i], (0, 0))?;
         out[i] = r.out;
         pad[i] = r.pad_before;
     }
     Ok(Geometry3 { n, input: inp, c, out, k, s, d, pad })
 }
 
-/// The output shape in the node's data format.
-pub fn out_shape3(node: &Node, g: &Geometry3, oc: usize) -> Result<Vec<usize>> {
+/// The output shape in the op's data format.
+pub fn out_shape3(win: &Window3D, g: &Geometry3, oc: usize) -> Vec<usize> {
     let [d, h, w] = g.out;
-    Ok(if is_nchw(node)? { vec![g.n, oc, d, h, w] } else { vec![g.n, d, h, w, oc] })
+    if win.nchw { vec![g.n, oc, d, h, w] } else { vec![g.n, d, h, w, oc] }
 }
 
-/// Runs `body` on NDHWC views of `x` and `y`, transposing when the node is NCDHW.
+/// Runs `body` on NDHWC views of `x` and `y`, transposing when the op is NCDHW (`nchw`).
 pub fn with_ndhwc(
     cx: &mut Lower,
     node: &Node,
+    nchw: bool,
     x: &Operand,
     y: &Operand,
     body: impl FnOnce(&mut Lower, &Operand, &Operand) -> Result<()>,
 ) -> Result<()> {
-    if !is_nchw(node)? {
+    if !nchw {
         return body(cx, x, y);
     }
     let s = &x.shape;
@@ -143,28 +179,25 @@ impl Op for Conv3D {
     fn f16(&self) -> bool {
         true
     }
-    fn check(&self, node: &Node) -> Result<()> {
-        crate::ops::nn::window::check(node, false)
-    }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 2)?;
         if !ins[0].dtype.is_float() {
             return Err(node.err(format!("{} inputs are not supported", ins[0].dtype)));
         }
-        let c = ndhwc(node, &ins[0].shape)?[4];
+        let c = self.window.ndhwc(node, &ins[0].shape)?[4];
         let (k, oc) = filter_dims(node, &ins[1].shape, c)?;
-        let g = geometry3(node, &ins[0].shape, k, true)?;
-        Ok(vec![TensorInfo::new(ins[0].dtype, out_shape3(node, &g, oc)?)])
+        let g = geometry3(node, &self.window, &ins[0].shape, k, true)?;
+        Ok(vec![TensorInfo::new(ins[0].dtype, out_shape3(&self.window, &g, oc))])
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let c = ndhwc(node, &ins[0].shape)?[4];
+        let c = self.window.ndhwc(node, &ins[0].shape)?[4];
         let (k, oc) = filter_dims(node, &ins[1].shape, c)?;
-        let g = geometry3(node, &ins[0].shape, k, true)?;
+        let g = geometry3(node, &self.window, &ins[0].shape, k, true)?;
         if oc.div_ceil(64) > MAX_GROUPS_PER_DIM as usize {
             return Err(node.err("convolution too large for one dispatch"));
         }
         let f = &ins[1];
-        with_ndhwc(cx, node, &ins[0], &outs[0], |cx, x, y| {
+        with_ndhwc(cx, node, self.window.nchw, &ins[0], &outs[0], |cx, x, y| {
             let v = Volume { n: g.n, input: g.input, ic: c, out: g.out, oc, k, s: g.s, d: g.d, pad: g.pad };
             emit3(cx, 3, &v, x, f, y);
             Ok(())

@@ -5,35 +5,41 @@
 use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::{Lower, Operand, MAX_GROUPS_PER_DIM};
-use crate::ops::nn::conv3d::{dhw, emit3, ndhwc, with_ndhwc, Volume};
+use crate::ops::nn::conv3d::{emit3, with_ndhwc, Volume, Window3D};
 use crate::ops::nn::window::dim;
 use crate::ops::util::{host, ints};
 use crate::ops::{Op, TensorInfo};
 
 /// `sizes_input`: input 0 holds the output sizes (V2); else input 0's shape is the output shape.
+/// The window attributes are decoded when the model is loaded.
 pub struct Conv3DBackpropInput {
     pub sizes_input: bool,
+    pub window: Window3D,
 }
 
-fn geometry(node: &Node, out: &[usize], filter: &[usize], x: &[usize]) -> Result<Volume> {
+impl Conv3DBackpropInput {
+    pub fn build(node: &Node, sizes_input: bool) -> Result<Conv3DBackpropInput> {
+        Ok(Conv3DBackpropInput { sizes_input, window: Window3D::decode(node)? })
+    }
+}
+
+fn geometry(node: &Node, win: &Window3D, out: &[usize], filter: &[usize], x: &[usize]) -> Result<Volume> {
     if filter.len() != 5 {
         return Err(node.err(format!("expects a 5-D filter, got shape {filter:?}")));
     }
-    let [n, od, oh, ow, oc] = ndhwc(node, out)?;
-    let [xn, id, ih, iw, ic] = ndhwc(node, x)?;
+    let [n, od, oh, ow, oc] = win.ndhwc(node, out)?;
+    let [xn, id, ih, iw, ic] = win.ndhwc(node, x)?;
     if filter[3] != oc || filter[4] != ic || xn != n {
         return Err(node.err(format!(
             "filter {filter:?}, output shape {out:?} and value shape {x:?} do not match"
         )));
     }
     let k = [filter[0], filter[1], filter[2]];
-    let s = dhw(node, "strides")?;
-    let d = dhw(node, "dilations")?;
-    let padding = node.attr_string("padding")?;
+    let (s, d, padding) = (win.strides, win.dilations, win.padding);
     let (o, i) = ([od, oh, ow], [id, ih, iw]);
     let mut pad = [0; 3];
     for a in 0..3 {
-        let r = dim(node, &padding, o[a], k[a], s[a], d[a], (0, 0))?;
+        let r = dim(node, padding, o[a], k[a], s[a], d[a], (0, 0))?;
         if r.out != i[a] {
             return Err(node.err(format!(
                 "output shape {out:?} is inconsistent with the value's shape {x:?} (a convolution of \
@@ -63,9 +69,6 @@ impl Op for Conv3DBackpropInput {
     fn f16(&self) -> bool {
         true
     }
-    fn check(&self, node: &Node) -> Result<()> {
-        crate::ops::nn::window::check(node, false)
-    }
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         self.sizes_input && i == 0
     }
@@ -75,15 +78,15 @@ impl Op for Conv3DBackpropInput {
             return Err(node.err(format!("{} inputs are not supported", ins[2].dtype)));
         }
         let out = self.out_shape(node, ins)?;
-        geometry(node, &out, &ins[1].shape, &ins[2].shape)?;
+        geometry(node, &self.window, &out, &ins[1].shape, &ins[2].shape)?;
         Ok(vec![TensorInfo::new(ins[2].dtype, out)])
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let v = geometry(node, &outs[0].shape, &ins[1].shape, &ins[2].shape)?;
+        let v = geometry(node, &self.window, &outs[0].shape, &ins[1].shape, &ins[2].shape)?;
         if v.oc.div_ceil(64) > MAX_GROUPS_PER_DIM as usize {
             return Err(node.err("convolution too large for one dispatch"));
         }
-        with_ndhwc(cx, node, &ins[2], &outs[0], |cx, x, y| {
+        with_ndhwc(cx, node, self.window.nchw, &ins[2], &outs[0], |cx, x, y| {
             emit3(cx, 4, &v, x, &ins[1], y);
             Ok(())
         })

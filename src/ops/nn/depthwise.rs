@@ -6,10 +6,20 @@ use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
 use crate::kernel::meta::{w, DepthwiseMeta, DepthwiseVec4Meta};
 use crate::ops::linalg::gemm::Epilogue;
 use crate::ops::nn::conv2d::{geometry, out_shape, Geometry};
+use crate::ops::nn::window::Window2D;
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 
-pub struct Depthwise;
+/// DepthwiseConv2dNative, its window attributes decoded when the model is loaded.
+pub struct Depthwise {
+    pub window: Window2D,
+}
+
+impl Depthwise {
+    pub fn build(node: &Node) -> Result<Depthwise> {
+        Ok(Depthwise { window: Window2D::decode(node)? })
+    }
+}
 
 /// Emits the depthwise kernel on NHWC operands.
 pub fn emit(cx: &mut Lower, g: &Geometry, x: &Operand, f: &Operand, bias: Option<&Operand>, act: u32, alpha: f32, out: &Operand) {
@@ -50,17 +60,14 @@ impl Op for Depthwise {
     fn f16(&self) -> bool {
         true
     }
-    fn check(&self, node: &Node) -> Result<()> {
-        crate::ops::nn::window::check(node, true)
-    }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 2)?;
-        let g = geometry(node, &ins[0].shape, &ins[1].shape, true)?;
-        Ok(vec![TensorInfo::new(ins[0].dtype, out_shape(node, &g)?)])
+        let g = geometry(node, &self.window, &ins[0].shape, &ins[1].shape, true)?;
+        Ok(vec![TensorInfo::new(ins[0].dtype, out_shape(&self.window, &g))])
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let g = geometry(node, &ins[0].shape, &ins[1].shape, true)?;
-        crate::ops::nn::layout::with_nhwc(cx, node, &ins[0], &outs[0], |cx, x, y| {
+        let g = geometry(node, &self.window, &ins[0].shape, &ins[1].shape, true)?;
+        crate::ops::nn::layout::with_nhwc(cx, node, self.window.nchw, &ins[0], &outs[0], |cx, x, y| {
             emit(cx, &g, x, &ins[1], None, crate::ops::linalg::gemm::act::NONE, 0.0, y);
             Ok(())
         })

@@ -25,7 +25,8 @@ pub enum Pre {
     BatchNorm,
 }
 
-/// A parsed `fused_ops` list.
+/// A parsed `fused_ops` list with the attributes it reads (`leakyrelu_alpha`, `epsilon`,
+/// `num_args`), decoded once when the model is loaded.
 #[derive(Clone, Copy, Debug)]
 pub struct Fusion {
     pub pre: Pre,
@@ -33,6 +34,8 @@ pub struct Fusion {
     pub act: u32,
     pub alpha: f32,
     pub eps: f32,
+    /// The node's `num_args`, when it has one.
+    pub num_args: Option<i64>,
 }
 
 impl Fusion {
@@ -74,7 +77,8 @@ impl Fusion {
             return Err(bad());
         }
         let eps = node.attr_opt_float("epsilon")?.unwrap_or(1e-4);
-        Ok(Fusion { pre, residual, act: a, alpha, eps })
+        let num_args = node.attr_opt_int("num_args")?;
+        Ok(Fusion { pre, residual, act: a, alpha, eps, num_args })
     }
 
     /// Args taken by the first fused op.
@@ -102,8 +106,8 @@ impl Fusion {
     }
 
     /// Whether input `i` is a host input (the batch norm's statistics).
-    pub fn is_host(node: &Node, i: usize) -> bool {
-        Fusion::parse(node).is_ok_and(|f| f.pre == Pre::BatchNorm && (2..6).contains(&i))
+    pub fn is_host(&self, i: usize) -> bool {
+        self.pre == Pre::BatchNorm && (2..6).contains(&i)
     }
 
     /// Checks the inputs: the args' count and shapes for `channels` output channels and the
@@ -113,7 +117,7 @@ impl Fusion {
         if ins.len() < want {
             return Err(node.err(format!("fused_ops need {} args, the node has {}", want - 2, ins.len().saturating_sub(2))));
         }
-        if let Some(n) = node.attr_opt_int("num_args")? {
+        if let Some(n) = self.num_args {
             if n as usize != want - 2 {
                 return Err(node.err(format!("num_args is {n}, fused_ops need {}", want - 2)));
             }
@@ -144,7 +148,7 @@ impl Fusion {
 
     /// The batch norm as a per-channel (scale, shift).
     pub fn batch_norm(&self, node: &Node, ins: &[Operand]) -> Result<(Vec<f32>, Vec<f32>)> {
-        let v = |i: usize| ins[i].value.as_deref().ok_or_else(|| node.err(format!("input {i} must be constant")));
+        let v = |i: usize| ins[i].value.as_deref().ok_or_else(|| node.needs_values([i], format!("input {i} must be constant")));
         crate::ops::nn::fused_batch_norm::scale_shift(node, v(2)?, v(3)?, v(4)?, v(5)?, self.eps)
     }
 }

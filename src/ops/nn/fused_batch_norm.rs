@@ -10,7 +10,22 @@ use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 use crate::tensor::Tensor;
 
-pub struct FusedBatchNorm;
+/// An inference batch norm, its attributes decoded when the model is loaded.
+pub struct FusedBatchNorm {
+    pub nchw: bool,
+    pub is_training: bool,
+    pub eps: f32,
+}
+
+impl FusedBatchNorm {
+    pub fn build(node: &Node) -> Result<FusedBatchNorm> {
+        Ok(FusedBatchNorm {
+            nchw: is_nchw(node)?,
+            is_training: node.attr_bool_or("is_training", true)?,
+            eps: node.attr_opt_float("epsilon")?.unwrap_or(1e-3),
+        })
+    }
+}
 
 /// Per-channel (scale, shift) of an inference batch norm.
 pub fn scale_shift(node: &Node, gamma: &Tensor, beta: &Tensor, mean: &Tensor, var: &Tensor, eps: f32) -> Result<(Vec<f32>, Vec<f32>)> {
@@ -28,15 +43,12 @@ impl Op for FusedBatchNorm {
     fn f16(&self) -> bool {
         true
     }
-    fn check(&self, node: &Node) -> Result<()> {
-        crate::ops::nn::window::is_nchw(node).map(|_| ())
-    }
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         (1..=4).contains(&i)
     }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 5)?;
-        if node.attr_bool_or("is_training", true)? && ins[3].value.as_ref().is_none_or(|m| m.len() == 0) {
+        if self.is_training && ins[3].value.as_ref().is_none_or(|m| m.len() == 0) {
             return Err(node.err("training-mode batch norm (is_training=true with no statistics) is not supported"));
         }
         let x = &ins[0];
@@ -56,12 +68,11 @@ impl Op for FusedBatchNorm {
         Ok(outs)
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let val = |i: usize| ins[i].value.as_deref().ok_or_else(|| node.err(format!("input {i} must be constant")));
-        let eps = node.attr_opt_float("epsilon")?.unwrap_or(1e-3);
-        let (s, t) = scale_shift(node, val(1)?, val(2)?, val(3)?, val(4)?, eps)?;
+        let val = |i: usize| ins[i].value.as_deref().ok_or_else(|| node.needs_values([i], format!("input {i} must be constant")));
+        let (s, t) = scale_shift(node, val(1)?, val(2)?, val(3)?, val(4)?, self.eps)?;
         let c = s.len();
         let x = &ins[0];
-        let (channels, inner) = if is_nchw(node)? { (x.shape[1], x.shape[2] * x.shape[3]) } else { (x.shape[3], 1) };
+        let (channels, inner) = if self.nchw { (x.shape[1], x.shape[2] * x.shape[3]) } else { (x.shape[3], 1) };
         if channels != c {
             return Err(node.err(format!("{c} statistics for {channels} channels")));
         }

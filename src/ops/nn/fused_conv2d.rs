@@ -7,15 +7,25 @@ use crate::ops::linalg::gemm::Epilogue;
 use crate::ops::nn::conv2d::{emit_with, geometry, out_shape};
 use crate::ops::nn::fused::{prepare, Fusion};
 use crate::ops::nn::layout::with_nhwc;
-use crate::ops::nn::window::is_nchw;
+use crate::ops::nn::window::Window2D;
 use crate::ops::util::{strided_copy, strides};
 use crate::ops::{Op, TensorInfo};
 
-pub struct FusedConv2D;
+/// _FusedConv2D, its window and `fused_ops` decoded when the model is loaded.
+pub struct FusedConv2D {
+    pub window: Window2D,
+    pub fusion: Fusion,
+}
 
-/// An NCHW residual seen as NHWC (a transposed copy); NHWC ones are used as they are.
-pub fn nhwc_residual(cx: &mut Lower, node: &Node, r: &Operand) -> Result<Operand> {
-    if !is_nchw(node)? {
+impl FusedConv2D {
+    pub fn build(node: &Node) -> Result<FusedConv2D> {
+        Ok(FusedConv2D { fusion: Fusion::parse(node)?, window: Window2D::decode(node)? })
+    }
+}
+
+/// An NCHW residual (`nchw`) seen as NHWC (a transposed copy); NHWC ones are used as they are.
+pub fn nhwc_residual(cx: &mut Lower, node: &Node, nchw: bool, r: &Operand) -> Result<Operand> {
+    if !nchw {
         return Ok(r.clone());
     }
     let s = &r.shape;
@@ -30,30 +40,25 @@ impl Op for FusedConv2D {
     fn f16(&self) -> bool {
         true
     }
-    fn check(&self, node: &Node) -> Result<()> {
-        Fusion::parse(node)?;
-        crate::ops::nn::window::check(node, true)
-    }
-    fn is_host_input(&self, node: &Node, i: usize) -> bool {
-        Fusion::is_host(node, i)
+    fn is_host_input(&self, _node: &Node, i: usize) -> bool {
+        self.fusion.is_host(i)
     }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 2)?;
-        let f = Fusion::parse(node)?;
-        let g = geometry(node, &ins[0].shape, &ins[1].shape, false)?;
-        let shape = out_shape(node, &g)?;
-        f.check(node, ins, g.oc, &shape)?;
+        let g = geometry(node, &self.window, &ins[0].shape, &ins[1].shape, false)?;
+        let shape = out_shape(&self.window, &g);
+        self.fusion.check(node, ins, g.oc, &shape)?;
         Ok(vec![TensorInfo::new(ins[0].dtype, shape)])
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let f = Fusion::parse(node)?;
-        let g = geometry(node, &ins[0].shape, &ins[1].shape, false)?;
+        let f = self.fusion;
+        let g = geometry(node, &self.window, &ins[0].shape, &ins[1].shape, false)?;
         let (w, bias) = prepare(&f, cx, node, ins, vec![g.oc], g.oc)?;
         let res = match f.residual_input() {
-            Some(r) => Some(nhwc_residual(cx, node, &ins[r])?),
+            Some(r) => Some(nhwc_residual(cx, node, self.window.nchw, &ins[r])?),
             None => None,
         };
-        with_nhwc(cx, node, &ins[0], &outs[0], |cx, x, y| {
+        with_nhwc(cx, node, self.window.nchw, &ins[0], &outs[0], |cx, x, y| {
             let ep = Epilogue { bias: bias.as_ref(), residual: res.as_ref(), act: f.act, alpha: f.alpha };
             emit_with(cx, &g, x, &w, &ep, y);
             Ok(())

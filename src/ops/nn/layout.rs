@@ -2,18 +2,18 @@
 use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::{Lower, Operand};
-use crate::ops::nn::window::is_nchw;
 use crate::ops::util::{strided_copy, strides};
 
-/// Runs `body` on NHWC views of `x` and `y`, transposing when the node is NCHW.
+/// Runs `body` on NHWC views of `x` and `y`, transposing when the op is NCHW (`nchw`).
 pub fn with_nhwc(
     cx: &mut Lower,
     node: &Node,
+    nchw: bool,
     x: &Operand,
     y: &Operand,
     body: impl FnOnce(&mut Lower, &Operand, &Operand) -> Result<()>,
 ) -> Result<()> {
-    if !is_nchw(node)? {
+    if !nchw {
         return body(cx, x, y);
     }
     let s = &x.shape;

@@ -7,26 +7,27 @@ use crate::kernel::meta::{w, LrnMeta};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 
-pub struct Lrn;
-
-struct Params {
+/// LRN, its attributes decoded when the model is loaded.
+pub struct Lrn {
     radius: usize,
     bias: f32,
     alpha: f32,
     beta: f32,
 }
 
-fn params(node: &Node) -> Result<Params> {
-    let radius = node.attr_opt_int("depth_radius")?.unwrap_or(5);
-    if radius < 0 {
-        return Err(node.err(format!("depth_radius must be non-negative, got {radius}")));
+impl Lrn {
+    pub fn build(node: &Node) -> Result<Lrn> {
+        let radius = node.attr_opt_int("depth_radius")?.unwrap_or(5);
+        if radius < 0 {
+            return Err(node.err(format!("depth_radius must be non-negative, got {radius}")));
+        }
+        Ok(Lrn {
+            radius: radius as usize,
+            bias: node.attr_opt_float("bias")?.unwrap_or(1.0),
+            alpha: node.attr_opt_float("alpha")?.unwrap_or(1.0),
+            beta: node.attr_opt_float("beta")?.unwrap_or(0.5),
+        })
     }
-    Ok(Params {
-        radius: radius as usize,
-        bias: node.attr_opt_float("bias")?.unwrap_or(1.0),
-        alpha: node.attr_opt_float("alpha")?.unwrap_or(1.0),
-        beta: node.attr_opt_float("beta")?.unwrap_or(0.5),
-    })
 }
 
 impl Op for Lrn {
@@ -36,11 +37,10 @@ impl Op for Lrn {
         if !x.dtype.is_float() || x.shape.len() != 4 {
             return Err(node.err(format!("expects a 4-D float input, got {} {:?}", x.dtype, x.shape)));
         }
-        params(node)?;
         Ok(vec![TensorInfo::new(x.dtype, x.shape.clone())])
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let p = params(node)?;
+        let p = self;
         let x = &ins[0];
         let n = x.elements();
         let depth = x.shape[3];

@@ -4,18 +4,24 @@ use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET, MAX_LOOP_ITERATIONS};
 use crate::kernel::meta::{w, PoolMeta};
-use crate::ops::nn::conv2d::nhwc;
-use crate::ops::nn::window::{dim, hw, is_nchw};
+use crate::ops::nn::window::Window2D;
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 
-/// A 2-D pooling op; `mode` 0 = max, 1 = average.
+/// A 2-D pooling op; `mode` 0 = max, 1 = average; its window decoded when the model is loaded.
 pub struct Pool {
     pub mode: u32,
+    pub window: Window2D,
 }
 
-pub const MAX: Pool = Pool { mode: 0 };
-pub const AVG: Pool = Pool { mode: 1 };
+pub const MAX: u32 = 0;
+pub const AVG: u32 = 1;
+
+impl Pool {
+    pub fn build(node: &Node, mode: u32) -> Result<Pool> {
+        Ok(Pool { mode, window: Window2D::decode(node)? })
+    }
+}
 
 struct Geo {
     n: usize,
@@ -32,13 +38,12 @@ struct Geo {
     pl: usize,
 }
 
-fn geo(node: &Node, s: &[usize]) -> Result<Geo> {
-    let [n, ih, iw, c] = nhwc(node, s)?;
-    let (kh, kw) = hw(node, "ksize", 1)?;
-    let (sh, sw) = hw(node, "strides", 1)?;
-    let padding = node.attr_string("padding")?;
-    let h = dim(node, &padding, ih, kh, sh, 1, (0, 0))?;
-    let w = dim(node, &padding, iw, kw, sw, 1, (0, 0))?;
+fn geo(node: &Node, win: &Window2D, s: &[usize]) -> Result<Geo> {
+    let [n, ih, iw, c] = win.nhwc(node, s)?;
+    let ((kh, kw), (sh, sw)) = (win.ksize, win.strides);
+    // Pools take no explicit paddings.
+    let h = win.dim(node, 0, ih, kh, sh, 1, false)?;
+    let w = win.dim(node, 1, iw, kw, sw, 1, false)?;
     Ok(Geo { n, ih, iw, c, oh: h.out, ow: w.out, kh, kw, sh, sw, pt: h.pad_before, pl: w.pad_before })
 }
 
@@ -46,20 +51,17 @@ impl Op for Pool {
     fn f16(&self) -> bool {
         true
     }
-    fn check(&self, node: &Node) -> Result<()> {
-        crate::ops::nn::window::check(node, true)
-    }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 1)?;
         if !ins[0].dtype.is_float() {
             return Err(node.err(format!("{} inputs are not supported", ins[0].dtype)));
         }
-        let g = geo(node, &ins[0].shape)?;
-        let shape = if is_nchw(node)? { vec![g.n, g.c, g.oh, g.ow] } else { vec![g.n, g.oh, g.ow, g.c] };
+        let g = geo(node, &self.window, &ins[0].shape)?;
+        let shape = self.window.shape([g.n, g.oh, g.ow, g.c]);
         Ok(vec![TensorInfo::new(ins[0].dtype, shape)])
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let g = geo(node, &ins[0].shape)?;
+        let g = geo(node, &self.window, &ins[0].shape)?;
         let mode = self.mode;
         // An invocation per output loops over its window. A window covering the whole image
         // (a global pool) too large for that is a reduction over H and W; other windows beyond
@@ -69,7 +71,7 @@ impl Op for Pool {
         if steps > LOOP_BUDGET && !global && steps > MAX_LOOP_ITERATIONS - 256 {
             return Err(node.err(format!("a {}x{} window is too large", g.kh, g.kw)));
         }
-        crate::ops::nn::layout::with_nhwc(cx, node, &ins[0], &outs[0], |cx, x, y| {
+        crate::ops::nn::layout::with_nhwc(cx, node, self.window.nchw, &ins[0], &outs[0], |cx, x, y| {
             if steps > LOOP_BUDGET && global {
                 let r = if mode == 0 { crate::ops::reduce::reduce::MAX } else { crate::ops::reduce::reduce::MEAN };
                 r.emit_axes(cx, x, &[1, 2], y.id);

@@ -4,37 +4,39 @@ use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET, MAX_LOOP_ITERATIONS};
 use crate::kernel::meta::{w, Pool3dMeta};
-use crate::ops::nn::conv3d::{dhw, geometry3, out_shape3, with_ndhwc, Geometry3};
+use crate::ops::nn::conv3d::{geometry3, out_shape3, with_ndhwc, Geometry3, Window3D};
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 
-/// A 3-D pooling op; `mode` 0 = max, 1 = average.
+/// A 3-D pooling op; `mode` 0 = max, 1 = average; its window decoded when the model is loaded.
 pub struct Pool3D {
     pub mode: u32,
+    pub window: Window3D,
 }
 
-pub const MAX: Pool3D = Pool3D { mode: 0 };
-pub const AVG: Pool3D = Pool3D { mode: 1 };
+pub const MAX: u32 = 0;
+pub const AVG: u32 = 1;
 
-fn geo(node: &Node, s: &[usize]) -> Result<Geometry3> {
-    let k = dhw(node, "ksize")?;
-    geometry3(node, s, k, false)
+impl Pool3D {
+    pub fn build(node: &Node, mode: u32) -> Result<Pool3D> {
+        Ok(Pool3D { mode, window: Window3D::decode(node)? })
+    }
+    fn geo(&self, node: &Node, s: &[usize]) -> Result<Geometry3> {
+        geometry3(node, &self.window, s, self.window.ksize, false)
+    }
 }
 
 impl Op for Pool3D {
-    fn check(&self, node: &Node) -> Result<()> {
-        crate::ops::nn::window::check(node, false)
-    }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 1)?;
         if !ins[0].dtype.is_float() {
             return Err(node.err(format!("{} inputs are not supported", ins[0].dtype)));
         }
-        let g = geo(node, &ins[0].shape)?;
-        Ok(vec![TensorInfo::new(ins[0].dtype, out_shape3(node, &g, g.c)?)])
+        let g = self.geo(node, &ins[0].shape)?;
+        Ok(vec![TensorInfo::new(ins[0].dtype, out_shape3(&self.window, &g, g.c))])
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let g = geo(node, &ins[0].shape)?;
+        let g = self.geo(node, &ins[0].shape)?;
         let mode = self.mode;
         // As pool.rs: a global window beyond the loop budget is a reduction over D, H and W;
         // other windows beyond what a kernel may loop over are refused.
@@ -44,7 +46,7 @@ impl Op for Pool3D {
         if steps > LOOP_BUDGET && !global && steps > MAX_LOOP_ITERATIONS - 256 {
             return Err(node.err(format!("a {kd}x{kh}x{kw} window is too large")));
         }
-        with_ndhwc(cx, node, &ins[0], &outs[0], |cx, x, y| {
+        with_ndhwc(cx, node, self.window.nchw, &ins[0], &outs[0], |cx, x, y| {
             if steps > LOOP_BUDGET && global {
                 let r = if mode == 0 { crate::ops::reduce::reduce::MAX } else { crate::ops::reduce::reduce::MEAN };
                 r.emit_axes(cx, x, &[1, 2, 3], y.id);

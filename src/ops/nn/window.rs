@@ -39,6 +39,65 @@ pub fn dim(node: &Node, padding: &str, input: usize, k: usize, stride: usize, di
     }
 }
 
+/// A padding mode; EXPLICIT with the (before, after) paddings of H and W.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Padding {
+    Same,
+    Valid,
+    Explicit((usize, usize), (usize, usize)),
+}
+
+/// The attributes of a 2-D windowed op (convolution, pool), decoded once when the model is
+/// loaded: data format, padding, strides, dilations and (pools) ksize as (h, w), 1 where absent.
+#[derive(Clone, Copy, Debug)]
+pub struct Window2D {
+    pub nchw: bool,
+    pub padding: Padding,
+    pub strides: (usize, usize),
+    pub dilations: (usize, usize),
+    pub ksize: (usize, usize),
+}
+
+impl Window2D {
+    pub fn decode(node: &Node) -> Result<Window2D> {
+        let nchw = is_nchw(node)?;
+        let padding = match node.attr_string("padding")?.as_str() {
+            "SAME" => Padding::Same,
+            "VALID" => Padding::Valid,
+            "EXPLICIT" => {
+                let (h, w) = explicit_hw(node)?;
+                Padding::Explicit(h, w)
+            }
+            other => return Err(node.err(format!("unsupported padding '{other}'"))),
+        };
+        Ok(Window2D { nchw, padding, strides: hw(node, "strides", 1)?, dilations: hw(node, "dilations", 1)?, ksize: hw(node, "ksize", 1)? })
+    }
+
+    /// One spatial dim: `d` 0 for H, 1 for W; `explicit`: whether EXPLICIT padding's
+    /// paddings apply (pools take none).
+    pub fn dim(&self, node: &Node, d: usize, input: usize, k: usize, stride: usize, dilation: usize, explicit: bool) -> Result<Dim> {
+        let (mode, pad) = match self.padding {
+            Padding::Same => ("SAME", (0, 0)),
+            Padding::Valid => ("VALID", (0, 0)),
+            Padding::Explicit(h, w) => ("EXPLICIT", if !explicit { (0, 0) } else if d == 0 { h } else { w }),
+        };
+        dim(node, mode, input, k, stride, dilation, pad)
+    }
+
+    /// NHWC dims of a 4-D input shape in the op's data format.
+    pub fn nhwc(&self, node: &Node, s: &[usize]) -> Result<[usize; 4]> {
+        if s.len() != 4 {
+            return Err(node.err(format!("expects a 4-D input, got shape {s:?}")));
+        }
+        Ok(if self.nchw { [s[0], s[2], s[3], s[1]] } else { [s[0], s[1], s[2], s[3]] })
+    }
+
+    /// An output shape [n, h, w, c] in the op's data format.
+    pub fn shape(&self, [n, h, w, c]: [usize; 4]) -> Vec<usize> {
+        if self.nchw { vec![n, c, h, w] } else { vec![n, h, w, c] }
+    }
+}
+
 /// A 4-D attribute list (strides, dilations, ksize) as (h, w) for the node's data format.
 pub fn hw(node: &Node, name: &str, default: i64) -> Result<(usize, usize)> {
     let v = node.attr_opt_ints(name)?.unwrap_or_else(|| vec![default; 4]);
@@ -53,31 +112,6 @@ pub fn hw(node: &Node, name: &str, default: i64) -> Result<(usize, usize)> {
         return Err(node.err(format!("attribute '{name}' must be 1 on the batch and channel dims, got {v:?}")));
     }
     Ok((h as usize, w as usize))
-}
-
-/// The attributes of a windowed op (convolutions, pools), checked when the model is loaded:
-/// data format, padding mode (with EXPLICIT's paddings), and for 2-D ops the 4-int strides,
-/// dilations and (pools) ksize.
-pub fn check(node: &Node, two_d: bool) -> Result<()> {
-    is_nchw(node)?;
-    let padding = node.attr_string("padding")?;
-    match padding.as_str() {
-        "SAME" | "VALID" => {}
-        "EXPLICIT" if two_d => {
-            explicit_hw(node)?;
-        }
-        other => return Err(node.err(format!("unsupported padding '{other}'"))),
-    }
-    if two_d {
-        hw(node, "strides", 1)?;
-        if node.attr("dilations").is_some() {
-            hw(node, "dilations", 1)?;
-        }
-        if node.attr("ksize").is_some() {
-            hw(node, "ksize", 1)?;
-        }
-    }
-    Ok(())
 }
 
 /// Whether `data_format` is NCHW.

@@ -94,7 +94,7 @@ impl Op for ArgReduce {
         true
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let axis = ins[1].value.as_ref().ok_or_else(|| node.err("dimension must be constant"))?;
+        let axis = ins[1].value.as_ref().ok_or_else(|| node.needs_values([1], "dimension must be constant"))?;
         let (_, [outer, len, inner], _) = arg_plan(node, &ins[0].shape, axis)?;
         let n_out = outer * inner;
         let v = ShaderVariant::new(&shaders::ARG).ty("T", ins[0].storage().wgsl()).ty("O", outs[0].storage().wgsl()).set("OP", self.min as i64);

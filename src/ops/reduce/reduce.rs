@@ -140,7 +140,7 @@ impl Op for Reduce {
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let x = &ins[0];
-        let a = axes(node, x.rank(), ins[1].value.as_ref().ok_or_else(|| node.err("axes must be constant"))?)?;
+        let a = axes(node, x.rank(), ins[1].value.as_ref().ok_or_else(|| node.needs_values([1], "axes must be constant"))?)?;
         check_rank(node, &x.shape)?;
         self.emit_axes(cx, x, &a, outs[0].id);
         Ok(())

@@ -99,7 +99,7 @@ impl Op for Scan {
         true
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let axis = ins[1].value.as_ref().ok_or_else(|| node.err("axis must be constant"))?;
+        let axis = ins[1].value.as_ref().ok_or_else(|| node.needs_values([1], "axis must be constant"))?;
         let [outer, len, inner] = plan(node, &ins[0].shape, axis)?;
         let (ex, rev) = flags(node)?;
         let lines = outer * inner;

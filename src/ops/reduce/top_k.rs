@@ -58,7 +58,7 @@ impl TopK {
         if !self.v2 {
             return node.attr_int("k");
         }
-        let v = ints(node, t.ok_or_else(|| node.err("k must be known when planning"))?)?;
+        let v = ints(node, t.ok_or_else(|| node.needs_values([1], "k must be known when planning"))?)?;
         let &[k] = v.as_slice() else { return Err(node.err("k must be a scalar")) };
         Ok(k)
     }
