@@ -76,10 +76,11 @@ pub static BINARY_ENTRIES: Shader = shader!("common/binary_entries.wgsl");
 pub static EACH: Shader = shader!("common/each.wgsl");
 pub static COPY_WORDS: Shader = shader!("common/copy_words.wgsl");
 pub static GEMM_EPILOGUE: Shader = shader!("common/gemm_epilogue.wgsl");
+pub static GEMM_BASES: Shader = shader!("common/gemm_bases.wgsl");
 pub static POOL_WINDOW: Shader = shader!("common/pool_window.wgsl");
 pub static PAD_BITS: Shader = shader!("common/pad_bits.wgsl");
 pub static PAD_F16: Shader = shader!("common/pad_f16.wgsl");
-pub static INCLUDES: &[&Shader] = &[&ACTIVATION, &INDEX, &GROUP_TREE, &GROUP_SUBGROUP, &BINARY_ENTRIES, &EACH, &COPY_WORDS, &GEMM_EPILOGUE, &POOL_WINDOW, &PAD_BITS, &PAD_F16];
+pub static INCLUDES: &[&Shader] = &[&ACTIVATION, &INDEX, &GROUP_TREE, &GROUP_SUBGROUP, &BINARY_ENTRIES, &EACH, &COPY_WORDS, &GEMM_EPILOGUE, &GEMM_BASES, &POOL_WINDOW, &PAD_BITS, &PAD_F16];
 
 pub static ALL: &[&Shader] = &[
     &UNARY_FLOAT,

@@ -27,6 +27,7 @@ override HAS_RES: bool = false;
 
 @group(0) @binding(0) var<uniform> cfg: GemmMeta;
 //#include common/gemm_epilogue.wgsl
+//#include common/gemm_bases.wgsl
 
 const BM: u32 = 128u;
 const BK: u32 = 8u;
@@ -160,18 +161,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let m0 = cfg.m_off + wid.y * BM;
     let n0 = wid.x * BM;
     let bz = cfg.z_off + wid.z;
-    let b0 = bz / cfg.batch_inner;
-    let b1 = bz - b0 * cfg.batch_inner;
-    let a_base = b0 * cfg.a_bs0 + b1 * cfg.a_bs1;
-    let b_base = b0 * cfg.b_bs0 + b1 * cfg.b_bs1;
-    var c_base = bz * cfg.m * cfg.n;
-    var c_rs = cfg.n;
-    var c_cs = 1u;
-    if (cfg.c_cs != 0u) {
-        c_base = b0 * cfg.c_bs0 + b1 * cfg.c_bs1;
-        c_rs = cfg.c_rs;
-        c_cs = cfg.c_cs;
-    }
+    let bases = gemm_bases(bz);
+    let a_base = bases.a;
+    let b_base = bases.b;
+    let c_base = bases.c;
+    let c_rs = bases.c_rs;
+    let c_cs = bases.c_cs;
 
     // acc[2i + h]: row (i < 4 ? 4ty + i : 64 + 4ty + i - 4), columns 4tx + 64h .. + 3.
     var acc: array<vec4<f32>, 16>;
