@@ -86,12 +86,12 @@ pub fn register(r: &mut Registry) {
     r.add_built("array", "Gather", |n| gather::Gather::build(n, false));
     r.add("array", "GatherNd", gather_nd::GatherNd);
     r.add("array", "ScatterNd", scatter_nd::ScatterNd);
-    r.add("array", "SparseToDense", sparse_to_dense::SparseToDense);
+    r.add_built("array", "SparseToDense", sparse_to_dense::SparseToDense::build);
     r.add_built("array", "OneHot", one_hot::OneHot::build);
-    r.add("array", "SpaceToBatchND", space_to_batch::SpaceToBatch { nd: true });
-    r.add("array", "SpaceToBatch", space_to_batch::SpaceToBatch { nd: false });
-    r.add("array", "BatchToSpaceND", batch_to_space::BatchToSpace { nd: true });
-    r.add("array", "BatchToSpace", batch_to_space::BatchToSpace { nd: false });
+    r.add_built("array", "SpaceToBatchND", |n| space_to_batch::SpaceToBatch::build(n, true));
+    r.add_built("array", "SpaceToBatch", |n| space_to_batch::SpaceToBatch::build(n, false));
+    r.add_built("array", "BatchToSpaceND", |n| batch_to_space::BatchToSpace::build(n, true));
+    r.add_built("array", "BatchToSpace", |n| batch_to_space::BatchToSpace::build(n, false));
     r.add_built("array", "DepthToSpace", |n| depth_to_space::DepthSpace::build(n, false));
     r.add_built("array", "SpaceToDepth", |n| depth_to_space::DepthSpace::build(n, true));
     r.add("array", "Where", where_op::Where);
