@@ -835,6 +835,37 @@ fn unsupported_attribute_values_are_listed_at_load_with_unsupported_ops() {
     }
 }
 
+#[test]
+fn bad_attributes_of_reduce_array_image_and_linalg_ops_are_listed_at_load() {
+    use wgtf::proto::attr_value::Value;
+    use wgtf::proto::AttrValue;
+    let s = |v: &str| AttrValue { value: Some(Value::S(v.as_bytes().to_vec())) };
+    // Each of these ops decodes its attributes when the model is loaded: a keep_dims that is no
+    // bool, a mask that is no int, an equation that does not parse, flags that contradict.
+    let g = bytes(vec![
+        placeholder("x", F32, &[1, 4, 4, 1]),
+        const_i32("ax", &[1], &[1]),
+        const_i32("b", &[4], &[0, 0, 0, 0]),
+        const_i32("st", &[4], &[1, 1, 1, 1]),
+        const_i32("size", &[2], &[8, 8]),
+        node("mean", "Mean", &["x", "ax"], vec![("T", ty(F32)), ("keep_dims", s("yes"))]),
+        node("ss", "StridedSlice", &["mean", "b", "b", "st"], vec![("T", ty(F32)), ("begin_mask", s("all"))]),
+        node("es", "Einsum", &["ss"], vec![("T", ty(F32)), ("equation", s("ab..c->ba"))]),
+        node("rs", "ResizeBilinear", &["es", "size"], vec![("T", ty(F32)), ("align_corners", bool_attr(true)), ("half_pixel_centers", bool_attr(true))]),
+        node("cs", "Cumsum", &["rs", "ax"], vec![("T", ty(F32)), ("exclusive", int(1))]),
+        op("y", "FrobnicateV7", &["cs"]),
+    ]);
+    let e = load(&g).err().expect("a model with bad attributes loaded");
+    let Error::Unsupported(list) = &e else { panic!("expected Unsupported, got {e}") };
+    let mut got: Vec<(&str, bool)> = list.iter().map(|u| (u.node.as_str(), u.what.is_some())).collect();
+    got.sort();
+    assert_eq!(got, [("cs", true), ("es", true), ("mean", true), ("rs", true), ("ss", true), ("y", false)]);
+    let msg = e.to_string();
+    for part in ["keep_dims", "begin_mask", "malformed ellipsis", "half_pixel_centers", "exclusive", "FrobnicateV7"] {
+        assert!(msg.contains(part), "{msg}");
+    }
+}
+
 // --- crashes found by the fuzzers and the tests above, as named regressions --------------------
 
 #[test]

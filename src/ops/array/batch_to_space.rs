@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::{Lower, Operand};
 use crate::ops::array::space_batch::{fold_sources, info, lower_batch_to_space};
-use crate::ops::array::space_to_batch::blocks;
+use crate::ops::array::space_to_batch::{block_size, blocks};
 use crate::ops::util::host;
 use crate::ops::{Op, TensorInfo};
 use crate::tensor::Tensor;
@@ -14,6 +14,14 @@ use crate::tensor::Tensor;
 /// `nd`: BatchToSpaceND; else BatchToSpace (4-D, square blocks).
 pub struct BatchToSpace {
     pub nd: bool,
+    /// BatchToSpace's `block_size` (decoded when the model is loaded).
+    bs: i64,
+}
+
+impl BatchToSpace {
+    pub fn build(node: &Node, nd: bool) -> Result<BatchToSpace> {
+        Ok(BatchToSpace { nd, bs: block_size(node, nd)? })
+    }
 }
 
 impl Op for BatchToSpace {
@@ -26,7 +34,7 @@ impl Op for BatchToSpace {
         }
         let rest: Vec<&Tensor> = ins[1..].iter().map(|t| t.as_ref()).collect();
         Some((|| {
-            let bl = blocks(node, self.nd, &rest, ins[0].rank())?;
+            let bl = blocks(node, self.nd, self.bs, &rest, ins[0].rank())?;
             let out = bl.batch_to_space_shape(node, ins[0].shape())?;
             let src = bl.batch_to_space_sources(ins[0].shape(), &out);
             fold_sources(&ins[0], out, src.into_iter().map(Some))
@@ -35,12 +43,12 @@ impl Op for BatchToSpace {
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), if self.nd { 3 } else { 2 })?;
         let rest = (1..ins.len().min(if self.nd { 3 } else { 2 })).map(|i| host(node, ins, i).map(|t| t.as_ref())).collect::<Result<Vec<_>>>()?;
-        let bl = blocks(node, self.nd, &rest, ins[0].shape.len())?;
+        let bl = blocks(node, self.nd, self.bs, &rest, ins[0].shape.len())?;
         Ok(info(&ins[0], bl.batch_to_space_shape(node, &ins[0].shape)?))
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let rest = ins[1..].iter().map(|o| o.value.as_deref().ok_or_else(|| node.needs_values(1..ins.len(), "block shape and crops must be constant"))).collect::<Result<Vec<_>>>()?;
-        let bl = blocks(node, self.nd, &rest, ins[0].rank())?;
+        let bl = blocks(node, self.nd, self.bs, &rest, ins[0].rank())?;
         lower_batch_to_space(cx, node, &bl, &ins[0], &outs[0])
     }
 }

@@ -12,7 +12,16 @@ use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 use crate::tensor::{DType, Data, Tensor};
 
-pub struct Bitcast;
+/// Bitcast, its `type` decoded when the model is loaded.
+pub struct Bitcast {
+    to: DType,
+}
+
+impl Bitcast {
+    pub fn build(node: &Node) -> Result<Bitcast> {
+        Ok(Bitcast { to: node.attr_dtype("type")? })
+    }
+}
 
 fn out_shape(node: &Node, from: DType, to: DType, shape: &[usize]) -> Result<Vec<usize>> {
     let (a, b) = (from.size_of(), to.size_of());
@@ -88,14 +97,14 @@ fn gpu_form(node: &Node, from: DType, to: DType) -> Result<Option<(u32, bool)>> 
 impl Op for Bitcast {
     fn fold(&self, node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
         Some((|| {
-            let to = node.attr_dtype("type")?;
+            let to = self.to;
             let s = out_shape(node, ins[0].dtype(), to, ins[0].shape())?;
             Ok(vec![Arc::new(from_le_bytes(to, s, &le_bytes(&ins[0])?)?)])
         })())
     }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 1)?;
-        let to = node.attr_dtype("type")?;
+        let to = self.to;
         Ok(vec![TensorInfo::new(to, out_shape(node, ins[0].dtype, to, &ins[0].shape)?)])
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {

@@ -10,7 +10,16 @@ use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 use crate::tensor::{DType, Tensor};
 
-pub struct Cast;
+/// Cast, its `DstT` decoded when the model is loaded.
+pub struct Cast {
+    to: DType,
+}
+
+impl Cast {
+    pub fn build(node: &Node) -> Result<Cast> {
+        Ok(Cast { to: target(node)? })
+    }
+}
 
 fn target(node: &Node) -> Result<DType> {
     let t = node.attr_dtype("DstT")?;
@@ -32,12 +41,12 @@ fn narrow(t: DType) -> Option<(u32, bool)> {
 }
 
 impl Op for Cast {
-    fn fold(&self, node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
-        Some(target(node).and_then(|t| Ok(vec![Arc::new(ins[0].cast(t)?)])))
+    fn fold(&self, _node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
+        Some(ins[0].cast(self.to).map(|t| vec![Arc::new(t)]))
     }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 1)?;
-        Ok(vec![TensorInfo::new(target(node)?, ins[0].shape.clone())])
+        Ok(vec![TensorInfo::new(self.to, ins[0].shape.clone())])
     }
     fn int64(&self) -> bool {
         true

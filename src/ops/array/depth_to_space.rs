@@ -10,11 +10,13 @@ use crate::ops::util::{gather_data, strided_copy, strided_indices};
 use crate::ops::{Op, TensorInfo};
 use crate::tensor::Tensor;
 
+/// DepthToSpace or SpaceToDepth, its `block_size` and `data_format` decoded when the model is
+/// loaded ([`DepthSpace::build`]).
 pub struct DepthSpace {
     pub to_depth: bool,
+    bs: usize,
+    nchw: bool,
 }
-
-pub const OP: DepthSpace = DepthSpace { to_depth: false };
 
 /// (output shape, 6-D view of the output, input strides over the view).
 pub fn depth_space_plan(node: &Node, to_depth: bool, shape: &[usize], bs: usize, nchw: bool) -> Result<(Vec<usize>, Vec<usize>, Vec<i64>)> {
@@ -50,26 +52,23 @@ pub fn depth_space_plan(node: &Node, to_depth: bool, shape: &[usize], bs: usize,
 }
 
 impl DepthSpace {
-    fn plan(&self, node: &Node, shape: &[usize]) -> Result<(Vec<usize>, Vec<usize>, Vec<i64>)> {
-        let bs = node.attr_int("block_size")?;
+    /// The op of one node (`to_depth`: SpaceToDepth), its attributes decoded.
+    pub fn build(node: &Node, to_depth: bool) -> Result<DepthSpace> {
         let fmt = node.attr_string_or("data_format", "NHWC")?;
         if fmt != "NHWC" && fmt != "NCHW" {
             return Err(node.err(format!("data_format {fmt} is not supported")));
         }
-        depth_space_plan(node, self.to_depth, shape, usize::try_from(bs).unwrap_or(0), fmt == "NCHW")
+        let bs = node.attr_int("block_size")?;
+        Ok(DepthSpace { to_depth, bs: usize::try_from(bs).unwrap_or(0), nchw: fmt == "NCHW" })
+    }
+    fn plan(&self, node: &Node, shape: &[usize]) -> Result<(Vec<usize>, Vec<usize>, Vec<i64>)> {
+        depth_space_plan(node, self.to_depth, shape, self.bs, self.nchw)
     }
 }
 
 impl Op for DepthSpace {
     fn f16(&self) -> bool {
         true
-    }
-    fn check(&self, node: &Node) -> Result<()> {
-        let fmt = node.attr_string_or("data_format", "NHWC")?;
-        if fmt != "NHWC" && fmt != "NCHW" {
-            return Err(node.err(format!("data_format {fmt} is not supported")));
-        }
-        Ok(())
     }
     fn int64(&self) -> bool {
         true

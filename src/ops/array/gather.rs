@@ -15,6 +15,8 @@ use crate::tensor::Tensor;
 /// `v2`: GatherV2 (axis input, batch_dims attr); else Gather.
 pub struct Gather {
     pub v2: bool,
+    /// GatherV2's `batch_dims`, decoded when the model is loaded.
+    batch_dims: i64,
 }
 
 /// The flattened problem: output shape and [batch, outer, n, k, inner].
@@ -77,6 +79,10 @@ impl GatherPlan {
 }
 
 impl Gather {
+    pub fn build(node: &Node, v2: bool) -> Result<Gather> {
+        let batch_dims = if v2 { node.attr_opt_int("batch_dims")?.unwrap_or(0) } else { 0 };
+        Ok(Gather { v2, batch_dims })
+    }
     fn axis(&self, node: &Node, t: Option<&Tensor>) -> Result<(i64, i64)> {
         if !self.v2 {
             return Ok((0, 0));
@@ -84,7 +90,7 @@ impl Gather {
         let t = t.ok_or_else(|| node.needs_values([2], "axis must be known when planning"))?;
         let a = ints(node, t)?;
         let &[a] = a.as_slice() else { return Err(node.err("axis must be a scalar")) };
-        Ok((a, node.attr_opt_int("batch_dims")?.unwrap_or(0)))
+        Ok((a, self.batch_dims))
     }
 }
 

@@ -11,14 +11,22 @@ use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 use crate::tensor::{Data, Tensor};
 
-pub struct OneHot;
+/// OneHot, its `axis` decoded when the model is loaded.
+pub struct OneHot {
+    axis: i64,
+}
+
+impl OneHot {
+    pub fn build(node: &Node) -> Result<OneHot> {
+        Ok(OneHot { axis: node.attr_opt_int("axis")?.unwrap_or(-1) })
+    }
+}
 
 /// (output shape, outer, depth, inner).
-pub fn one_hot_plan(node: &Node, indices: &[usize], depth: &Tensor) -> Result<(Vec<usize>, usize, usize, usize)> {
+pub fn one_hot_plan(node: &Node, axis: i64, indices: &[usize], depth: &Tensor) -> Result<(Vec<usize>, usize, usize, usize)> {
     let d = ints(node, depth)?;
     let &[d] = d.as_slice() else { return Err(node.err("depth must be a scalar")) };
     let d = usize::try_from(d).map_err(|_| node.err(format!("depth {d} is negative")))?;
-    let axis = node.attr_opt_int("axis")?.unwrap_or(-1);
     let a = if axis == -1 { indices.len() } else { norm_axis(node, axis, indices.len() + 1)? };
     let mut out = indices.to_vec();
     out.insert(a, d);
@@ -44,7 +52,7 @@ impl Op for OneHot {
             return None;
         }
         Some((|| {
-            let (out, outer, depth, inner) = one_hot_plan(node, ins[0].shape(), &ins[1])?;
+            let (out, outer, depth, inner) = one_hot_plan(node, self.axis, ins[0].shape(), &ins[1])?;
             let idx = ints(node, &ins[0])?;
             let (on, off) = (&ins[2], &ins[3]);
             if on.len() != 1 || off.len() != 1 {
@@ -71,13 +79,13 @@ impl Op for OneHot {
         if ins[2].dtype != ins[3].dtype {
             return Err(node.err("on_value and off_value must have the same type"));
         }
-        let (out, ..) = one_hot_plan(node, &ins[0].shape, host(node, ins, 1)?)?;
+        let (out, ..) = one_hot_plan(node, self.axis, &ins[0].shape, host(node, ins, 1)?)?;
         Ok(vec![TensorInfo::new(ins[2].dtype, out)])
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let known = |i: usize| ins[i].value.clone().ok_or_else(|| node.needs_values([i], "depth, on_value and off_value must be constant"));
         let (d, on_t, off_t) = (known(1)?, known(2)?, known(3)?);
-        let (_, _, depth, inner) = one_hot_plan(node, &ins[0].shape, &d)?;
+        let (_, _, depth, inner) = one_hot_plan(node, self.axis, &ins[0].shape, &d)?;
         let s = outs[0].storage();
         let (on, off) = (word(node, &on_t, s)?, word(node, &off_t, s)?);
         let count = outs[0].elements();
@@ -95,7 +103,7 @@ mod tests {
     fn axis_placement() {
         let n = Node { name: "o".into(), op: "OneHot".into(), inputs: vec![], controls: vec![], attrs: Default::default(), device: String::new() };
         let d = Tensor::from_i32(vec![], vec![4]).unwrap();
-        assert_eq!(one_hot_plan(&n, &[5], &d).unwrap(), (vec![5, 4], 5, 4, 1));
-        assert_eq!(one_hot_plan(&n, &[2, 3], &d).unwrap(), (vec![2, 3, 4], 6, 4, 1));
+        assert_eq!(one_hot_plan(&n, -1, &[5], &d).unwrap(), (vec![5, 4], 5, 4, 1));
+        assert_eq!(one_hot_plan(&n, -1, &[2, 3], &d).unwrap(), (vec![2, 3, 4], 6, 4, 1));
     }
 }

@@ -8,10 +8,18 @@ use crate::ops::util::{concat_host, copy_into, norm_axis, strides};
 use crate::ops::{Op, TensorInfo};
 use crate::tensor::Tensor;
 
-pub struct Pack;
+/// Pack, its `axis` decoded when the model is loaded.
+pub struct Pack {
+    axis: i64,
+}
 
-fn axis(node: &Node, rank: usize) -> Result<usize> {
-    norm_axis(node, node.attr_opt_int("axis")?.unwrap_or(0), rank + 1)
+impl Pack {
+    pub fn build(node: &Node) -> Result<Pack> {
+        Ok(Pack { axis: node.attr_opt_int("axis")?.unwrap_or(0) })
+    }
+    fn axis(&self, node: &Node, rank: usize) -> Result<usize> {
+        norm_axis(node, self.axis, rank + 1)
+    }
 }
 
 impl Op for Pack {
@@ -23,7 +31,7 @@ impl Op for Pack {
     }
     fn fold(&self, node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
         Some((|| {
-            let a = axis(node, ins[0].rank())?;
+            let a = self.axis(node, ins[0].rank())?;
             let expanded: Vec<Tensor> = ins
                 .iter()
                 .map(|t| {
@@ -41,13 +49,13 @@ impl Op for Pack {
         if ins.iter().any(|i| i.shape != ins[0].shape || i.dtype != ins[0].dtype) {
             return Err(node.err("all values must have the same dtype and shape"));
         }
-        let a = axis(node, ins[0].shape.len())?;
+        let a = self.axis(node, ins[0].shape.len())?;
         let mut s = ins[0].shape.clone();
         s.insert(a, ins.len());
         Ok(vec![TensorInfo::new(ins[0].dtype, s)])
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
-        let a = axis(node, ins[0].rank())?;
+        let a = self.axis(node, ins[0].rank())?;
         let out = &outs[0];
         let ost = strides(&out.shape);
         // Each input's coords skip the new axis.

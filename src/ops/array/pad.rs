@@ -11,6 +11,9 @@ use crate::tensor::Tensor;
 /// `mirror`: MirrorPad; else Pad / PadV2 (input 2 is the constant value).
 pub struct Pad {
     pub mirror: bool,
+    /// The pad kernel's MODE: 0 constant, 1 REFLECT, 2 SYMMETRIC (MirrorPad's `mode`, decoded
+    /// when the model is loaded).
+    mode: i64,
 }
 
 fn paddings(node: &Node, shape: &[usize], p: &Tensor) -> Result<Vec<(usize, usize)>> {
@@ -29,16 +32,17 @@ fn paddings(node: &Node, shape: &[usize], p: &Tensor) -> Result<Vec<(usize, usiz
 }
 
 impl Pad {
-    /// The pad kernel's MODE: 0 constant, 1 REFLECT, 2 SYMMETRIC (MirrorPad's `mode`).
-    fn mode(&self, node: &Node) -> Result<i64> {
-        if !self.mirror {
-            return Ok(0);
-        }
-        match node.attr_string("mode")?.as_str() {
-            "REFLECT" => Ok(1),
-            "SYMMETRIC" => Ok(2),
-            m => Err(node.err(format!("unsupported mode {m}"))),
-        }
+    /// The op of one node: Pad / PadV2, or MirrorPad with its `mode` decoded.
+    pub fn build(node: &Node, mirror: bool) -> Result<Pad> {
+        let mode = match mirror {
+            false => 0,
+            true => match node.attr_string("mode")?.as_str() {
+                "REFLECT" => 1,
+                "SYMMETRIC" => 2,
+                m => return Err(node.err(format!("unsupported mode {m}"))),
+            },
+        };
+        Ok(Pad { mirror, mode })
     }
 }
 
@@ -48,9 +52,6 @@ impl Op for Pad {
     }
     fn int64(&self) -> bool {
         true
-    }
-    fn check(&self, node: &Node) -> Result<()> {
-        self.mode(node).map(|_| ())
     }
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         i >= 1
@@ -66,7 +67,7 @@ impl Op for Pad {
         let out = &outs[0];
         check_rank(node, &x.shape)?;
         let p = paddings(node, &x.shape, ins[1].value.as_ref().ok_or_else(|| node.needs_values([1], "paddings must be constant"))?)?;
-        let mode = self.mode(node)?;
+        let mode = self.mode;
         let bits: u64 = match ins.get(2).and_then(|v| v.value.clone()) {
             Some(v) => match x.storage() {
                 Storage::F32 | Storage::F16 => v.to_f32_vec()?.first().copied().unwrap_or(0.0).to_bits() as u64,

@@ -11,11 +11,19 @@ use crate::tensor::{num_elements, Tensor};
 /// How a view op computes its new shape.
 pub enum Kind {
     Reshape,
-    Squeeze,
+    /// Its `squeeze_dims` (or `axis`), decoded when the model is loaded ([`View::squeeze`]).
+    Squeeze(Vec<i64>),
     ExpandDims,
 }
 
 pub struct View(pub Kind);
+
+impl View {
+    /// A Squeeze node's op, its dims decoded.
+    pub fn squeeze(node: &Node) -> Result<View> {
+        Ok(View(Kind::Squeeze(node.attr_opt_ints("squeeze_dims")?.or(node.attr_opt_ints("axis")?).unwrap_or_default())))
+    }
+}
 
 fn new_shape(kind: &Kind, node: &Node, ins: &[TensorInfo]) -> Result<Vec<usize>> {
     let s = &ins[0].shape;
@@ -50,8 +58,7 @@ fn new_shape(kind: &Kind, node: &Node, ins: &[TensorInfo]) -> Result<Vec<usize>>
             }
             Ok(out)
         }
-        Kind::Squeeze => {
-            let dims = node.attr_opt_ints("squeeze_dims")?.or(node.attr_opt_ints("axis")?).unwrap_or_default();
+        Kind::Squeeze(dims) => {
             if dims.is_empty() {
                 return Ok(s.iter().copied().filter(|&d| d != 1).collect());
             }

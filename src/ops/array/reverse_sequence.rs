@@ -12,13 +12,23 @@ use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 use crate::tensor::Tensor;
 
-pub struct ReverseSequence;
+/// ReverseSequence, its `seq_dim` and `batch_dim` decoded when the model is loaded.
+pub struct ReverseSequence {
+    seq: i64,
+    batch: i64,
+}
+
+impl ReverseSequence {
+    pub fn build(node: &Node) -> Result<ReverseSequence> {
+        Ok(ReverseSequence { seq: node.attr_int("seq_dim")?, batch: node.attr_opt_int("batch_dim")?.unwrap_or(0) })
+    }
+}
 
 /// (seq_dim, batch_dim), checked against the input's shape and the lengths' count.
-fn dims(node: &Node, shape: &[usize], lengths: &[usize]) -> Result<(usize, usize)> {
+fn dims(op: &ReverseSequence, node: &Node, shape: &[usize], lengths: &[usize]) -> Result<(usize, usize)> {
     let rank = shape.len();
-    let seq = norm_axis(node, node.attr_int("seq_dim")?, rank)?;
-    let batch = norm_axis(node, node.attr_opt_int("batch_dim")?.unwrap_or(0), rank)?;
+    let seq = norm_axis(node, op.seq, rank)?;
+    let batch = norm_axis(node, op.batch, rank)?;
     if seq == batch {
         return Err(node.err(format!("seq_dim and batch_dim are both {seq}")));
     }
@@ -35,7 +45,7 @@ impl Op for ReverseSequence {
     fn fold(&self, node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
         let (x, l) = (&ins[0], &ins[1]);
         Some((|| {
-            let (seq, batch) = dims(node, x.shape(), l.shape())?;
+            let (seq, batch) = dims(self, node, x.shape(), l.shape())?;
             let lens = l.to_i64_vec()?;
             let st = strides(x.shape());
             let n = x.shape()[seq];
@@ -57,12 +67,12 @@ impl Op for ReverseSequence {
         if !ins[1].dtype.is_int() {
             return Err(node.err(format!("seq_lengths must be integers, got {}", ins[1].dtype)));
         }
-        dims(node, &ins[0].shape, &ins[1].shape)?;
+        dims(self, node, &ins[0].shape, &ins[1].shape)?;
         Ok(vec![TensorInfo::new(ins[0].dtype, ins[0].shape.clone())])
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let (x, l) = (&ins[0], &ins[1]);
-        let (seq, batch) = dims(node, &x.shape, &l.shape)?;
+        let (seq, batch) = dims(self, node, &x.shape, &l.shape)?;
         let w = words(x);
         let st = strides(&x.shape);
         let n = x.elements() * w;
@@ -89,11 +99,12 @@ mod tests {
         // [batch 2, time 4]: reverse the first 3 of row 0 and the first 1 of row 1.
         let x = Arc::new(Tensor::from_f32(vec![2, 4], (0..8).map(|v| v as f32).collect()).unwrap());
         let l = Arc::new(Tensor::from_i64(vec![2], vec![3, 1]).unwrap());
-        let out = ReverseSequence.fold(&node(1, 0), &[x.clone(), l]).unwrap().unwrap();
+        let op = ReverseSequence::build(&node(1, 0)).unwrap();
+        let out = op.fold(&node(1, 0), &[x.clone(), l]).unwrap().unwrap();
         assert_eq!(out[0].to_f32_vec().unwrap(), vec![2., 1., 0., 3., 4., 5., 6., 7.]);
         let bad = Arc::new(Tensor::from_i64(vec![2], vec![5, 1]).unwrap());
-        assert!(ReverseSequence.fold(&node(1, 0), &[x.clone(), bad]).unwrap().is_err());
-        assert!(dims(&node(1, 1), &[2, 4], &[2]).is_err());
-        assert!(dims(&node(1, 0), &[2, 4], &[3]).is_err());
+        assert!(op.fold(&node(1, 0), &[x.clone(), bad]).unwrap().is_err());
+        assert!(dims(&ReverseSequence::build(&node(1, 1)).unwrap(), &node(1, 1), &[2, 4], &[2]).is_err());
+        assert!(dims(&op, &node(1, 0), &[2, 4], &[3]).is_err());
     }
 }

@@ -13,12 +13,19 @@ pub enum Kind {
     Rank,
 }
 
-pub struct ShapeOf(pub Kind);
+/// The op and its `out_type` (decoded when the model is loaded, [`ShapeOf::build`]).
+pub struct ShapeOf(pub Kind, DType);
+
+impl ShapeOf {
+    pub fn build(node: &Node, kind: Kind) -> Result<ShapeOf> {
+        Ok(ShapeOf(kind, node.attr_opt_dtype("out_type")?.unwrap_or(DType::I32)))
+    }
+}
 
 impl Op for ShapeOf {
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 1)?;
-        let dt = node.attr_opt_dtype("out_type")?.unwrap_or(DType::I32);
+        let dt = self.1;
         let one = |v: Vec<i64>, shape: Vec<usize>| -> Result<TensorInfo> {
             Ok(TensorInfo::known(std::sync::Arc::new(tensor_from_i64(dt, shape, v)?)))
         };

@@ -17,7 +17,16 @@ use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 use crate::tensor::Tensor;
 
-pub struct SparseToDense;
+/// SparseToDense, its `validate_indices` decoded when the model is loaded.
+pub struct SparseToDense {
+    validate: bool,
+}
+
+impl SparseToDense {
+    pub fn build(node: &Node) -> Result<SparseToDense> {
+        Ok(SparseToDense { validate: node.attr_bool_or("validate_indices", true)? })
+    }
+}
 
 /// (number of indices, dims each addresses) for indices of `ishape` into an output of `rank`.
 fn index_dims(node: &Node, ishape: &[usize], rank: usize) -> Result<(usize, usize)> {
@@ -41,9 +50,9 @@ fn check_values(node: &Node, vshape: &[usize], n: usize) -> Result<()> {
 }
 
 /// TensorFlow's validation: every index in range, and in strictly increasing row-major order.
-fn validate(node: &Node, shape: &[usize], q: usize, idx: &[i64]) -> Result<Vec<usize>> {
+fn validate(node: &Node, order: bool, shape: &[usize], q: usize, idx: &[i64]) -> Result<Vec<usize>> {
     let offs = row_offsets(shape, q, idx).map_err(|r| node.err(format!("index {r:?} is out of bounds for output shape {shape:?}")))?;
-    if node.attr_bool_or("validate_indices", true)? {
+    if order {
         if let Some(w) = offs.windows(2).position(|w| w[1] <= w[0]) {
             let what = if offs[w] == offs[w + 1] { "repeated" } else { "out of order" };
             return Err(node.err(format!("index {:?} is {what} (indices must be sorted and unique)", &idx[(w + 1) * q..(w + 2) * q])));
@@ -71,7 +80,7 @@ impl Op for SparseToDense {
         let (n, q) = index_dims(node, &ins[0].shape, shape.len())?;
         check_values(node, &ins[2].shape, n)?;
         if let Some(i) = &ins[0].value {
-            validate(node, &shape, q, &ints(node, i)?)?;
+            validate(node, self.validate, &shape, q, &ints(node, i)?)?;
         }
         Ok(vec![TensorInfo::new(ins[2].dtype, shape)])
     }
@@ -82,7 +91,7 @@ impl Op for SparseToDense {
         }
         Some((|| {
             let (_, q) = index_dims(node, ins[0].shape(), shape.len())?;
-            let offs = validate(node, &shape, q, &ints(node, &ins[0])?)?;
+            let offs = validate(node, self.validate, &shape, q, &ints(node, &ins[0])?)?;
             // Gather every element from [values…, default]: a value where an index points, else
             // the default (index m).
             let m = ins[2].len();

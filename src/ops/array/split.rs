@@ -9,7 +9,10 @@ use crate::ops::util::{gather_data, host, ints, norm_axis, strided_copy, strided
 use crate::ops::{Op, TensorInfo};
 use crate::tensor::Tensor;
 
-pub struct Split;
+/// Split, its `num_split` decoded when the model is loaded.
+pub struct Split {
+    num_split: i64,
+}
 
 /// A scalar axis from a host tensor.
 pub fn axis_of(node: &Node, t: &Tensor, rank: usize) -> Result<usize> {
@@ -79,9 +82,12 @@ pub fn equal_pieces(node: &Node, dim: usize, n: i64) -> Result<Vec<(usize, usize
 }
 
 impl Split {
+    pub fn build(node: &Node) -> Result<Split> {
+        Ok(Split { num_split: node.attr_int("num_split")? })
+    }
     fn plan(&self, node: &Node, axis: &Tensor, shape: &[usize]) -> Result<(usize, Vec<(usize, usize)>)> {
         let a = axis_of(node, axis, shape.len())?;
-        Ok((a, equal_pieces(node, shape[a], node.attr_int("num_split")?)?))
+        Ok((a, equal_pieces(node, shape[a], self.num_split)?))
     }
 }
 

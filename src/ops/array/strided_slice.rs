@@ -29,9 +29,9 @@ impl SliceSpec {
 }
 
 /// TensorFlow's StridedSlice semantics.
-pub fn strided_spec(node: &Node, shape: &[usize], begin: &[i64], end: &[i64], stride: &[i64]) -> Result<SliceSpec> {
-    let m = |n: &str| -> Result<i64> { Ok(node.attr_opt_int(n)?.unwrap_or(0)) };
-    let (mut bm, mut em, mut el, na, sh) = (m("begin_mask")?, m("end_mask")?, m("ellipsis_mask")?, m("new_axis_mask")?, m("shrink_axis_mask")?);
+/// `masks`: begin, end, ellipsis, new_axis and shrink_axis masks ([`StridedSlice::build`]).
+pub fn strided_spec(node: &Node, masks: [i64; 5], shape: &[usize], begin: &[i64], end: &[i64], stride: &[i64]) -> Result<SliceSpec> {
+    let [mut bm, mut em, mut el, na, sh] = masks;
     if begin.len() != end.len() || begin.len() != stride.len() {
         return Err(node.err("begin, end and strides must have the same length"));
     }
@@ -133,12 +133,24 @@ pub fn strided_spec(node: &Node, shape: &[usize], begin: &[i64], end: &[i64], st
     Ok(SliceSpec { start, step: d_stride, count, out_shape })
 }
 
-/// StridedSlice (`slice = false`) or Slice (`slice = true`: inputs begin and size).
+/// StridedSlice (`slice = false`) or Slice (`slice = true`: inputs begin and size). StridedSlice's
+/// masks are decoded when the model is loaded ([`StridedSlice::build`]).
 pub struct StridedSlice {
     pub slice: bool,
+    masks: [i64; 5],
 }
 
 impl StridedSlice {
+    /// The op of one node: Slice, or StridedSlice with its masks decoded.
+    pub fn build(node: &Node, slice: bool) -> Result<StridedSlice> {
+        let mut masks = [0; 5];
+        if !slice {
+            for (m, n) in masks.iter_mut().zip(["begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask"]) {
+                *m = node.attr_opt_int(n)?.unwrap_or(0);
+            }
+        }
+        Ok(StridedSlice { slice, masks })
+    }
     fn spec(&self, node: &Node, shape: &[usize], ins: &[&Tensor]) -> Result<SliceSpec> {
         if self.slice {
             let b = ints(node, ins[0])?;
@@ -157,7 +169,7 @@ impl StridedSlice {
             }
             return Ok(SliceSpec { start: b, step: vec![1; shape.len()], out_shape: count.clone(), count });
         }
-        strided_spec(node, shape, &ints(node, ins[0])?, &ints(node, ins[1])?, &ints(node, ins[2])?)
+        strided_spec(node, self.masks, shape, &ints(node, ins[0])?, &ints(node, ins[1])?, &ints(node, ins[2])?)
     }
 }
 

@@ -15,7 +15,16 @@ use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 use crate::tensor::{DType, Data, Tensor};
 
-pub struct Unique;
+/// Unique, its `out_idx` decoded when the model is loaded.
+pub struct Unique {
+    out_idx: DType,
+}
+
+impl Unique {
+    pub fn build(node: &Node) -> Result<Unique> {
+        Ok(Unique { out_idx: out_idx(node)? })
+    }
+}
 
 fn out_idx(node: &Node) -> Result<DType> {
     let t = node.attr_opt_dtype("out_idx")?.unwrap_or(DType::I32);
@@ -60,26 +69,23 @@ fn unique_host(x: &Tensor) -> Result<(Vec<usize>, Vec<i64>)> {
 }
 
 impl Op for Unique {
-    fn check(&self, node: &Node) -> Result<()> {
-        out_idx(node).map(|_| ())
-    }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), 1)?;
         let x = &ins[0];
         if x.shape.len() != 1 {
             return Err(node.err(format!("x must be 1-D, got shape {:?}", x.shape)));
         }
-        let t = out_idx(node)?;
+        let t = self.out_idx;
         // At most every element: a fetch is cut to the count; readers sync on it.
         Ok(vec![TensorInfo::new(x.dtype, x.shape.clone()), TensorInfo::new(t, x.shape.clone())])
     }
-    fn fold(&self, node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
+    fn fold(&self, _node: &Node, ins: &[Arc<Tensor>]) -> Option<Result<Vec<Arc<Tensor>>>> {
         Some((|| {
             let x = &ins[0];
             let (firsts, idx) = unique_host(x)?;
             let y = Tensor::new(x.dtype(), vec![firsts.len()], gather_data(x.data(), firsts.into_iter()))?;
             let n = idx.len();
-            Ok(vec![Arc::new(y), Arc::new(tensor_from_i64(out_idx(node)?, vec![n], idx)?)])
+            Ok(vec![Arc::new(y), Arc::new(tensor_from_i64(self.out_idx, vec![n], idx)?)])
         })())
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {

@@ -12,7 +12,18 @@ use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 use crate::tensor::DType;
 
-pub struct CropAndResize;
+/// CropAndResize, its `method` (0 bilinear, 1 nearest) and `extrapolation_value` decoded when
+/// the model is loaded.
+pub struct CropAndResize {
+    method: u32,
+    extrapolation: f32,
+}
+
+impl CropAndResize {
+    pub fn build(node: &Node) -> Result<CropAndResize> {
+        Ok(CropAndResize { method: method(node)?, extrapolation: node.attr_opt_float("extrapolation_value")?.unwrap_or(0.0) })
+    }
+}
 
 fn crop(node: &Node, t: &crate::tensor::Tensor) -> Result<(usize, usize)> {
     let v = ints(node, t)?;
@@ -31,9 +42,6 @@ fn method(node: &Node) -> Result<u32> {
 }
 
 impl Op for CropAndResize {
-    fn check(&self, node: &Node) -> Result<()> {
-        method(node).map(|_| ())
-    }
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         i == 3
     }
@@ -49,21 +57,20 @@ impl Op for CropAndResize {
         if boxes.shape.len() != 2 || boxes.shape[1] != 4 || ind.shape != [boxes.shape[0]] {
             return Err(node.err(format!("boxes must be [N, 4] and box_ind [N], got {:?} and {:?}", boxes.shape, ind.shape)));
         }
-        method(node)?;
         let (h, w) = crop(node, host(node, ins, 3)?)?;
         Ok(vec![TensorInfo::new(DType::F32, vec![boxes.shape[0], h, w, img.shape[3]])])
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let img = &ins[0];
         let (h, w) = crop(node, ins[3].value.as_deref().ok_or_else(|| node.needs_values([3], "crop_size must be known"))?)?;
-        let extrapolation = node.attr_opt_float("extrapolation_value")?.unwrap_or(0.0);
+        let extrapolation = self.extrapolation;
         let y = &outs[0];
         let n = y.elements();
         let meta = Meta::from(CropAndResizeMeta {
             n: word(n), batch: word(img.shape[0]), ih: word(img.shape[1]), iw: word(img.shape[2]),
             c: word(img.shape[3]), ch: word(h), cw: word(w), extrapolation,
         });
-        let v = ShaderVariant::new(&shaders::CROP_AND_RESIZE).ty("T", img.storage().wgsl()).set("MODE", method(node)? as i64);
+        let v = ShaderVariant::new(&shaders::CROP_AND_RESIZE).ty("T", img.storage().wgsl()).set("MODE", self.method as i64);
         cx.kernel(v, grid(n, 256), meta, vec![Binding::In(img.id), Binding::In(ins[1].id), Binding::In(ins[2].id), Binding::Out(y.id)]);
         Ok(())
     }

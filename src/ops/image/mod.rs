@@ -6,12 +6,12 @@ pub mod resize;
 use crate::ops::Registry;
 
 pub fn register(r: &mut Registry) {
-    r.add("image", "ResizeBilinear", resize::Resize { nearest: false });
-    r.add("image", "ResizeNearestNeighbor", resize::Resize { nearest: true });
-    r.add("image", "CropAndResize", crop_and_resize::CropAndResize);
-    r.add("image", "NonMaxSuppression", nms::Nms { version: 1 });
-    r.add("image", "NonMaxSuppressionV2", nms::Nms { version: 2 });
-    r.add("image", "NonMaxSuppressionV3", nms::Nms { version: 3 });
-    r.add("image", "NonMaxSuppressionV4", nms::Nms { version: 4 });
-    r.add("image", "NonMaxSuppressionV5", nms::Nms { version: 5 });
+    r.add_built("image", "ResizeBilinear", |n| resize::Resize::build(n, false));
+    r.add_built("image", "ResizeNearestNeighbor", |n| resize::Resize::build(n, true));
+    r.add_built("image", "CropAndResize", crop_and_resize::CropAndResize::build);
+    r.add_built("image", "NonMaxSuppression", |n| nms::Nms::build(n, 1));
+    r.add_built("image", "NonMaxSuppressionV2", |n| nms::Nms::build(n, 2));
+    r.add_built("image", "NonMaxSuppressionV3", |n| nms::Nms::build(n, 3));
+    r.add_built("image", "NonMaxSuppressionV4", |n| nms::Nms::build(n, 4));
+    r.add_built("image", "NonMaxSuppressionV5", |n| nms::Nms::build(n, 5));
 }

@@ -23,8 +23,12 @@ use crate::shaders;
 use crate::tensor::{DType, Tensor};
 
 /// One NMS op version.
+/// Its attributes (V1's `iou_threshold`, V4/V5's `pad_to_max_output_size`) are decoded when the
+/// model is loaded.
 pub struct Nms {
     pub version: u32,
+    iou: f32,
+    pad: bool,
 }
 
 struct Params {
@@ -44,6 +48,12 @@ fn scalar_f(node: &Node, t: &Tensor, what: &str) -> Result<f32> {
 }
 
 impl Nms {
+    /// The op of one node of this version, its attributes decoded.
+    pub fn build(node: &Node, version: u32) -> Result<Nms> {
+        let iou = if version == 1 { node.attr_opt_float("iou_threshold")?.unwrap_or(0.5) } else { 0.5 };
+        let pad = version >= 4 && node.attr_bool_or("pad_to_max_output_size", false)?;
+        Ok(Nms { version, iou, pad })
+    }
     fn outputs(&self) -> usize {
         match self.version {
             4 => 2,
@@ -62,7 +72,7 @@ impl Nms {
             _ => return Err(node.err(format!("max_output_size must be a non-negative scalar, got {mo:?}"))),
         };
         let iou = if self.version == 1 {
-            node.attr_opt_float("iou_threshold")?.unwrap_or(0.5)
+            self.iou
         } else {
             scalar_f(node, get(3)?, "iou_threshold")?
         };
@@ -74,7 +84,7 @@ impl Nms {
         if sigma < 0.0 {
             return Err(node.err(format!("soft_nms_sigma must be non-negative, got {sigma}")));
         }
-        let pad = self.version >= 4 && node.attr_bool_or("pad_to_max_output_size", false)?;
+        let pad = self.pad;
         Ok(Params { max_out, iou, score, sigma, pad })
     }
     fn n_params(&self) -> usize {

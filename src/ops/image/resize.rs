@@ -11,8 +11,11 @@ use crate::shaders;
 use crate::tensor::{DType, Tensor};
 
 /// A resize op; `nearest` selects nearest-neighbour sampling.
+/// Its `align_corners` and `half_pixel_centers` are decoded when the model is loaded.
 pub struct Resize {
     pub nearest: bool,
+    align_corners: bool,
+    half_pixel: bool,
 }
 
 /// TensorFlow's `CalculateResizeScale`, in float32 as TensorFlow computes it.
@@ -42,6 +45,11 @@ fn flags(node: &Node) -> Result<(bool, bool)> {
 }
 
 impl Resize {
+    /// The op of one node, its flags decoded.
+    pub fn build(node: &Node, nearest: bool) -> Result<Resize> {
+        let (align_corners, half_pixel) = flags(node)?;
+        Ok(Resize { nearest, align_corners, half_pixel })
+    }
     fn out_dtype(&self, d: DType) -> DType {
         if self.nearest { d } else { DType::F32 }
     }
@@ -60,7 +68,6 @@ impl Op for Resize {
         if !(x.dtype.is_float() || x.dtype.is_int()) {
             return Err(node.err(format!("{} images are not supported", x.dtype)));
         }
-        flags(node)?;
         let (h, w) = size(node, host(node, ins, 1)?)?;
         if x.shape[1] == 0 || x.shape[2] == 0 {
             return Err(node.err("cannot resize an empty image"));
@@ -69,7 +76,7 @@ impl Op for Resize {
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let x = &ins[0];
-        let (ac, hp) = flags(node)?;
+        let (ac, hp) = (self.align_corners, self.half_pixel);
         let (oh, ow) = size(node, ins[1].value.as_deref().ok_or_else(|| node.needs_values([1], "size must be known"))?)?;
         let (ih, iw, c) = (x.shape[1], x.shape[2], x.shape[3]);
         let y = &outs[0];

@@ -16,7 +16,43 @@ use crate::ops::linalg::gemm::{Epilogue, Gemm};
 use crate::ops::util::{strided_copy, strides};
 use crate::ops::{Op, TensorInfo};
 
-pub struct Einsum;
+/// Einsum, its `equation` read when the model is loaded (and its terms' syntax checked then:
+/// labels, ellipses); the shapes are known only when planning.
+pub struct Einsum {
+    /// The equation as written (for messages).
+    text: String,
+    /// Without whitespace.
+    eq: String,
+}
+
+impl Einsum {
+    pub fn build(node: &Node) -> Result<Einsum> {
+        let text = node.attr_string("equation")?;
+        let eq: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let (lhs, rhs) = match eq.split_once("->") {
+            Some((l, r)) => (l, Some(r)),
+            None => (eq.as_str(), None),
+        };
+        for t in lhs.split(',').chain(rhs) {
+            labels(node, &eq, t)?;
+        }
+        Ok(Einsum { text, eq })
+    }
+}
+
+/// The labels of one term of `eq`, with the ellipsis kept as a marker '.'.
+fn labels(node: &Node, eq: &str, t: &str) -> Result<Vec<char>> {
+    let bad = |why: &str| node.err(format!("equation '{eq}': {why}"));
+    let n = t.matches("...").count();
+    if n > 1 || (t.contains('.') && n == 0) {
+        return Err(bad("malformed ellipsis"));
+    }
+    let t = t.replace("...", ".");
+    if let Some(c) = t.chars().find(|c| !(c.is_ascii_alphabetic() || *c == '.')) {
+        return Err(bad(&format!("unexpected character '{c}'")));
+    }
+    Ok(t.chars().collect())
+}
 
 /// An equation with `...` expanded into private labels, and the size of each label.
 struct Spec {
@@ -27,29 +63,18 @@ struct Spec {
 
 const ELLIPSIS_BASE: u32 = 0xE000;
 
-fn parse(node: &Node, shapes: &[&[usize]]) -> Result<Spec> {
-    let eq: String = node.attr_string("equation")?.chars().filter(|c| !c.is_whitespace()).collect();
+fn parse(node: &Node, eq: &str, shapes: &[&[usize]]) -> Result<Spec> {
     let bad = |why: &str| node.err(format!("equation '{eq}': {why}"));
     let (lhs, rhs) = match eq.split_once("->") {
         Some((l, r)) => (l.to_string(), Some(r.to_string())),
-        None => (eq.clone(), None),
+        None => (eq.to_string(), None),
     };
     let terms: Vec<&str> = lhs.split(',').collect();
     if terms.len() != shapes.len() {
         return Err(bad(&format!("{} operands for {} inputs", terms.len(), shapes.len())));
     }
     // Labels of each term, with the ellipsis kept as a marker '.'.
-    let split = |t: &str| -> Result<Vec<char>> {
-        let n = t.matches("...").count();
-        if n > 1 || (t.contains('.') && n == 0) {
-            return Err(bad("malformed ellipsis"));
-        }
-        let t = t.replace("...", ".");
-        if let Some(c) = t.chars().find(|c| !(c.is_ascii_alphabetic() || *c == '.')) {
-            return Err(bad(&format!("unexpected character '{c}'")));
-        }
-        Ok(t.chars().collect())
-    };
+    let split = |t: &str| labels(node, eq, t);
     let mut ell_rank = 0usize;
     let mut raw = Vec::new();
     for (t, s) in terms.iter().zip(shapes) {
@@ -275,14 +300,14 @@ impl Op for Einsum {
             return Err(node.err(format!("{} einsum is not supported", ins[0].dtype)));
         }
         let shapes: Vec<&[usize]> = ins.iter().map(|i| i.shape.as_slice()).collect();
-        let spec = parse(node, &shapes)?;
-        check(node, &spec)?;
+        let spec = parse(node, &self.eq, &shapes)?;
+        check(node, &self.text, &spec)?;
         let shape = spec.output.iter().map(|c| spec.size[c]).collect();
         Ok(vec![TensorInfo::new(ins[0].dtype, shape)])
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let shapes: Vec<&[usize]> = ins.iter().map(|i| i.shape.as_slice()).collect();
-        let spec = parse(node, &shapes)?;
+        let spec = parse(node, &self.eq, &shapes)?;
         let out = &outs[0];
         if ins.len() == 1 {
             // A transpose (with broadcast dims of size 1 dropped).
@@ -332,8 +357,7 @@ impl Op for Einsum {
 }
 
 /// Rejects what the lowering cannot do.
-fn check(node: &Node, spec: &Spec) -> Result<()> {
-    let eq = node.attr_string("equation")?;
+fn check(node: &Node, eq: &str, spec: &Spec) -> Result<()> {
     for (i, l) in spec.inputs.iter().enumerate() {
         for c in l {
             let elsewhere = spec.inputs.iter().enumerate().any(|(j, o)| j != i && o.contains(c));

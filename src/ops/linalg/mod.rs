@@ -13,7 +13,7 @@ pub fn register(r: &mut Registry) {
     r.add_built("linalg", "BatchMatMul", batch_matmul::BatchMatMul::build);
     r.add_built("linalg", "BatchMatMulV2", batch_matmul::BatchMatMul::build);
     r.add_built("linalg", "BatchMatMulV3", batch_matmul::BatchMatMul::build);
-    r.add("linalg", "Einsum", einsum::Einsum);
+    r.add_built("linalg", "Einsum", einsum::Einsum::build);
     r.add("linalg", "MatrixBandPart", band_part::MatrixBandPart);
     r.add_built("linalg", "_FusedMatMul", fused_matmul::FusedMatMul::build);
 }

@@ -12,10 +12,12 @@ use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 use crate::tensor::{DType, Tensor};
 
-/// `min`: ArgMin; else ArgMax.
+/// `min`: ArgMin; else ArgMax. `out`: the index dtype (`output_type`, decoded when the model
+/// is loaded, [`ArgReduce::build`]).
 #[derive(Clone, Copy)]
 pub struct ArgReduce {
     pub min: bool,
+    pub out: DType,
 }
 
 /// (axis, [outer, len, inner], output shape).
@@ -43,6 +45,10 @@ fn out_type(node: &Node) -> Result<DType> {
 }
 
 impl ArgReduce {
+    /// This op for one node, its `output_type` decoded.
+    pub fn build(self, node: &Node) -> Result<ArgReduce> {
+        Ok(ArgReduce { out: out_type(node)?, ..self })
+    }
     /// The winning index along a line of values.
     pub fn pick(&self, v: impl Iterator<Item = f64>) -> usize {
         let mut best: Option<(f64, usize)> = None;
@@ -60,9 +66,6 @@ impl ArgReduce {
 }
 
 impl Op for ArgReduce {
-    fn check(&self, node: &Node) -> Result<()> {
-        out_type(node).map(|_| ())
-    }
     fn is_host_input(&self, _node: &Node, i: usize) -> bool {
         i == 1
     }
@@ -79,7 +82,7 @@ impl Op for ArgReduce {
                     r.push(self.pick((0..len).map(|k| v[(o * len + k) * inner + i])) as i64);
                 }
             }
-            Ok(vec![Arc::new(tensor_from_i64(out_type(node)?, out, r)?)])
+            Ok(vec![Arc::new(tensor_from_i64(self.out, out, r)?)])
         })())
     }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
@@ -88,7 +91,7 @@ impl Op for ArgReduce {
             return Err(node.err(format!("does not take {} inputs", ins[0].dtype)));
         }
         let (_, _, out) = arg_plan(node, &ins[0].shape, host(node, ins, 1)?)?;
-        Ok(vec![TensorInfo::new(out_type(node)?, out)])
+        Ok(vec![TensorInfo::new(self.out, out)])
     }
     fn int64(&self) -> bool {
         true
@@ -124,8 +127,8 @@ mod tests {
 
     #[test]
     fn ties_pick_the_first() {
-        assert_eq!(ArgReduce { min: false }.pick([1.0, 3.0, 3.0, 2.0].into_iter()), 1);
-        assert_eq!(ArgReduce { min: true }.pick([1.0, 0.0, 3.0, 0.0].into_iter()), 1);
+        assert_eq!(ArgReduce { min: false, out: DType::I64 }.pick([1.0, 3.0, 3.0, 2.0].into_iter()), 1);
+        assert_eq!(ArgReduce { min: true, out: DType::I64 }.pick([1.0, 0.0, 3.0, 0.0].into_iter()), 1);
         let n = Node { name: "a".into(), op: "ArgMax".into(), inputs: vec![], controls: vec![], attrs: Default::default(), device: String::new() };
         let ax = Tensor::from_i32(vec![], vec![-2]).unwrap();
         assert_eq!(arg_plan(&n, &[2, 3, 4], &ax).unwrap(), (1, [2, 3, 4], vec![2, 4]));

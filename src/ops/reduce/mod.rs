@@ -11,18 +11,18 @@ pub mod top_k;
 use crate::ops::Registry;
 
 pub fn register(r: &mut Registry) {
-    r.add("reduce", "Sum", reduce::SUM);
-    r.add("reduce", "Mean", reduce::MEAN);
-    r.add("reduce", "Max", reduce::MAX);
-    r.add("reduce", "Min", reduce::MIN);
-    r.add("reduce", "Prod", reduce::PROD);
-    r.add("reduce", "All", reduce::ALL);
-    r.add("reduce", "Any", reduce::ANY);
-    r.add("reduce", "EuclideanNorm", reduce::EUCLIDEAN_NORM);
-    r.add("reduce", "ArgMax", arg_max::OP);
-    r.add("reduce", "ArgMin", arg_min::OP);
-    r.add("reduce", "Cumsum", cumsum::OP);
-    r.add("reduce", "Cumprod", cumprod::OP);
-    r.add("reduce", "TopKV2", top_k::TopK { v2: true });
-    r.add("reduce", "TopK", top_k::TopK { v2: false });
+    r.add_built("reduce", "Sum", |n| reduce::SUM.build(n));
+    r.add_built("reduce", "Mean", |n| reduce::MEAN.build(n));
+    r.add_built("reduce", "Max", |n| reduce::MAX.build(n));
+    r.add_built("reduce", "Min", |n| reduce::MIN.build(n));
+    r.add_built("reduce", "Prod", |n| reduce::PROD.build(n));
+    r.add_built("reduce", "All", |n| reduce::ALL.build(n));
+    r.add_built("reduce", "Any", |n| reduce::ANY.build(n));
+    r.add_built("reduce", "EuclideanNorm", |n| reduce::EUCLIDEAN_NORM.build(n));
+    r.add_built("reduce", "ArgMax", |n| arg_max::OP.build(n));
+    r.add_built("reduce", "ArgMin", |n| arg_min::OP.build(n));
+    r.add_built("reduce", "Cumsum", |n| cumsum::OP.build(n));
+    r.add_built("reduce", "Cumprod", |n| cumprod::OP.build(n));
+    r.add_built("reduce", "TopKV2", |n| top_k::TopK::build(n, true));
+    r.add_built("reduce", "TopK", |n| top_k::TopK::build(n, false));
 }

@@ -14,20 +14,22 @@ use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 use crate::tensor::{DType, Tensor};
 
-/// A reduction: its `OP` code in reduce.wgsl.
+/// A reduction: its `OP` code in reduce.wgsl, and `keep_dims` (decoded when the model is
+/// loaded, [`Reduce::build`]).
 #[derive(Clone, Copy)]
 pub struct Reduce {
     pub code: ReduceOp,
+    pub keep: bool,
 }
 
-pub const SUM: Reduce = Reduce { code: ReduceOp::Sum };
-pub const MEAN: Reduce = Reduce { code: ReduceOp::Mean };
-pub const MAX: Reduce = Reduce { code: ReduceOp::Max };
-pub const MIN: Reduce = Reduce { code: ReduceOp::Min };
-pub const PROD: Reduce = Reduce { code: ReduceOp::Prod };
-pub const ALL: Reduce = Reduce { code: ReduceOp::All };
-pub const ANY: Reduce = Reduce { code: ReduceOp::Any };
-pub const EUCLIDEAN_NORM: Reduce = Reduce { code: ReduceOp::EuclideanNorm };
+pub const SUM: Reduce = Reduce { code: ReduceOp::Sum, keep: false };
+pub const MEAN: Reduce = Reduce { code: ReduceOp::Mean, keep: false };
+pub const MAX: Reduce = Reduce { code: ReduceOp::Max, keep: false };
+pub const MIN: Reduce = Reduce { code: ReduceOp::Min, keep: false };
+pub const PROD: Reduce = Reduce { code: ReduceOp::Prod, keep: false };
+pub const ALL: Reduce = Reduce { code: ReduceOp::All, keep: false };
+pub const ANY: Reduce = Reduce { code: ReduceOp::Any, keep: false };
+pub const EUCLIDEAN_NORM: Reduce = Reduce { code: ReduceOp::EuclideanNorm, keep: false };
 
 /// Sorted, unique reduced axes.
 fn axes(node: &Node, rank: usize, t: &Tensor) -> Result<Vec<usize>> {
@@ -41,8 +43,7 @@ fn axes(node: &Node, rank: usize, t: &Tensor) -> Result<Vec<usize>> {
     Ok(a)
 }
 
-fn out_shape(node: &Node, shape: &[usize], axes: &[usize]) -> Result<Vec<usize>> {
-    let keep = node.attr_bool_or("keep_dims", false)?;
+fn out_shape(keep: bool, shape: &[usize], axes: &[usize]) -> Result<Vec<usize>> {
     Ok(shape
         .iter()
         .enumerate()
@@ -51,6 +52,10 @@ fn out_shape(node: &Node, shape: &[usize], axes: &[usize]) -> Result<Vec<usize>>
 }
 
 impl Reduce {
+    /// This reduction for one node, its `keep_dims` decoded.
+    pub fn build(self, node: &Node) -> Result<Reduce> {
+        Ok(Reduce { keep: node.attr_bool_or("keep_dims", false)?, ..self })
+    }
     fn cpu(&self, v: &[f64]) -> f64 {
         match self.code {
             ReduceOp::Sum => v.iter().sum(),
@@ -123,7 +128,7 @@ impl Op for Reduce {
                 buf.extend(offs.iter().map(|o| v[b + o]));
                 out.push(self.cpu(&buf));
             }
-            let t = tensor_from_f64(x.dtype(), out_shape(node, shape, &a)?, out)?;
+            let t = tensor_from_f64(x.dtype(), out_shape(self.keep, shape, &a)?, out)?;
             Ok(vec![Arc::new(t)])
         })())
     }
@@ -133,7 +138,7 @@ impl Op for Reduce {
         if matches!(self.code, ReduceOp::All | ReduceOp::Any) && ins[0].dtype != DType::Bool {
             return Err(node.err("All/Any take bool tensors"));
         }
-        Ok(vec![TensorInfo::new(ins[0].dtype, out_shape(node, &ins[0].shape, &a)?)])
+        Ok(vec![TensorInfo::new(ins[0].dtype, out_shape(self.keep, &ins[0].shape, &a)?)])
     }
     fn int64(&self) -> bool {
         true

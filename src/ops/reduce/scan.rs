@@ -12,10 +12,21 @@ use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 use crate::tensor::{Data, Tensor};
 
-/// `prod`: Cumprod; else Cumsum.
+/// `prod`: Cumprod; else Cumsum. `exclusive` and `reverse` are decoded when the model is
+/// loaded ([`Scan::build`]).
 #[derive(Clone, Copy)]
 pub struct Scan {
     pub prod: bool,
+    pub exclusive: bool,
+    pub reverse: bool,
+}
+
+impl Scan {
+    /// This scan for one node, its `exclusive` and `reverse` decoded.
+    pub fn build(self, node: &Node) -> Result<Scan> {
+        let (exclusive, reverse) = flags(node)?;
+        Ok(Scan { exclusive, reverse, ..self })
+    }
 }
 
 /// [outer, len, inner] around the axis.
@@ -67,7 +78,7 @@ impl Op for Scan {
         }
         Some((|| {
             let p = plan(node, x.shape(), &ins[1])?;
-            let (ex, rev) = flags(node)?;
+            let (ex, rev) = (self.exclusive, self.reverse);
             let t = match x.data() {
                 Data::F32(v) => {
                     let r = if self.prod { scan_host(v, p, ex, rev, 1.0, |a, b| a * b) } else { scan_host(v, p, ex, rev, 0.0, |a, b| a + b) };
@@ -92,7 +103,6 @@ impl Op for Scan {
             return Err(node.err(format!("does not take {} inputs", ins[0].dtype)));
         }
         plan(node, &ins[0].shape, host(node, ins, 1)?)?;
-        flags(node)?;
         Ok(vec![TensorInfo::new(ins[0].dtype, ins[0].shape.clone())])
     }
     fn int64(&self) -> bool {
@@ -101,7 +111,7 @@ impl Op for Scan {
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let axis = ins[1].value.as_ref().ok_or_else(|| node.needs_values([1], "axis must be constant"))?;
         let [outer, len, inner] = plan(node, &ins[0].shape, axis)?;
-        let (ex, rev) = flags(node)?;
+        let (ex, rev) = (self.exclusive, self.reverse);
         let lines = outer * inner;
         let v = ShaderVariant::new(&shaders::SCAN).ty("T", ins[0].storage().wgsl()).set("OP", self.prod as i64);
         let flags = ex as u32 | (rev as u32) << 1;

@@ -15,6 +15,10 @@ use crate::tensor::{DType, Tensor};
 /// `v2`: TopKV2 (k is input 1); else TopK (k attribute).
 pub struct TopK {
     pub v2: bool,
+    /// TopK's `k` attribute (TopKV2: none, k is input 1).
+    k: Option<i64>,
+    /// `index_type`.
+    index: DType,
 }
 
 /// (output shape, k) for the last dim.
@@ -54,9 +58,14 @@ fn index_type(node: &Node) -> Result<DType> {
 }
 
 impl TopK {
+    /// The op of one node, its attributes (`index_type`; TopK's `k`) decoded.
+    pub fn build(node: &Node, v2: bool) -> Result<TopK> {
+        let k = if v2 { None } else { Some(node.attr_int("k")?) };
+        Ok(TopK { v2, k, index: index_type(node)? })
+    }
     fn k(&self, node: &Node, t: Option<&Tensor>) -> Result<i64> {
-        if !self.v2 {
-            return node.attr_int("k");
+        if let Some(k) = self.k {
+            return Ok(k);
         }
         let v = ints(node, t.ok_or_else(|| node.needs_values([1], "k must be known when planning"))?)?;
         let &[k] = v.as_slice() else { return Err(node.err("k must be a scalar")) };
@@ -86,14 +95,14 @@ impl Op for TopK {
                 }
             }
             let values = Tensor::new(x.dtype(), out.clone(), gather_data(x.data(), src.into_iter()))?;
-            Ok(vec![Arc::new(values), Arc::new(tensor_from_i64(index_type(node)?, out, idx)?)])
+            Ok(vec![Arc::new(values), Arc::new(tensor_from_i64(self.index, out, idx)?)])
         })())
     }
     fn infer(&self, node: &Node, ins: &[TensorInfo]) -> Result<Vec<TensorInfo>> {
         crate::ops::util::arity(node, ins.len(), if self.v2 { 2 } else { 1 })?;
         let k = if self.v2 { Some(host(node, ins, 1)?.as_ref()) } else { None };
         let (out, _) = plan(node, &ins[0].shape, self.k(node, k)?)?;
-        Ok(vec![TensorInfo::new(ins[0].dtype, out.clone()), TensorInfo::new(index_type(node)?, out)])
+        Ok(vec![TensorInfo::new(ins[0].dtype, out.clone()), TensorInfo::new(self.index, out)])
     }
     fn lower(&self, node: &Node, cx: &mut Lower, ins: &[Operand], outs: &[Operand]) -> Result<()> {
         let x = &ins[0];
