@@ -63,51 +63,46 @@ def errors(d, wgtf, precision="f32"):
     return (ma, mr, tf, c, top), None
 
 
+def row_f32(i, m, wgtf):
+    lic = f"{m.get('license', '?')} / {m.get('model_license', '?').split(' (')[0]}"
+    src = f"{m.get('package', '?')}@{m.get('version', '?')} ({lic})"
+    r, err = errors(os.path.join(CASES, i), wgtf)
+    if r is None:
+        return f"| {i} | {m.get('task', '')} | {src} | | FAIL: {err} | | |"
+    ma, mr, tf, c, _ = r
+    ins = ", ".join("x".join(str(d) for d in np.load(os.path.join(CASES, i, v)).shape) for v in c["feeds"].values())
+    tfs = f"{tf:.1e}" if tf is not None else "-"
+    return f"| {i} | {m.get('task', '')} | {src} | {ins} | {ma:.1e} | {mr:.1e} | {tfs} |"
+
+
+def row_f16(i, m, wgtf):
+    r32, err32 = errors(os.path.join(CASES, i), wgtf)
+    r16, err16 = errors(os.path.join(CASES, i), wgtf, "f16")
+    if r32 is None or r16 is None:
+        return f"| {i} | {m.get('task', '')} | {f'{r32[1]:.1e}' if r32 else 'FAIL'} | {err32 or err16} | | |"
+    top = r16[4]
+    agree = f"{top[0]}/{top[1]}" if i in CLASSIFIERS else "-"
+    return f"| {i} | {m.get('task', '')} | {r32[1]:.1e} | {r16[0]:.1e} | {r16[1]:.1e} | {agree} |"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--wgtf", default=os.path.join(ROOT, "target", "release", "wgtf"))
     ap.add_argument("--only", default="")
     ap.add_argument("--f16", action="store_true")
     a = ap.parse_args()
+    only = [x for x in a.only.split(",") if x]
+    manifest = {m["id"]: m for m in json.load(open(os.path.join(HERE, "manifest.json")))["models"]}
     if a.f16:
-        return main_f16(a)
-    only = [x for x in a.only.split(",") if x]
-    manifest = {m["id"]: m for m in json.load(open(os.path.join(HERE, "manifest.json")))["models"]}
-    print("| model | task | package (license / model license) | input | max abs error | max rel error | TF fp32 vs fp64 (abs) |")
-    print("|---|---|---|---|---|---|---|")
+        print("| model | task | f32 max rel | f16 max abs | f16 max rel | f16 top-1 agreement |")
+        print("|---|---|---|---|---|---|")
+    else:
+        print("| model | task | package (license / model license) | input | max abs error | max rel error | TF fp32 vs fp64 (abs) |")
+        print("|---|---|---|---|---|---|---|")
+    row = row_f16 if a.f16 else row_f32
     for i in sorted(os.listdir(CASES)):
-        if only and i not in only:
-            continue
-        r, err = errors(os.path.join(CASES, i), a.wgtf)
-        m = manifest.get(i, {})
-        lic = f"{m.get('license', '?')} / {m.get('model_license', '?').split(' (')[0]}"
-        src = f"{m.get('package', '?')}@{m.get('version', '?')} ({lic})"
-        if r is None:
-            print(f"| {i} | {m.get('task', '')} | {src} | | FAIL: {err} | | |")
-            continue
-        ma, mr, tf, c, _ = r
-        ins = ", ".join("x".join(str(d) for d in np.load(os.path.join(CASES, i, v)).shape) for v in c["feeds"].values())
-        tfs = f"{tf:.1e}" if tf is not None else "-"
-        print(f"| {i} | {m.get('task', '')} | {src} | {ins} | {ma:.1e} | {mr:.1e} | {tfs} |", flush=True)
-
-
-def main_f16(a):
-    only = [x for x in a.only.split(",") if x]
-    manifest = {m["id"]: m for m in json.load(open(os.path.join(HERE, "manifest.json")))["models"]}
-    print("| model | task | f32 max rel | f16 max abs | f16 max rel | f16 top-1 agreement |")
-    print("|---|---|---|---|---|---|")
-    for i in sorted(os.listdir(CASES)):
-        if only and i not in only:
-            continue
-        m = manifest.get(i, {})
-        r32, err32 = errors(os.path.join(CASES, i), a.wgtf)
-        r16, err16 = errors(os.path.join(CASES, i), a.wgtf, "f16")
-        if r32 is None or r16 is None:
-            print(f"| {i} | {m.get('task', '')} | {f'{r32[1]:.1e}' if r32 else 'FAIL'} | {err32 or err16} | | |")
-            continue
-        top = r16[4]
-        agree = f"{top[0]}/{top[1]}" if i in CLASSIFIERS else "-"
-        print(f"| {i} | {m.get('task', '')} | {r32[1]:.1e} | {r16[0]:.1e} | {r16[1]:.1e} | {agree} |", flush=True)
+        if not only or i in only:
+            print(row(i, manifest.get(i, {}), a.wgtf), flush=True)
 
 
 if __name__ == "__main__":
