@@ -3,13 +3,11 @@
 // after the loop's condition turned false harmless (the carried values stay frozen), so several
 // iterations can be recorded per predicate readback. 32-bit words, whatever their type; a
 // float predicate ignores the sign bit (-0.0 is false).
-struct Meta {
-    n: u32,
-}
+//#include gen/meta/count.wgsl
 
 override PRED_FLOAT: u32 = 0u;
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: CountMeta;
 @group(0) @binding(1) var<storage, read> pred: array<u32>;
 @group(0) @binding(2) var<storage, read> src: array<u32>;
 @group(0) @binding(3) var<storage, read_write> dst: array<u32>;

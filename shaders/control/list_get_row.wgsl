@@ -1,12 +1,9 @@
 // out = row `idx[0]` of a stacked list [rows, row_len] — TensorListGetItem / TensorArrayRead
 // with an index computed on the GPU (in a loop whose trip count depends on data). An index out
 // of range reads zeros. Elements are copied as 32-bit words, whatever their type.
-struct Meta {
-    row_len: u32,
-    rows: u32,
-}
+//#include gen/meta/list_row.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: ListRowMeta;
 @group(0) @binding(1) var<storage, read> idx: array<i32>;
 @group(0) @binding(2) var<storage, read> src: array<u32>;
 @group(0) @binding(3) var<storage, read_write> dst: array<u32>;

@@ -1,13 +1,11 @@
 // out[i] = pred[0] ? a[i] : b[i] — the outputs of a conditional whose predicate is computed on
 // the GPU (both branches ran). Elements are copied as 32-bit words, whatever their type. The
 // predicate is true when non-zero; a float predicate ignores the sign bit (-0.0 is false).
-struct Meta {
-    n: u32,
-}
+//#include gen/meta/count.wgsl
 
 override PRED_FLOAT: u32 = 0u;
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: CountMeta;
 @group(0) @binding(1) var<storage, read> pred: array<u32>;
 @group(0) @binding(2) var<storage, read> a: array<u32>;
 @group(0) @binding(3) var<storage, read> b: array<u32>;

@@ -9,12 +9,9 @@
 // selected in count[0] for the next (fewer than its first round: none left), the last pads.
 override SOFT: bool = false;
 
-struct Meta {
-    n: u32, max_out: u32, pad: u32, first: u32,
-    iou_threshold: f32, score_threshold: f32, scale: f32, rounds: u32,
-}
+//#include gen/meta/nms.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: NmsMeta;
 @group(0) @binding(1) var<storage, read> boxes: array<f32>;
 @group(0) @binding(2) var<storage, read> scores: array<f32>;
 @group(0) @binding(3) var<storage, read_write> work: array<f32>;

@@ -16,20 +16,9 @@
 // Every invocation's loops are bounded (256 steps, or log2 of a run): rows of any length.
 alias T = f32;
 
-struct Meta {
-    // block, maxima: rows, len, nblocks, run, k. merge: rows, nruns, run, out_run, the
-    // invocations (rows * ceil(nruns / 2) * 2 * run), ceil(nruns / 2).
-    a: u32,
-    b: u32,
-    c: u32,
-    d: u32,
-    e: u32,
-    f: u32,
-    _p0: u32,
-    _p1: u32,
-}
+//#include gen/meta/top_k.wgsl
 
-@group(0) @binding(0) var<uniform> cfg: Meta;
+@group(0) @binding(0) var<uniform> cfg: TopKMeta;
 // block: the input [rows, len]; merge: the runs' values.
 @group(0) @binding(1) var<storage, read> x: array<T>;
 @group(0) @binding(2) var<storage, read_write> values: array<T>;
@@ -63,10 +52,10 @@ fn before(p: u32, i: u32, q: u32, j: u32) -> bool {
 // The run of block `w` (row, block) of 256, as the best `run` of its elements whose keys are
 // at least `thr` (0: all of them).
 fn block_run(w: u32, lid: u32, thr: u32) {
-    let rows = cfg.a;
-    let len = cfg.b;
-    let nblocks = cfg.c;
-    let run = cfg.d;
+    let rows = cfg.rows;
+    let len = cfg.len;
+    let nblocks = cfg.runs;
+    let run = cfg.run;
     let row = w / nblocks;
     let blk = w - row * nblocks;
     // Uniform per workgroup: every invocation reaches the barriers.
@@ -121,14 +110,14 @@ fn block(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: ve
 }
 
 // `block` for rows with a threshold: binding 4 holds the k best of the blocks' maxima (its
-// values' bits), [rows, k] (cfg.e = k). At least k elements reach the k-th of them, so an
+// values' bits), [rows, cfg.k]. At least k elements reach the k-th of them, so an
 // element below it is not among the k best: it is left out of the runs.
 @compute @workgroup_size(256)
 fn block_filtered(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                   @builtin(local_invocation_index) lid: u32) {
     let w = (wid.z * nwg.y + wid.y) * nwg.x + wid.x;
-    let row = min(w / cfg.c, cfg.a - 1u);
-    block_run(w, lid, key(bitcast<T>(run_idx[row * cfg.e + cfg.e - 1u])));
+    let row = min(w / cfg.runs, cfg.rows - 1u);
+    block_run(w, lid, key(bitcast<T>(run_idx[row * cfg.k + cfg.k - 1u])));
 }
 
 // The maximum (in the kernel's order) of each block of 256 of a row: [rows, nblocks] values.
@@ -136,13 +125,13 @@ fn block_filtered(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
 fn maxima(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) lid: u32) {
     let t = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
-    if (t >= cfg.a * cfg.c) {
+    if (t >= cfg.rows * cfg.runs) {
         return;
     }
-    let row = t / cfg.c;
-    let blk = t - row * cfg.c;
-    let start = row * cfg.b + blk * 256u;
-    let n = min(256u, cfg.b - blk * 256u);
+    let row = t / cfg.runs;
+    let blk = t - row * cfg.runs;
+    let start = row * cfg.len + blk * 256u;
+    let n = min(256u, cfg.len - blk * 256u);
     var best = x[start];
     var best_k = key(best);
     for (var q = 1u; q < n; q++) {
@@ -160,14 +149,14 @@ fn maxima(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
 fn merge(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
          @builtin(local_invocation_index) lid: u32) {
     let e = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
-    if (e >= cfg.e) {
+    if (e >= cfg.total) {
         return;
     }
-    let nruns = cfg.b;
-    let run = cfg.c;
-    let out_run = cfg.d;
+    let nruns = cfg.runs;
+    let run = cfg.run;
+    let out_run = cfg.out_run;
     let pair_len = 2u * run;
-    let row_len = cfg.f * pair_len;
+    let row_len = cfg.out_runs * pair_len;
     let row = e / row_len;
     let rem = e - row * row_len;
     let pair = rem / pair_len;
@@ -210,7 +199,7 @@ fn merge(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: ve
     }
     let pos = i + n_before;
     if (pos < out_run) {
-        let o = (row * cfg.f + pair) * out_run + pos;
+        let o = (row * cfg.out_runs + pair) * out_run + pos;
         values[o] = v;
         indices[o] = idx;
     }

@@ -5,9 +5,8 @@
 //!
 //! WGSL's uniform layout aligns an 8-entry array (`array<vec4<u32>, 2>`, `[u32; 8]` here) to
 //! 16 bytes: structs spell that padding out as `_pad` fields (Pod has no implicit padding).
-//! Blocks are written padded to [`crate::kernel::META_BYTES`], as the positional [`Meta`]
-//! builder writes them. That builder remains for the kernels not converted yet: `image/nms`,
-//! `reduce/top_k` and the control-flow kernels of `lower/control/`.
+//! Blocks are written padded to [`crate::kernel::META_BYTES`]. Every kernel's meta is one of
+//! these structs; the positional [`Meta`] builder serves the layout tests only.
 use crate::kernel::{Meta, MAX_RANK, META_BYTES};
 
 /// A type that may be a meta field, with its WGSL spelling.
@@ -145,7 +144,8 @@ meta_blocks! {
         _pad: u32,
     }
 
-    /// One count: `elementwise/classify.wgsl`, `data/unique.wgsl`.
+    /// One count: `elementwise/classify.wgsl`, `data/unique.wgsl`, `control/copy_if.wgsl`,
+    /// `control/select_pred.wgsl`.
     CountMeta, "gen/meta/count.wgsl" {
         n: u32,
         _pad0: u32,
@@ -426,6 +426,30 @@ meta_blocks! {
         c: u32, ch: u32, cw: u32, extrapolation: f32,
     }
 
+    /// `image/nms.wgsl`: `n` boxes, rounds `first` to `first + rounds` of `max_out`, outputs
+    /// padded to `pad`; soft-NMS decays by exp(`scale` · IoU²).
+    NmsMeta, "gen/meta/nms.wgsl" {
+        n: u32, max_out: u32, pad: u32, first: u32,
+        iou_threshold: f32, score_threshold: f32, scale: f32, rounds: u32,
+    }
+
+    /// `reduce/top_k.wgsl`. `block`, `block_filtered`, `maxima`: `rows` of `len` in `runs`
+    /// blocks, runs of `run`, the best `k`. `merge`: `runs` runs of `run` per row merged into
+    /// `out_runs` runs of `out_run`, `total` invocations.
+    TopKMeta, "gen/meta/top_k.wgsl" {
+        rows: u32, len: u32, runs: u32, run: u32,
+        k: u32, out_run: u32, total: u32, out_runs: u32,
+    }
+
+    /// `control/list_get_row.wgsl`, `control/list_set_row.wgsl`: a stacked list of `rows` rows
+    /// of `row_len` words (`n` = rows · row_len).
+    ListRowMeta, "gen/meta/list_row.wgsl" {
+        n: u32,
+        row_len: u32,
+        rows: u32,
+        _pad: u32,
+    }
+
     /// `nn/lrn.wgsl`.
     LrnMeta, "gen/meta/lrn.wgsl" {
         n: u32, depth: u32, radius: u32, _p0: u32,
@@ -446,13 +470,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn typed_blocks_write_the_positional_words() {
+    fn blocks_follow_wgsl_uniform_layout() {
+        // Arrays of 8 start on 16-byte boundaries (the `_pad` word), and the block is padded to
+        // META_BYTES.
         let shape = [2usize, 3, 5];
         let (magic, shifts) = divisors(&shape);
-        let typed = Meta::of(&BroadcastMeta { n: 30, rank: 3, shape: dims(&shape, 1), sa: dims(&[15, 5, 1], 0), sb: dims(&[0, 1, 0], 0), magic, shifts, ..Default::default() });
-        let positional = Meta::new().n(30).n(3).u(0).u(0).arr(&shape, 1).arr(&[15, 5, 1], 0).arr(&[0, 1, 0], 0).divisors(&shape);
-        assert_eq!(typed.bytes(), positional.bytes());
-        let typed = Meta::of(&StridedCopyMeta { n: 6, rank: 2, base: 4, shape: dims(&[2, 3], 1), strides: dims_i(&[-3, 1]), ..Default::default() });
-        assert_eq!(typed.bytes(), Meta::new().n(6).n(2).u(4).u(0).arr(&[2, 3], 1).arr_i(&[-3, 1]).bytes());
+        let m = Meta::of(&BroadcastMeta { n: 30, rank: 3, shape: dims(&shape, 1), sa: dims(&[15, 5, 1], 0), sb: dims(&[0, 1, 0], 0), magic, shifts, ..Default::default() });
+        assert_eq!(m.words[..4], [30, 3, 0, 0]);
+        assert_eq!(m.words[4..12], [2, 3, 5, 1, 1, 1, 1, 1]);
+        assert_eq!(m.words[12..20], [15, 5, 1, 0, 0, 0, 0, 0]);
+        assert_eq!(m.words[20..28], [0, 1, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(m.words[28..36], magic);
+        assert_eq!(m.bytes().len(), META_BYTES);
+        let m = Meta::of(&StridedCopyMeta { n: 6, rank: 2, base: 4, shape: dims(&[2, 3], 1), strides: dims_i(&[-3, 1]), ..Default::default() });
+        assert_eq!(m.words[..4], [6, 2, 4, 0]);
+        assert_eq!(m.words[12..14], [(-3i32) as u32, 1]);
+        // Floats travel as their bits.
+        let m = Meta::of(&NmsMeta { iou_threshold: 0.5, ..Default::default() });
+        assert_eq!(m.words[4], 0.5f32.to_bits());
     }
 }

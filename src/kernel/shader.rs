@@ -127,62 +127,14 @@ pub const META_BYTES: usize = 256;
 /// Rank limit of the generic kernels (shape/stride arrays in meta hold 8 entries).
 pub const MAX_RANK: usize = 8;
 
-/// Builder of a meta block, following WGSL uniform layout rules: scalars are 4-byte words,
-/// `arr` fields are `array<vec4<u32>, 2>` (16-byte aligned, 8 entries).
+/// A kernel's meta block (its uniform `cfg`) as words: made from a typed struct of
+/// `kernel/meta.rs` (`Meta::from(GemmMeta { … })`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Meta {
     pub words: Vec<u32>,
 }
 
 impl Meta {
-    pub fn new() -> Self {
-        Meta::default()
-    }
-    pub fn u(mut self, v: u32) -> Self {
-        self.words.push(v);
-        self
-    }
-    /// A usize that must fit in a u32 (checked by the caller's size limits; saturates otherwise).
-    pub fn n(self, v: usize) -> Self {
-        self.u(u32::try_from(v).unwrap_or(u32::MAX))
-    }
-    pub fn i(self, v: i32) -> Self {
-        self.u(v as u32)
-    }
-    pub fn f(self, v: f32) -> Self {
-        self.u(v.to_bits())
-    }
-    /// An 8-entry array (`array<vec4<u32>, 2>`), 16-byte aligned; missing entries are `fill`.
-    pub fn arr(mut self, v: &[usize], fill: u32) -> Self {
-        while self.words.len() % 4 != 0 {
-            self.words.push(0);
-        }
-        for k in 0..MAX_RANK {
-            self.words.push(v.get(k).map(|&x| u32::try_from(x).unwrap_or(u32::MAX)).unwrap_or(fill));
-        }
-        self
-    }
-    /// Two 8-entry arrays (multipliers, then shifts) that let kernels divide by each of `dims`
-    /// with a multiply-high (`div_magic` in `common/index.wgsl`); missing entries divide by 1.
-    pub fn divisors(mut self, dims: &[usize]) -> Self {
-        let magic: Vec<(u32, u32)> = (0..MAX_RANK).map(|k| div_magic(dims.get(k).map_or(1, |&d| d.max(1) as u32))).collect();
-        while self.words.len() % 4 != 0 {
-            self.words.push(0);
-        }
-        self.words.extend(magic.iter().map(|m| m.0));
-        self.words.extend(magic.iter().map(|m| m.1));
-        self
-    }
-    /// An 8-entry array of signed values.
-    pub fn arr_i(mut self, v: &[i64]) -> Self {
-        while self.words.len() % 4 != 0 {
-            self.words.push(0);
-        }
-        for k in 0..MAX_RANK {
-            self.words.push(v.get(k).map(|&x| x as i32 as u32).unwrap_or(0));
-        }
-        self
-    }
     /// The block as bytes, padded to `META_BYTES`.
     pub fn bytes(&self) -> Vec<u8> {
         let mut b: Vec<u8> = self.words.iter().flat_map(|w| w.to_le_bytes()).collect();
@@ -284,14 +236,5 @@ mod tests {
             assert_eq!(mulhi16(x, y), ((x as u64 * y as u64) >> 32) as u32, "{x} * {y}");
         }
         assert_eq!(mulhi16(u32::MAX, u32::MAX), u32::MAX - 1);
-    }
-
-    #[test]
-    fn meta_layout_aligns_arrays() {
-        let m = Meta::new().u(7).arr(&[2, 3], 1).u(9);
-        assert_eq!(m.words[..4], [7, 0, 0, 0]);
-        assert_eq!(m.words[4..12], [2, 3, 1, 1, 1, 1, 1, 1]);
-        assert_eq!(m.words[12], 9);
-        assert_eq!(m.bytes().len(), META_BYTES);
     }
 }

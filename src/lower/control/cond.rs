@@ -6,6 +6,7 @@ use super::{host_truth, tensor_of};
 use crate::error::Result;
 use crate::graph::{Graph, Node, TensorRef};
 use crate::kernel::steps::{How, LoopReport};
+use crate::kernel::meta::{w, CountMeta};
 use crate::kernel::{grid, Binding, Lower, Meta, ShaderVariant, Storage};
 use crate::lower::planner::{Env, Known, Planner, Val};
 use crate::proto::NameAttrList;
@@ -104,7 +105,7 @@ impl<'a> Planner<'a> {
         let n = a.info.shape.iter().product::<usize>();
         let variant = ShaderVariant::new(&crate::shaders::SELECT_PRED).set("PRED_FLOAT", pred.info.dtype.is_float() as i64);
         let mut cx = Lower::new(&mut self.prog, node);
-        cx.kernel(variant, grid(n, 256), Meta::new().n(n), vec![Binding::In(p.id), Binding::In(x.id), Binding::In(y.id), Binding::Out(out)]);
+        cx.kernel(variant, grid(n, 256), Meta::from(CountMeta { n: w(n), ..Default::default() }), vec![Binding::In(p.id), Binding::In(x.id), Binding::In(y.id), Binding::Out(out)]);
         Ok(Val::T(Known::device(out, a.info.dtype, a.info.shape.clone())))
     }
 

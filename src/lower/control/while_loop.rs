@@ -9,6 +9,7 @@ use crate::graph::function::Function;
 use crate::graph::op_kind;
 use crate::graph::Node;
 use crate::kernel::steps::{How, LoopMark, LoopReport};
+use crate::kernel::meta::{w, CountMeta};
 use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage, TensorId};
 use crate::lower::planner::{Known, Planner, Val};
 
@@ -212,7 +213,7 @@ impl<'a> Planner<'a> {
             let n = src.elements();
             let variant = ShaderVariant::new(&crate::shaders::COPY_IF).set("PRED_FLOAT", pred_float as i64);
             let mut cx = Lower::new(&mut self.prog, node);
-            cx.kernel(variant, grid(n, 256), Meta::new().n(n), vec![Binding::In(pred_id), Binding::In(src.id), Binding::Out(c)]);
+            cx.kernel(variant, grid(n, 256), Meta::from(CountMeta { n: w(n), ..Default::default() }), vec![Binding::In(pred_id), Binding::In(src.id), Binding::Out(c)]);
         }
         let body_end = self.prog.kernels.len();
         self.loops.push(LoopMark {

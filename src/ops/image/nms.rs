@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
+use crate::kernel::meta::{w, NmsMeta};
 use crate::kernel::{Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET};
 use crate::ops::util::host;
 use crate::ops::{Op, TensorInfo};
@@ -262,9 +263,10 @@ impl Op for Nms {
         let v = ShaderVariant::new(&shaders::NMS).set("SOFT", soft as i64);
         let mut first = 0;
         loop {
-            let meta = Meta::new()
-                .n(n).n(max_out).n(len).n(first)
-                .f(p.iou).f(p.score).f(if soft { -0.5 / p.sigma } else { 0.0 }).n(rounds);
+            let meta = Meta::from(NmsMeta {
+                n: w(n), max_out: w(max_out), pad: w(len), first: w(first),
+                iou_threshold: p.iou, score_threshold: p.score, scale: if soft { -0.5 / p.sigma } else { 0.0 }, rounds: w(rounds),
+            });
             cx.kernel(v.clone(), [1, 1, 1], meta, vec![
                 Binding::In(ins[0].id), Binding::In(ins[1].id), Binding::Out(work), Binding::Out(alive),
                 Binding::Out(idx.id), Binding::Out(scores), Binding::Out(count),

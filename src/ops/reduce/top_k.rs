@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::graph::Node;
+use crate::kernel::meta::{w, TopKMeta};
 use crate::kernel::{spread_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant, TensorId};
 use crate::ops::util::{gather_data, host, ints, tensor_from_i64};
 use crate::ops::{Op, TensorInfo};
@@ -125,7 +126,7 @@ fn emit(cx: &mut Lower, x: TensorId, dtype: DType, ty: &'static str, rows: usize
     let mut nruns = len.div_ceil(256);
     let mut run = if nruns == 1 { k } else { k.min(256) };
     let (mut rv, mut ri) = if nruns == 1 { out } else { (cx.temp(dtype, vec![rows * nruns * run]), cx.temp(DType::I32, vec![rows * nruns * run])) };
-    let meta = Meta::new().n(rows).n(len).n(nruns).n(run).n(k).u(0).u(0).u(0);
+    let meta = Meta::from(TopKMeta { rows: w(rows), len: w(len), runs: w(nruns), run: w(run), k: w(k), ..Default::default() });
     let groups = spread_groups(rows * nruns);
     if k * 4 <= nruns {
         // Few of many: the k best of the blocks' maxima give a threshold that leaves most
@@ -143,7 +144,7 @@ fn emit(cx: &mut Lower, x: TensorId, dtype: DType, ty: &'static str, rows: usize
         let out_run = k.min(2 * run);
         let (ov, oi) = if out_runs == 1 { out } else { (cx.temp(dtype, vec![rows * out_runs * out_run]), cx.temp(DType::I32, vec![rows * out_runs * out_run])) };
         let total = rows * out_runs * 2 * run;
-        let meta = Meta::new().n(rows).n(nruns).n(run).n(out_run).n(total).n(out_runs).u(0).u(0);
+        let meta = Meta::from(TopKMeta { rows: w(rows), runs: w(nruns), run: w(run), out_run: w(out_run), total: w(total), out_runs: w(out_runs), ..Default::default() });
         cx.kernel(v.clone().entry("merge"), grid(total, 256), meta, vec![Binding::In(rv), Binding::Out(ov), Binding::Out(oi), Binding::In(ri)]);
         (nruns, run, rv, ri) = (out_runs, out_run, ov, oi);
     }

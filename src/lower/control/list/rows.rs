@@ -5,6 +5,7 @@ use std::sync::Arc;
 use super::{full, merge_shapes, Item, PShape, TList};
 use crate::error::Result;
 use crate::graph::Node;
+use crate::kernel::meta::{w, ListRowMeta};
 use crate::kernel::{grid, Binding, Lower, Meta, Operand, ProgTensor, ShaderVariant, Source, Storage};
 use crate::lower::planner::{Known, Planner};
 use crate::ops::util::{concat_host, copy_into, gather_data, strided_copy, strides};
@@ -26,7 +27,7 @@ impl<'a> Planner<'a> {
         let b = self.operand(&base, node)?;
         let i = self.operand(idx, node)?;
         let out = self.activation(format!("{}:0", node.name), base.info.dtype, rest.clone());
-        let meta = Meta::new().n(row_len).n(base.info.shape[0]);
+        let meta = Meta::from(ListRowMeta { n: w(row_len * base.info.shape[0]), row_len: w(row_len), rows: w(base.info.shape[0]), _pad: 0 });
         let mut cx = Lower::new(&mut self.prog, node);
         cx.kernel(ShaderVariant::new(&crate::shaders::LIST_GET_ROW), grid(row_len, 256), meta, vec![Binding::In(i.id), Binding::In(b.id), Binding::Out(out)]);
         Ok(Known::device(out, base.info.dtype, rest))
@@ -45,7 +46,7 @@ impl<'a> Planner<'a> {
         let i = self.operand(idx, node)?;
         let v = self.operand(x, node)?;
         let out = self.activation(format!("{}:0", node.name), base.info.dtype, base.info.shape.clone());
-        let meta = Meta::new().n(n).n(row_len);
+        let meta = Meta::from(ListRowMeta { n: w(n), row_len: w(row_len), rows: w(base.info.shape[0]), _pad: 0 });
         let mut cx = Lower::new(&mut self.prog, node);
         cx.kernel(
             ShaderVariant::new(&crate::shaders::LIST_SET_ROW),
