@@ -186,7 +186,7 @@ fn switches(src: &str) -> Vec<(String, Vec<String>)> {
 fn op_code_cases_match_the_rust_enums() {
     // Every `case` of a kernel's switch on its op code names a variant of the code enum it
     // includes (`//#include gen/…`, generated from src/kernel/codes.rs), never a number; and
-    // every variant has a `case` in the kernels that include its enum.
+    // every variant is used (a `case` or a comparison) by the kernels that include its enum.
     let files: Vec<&wgtf::shaders::Shader> = wgtf::shaders::ALL.iter().chain(wgtf::shaders::INCLUDES.iter()).copied().collect();
     for (path, prefix, variants) in wgtf::kernel::codes::all() {
         let users: Vec<_> = files.iter().filter(|s| s.source.contains(&format!("//#include {path}"))).collect();
@@ -205,9 +205,11 @@ fn op_code_cases_match_the_rust_enums() {
                 }
             }
         }
+        // Every variant is used: a `case`, or a comparison (`if (MODE == GEMM_CONV2D)`).
         for (n, _) in &variants {
+            let named = users.iter().any(|s| words(s.source).any(|w| w == n));
             let users: Vec<_> = users.iter().map(|s| s.path).collect();
-            assert!(covered.contains(n), "{n} ({path}) has no `case` in {users:?}");
+            assert!(covered.contains(n) || named, "{n} ({path}) is used by none of {users:?}");
         }
     }
     // Variants stay distinct codes.
@@ -219,6 +221,66 @@ fn op_code_cases_match_the_rust_enums() {
     }
 }
 
+
+/// The identifiers of WGSL source outside comments.
+fn words(src: &str) -> impl Iterator<Item = &str> {
+    src.lines().map(|l| l.split("//").next().unwrap_or("")).flat_map(|l| l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))).filter(|w| !w.is_empty())
+}
+
+/// Where a WGSL source uses a number for a `u32` override (a selector): its default, a
+/// comparison with it, or a `case` of a switch on it. Returns (selectors found, violations).
+fn numbered_selectors(src: &str) -> (usize, Vec<String>) {
+    let number = |t: &str| t.trim().trim_end_matches('u').parse::<u64>().is_ok();
+    let code: String = src.lines().map(|l| l.split("//").next().unwrap_or("")).collect::<Vec<_>>().join("\n");
+    let (mut selectors, mut bad) = (0, Vec::new());
+    for line in code.lines() {
+        let Some(decl) = line.trim().strip_prefix("override ") else { continue };
+        let Some((name, rest)) = decl.split_once(':') else { continue };
+        let Some(default) = rest.trim().strip_prefix("u32 = ") else { continue };
+        let name = name.trim();
+        selectors += 1;
+        if number(default.trim_end_matches(';')) {
+            bad.push(format!("`override {name}` defaults to a number"));
+        }
+        for op in ["==", "!="] {
+            for (i, _) in code.match_indices(&format!("{name} {op} ")) {
+                if code[..i].chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    continue; // another identifier ending in `name`
+                }
+                let operand: String = code[i + name.len() + op.len() + 2..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                if number(&operand) {
+                    bad.push(format!("`{name} {op} {operand}` compares a selector with a number"));
+                }
+            }
+        }
+        for (expr, labels) in switches(src) {
+            if expr == name {
+                bad.extend(labels.iter().filter(|l| *l != "default" && number(l)).map(|l| format!("`case {l}` of `switch {name}` is a number")));
+            }
+        }
+    }
+    (selectors, bad)
+}
+
+#[test]
+fn selectors_are_named_never_numbers() {
+    // A `u32` override picks a kernel's op or form (OP, MODE, STAGE, ACT): its default, every
+    // comparison with it and every `case` of a switch on it name a generated constant of
+    // src/kernel/codes.rs, never a number that must match Rust by hand. On/off choices are
+    // `bool` overrides.
+    let mut selectors = 0;
+    for s in wgtf::shaders::ALL.iter().chain(wgtf::shaders::INCLUDES.iter()) {
+        let (n, bad) = numbered_selectors(s.source);
+        assert!(bad.is_empty(), "{}: {bad:?}", s.path);
+        selectors += n;
+    }
+    assert!(selectors > 20, "found only {selectors} selectors: is the scan broken?");
+    // The scan finds each kind of number.
+    let bad = "override MODE: u32 = 0u;\nfn f() {\n    if (MODE == 2u) {}\n    if (XMODE == 3u) {}\n    switch MODE {\n        case 1u: {}\n        default: {}\n    }\n}\n";
+    assert_eq!(numbered_selectors(bad).1.len(), 3, "{:?}", numbered_selectors(bad));
+    let good = "override MODE: u32 = PAD_CONSTANT;\nfn f() {\n    if (MODE == PAD_REFLECT) {}\n    // MODE == 1u in a comment\n}\n";
+    assert_eq!(numbered_selectors(good), (1, vec![]));
+}
 
 #[test]
 fn meta_structs_match_their_wgsl_layout() {

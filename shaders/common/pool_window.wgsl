@@ -1,8 +1,9 @@
 // Shared by nn/pool.wgsl and nn/pool3d.wgsl: included with `//#include common/pool_window.wgsl`
-// after the includer's `cfg` (with `n_out`). MODE 0: max (padding never wins); MODE 1: the
+// after the includer's `cfg` (with `n_out`). POOL_MAX: max (padding never wins); POOL_AVG: the
 // average over the valid (unpadded) elements of the window, as TensorFlow does. The includer
 // defines `fn pool(i: u32) -> f32`, output i's value, which `main` writes for every i < n_out.
-override MODE: u32 = 0u;
+//#include gen/pool_mode.wgsl
+override MODE: u32 = POOL_MAX;
 
 @group(0) @binding(1) var<storage, read> x: array<F>;
 @group(0) @binding(2) var<storage, read_write> y: array<F>;
@@ -23,10 +24,12 @@ fn window_add(w: Window, v: f32) -> Window {
 }
 
 fn window_result(w: Window) -> f32 {
-    if (MODE == 0u) {
-        return w.best;
+    var r = w.best;
+    switch MODE {
+        case POOL_AVG: { r = w.sum / f32(max(w.count, 1u)); }
+        case POOL_MAX, default: {}
     }
-    return w.sum / f32(max(w.count, 1u));
+    return r;
 }
 
 @compute @workgroup_size(256)

@@ -5,7 +5,7 @@
 // float predicate ignores the sign bit (-0.0 is false).
 //#include gen/meta/count.wgsl
 
-override PRED_FLOAT: u32 = 0u;
+override PRED_FLOAT: bool = false;
 
 @group(0) @binding(0) var<uniform> cfg: CountMeta;
 @group(0) @binding(1) var<storage, read> pred: array<u32>;
@@ -16,7 +16,7 @@ override PRED_FLOAT: u32 = 0u;
 
 fn each(i: u32) {
     var p = pred[0];
-    if (PRED_FLOAT != 0u) {
+    if (PRED_FLOAT) {
         p = p & 0x7fffffffu;
     }
     if (p != 0u) {

@@ -1,7 +1,8 @@
-// Casts between storage classes. MODE 0: f32 -> i32 (toward zero, saturating like a C cast of
+// Casts between storage classes. CAST_FLOAT_TO_INT: f32 -> i32 (toward zero, saturating like a C cast of
 // an in-range value); 1: i32 -> f32; 2: f32 -> bool; 3: i32 -> bool; 4: i32 -> i32 wrapped to
 // `bits` bits (signed when `signed` is 1), for int8/uint8/int16/uint16 targets.
-override MODE: u32 = 0u;
+//#include gen/cast_mode.wgsl
+override MODE: u32 = CAST_FLOAT_TO_INT;
 
 //#include gen/meta/cast.wgsl
 
@@ -22,10 +23,10 @@ fn wrap(v: i32) -> i32 {
 fn each(i: u32) {
     let w = src[i];
     switch MODE {
-        case 0u: { dst[i] = bitcast<u32>(wrap(i32(bitcast<f32>(w)))); }
-        case 1u: { dst[i] = bitcast<u32>(f32(bitcast<i32>(w))); }
-        case 2u: { dst[i] = select(0u, 1u, bitcast<f32>(w) != 0.0); }
-        case 3u: { dst[i] = select(0u, 1u, w != 0u); }
-        default: { dst[i] = bitcast<u32>(wrap(bitcast<i32>(w))); }
+        case CAST_FLOAT_TO_INT: { dst[i] = bitcast<u32>(wrap(i32(bitcast<f32>(w)))); }
+        case CAST_INT_TO_FLOAT: { dst[i] = bitcast<u32>(f32(bitcast<i32>(w))); }
+        case CAST_FLOAT_TO_BOOL: { dst[i] = select(0u, 1u, bitcast<f32>(w) != 0.0); }
+        case CAST_INT_TO_BOOL: { dst[i] = select(0u, 1u, w != 0u); }
+        case CAST_INT_TO_INT, default: { dst[i] = bitcast<u32>(wrap(bitcast<i32>(w))); }
     }
 }

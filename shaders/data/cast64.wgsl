@@ -1,10 +1,11 @@
 // Casts to and from 64-bit integers (int64 on adapters with SHADER_INT64). S is the source's
-// element type, D the destination's (f32, i32 or i64). MODE 0: numeric conversion (floats
+// element type, D the destination's (f32, i32 or i64). CAST64_CONVERT: numeric conversion (floats
 // toward zero; integers wrapped to D's width); 1: to bool (x != 0); 2: to an integer of `bits`
 // bits, wrapped (signed when `signed` is 1), D = i32.
 alias S = i64;
 alias D = f32;
-override MODE: u32 = 0u;
+//#include gen/cast64_mode.wgsl
+override MODE: u32 = CAST64_CONVERT;
 
 //#include gen/meta/cast.wgsl
 
@@ -17,12 +18,12 @@ override MODE: u32 = 0u;
 fn each(i: u32) {
     let x = src[i];
     switch MODE {
-        case 1u: { dst[i] = select(D(0), D(1), x != S(0)); }
-        case 2u: {
+        case CAST64_TO_BOOL: { dst[i] = select(D(0), D(1), x != S(0)); }
+        case CAST64_NARROW: {
             let shift = 32u - cfg.bits;
             let v = bitcast<u32>(i32(x)) << shift;
             dst[i] = D(select(bitcast<i32>(v >> shift), bitcast<i32>(v) >> shift, cfg.signed == 1u));
         }
-        default: { dst[i] = D(x); }
+        case CAST64_CONVERT, default: { dst[i] = D(x); }
     }
 }

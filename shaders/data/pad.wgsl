@@ -1,9 +1,10 @@
-// Padding: each output coordinate maps back to the input; outside it, MODE 0 writes the
+// Padding: each output coordinate maps back to the input; outside it, PAD_CONSTANT writes the
 // constant (its 32-bit pattern; a 64-bit constant's low word at even words, high word at odd
-// words, the element being a trailing dim of 2 words), MODE 1 reflects (REFLECT), MODE 2
+// words, the element being a trailing dim of 2 words), PAD_REFLECT reflects (REFLECT), PAD_SYMMETRIC
 // mirrors (SYMMETRIC).
 alias E = u32;
-override MODE: u32 = 0u;
+//#include gen/pad_mode.wgsl
+override MODE: u32 = PAD_CONSTANT;
 
 //#include gen/meta/pad.wgsl
 
@@ -22,14 +23,18 @@ fn each(i: u32) {
         var c = i32(rem % dim) - i32(cfg.before[ud >> 2u][ud & 3u]);
         rem /= dim;
         if (c < 0 || c >= size) {
-            if (MODE == 0u) {
-                inside = false;
-            } else if (MODE == 1u) {
-                // reflect: -1 -> 1, size -> size - 2
-                if (c < 0) { c = -c; } else { c = 2 * size - 2 - c; }
-            } else {
-                // symmetric: -1 -> 0, size -> size - 1
-                if (c < 0) { c = -c - 1; } else { c = 2 * size - 1 - c; }
+            switch MODE {
+                case PAD_REFLECT: {
+                    // -1 -> 1, size -> size - 2
+                    if (c < 0) { c = -c; } else { c = 2 * size - 2 - c; }
+                }
+                case PAD_SYMMETRIC: {
+                    // -1 -> 0, size -> size - 1
+                    if (c < 0) { c = -c - 1; } else { c = 2 * size - 1 - c; }
+                }
+                case PAD_CONSTANT, default: {
+                    inside = false;
+                }
             }
             c = clamp(c, 0, max(size - 1, 0));
         }

@@ -1,9 +1,9 @@
 // ScatterNd: adds each update row into an output that a previous kernel zeroed. indices are
 // [m, q] (each row addresses the first q dims of the output), updates [m, inner]. Duplicate
-// indices accumulate through atomics: a compare-exchange loop for f32 (FLOAT = 1), atomicAdd
+// indices accumulate through atomics: a compare-exchange loop for f32 (FLOAT), atomicAdd
 // for 32-bit integers. Out-of-range rows are skipped. ASSIGN (SparseToDense): each update is
 // stored instead of added (over an output a previous kernel filled with the default value).
-override FLOAT: u32 = 1u;
+override FLOAT: bool = true;
 override ASSIGN: bool = false;
 
 //#include gen/meta/index_nd.wgsl
@@ -37,7 +37,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         atomicStore(&y[p], u);
         return;
     }
-    if (FLOAT == 1u) {
+    if (FLOAT) {
         var old = atomicLoad(&y[p]);
         loop {
             let next = bitcast<u32>(bitcast<f32>(old) + bitcast<f32>(u));

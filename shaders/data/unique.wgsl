@@ -1,13 +1,14 @@
 // Unique (1-D): y holds the distinct values of x in order of first appearance, idx[i] the
 // position in y of x[i]; y's length (count) depends on the data. Three stages:
-// STAGE 0, one invocation per element: first[i] = the first j with x[j] == x[i] (NaN equals
+// UNIQUE_FIRST, one invocation per element: first[i] = the first j with x[j] == x[i] (NaN equals
 // nothing, as TensorFlow's hash of floats: every NaN is its own value).
-// STAGE 1, one invocation: the first occurrences, in order, get their positions in y (pos[i]),
+// UNIQUE_POSITIONS, one invocation: the first occurrences, in order, get their positions in y (pos[i]),
 // are written to y, and counted.
-// STAGE 2, one invocation per element: idx[i] = pos[first[i]].
+// UNIQUE_INDICES, one invocation per element: idx[i] = pos[first[i]].
 // Every loop is at most n steps; planning keeps n within the loop budget.
 alias T = f32;
-override STAGE: u32 = 0u;
+//#include gen/unique_stage.wgsl
+override STAGE: u32 = UNIQUE_FIRST;
 
 //#include gen/meta/count.wgsl
 
@@ -22,7 +23,7 @@ override STAGE: u32 = 0u;
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
     let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid;
-    if (STAGE == 1u) {
+    if (STAGE == UNIQUE_POSITIONS) {
         if (i != 0u) {
             return;
         }
@@ -30,7 +31,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         for (var j = 0u; j < cfg.n; j++) {
             if (first[j] == j) {
                 y[c] = x[j];
-                // Positions of first occurrences reuse `idx` until stage 2 rewrites it.
+                // Positions of first occurrences reuse `idx` until UNIQUE_INDICES rewrites it.
                 idx[j] = i32(c);
                 c += 1u;
             }
@@ -41,7 +42,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (i >= cfg.n) {
         return;
     }
-    if (STAGE == 0u) {
+    if (STAGE == UNIQUE_FIRST) {
         let v = x[i];
         var f = i;
         for (var j = 0u; j < i; j++) {
@@ -51,6 +52,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
             }
         }
         first[i] = f;
+        return;
+    }
+    if (STAGE != UNIQUE_INDICES) {
         return;
     }
     let f = first[i];

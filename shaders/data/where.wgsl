@@ -2,13 +2,14 @@
 // values of O (i32, or i64 on adapters with SHADER_INT64), and their number in count[0] (the
 // output's data-dependent length). Three passes over chunks of `chunk` elements (so that no
 // invocation loops more than the host's loop budget), all binding the same four tensors:
-// STAGE 0, a workgroup per chunk, counts its non-zero elements into parts[chunk];
-// STAGE 1, one workgroup, turns those counts into each chunk's first row (and the total);
-// STAGE 2, a workgroup per chunk, walks it 256 elements at a time, a workgroup prefix sum
+// WHERE_COUNT, a workgroup per chunk, counts its non-zero elements into parts[chunk];
+// WHERE_OFFSETS, one workgroup, turns those counts into each chunk's first row (and the total);
+// WHERE_WRITE, a workgroup per chunk, walks it 256 elements at a time, a workgroup prefix sum
 // placing each row.
 alias T = f32;
 alias O = i32;
-override STAGE: u32 = 0u;
+//#include gen/where_stage.wgsl
+override STAGE: u32 = WHERE_COUNT;
 
 //#include gen/meta/where.wgsl
 
@@ -16,7 +17,7 @@ override STAGE: u32 = 0u;
 @group(0) @binding(1) var<storage, read> x: array<T>;
 @group(0) @binding(2) var<storage, read_write> y: array<O>;
 @group(0) @binding(3) var<storage, read_write> count: array<i32>;
-// Each chunk's count (STAGE 0), then its first row (STAGE 1).
+// Each chunk's count (WHERE_COUNT), then its first row (WHERE_OFFSETS).
 @group(0) @binding(4) var<storage, read_write> parts: array<u32>;
 
 var<workgroup> sums: array<u32, 256>;
@@ -107,15 +108,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
     let c = (wid.z * nwg.y + wid.y) * nwg.x + wid.x;
     switch STAGE {
-        case 0u: {
+        case WHERE_COUNT: {
             if (c < cfg.nchunks) {
                 count_chunk(c, lid);
             }
         }
-        case 1u: {
+        case WHERE_OFFSETS: {
             offsets(lid);
         }
-        default: {
+        case WHERE_WRITE, default: {
             if (c < cfg.nchunks) {
                 write_chunk(c, lid);
             }

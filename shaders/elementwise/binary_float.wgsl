@@ -2,7 +2,7 @@
 // a and b over it (0 on broadcast dims) come in meta; FLAGS bit 0: a is contiguous with c,
 // bit 1: b is contiguous with c (then the index math is skipped).
 alias F = f32;
-override OP: u32 = 0u;
+override OP: u32 = BINARY_ADD;
 //#include gen/binary_op.wgsl
 
 //#include gen/meta/broadcast.wgsl

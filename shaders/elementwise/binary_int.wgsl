@@ -1,7 +1,7 @@
 // c = f(a, b) for integer and bool tensors with NumPy broadcasting (see binary_float.wgsl).
 // T: i32, or i64 for exact int64 (adapters with SHADER_INT64).
 alias T = i32;
-override OP: u32 = 0u;
+override OP: u32 = BINARY_ADD;
 //#include gen/binary_op.wgsl
 
 //#include gen/meta/broadcast.wgsl

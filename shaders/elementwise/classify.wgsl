@@ -1,6 +1,6 @@
 // Classifies float32 values by their bits (robust to fast-math folding of NaN tests):
 // OP: a `ClassifyOp` (is NaN, is ±inf, is finite). Output: bool as i32 0/1.
-override OP: u32 = 0u;
+override OP: u32 = CLASS_IS_NAN;
 //#include gen/classify_op.wgsl
 
 //#include gen/meta/count.wgsl

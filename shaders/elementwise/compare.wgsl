@@ -1,6 +1,6 @@
 // c = (a OP b) as bool (0/1) with NumPy broadcasting; T is f32 or i32 (see binary_float.wgsl).
 alias T = f32;
-override OP: u32 = 0u;
+override OP: u32 = CMP_EQUAL;
 //#include gen/compare_op.wgsl
 
 //#include gen/meta/broadcast.wgsl

@@ -3,7 +3,7 @@
 // OP TERNARY_SELECT: a is the condition (nonzero picks b, else c), b and c are copied as bits;
 // OP TERNARY_CLIP: max(min(a, c), b) in T (TensorFlow's ClipByValue: t, clip_min, clip_max).
 alias T = f32;
-override OP: u32 = 0u;
+override OP: u32 = TERNARY_SELECT;
 //#include gen/ternary_op.wgsl
 
 //#include gen/meta/ternary.wgsl

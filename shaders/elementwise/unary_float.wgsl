@@ -1,6 +1,6 @@
 // y = f(x) for float32 tensors. OP selects f (a `UnaryOp` of src/kernel/codes.rs); alpha and beta are per-op parameters.
 alias F = f32;
-override OP: u32 = 0u;
+override OP: u32 = UNARY_RELU;
 //#include gen/unary_op.wgsl
 
 //#include gen/meta/unary.wgsl

@@ -1,6 +1,6 @@
 // y = f(x) for integer (and bool) tensors. OP selects f (a `UnaryOp`). T: i32, or i64 for exact int64.
 alias T = i32;
-override OP: u32 = 0u;
+override OP: u32 = UNARY_RELU;
 //#include gen/unary_op.wgsl
 
 //#include gen/meta/unary_int.wgsl

@@ -1,9 +1,10 @@
 // CropAndResize: for each box b (normalised [y1, x1, y2, x2] on image box_ind[b]) samples a
-// crop_h x crop_w grid, bilinear (MODE 0) or nearest (MODE 1), as TensorFlow's CPU kernel;
+// crop_h x crop_w grid, bilinear (RESIZE_BILINEAR) or nearest (RESIZE_NEAREST), as TensorFlow's CPU kernel;
 // samples outside the image (and boxes whose image index is out of range) take
 // `extrapolation`. Output [boxes, crop_h, crop_w, C], float32; one invocation per element.
 alias T = f32;
-override MODE: u32 = 0u;
+//#include gen/resize_method.wgsl
+override MODE: u32 = RESIZE_BILINEAR;
 
 //#include gen/meta/crop_and_resize.wgsl
 
@@ -60,7 +61,7 @@ fn each(i: u32) {
         y[i] = cfg.extrapolation;
         return;
     }
-    if (MODE == 1u) {
+    if (MODE == RESIZE_NEAREST) {
         y[i] = px(img, u32(roundf(in_y)), u32(roundf(in_x)), ch);
         return;
     }

@@ -1,10 +1,11 @@
-// ResizeBilinear (MODE 0) and ResizeNearestNeighbor (MODE 1) on NHWC images, one invocation per
+// ResizeBilinear (RESIZE_BILINEAR) and ResizeNearestNeighbor (RESIZE_NEAREST) on NHWC images, one invocation per
 // output element, following TensorFlow's CPU kernels: the source coordinate is
 // `o * scale` (legacy), `(o + 0.5) * scale - 0.5` (bilinear, half-pixel centres) or
 // `(o + 0.5) * scale` (nearest, half-pixel centres); the scale comes from the host.
 alias T = f32;
 alias U = f32;
-override MODE: u32 = 0u;
+//#include gen/resize_method.wgsl
+override MODE: u32 = RESIZE_BILINEAR;
 override HALF: bool = false;
 override ALIGN: bool = false;
 
@@ -49,7 +50,7 @@ fn each(i: u32) {
     let oy = r % cfg.oh;
     let img = r / cfg.oh;
     let base = img * cfg.ih;
-    if (MODE == 1u) {
+    if (MODE == RESIZE_NEAREST) {
         let iy = nearest(oy, cfg.sy, cfg.ih);
         let ix = nearest(ox, cfg.sx, cfg.iw);
         y[i] = U(x[((base + iy) * cfg.iw + ix) * cfg.c + ch]);

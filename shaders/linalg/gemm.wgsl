@@ -1,14 +1,14 @@
 // C[b] = act(A[b] · B[b] + bias), tiled: a 16x16 workgroup computes a 64x64 tile of C, each
 // invocation a 4x4 block, with 64x16 tiles of A and B staged in workgroup memory.
 //
-// MODE 0: A and B are (batched) matrices addressed through strides, so transposes cost nothing.
-// MODE 1: A is the im2col view of an NHWC image (Conv2D as implicit GEMM, never materialised);
+// GEMM_MATMUL: A and B are (batched) matrices addressed through strides, so transposes cost nothing.
+// GEMM_CONV2D: A is the im2col view of an NHWC image (Conv2D as implicit GEMM, never materialised);
 //         B is the HWIO filter seen as a [KH*KW*IC, OC] matrix.
-// MODE 2: transposed convolution (Conv2DBackpropInput): row = (image, oy, ox) of the output,
+// GEMM_CONV2D_TRANSPOSE: transposed convolution (Conv2DBackpropInput): row = (image, oy, ox) of the output,
 //         col = (ky, kx, ic) reads x[iy, ix] where oy + pt = iy*sh + ky*dh (zero when not on
 //         the stride grid); B is the [KH, KW, OC, IC] filter read as B[(ky,kx,ic), oc].
-// MODE 3: A is the im2col view of an NDHWC volume (Conv3D), B the [KD*KH*KW*IC, OC] filter.
-// MODE 4: 3-D transposed convolution (Conv3DBackpropInputV2), as MODE 2 with a depth dim; the
+// GEMM_CONV3D: A is the im2col view of an NDHWC volume (Conv3D), B the [KD*KH*KW*IC, OC] filter.
+// GEMM_CONV3D_TRANSPOSE: 3-D transposed convolution (Conv3DBackpropInputV2), as GEMM_CONV2D_TRANSPOSE with a depth dim; the
 //         filter is [KD, KH, KW, OC, IC].
 // Epilogue: c = act(acc + bias[col] + res[c index]); ACT codes of common/activation.wgsl
 // (ACT_PRELU's slopes follow the N biases: bias[n + col]).
@@ -17,11 +17,12 @@
 // K runs from k_off (0 but for parts of a K too long for one dispatch's loop, whose partial
 // products the host chains through the residual) to k. Row tiles and batches start at m_off
 // and z_off: more than 65,535 of either go in several dispatches.
-// VEC4 (MODE 0; A and B row-major, K and N multiples of 4, rows starting at multiples of 4
+// VEC4 (GEMM_MATMUL; A and B row-major, K and N multiples of 4, rows starting at multiples of 4
 // floats): the tiles are loaded as vec4 (bindings 6 and 7 alias bindings 1 and 2), one vec4 of
 // A and one of B per invocation and k-tile.
 alias F = f32;
-override MODE: u32 = 0u;
+//#include gen/gemm_mode.wgsl
+override MODE: u32 = GEMM_MATMUL;
 override VEC4: bool = false;
 override ACT: u32 = ACT_NONE;
 override HAS_BIAS: bool = false;
@@ -44,10 +45,10 @@ fn load_a(a_base: u32, row: u32, col: u32) -> f32 {
     if (row >= cfg.m || col >= cfg.k) {
         return 0.0;
     }
-    if (MODE == 0u) {
+    if (MODE == GEMM_MATMUL) {
         return f32(a[a_base + row * cfg.a_rs + col * cfg.a_cs]);
     }
-    if (MODE == 3u || MODE == 4u) {
+    if (MODE == GEMM_CONV3D || MODE == GEMM_CONV3D_TRANSPOSE) {
         return load_a3(row, col);
     }
     // im2col: row = (image, oy, ox), col = (ky, kx, channel).
@@ -63,7 +64,7 @@ fn load_a(a_base: u32, row: u32, col: u32) -> f32 {
     let ch = r2 - kx * cfg.ic;
     var iy: i32;
     var ix: i32;
-    if (MODE == 2u) {
+    if (MODE == GEMM_CONV2D_TRANSPOSE) {
         let ty = i32(oy + cfg.pt) - i32(ky * cfg.dh);
         let tx = i32(ox + cfg.pl) - i32(kx * cfg.dw);
         if (ty < 0 || tx < 0 || u32(ty) % cfg.sh != 0u || u32(tx) % cfg.sw != 0u) {
@@ -102,7 +103,7 @@ fn load_a3(row: u32, col: u32) -> f32 {
     var iz: i32;
     var iy: i32;
     var ix: i32;
-    if (MODE == 4u) {
+    if (MODE == GEMM_CONV3D_TRANSPOSE) {
         let tz = i32(oz + cfg.pf) - i32(kz * cfg.dd);
         let ty = i32(oy + cfg.pt) - i32(ky * cfg.dh);
         let tx = i32(ox + cfg.pl) - i32(kx * cfg.dw);
@@ -127,7 +128,7 @@ fn load_b(b_base: u32, gk: u32, gn: u32) -> f32 {
     if (gk >= cfg.k || gn >= cfg.n) {
         return 0.0;
     }
-    if (MODE == 2u || MODE == 4u) {
+    if (MODE == GEMM_CONV2D_TRANSPOSE || MODE == GEMM_CONV3D_TRANSPOSE) {
         // filter [KH, KW, OC, IC] ([KD, KH, KW, OC, IC]): gk = (ky, kx, ic), gn = oc.
         let kk = gk / cfg.ic;
         let ch = gk - kk * cfg.ic;

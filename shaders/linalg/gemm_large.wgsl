@@ -6,17 +6,18 @@
 // already loaded into registers, so one barrier per k-tile. The 128x128 candidate of
 // `Target::gemm` (`GemmChoice::Large`; the meta block is linalg/gemm.wgsl's).
 //
-// MODE 0: A and B are (batched) matrices addressed through strides; C contiguous [batch, M, N]
+// GEMM_MATMUL: A and B are (batched) matrices addressed through strides; C contiguous [batch, M, N]
 //         unless c_cs != 0 (then strided, as in gemm.wgsl).
-// MODE 1: A is the im2col view of an NHWC image (Conv2D as implicit GEMM), B the HWIO filter
-//         as a [KH*KW*IC, OC] matrix. (Transposed and 3-D convolutions, gemm.wgsl's MODE 2 to
-//         4, stay on the 64x64 kernel.)
+// GEMM_CONV2D: A is the im2col view of an NHWC image (Conv2D as implicit GEMM), B the HWIO filter
+//         as a [KH*KW*IC, OC] matrix. (Transposed and 3-D convolutions, gemm.wgsl's GEMM_CONV2D_TRANSPOSE,
+//         GEMM_CONV3D and GEMM_CONV3D_TRANSPOSE, stay on the 64x64 kernel.)
 // K runs from k_off to k, row tiles and batches start at m_off and z_off (see gemm.wgsl).
-// VEC4: A read as vec4 (MODE 0: A row-major, K a multiple of 4, rows at multiples of 4 floats;
-// MODE 1: IC a multiple of 4, four channels of one pixel). B_VEC4: B read as vec4 (row-major, N
+// VEC4: A read as vec4 (GEMM_MATMUL: A row-major, K a multiple of 4, rows at multiples of 4 floats;
+// GEMM_CONV2D: IC a multiple of 4, four channels of one pixel). B_VEC4: B read as vec4 (row-major, N
 // a multiple of 4, rows at multiples of 4 floats). Bindings 6 and 7 alias 1 and 2 as vec4.
 alias F = f32;
-override MODE: u32 = 0u;
+//#include gen/gemm_mode.wgsl
+override MODE: u32 = GEMM_MATMUL;
 override VEC4: bool = false;
 override B_VEC4: bool = false;
 override ACT: u32 = ACT_NONE;
@@ -36,7 +37,7 @@ const BK: u32 = 8u;
 var<workgroup> tile_a: array<vec4<f32>, 512>;
 var<workgroup> tile_b: array<vec4<f32>, 512>;
 
-// The index into `a` of A(row, col) in MODE 1 (im2col: row = (image, oy, ox), col = (ky, kx,
+// The index into `a` of A(row, col) in GEMM_CONV2D (im2col: row = (image, oy, ox), col = (ky, kx,
 // channel)), or -1 where the window reads padding.
 fn im2col(row: u32, col: u32) -> i32 {
     let plane = cfg.oh * cfg.ow;
@@ -61,7 +62,7 @@ fn load_a(a_base: u32, row: u32, col: u32) -> f32 {
     if (row >= cfg.m || col >= cfg.k) {
         return 0.0;
     }
-    if (MODE == 1u) {
+    if (MODE == GEMM_CONV2D) {
         let i = im2col(row, col);
         if (i < 0) {
             return 0.0;
@@ -79,7 +80,7 @@ fn fetch_a(a_base: u32, m0: u32, k0: u32, lid: u32) -> vec4<f32> {
         let row = m0 + lid / 2u;
         let col = k0 + (lid % 2u) * 4u;
         if (row < cfg.m && col < cfg.k) {
-            if (MODE == 1u) {
+            if (MODE == GEMM_CONV2D) {
                 let i = im2col(row, col);
                 if (i >= 0) {
                     v = vec4<f32>(a4[u32(i) / 4u]);

@@ -3,18 +3,19 @@
 // invocations computing an 8 x 32 tile; lane l loads A[row0 + l][k] and B[k][4l .. 4l + 4], and
 // the 8 A values are shared with subgroup broadcasts instead of 8 loads per lane. Each lane
 // keeps an 8 x 4 block of C in registers (32 FMAs per 5 loaded values).
-// MODE 0: A and B addressed through strides, so transposes cost nothing. MODE 1: A is the
+// SG_GEMM_MATMUL: A and B addressed through strides, so transposes cost nothing. SG_GEMM_CONV2D: A is the
 // im2col view of an NHWC image (Conv2D as implicit GEMM), B the [KH*KW*IC, OC] filter.
-// MODE 2 (a few rows, e.g. batch-1 dense layers and RNN steps): a workgroup computes 1 x 32
+// SG_GEMM_FEW_ROWS (a few rows, e.g. batch-1 dense layers and RNN steps): a workgroup computes 1 x 32
 // outputs with the 8 lanes splitting K, then sums across lanes (no lane idles on absent rows).
-// Row tiles (MODE 0, 1) and batches start at m_off and z_off: more than 65,535 of either go
+// Row tiles (SG_GEMM_MATMUL, SG_GEMM_CONV2D) and batches start at m_off and z_off: more than 65,535 of either go
 // in several dispatches.
-// VEC4 (A's rows, or in MODE 1 the image's channels, and B's rows start at multiples of 4
+// VEC4 (A's rows, or in SG_GEMM_CONV2D the image's channels, and B's rows start at multiples of 4
 // floats; N a multiple of 4): A and B are also read as vec4 (bindings 6 and 7 alias bindings 1
 // and 2), 4 k-steps per iteration: 5 loads per 128 FMAs; C is written as vec4 (binding 8
 // aliases binding 4) with the bias loaded once per lane.
 alias F = f32;
-override MODE: u32 = 0u;
+//#include gen/gemm_subgroup_mode.wgsl
+override MODE: u32 = SG_GEMM_MATMUL;
 override VEC4: bool = false;
 // B_VEC4: B's rows start at multiples of 4 floats and N is a multiple of 4 (the host sets it
 // whenever VEC4 is set): B is read as vec4 even where A is not (a 3-channel image's first
@@ -122,7 +123,7 @@ fn load_bq(base: u32, k: u32, col: u32) -> vec4<f32> {
     return load_b4(base, k, col);
 }
 
-// MODE 2: row wid.y, columns wid.x * 32 .. + 32; lane l takes k = l, l + 8, ...; c<j> holds
+// SG_GEMM_FEW_ROWS: row wid.y, columns wid.x * 32 .. + 32; lane l takes k = l, l + 8, ...; c<j> holds
 // columns 4j .. 4j + 4 of the lane's partial sums until the subgroup adds them up.
 fn small_m(wid: vec3<u32>, lane: u32) {
     let row = wid.y;
@@ -183,7 +184,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) 
     let b1 = bz - b0 * cfg.batch_inner;
     let a_base = b0 * cfg.a_bs0 + b1 * cfg.a_bs1;
     let b_base = b0 * cfg.b_bs0 + b1 * cfg.b_bs1;
-    if (MODE == 2u) {
+    if (MODE == SG_GEMM_FEW_ROWS) {
         small_m(wid, lane);
         return;
     }
@@ -191,7 +192,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) 
     let a_ok = my_row < cfg.m;
     let n_ok = col0 < cfg.n;
     let b_rs4 = cfg.b_rs / 4u;
-    if (MODE == 0u) {
+    if (MODE == SG_GEMM_MATMUL) {
         let a_row = a_base + min(my_row, cfg.m - 1u) * cfg.a_rs;
         var k0 = 0u;
         if (VEC4) {
@@ -204,7 +205,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) 
         for (var k = k0; k < cfg.k; k++) {
             step(select(0.0, f32(a[a_row + k * cfg.a_cs]), a_ok), load_bq(b_base, k, col0));
         }
-    } else {
+    } else if (MODE == SG_GEMM_CONV2D) {
         // im2col: this lane's output pixel, then the taps (ky, kx) and channels in order.
         let row = min(my_row, cfg.m - 1u);
         let plane = cfg.oh * cfg.ow;

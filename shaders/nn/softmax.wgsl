@@ -1,15 +1,16 @@
-// Softmax (LOG = 0) or LogSoftmax (LOG = 1) over the last axis: one workgroup per row, with
+// Softmax, or LogSoftmax where LOG, over the last axis: one workgroup per row, with
 // workgroup-wide reductions for the row's maximum and sum (common/group_tree.wgsl, or
 // common/group_subgroup.wgsl where the adapter has subgroups).
-// Rows longer than the host's loop budget allows a workgroup take three passes: STAGE 1
+// Rows longer than the host's loop budget allows a workgroup take three passes: SOFTMAX_STATS
 // (a workgroup per row and part of `chunk` columns: the part's maximum and its sum of
-// exp(x - maximum)), STAGE 2 (a workgroup per row: the row's maximum and sum from its
+// exp(x - maximum)), SOFTMAX_COMBINE (a workgroup per row: the row's maximum and sum from its
 // parts') and `apply` (an invocation per element, from its row's two).
 alias F = f32;
 alias T = f32;
-override LOG: u32 = 0u;
-// 0: whole rows; 1: `stats`; 2: `combine` (the multi-pass form's first passes).
-override STAGE: u32 = 0u;
+override LOG: bool = false;
+// Whole rows, or the multi-pass form's first passes (`stats`, `combine`).
+//#include gen/softmax_stage.wgsl
+override STAGE: u32 = SOFTMAX_WHOLE;
 
 //#include gen/meta/softmax.wgsl
 
@@ -38,9 +39,9 @@ const LOWEST: f32 = -3.402823466e+38;
 fn run(wid: vec3<u32>, nwg: vec3<u32>, ids: Ids) {
     let w = (wid.z * nwg.y + wid.y) * nwg.x + wid.x;
     switch STAGE {
-        case 1u: { stats(w, ids); }
-        case 2u: { combine(w, ids); }
-        default: { whole(w, ids); }
+        case SOFTMAX_STATS: { stats(w, ids); }
+        case SOFTMAX_COMBINE: { combine(w, ids); }
+        case SOFTMAX_WHOLE, default: { whole(w, ids); }
     }
 }
 
@@ -61,7 +62,7 @@ fn whole(row: u32, ids: Ids) {
         sum += exp(f32(x[base + j]) - row_max);
     }
     let total = group_reduce(sum, REDUCE_SUM, ids);
-    if (LOG == 0u) {
+    if (!LOG) {
         let inv = 1.0 / total;
         for (var j = lid; j < cfg.cols; j += 256u) {
             y[base + j] = F(exp(f32(x[base + j]) - row_max) * inv);
@@ -75,7 +76,7 @@ fn whole(row: u32, ids: Ids) {
 }
 
 fn out(v: f32, row_max: f32, total: f32) -> f32 {
-    if (LOG == 0u) {
+    if (!LOG) {
         return exp(v - row_max) / total;
     }
     return v - row_max - log(total);

@@ -1,4 +1,4 @@
-// ArgMax (OP 0) / ArgMin (OP 1) over one axis: the input seen as [outer, len, inner], one
+// ArgMax (OP ARG_MAX) / ArgMin (ARG_MIN) over one axis: the input seen as [outer, len, inner], one
 // workgroup per output element and part; ties go to the lowest index (as TensorFlow). T: the
 // input's element type; O: the output's (i32, or i64 for int64 outputs on adapters with
 // SHADER_INT64).
@@ -8,7 +8,8 @@
 // `serial`: one invocation per output, for short axes.
 alias T = f32;
 alias O = i32;
-override OP: u32 = 0u;
+//#include gen/arg_op.wgsl
+override OP: u32 = ARG_MAX;
 
 //#include gen/meta/arg.wgsl
 
@@ -32,10 +33,12 @@ fn better(v: T, i: u32, w: T, j: u32) -> bool {
     if (v == w) {
         return i < j;
     }
-    if (OP == 0u) {
-        return v > w;
+    var wins = v > w;
+    switch OP {
+        case ARG_MIN: { wins = v < w; }
+        case ARG_MAX, default: {}
     }
-    return v < w;
+    return wins;
 }
 
 // The workgroup's winner among every invocation's (bv, bi) (call in uniform control flow).

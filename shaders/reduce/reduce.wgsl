@@ -8,14 +8,15 @@
 // result (`main`: y[o * parts + p], `serial`: y[p * n_out + o]), which a further pass reduces.
 // OP: a `ReduceOp` (src/kernel/codes.rs). T: f32, i32 or i64, what it computes in; X and Y:
 // how x and y hold their elements (T, or f16 for floats under `--precision f16`).
-// PASS bit 0: x holds partial results (a norm's are sums of squares already); bit 1: y gets
-// partial results (no mean's division, no norm's square root).
+// PARTIAL_IN: x holds partial results (a norm's are sums of squares already); PARTIAL_OUT: y
+// gets partial results (no mean's division, no norm's square root).
 alias T = f32;
 alias X = f32;
 alias Y = f32;
-override OP: u32 = 0u;
+override OP: u32 = REDUCE_SUM;
 //#include gen/reduce_op.wgsl
-override PASS: u32 = 0u;
+override PARTIAL_IN: bool = false;
+override PARTIAL_OUT: bool = false;
 
 //#include gen/meta/reduce.wgsl
 
@@ -88,14 +89,14 @@ fn combine_op(op: u32, p: T, q: T) -> T {
 // The value of reduced element r, squared for a norm's first pass.
 fn load(base: u32, r: u32) -> T {
     let v = T(x[base + red_offset(r)]);
-    if (OP == REDUCE_EUCLIDEAN_NORM && (PASS & 1u) == 0u) {
+    if (OP == REDUCE_EUCLIDEAN_NORM && !PARTIAL_IN) {
         return v * v;
     }
     return v;
 }
 
 fn finish(v: T) -> T {
-    if ((PASS & 2u) != 0u) {
+    if (PARTIAL_OUT) {
         return v;
     }
     if (OP == REDUCE_MEAN) {

@@ -1,4 +1,4 @@
-// Cumsum (OP 0) / Cumprod (OP 1) along one axis: the input seen as [outer, len, inner], lines
+// Cumsum (OP SCAN_SUM) / Cumprod (SCAN_PROD) along one axis: the input seen as [outer, len, inner], lines
 // (outer, inner) walked in steps s = 0 .. len (position s, or len - 1 - s reversed). flags bit
 // 0: exclusive, bit 1: reverse.
 // `main`: one invocation per line walks it whole. Longer lines go in blocks of `block` steps
@@ -6,7 +6,8 @@
 // and writes its total (binding 3, [lines, nblocks]), `carry` scans each line's totals into
 // what precedes each block, and `add` combines that into the block's elements.
 alias T = f32;
-override OP: u32 = 0u;
+//#include gen/scan_op.wgsl
+override OP: u32 = SCAN_SUM;
 
 //#include gen/meta/scan.wgsl
 
@@ -17,14 +18,16 @@ override OP: u32 = 0u;
 @group(0) @binding(3) var<storage, read_write> totals: array<T>;
 
 fn op(a: T, b: T) -> T {
-    if (OP == 1u) {
-        return a * b;
+    var r = a + b;
+    switch OP {
+        case SCAN_PROD: { r = a * b; }
+        case SCAN_SUM, default: {}
     }
-    return a + b;
+    return r;
 }
 
 fn identity() -> T {
-    return select(T(0), T(1), OP == 1u);
+    return select(T(0), T(1), OP == SCAN_PROD);
 }
 
 // Scans steps [s0, s1) of line l into y; returns their total.

@@ -1,9 +1,9 @@
-//! Op codes shared by Rust and WGSL: each enum is the list of codes one family of kernels
-//! switches on. Rust sets a code as the variant's `override` constant (`.set("OP", op.code())`);
+//! Codes shared by Rust and WGSL: each enum is the list of codes one family of kernels
+//! switches on — op codes (`OP`) and selectors of a kernel's form (`MODE`, `STAGE`). Rust sets a code as the variant's `override` constant (`.set("OP", op.code())`);
 //! the shaders name the codes through WGSL constants generated from these enums
 //! (`const UNARY_NEG: u32 = 8u;`), pulled in by `//#include gen/<file>` (see [`generated`]).
-//! `tests/shaders.rs` checks that every `case` label of a kernel names a variant and that every
-//! variant has a case.
+//! `tests/shaders.rs` checks that every `case` label of a kernel names a variant, that every
+//! variant is used by a kernel, and that no kernel compares a `u32` override with a number.
 //!
 //! The numbers are those the kernels always had (pipeline keys and results do not change);
 //! adding a variant means adding its `case` to the kernel.
@@ -25,6 +25,12 @@ macro_rules! codes {
             /// The value of the kernel's `override` constant.
             pub const fn code(self) -> u32 {
                 self as u32
+            }
+        }
+
+        impl From<$name> for i64 {
+            fn from(c: $name) -> i64 {
+                c as i64
             }
         }
 
@@ -241,6 +247,145 @@ codes! {
     }
 }
 
+codes! {
+    /// `OP` of `reduce/arg.wgsl`.
+    ArgOp, "ARG_", "gen/arg_op.wgsl" {
+        Max = 0,
+        Min = 1,
+    }
+}
+
+codes! {
+    /// `OP` of `reduce/scan.wgsl`.
+    ScanOp, "SCAN_", "gen/scan_op.wgsl" {
+        Sum = 0,
+        Prod = 1,
+    }
+}
+
+// Selectors: which form of a kernel a variant is (its `MODE` or `STAGE` override).
+
+codes! {
+    /// `MODE` of `linalg/gemm.wgsl` (and of `linalg/gemm_large.wgsl`, which has `Matmul` and
+    /// `Conv2d`): what A is.
+    GemmMode, "GEMM_", "gen/gemm_mode.wgsl" {
+        /// A and B (batched) matrices addressed through strides.
+        Matmul = 0,
+        /// A: the im2col view of an NHWC image (Conv2D as implicit GEMM).
+        Conv2d = 1,
+        /// A transposed 2-D convolution (Conv2DBackpropInput).
+        Conv2dTranspose = 2,
+        /// A: the im2col view of an NDHWC volume (Conv3D).
+        Conv3d = 3,
+        /// A transposed 3-D convolution (Conv3DBackpropInputV2).
+        Conv3dTranspose = 4,
+    }
+}
+
+codes! {
+    /// `MODE` of `linalg/gemm_subgroup.wgsl`.
+    SubgroupGemmMode, "SG_GEMM_", "gen/gemm_subgroup_mode.wgsl" {
+        /// Matrices addressed through strides, 8×32 tiles.
+        Matmul = 0,
+        /// A: the im2col view of an NHWC image.
+        Conv2d = 1,
+        /// A few rows (batch-1 dense layers, RNN steps): 1×32 per workgroup.
+        FewRows = 2,
+    }
+}
+
+codes! {
+    /// `MODE` of `common/pool_window.wgsl` (`nn/pool.wgsl`, `nn/pool3d.wgsl`).
+    PoolMode, "POOL_", "gen/pool_mode.wgsl" {
+        Max = 0,
+        Avg = 1,
+    }
+}
+
+codes! {
+    /// `MODE` of `data/pad.wgsl`: what an element outside the input reads.
+    PadMode, "PAD_", "gen/pad_mode.wgsl" {
+        /// The constant (Pad, PadV2).
+        Constant = 0,
+        /// MirrorPad REFLECT: -1 reads 1.
+        Reflect = 1,
+        /// MirrorPad SYMMETRIC: -1 reads 0.
+        Symmetric = 2,
+    }
+}
+
+codes! {
+    /// `MODE` of `data/cast.wgsl` (32-bit words).
+    CastMode, "CAST_", "gen/cast_mode.wgsl" {
+        /// f32 to an integer of `bits` (truncation, then wrapped).
+        FloatToInt = 0,
+        /// i32 to f32.
+        IntToFloat = 1,
+        /// f32 to bool (non-zero).
+        FloatToBool = 2,
+        /// An integer to bool (non-zero).
+        IntToBool = 3,
+        /// An integer wrapped to `bits`.
+        IntToInt = 4,
+    }
+}
+
+codes! {
+    /// `MODE` of `data/cast64.wgsl` (casts with a 64-bit side).
+    Cast64Mode, "CAST64_", "gen/cast64_mode.wgsl" {
+        /// WGSL's conversion.
+        Convert = 0,
+        /// To bool (non-zero).
+        ToBool = 1,
+        /// i64 to a narrower integer of `bits`, wrapped.
+        Narrow = 2,
+    }
+}
+
+codes! {
+    /// `MODE` of `image/resize.wgsl` and `image/crop_and_resize.wgsl`.
+    ResizeMethod, "RESIZE_", "gen/resize_method.wgsl" {
+        Bilinear = 0,
+        Nearest = 1,
+    }
+}
+
+codes! {
+    /// `STAGE` of `nn/softmax.wgsl`: whole rows, or the first passes of long ones (then `apply`).
+    SoftmaxStage, "SOFTMAX_", "gen/softmax_stage.wgsl" {
+        /// A workgroup per row.
+        Whole = 0,
+        /// A workgroup per part of a row: its maximum and sum.
+        Stats = 1,
+        /// A workgroup per row: the row's maximum and sum from its parts'.
+        Combine = 2,
+    }
+}
+
+codes! {
+    /// `STAGE` of `data/where.wgsl`.
+    WhereStage, "WHERE_", "gen/where_stage.wgsl" {
+        /// A workgroup per chunk counts its non-zero elements.
+        Count = 0,
+        /// One workgroup: each chunk's first row, and the total.
+        Offsets = 1,
+        /// A workgroup per chunk writes its rows.
+        Write = 2,
+    }
+}
+
+codes! {
+    /// `STAGE` of `data/unique.wgsl`.
+    UniqueStage, "UNIQUE_", "gen/unique_stage.wgsl" {
+        /// Per element: the first equal element.
+        First = 0,
+        /// One invocation: the positions of first occurrences.
+        Positions = 1,
+        /// Per element: its position in the output.
+        Indices = 2,
+    }
+}
+
 /// The WGSL of a generated include (`//#include gen/…`), if `path` names one.
 pub fn generated(path: &str) -> Option<String> {
     Some(match path {
@@ -251,6 +396,18 @@ pub fn generated(path: &str) -> Option<String> {
         p if p == TernaryOp::PATH => TernaryOp::wgsl(),
         p if p == ClassifyOp::PATH => ClassifyOp::wgsl(),
         p if p == ReduceOp::PATH => ReduceOp::wgsl(),
+        p if p == ArgOp::PATH => ArgOp::wgsl(),
+        p if p == ScanOp::PATH => ScanOp::wgsl(),
+        p if p == GemmMode::PATH => GemmMode::wgsl(),
+        p if p == SubgroupGemmMode::PATH => SubgroupGemmMode::wgsl(),
+        p if p == PoolMode::PATH => PoolMode::wgsl(),
+        p if p == PadMode::PATH => PadMode::wgsl(),
+        p if p == CastMode::PATH => CastMode::wgsl(),
+        p if p == Cast64Mode::PATH => Cast64Mode::wgsl(),
+        p if p == ResizeMethod::PATH => ResizeMethod::wgsl(),
+        p if p == SoftmaxStage::PATH => SoftmaxStage::wgsl(),
+        p if p == WhereStage::PATH => WhereStage::wgsl(),
+        p if p == UniqueStage::PATH => UniqueStage::wgsl(),
         p => return crate::kernel::meta::generated(p),
     })
 }
@@ -260,7 +417,27 @@ pub fn all() -> Vec<(&'static str, &'static str, Vec<(String, u32)>)> {
     fn one<E: CodeEnum>() -> (&'static str, &'static str, Vec<(String, u32)>) {
         (E::PATH, E::PREFIX, E::wgsl_names())
     }
-    vec![one::<UnaryOp>(), one::<Activation>(), one::<BinaryOp>(), one::<CompareOp>(), one::<TernaryOp>(), one::<ClassifyOp>(), one::<ReduceOp>()]
+    vec![
+        one::<UnaryOp>(),
+        one::<Activation>(),
+        one::<BinaryOp>(),
+        one::<CompareOp>(),
+        one::<TernaryOp>(),
+        one::<ClassifyOp>(),
+        one::<ReduceOp>(),
+        one::<ArgOp>(),
+        one::<ScanOp>(),
+        one::<GemmMode>(),
+        one::<SubgroupGemmMode>(),
+        one::<PoolMode>(),
+        one::<PadMode>(),
+        one::<CastMode>(),
+        one::<Cast64Mode>(),
+        one::<ResizeMethod>(),
+        one::<SoftmaxStage>(),
+        one::<WhereStage>(),
+        one::<UniqueStage>(),
+    ]
 }
 
 #[cfg(test)]

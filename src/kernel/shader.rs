@@ -48,9 +48,10 @@ impl ShaderVariant {
         self.swaps.push((from, to));
         self
     }
-    /// Sets an `override NAME` constant.
-    pub fn set(mut self, name: &'static str, value: i64) -> Self {
-        self.overrides.push((name, value));
+    /// Sets an `override NAME` constant: a number, a bool, or a code of `kernel/codes.rs`
+    /// (`.set("MODE", GemmMode::Conv2d)`).
+    pub fn set(mut self, name: &'static str, value: impl Into<i64>) -> Self {
+        self.overrides.push((name, value.into()));
         self
     }
 

@@ -4,6 +4,7 @@
 //! last-dim change TensorFlow makes when the sizes differ).
 use std::sync::Arc;
 
+use crate::kernel::codes::CastMode;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
@@ -112,7 +113,7 @@ impl Op for Bitcast {
             None => cx.alias(&outs[0], &ins[0]),
             Some((bits, signed)) => {
                 let n = ins[0].elements();
-                let v = ShaderVariant::new(&shaders::CAST).set("MODE", 4);
+                let v = ShaderVariant::new(&shaders::CAST).set("MODE", CastMode::IntToInt);
                 cx.kernel(v, grid(n, 256), Meta::from(CastMeta { n: w(n), bits, signed: signed as u32, _pad: 0 }), vec![Binding::In(ins[0].id), Binding::Out(outs[0].id)]);
             }
         }

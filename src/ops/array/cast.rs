@@ -2,6 +2,7 @@
 //! kernel (float→int truncates toward zero, narrow integers wrap, anything→bool tests ≠ 0).
 use std::sync::Arc;
 
+use crate::kernel::codes::{Cast64Mode, CastMode};
 use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
@@ -81,11 +82,11 @@ pub fn convert(cx: &mut Lower, x: &Operand, y: &Operand) {
             cx.alias(y, x);
             return;
         } else if to == DType::Bool {
-            (1, 32, true)
+            (Cast64Mode::ToBool, 32, true)
         } else {
             match narrow(to) {
-                Some((b, s)) if x.storage() == Storage::I64 => (2, b, s),
-                _ => (0, 32, true),
+                Some((b, s)) if x.storage() == Storage::I64 => (Cast64Mode::Narrow, b, s),
+                _ => (Cast64Mode::Convert, 32, true),
             }
         };
         let v = ShaderVariant::new(&shaders::CAST64).ty("S", x.storage().wgsl()).ty("D", y.storage().wgsl()).set("MODE", mode);
@@ -93,22 +94,22 @@ pub fn convert(cx: &mut Lower, x: &Operand, y: &Operand) {
         return;
     }
     let (mode, bits, signed) = match (x.storage(), y.storage()) {
-        (_, _) if to == DType::Bool && from != DType::Bool => (if x.storage() == Storage::F32 { 2 } else { 3 }, 32, true),
-        (Storage::F32, Storage::F32) => (u32::MAX, 0, false),
+        (_, _) if to == DType::Bool && from != DType::Bool => (Some(if x.storage() == Storage::F32 { CastMode::FloatToBool } else { CastMode::IntToBool }), 32, true),
+        (Storage::F32, Storage::F32) => (None, 0, false),
         (Storage::F32, _) => {
             let (b, s) = narrow(to).unwrap_or((32, true));
-            (0, b, s)
+            (Some(CastMode::FloatToInt), b, s)
         }
-        (_, Storage::F32) => (1, 32, true),
+        (_, Storage::F32) => (Some(CastMode::IntToFloat), 32, true),
         (_, _) => match narrow(to) {
-            Some((b, s)) if narrow(from) != Some((b, s)) && from != DType::Bool => (4, b, s),
-            _ => (u32::MAX, 0, false),
+            Some((b, s)) if narrow(from) != Some((b, s)) && from != DType::Bool => (Some(CastMode::IntToInt), b, s),
+            _ => (None, 0, false),
         },
     };
-    if mode == u32::MAX {
+    let Some(mode) = mode else {
         cx.alias(y, x);
         return;
-    }
-    let v = ShaderVariant::new(&shaders::CAST).set("MODE", mode as i64);
+    };
+    let v = ShaderVariant::new(&shaders::CAST).set("MODE", mode);
     cx.kernel(v, grid(n, 256), meta(bits, signed), bindings);
 }

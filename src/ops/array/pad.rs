@@ -1,4 +1,5 @@
 //! Pad, PadV2 (constant value) and MirrorPad (REFLECT, SYMMETRIC).
+use crate::kernel::codes::PadMode;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage};
@@ -11,9 +12,8 @@ use crate::tensor::Tensor;
 /// `mirror`: MirrorPad; else Pad / PadV2 (input 2 is the constant value).
 pub struct Pad {
     pub mirror: bool,
-    /// The pad kernel's MODE: 0 constant, 1 REFLECT, 2 SYMMETRIC (MirrorPad's `mode`, decoded
-    /// when the model is loaded).
-    mode: i64,
+    /// The pad kernel's MODE (MirrorPad's `mode`, decoded when the model is loaded).
+    mode: PadMode,
 }
 
 fn paddings(node: &Node, shape: &[usize], p: &Tensor) -> Result<Vec<(usize, usize)>> {
@@ -35,10 +35,10 @@ impl Pad {
     /// The op of one node: Pad / PadV2, or MirrorPad with its `mode` decoded.
     pub fn build(node: &Node, mirror: bool) -> Result<Pad> {
         let mode = match mirror {
-            false => 0,
+            false => PadMode::Constant,
             true => match node.attr_string("mode")?.as_str() {
-                "REFLECT" => 1,
-                "SYMMETRIC" => 2,
+                "REFLECT" => PadMode::Reflect,
+                "SYMMETRIC" => PadMode::Symmetric,
                 m => return Err(node.err(format!("unsupported mode {m}"))),
             },
         };

@@ -4,6 +4,7 @@
 //! copy (or a strided copy plus a slice).
 use std::sync::Arc;
 
+use crate::kernel::codes::PadMode;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
@@ -183,7 +184,7 @@ pub fn lower_space_to_batch(cx: &mut Lower, node: &Node, bl: &Blocks, x: &Operan
         let n: usize = padded_shape.iter().product();
         let before: Vec<usize> = [&[0][..], &bl.edges.iter().map(|e| e.0).collect::<Vec<_>>(), &[0]].concat();
         let meta = Meta::from(PadMeta { n: w(n), rank: w(in3.len()), value: 0, value_hi: 0, out_shape: dims(&padded_shape, 1), in_shape: dims(&in3, 1), before: dims(&before, 0), in_strides: dims(&strides(&in3), 0) });
-        cx.kernel(ShaderVariant::new(&shaders::PAD).set("MODE", 0), grid(n, 256), meta, vec![Binding::In(x.id), Binding::Out(id)]);
+        cx.kernel(ShaderVariant::new(&shaders::PAD).set("MODE", PadMode::Constant), grid(n, 256), meta, vec![Binding::In(x.id), Binding::Out(id)]);
         Operand { id, dtype: x.dtype, storage: cx.storage_of(x.dtype), shape: padded_shape.clone(), value: None }
     } else {
         x.clone()

@@ -6,6 +6,7 @@
 //! it, so `x` may have at most the loop budget's elements there.
 use std::sync::Arc;
 
+use crate::kernel::codes::UniqueStage;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET};
@@ -102,9 +103,9 @@ impl Op for Unique {
         let v = ShaderVariant::new(&shaders::UNIQUE).ty("T", x.storage().wgsl());
         let bind = vec![Binding::In(x.id), Binding::Out(outs[0].id), Binding::Out(outs[1].id), Binding::Out(first), Binding::Out(count)];
         let meta = Meta::from(CountMeta { n: w(n), ..Default::default() });
-        cx.kernel(v.clone().set("STAGE", 0), grid(n, 256), meta.clone(), bind.clone());
-        cx.kernel(v.clone().set("STAGE", 1), [1, 1, 1], meta.clone(), bind.clone());
-        cx.kernel(v.set("STAGE", 2), grid(n, 256), meta, bind);
+        cx.kernel(v.clone().set("STAGE", UniqueStage::First), grid(n, 256), meta.clone(), bind.clone());
+        cx.kernel(v.clone().set("STAGE", UniqueStage::Positions), [1, 1, 1], meta.clone(), bind.clone());
+        cx.kernel(v.set("STAGE", UniqueStage::Indices), grid(n, 256), meta, bind);
         cx.dynamic_length(&outs[0], count);
         Ok(())
     }

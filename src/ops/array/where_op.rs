@@ -5,6 +5,7 @@
 //! output has a data-dependent length (it can be fetched, not read by other kernels).
 use std::sync::Arc;
 
+use crate::kernel::codes::WhereStage;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::{spread_groups, Binding, Lower, Meta, Operand, ShaderVariant, MAX_RANK};
@@ -75,9 +76,9 @@ impl Op for Where {
         let meta = Meta::from(WhereMeta { n: w(n), rank: w(x.rank()), chunk: w(chunk), nchunks: w(nchunks), shape: dims(&x.shape, 1) });
         let v = ShaderVariant::new(&shaders::WHERE).ty("T", x.storage().wgsl()).ty("O", outs[0].storage().wgsl());
         let bind = vec![Binding::In(x.id), Binding::Out(outs[0].id), Binding::Out(count), Binding::Out(parts)];
-        cx.kernel(v.clone().set("STAGE", 0), spread_groups(nchunks), meta.clone(), bind.clone());
-        cx.kernel(v.clone().set("STAGE", 1), [1, 1, 1], meta.clone(), bind.clone());
-        cx.kernel(v.set("STAGE", 2), spread_groups(nchunks), meta, bind);
+        cx.kernel(v.clone().set("STAGE", WhereStage::Count), spread_groups(nchunks), meta.clone(), bind.clone());
+        cx.kernel(v.clone().set("STAGE", WhereStage::Offsets), [1, 1, 1], meta.clone(), bind.clone());
+        cx.kernel(v.set("STAGE", WhereStage::Write), spread_groups(nchunks), meta, bind);
         cx.dynamic_length(&outs[0], count);
         Ok(())
     }

@@ -3,6 +3,7 @@
 //! are normalised [y1, x1, y2, x2] (flipped boxes flip the crop). A box whose `box_ind` is out
 //! of range gets `extrapolation_value` everywhere (TensorFlow reports an error; the index is
 //! only known on the GPU here).
+use crate::kernel::codes::ResizeMethod;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
@@ -12,10 +13,10 @@ use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 use crate::tensor::DType;
 
-/// CropAndResize, its `method` (0 bilinear, 1 nearest) and `extrapolation_value` decoded when
+/// CropAndResize, its `method` (bilinear or nearest) and `extrapolation_value` decoded when
 /// the model is loaded.
 pub struct CropAndResize {
-    method: u32,
+    method: ResizeMethod,
     extrapolation: f32,
 }
 
@@ -33,10 +34,10 @@ fn crop(node: &Node, t: &crate::tensor::Tensor) -> Result<(usize, usize)> {
     }
 }
 
-fn method(node: &Node) -> Result<u32> {
+fn method(node: &Node) -> Result<ResizeMethod> {
     match node.attr_string_or("method", "bilinear")?.as_str() {
-        "bilinear" => Ok(0),
-        "nearest" => Ok(1),
+        "bilinear" => Ok(ResizeMethod::Bilinear),
+        "nearest" => Ok(ResizeMethod::Nearest),
         m => Err(node.err(format!("unsupported method '{m}'"))),
     }
 }
@@ -70,7 +71,7 @@ impl Op for CropAndResize {
             n: word(n), batch: word(img.shape[0]), ih: word(img.shape[1]), iw: word(img.shape[2]),
             c: word(img.shape[3]), ch: word(h), cw: word(w), extrapolation,
         });
-        let v = ShaderVariant::new(&shaders::CROP_AND_RESIZE).ty("T", img.storage().wgsl()).set("MODE", self.method as i64);
+        let v = ShaderVariant::new(&shaders::CROP_AND_RESIZE).ty("T", img.storage().wgsl()).set("MODE", self.method);
         cx.kernel(v, grid(n, 256), meta, vec![Binding::In(img.id), Binding::In(ins[1].id), Binding::In(ins[2].id), Binding::Out(y.id)]);
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! ResizeBilinear and ResizeNearestNeighbor (NHWC; `size` [new_height, new_width] is a host
 //! input; align_corners and half_pixel_centers as TensorFlow). Bilinear always returns float32;
 //! nearest keeps the dtype.
+use crate::kernel::codes::ResizeMethod;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
@@ -85,7 +86,7 @@ impl Op for Resize {
         let v = ShaderVariant::new(&shaders::RESIZE)
             .ty("T", x.storage().wgsl())
             .ty("U", y.storage().wgsl())
-            .set("MODE", self.nearest as i64)
+            .set("MODE", if self.nearest { ResizeMethod::Nearest } else { ResizeMethod::Bilinear })
             .set("HALF", hp as i64)
             .set("ALIGN", ac as i64);
         cx.kernel(v, grid(n, 256), meta, vec![Binding::In(x.id), Binding::Out(y.id)]);

@@ -1,6 +1,7 @@
 //! Emitting the GEMM kernels for matrix products (MatMul, BatchMatMul, Einsum, 1×1 convs) and
 //! convolutions' implicit GEMM: the one `Target::gemm` chooses (subgroup, 64×64 tiled, 128×128
 //! large), the tiled one where the chosen one cannot compute a product.
+use crate::kernel::codes::{GemmMode, SubgroupGemmMode};
 use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::{Binding, GemmChoice, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET, MAX_GROUPS_PER_DIM};
@@ -175,7 +176,7 @@ impl Gemm {
             let vec4 = self.vec4();
             // A few rows (batch-1 dense layers, RNN steps): lanes split K instead of rows.
             let small = self.few_rows(cx.target());
-            let v = ep.apply(ShaderVariant::new(&shaders::GEMM_SUBGROUP).set("MODE", if small { 2 } else { 0 }).set("VEC4", vec4 as i64).set("B_VEC4", self.b_vec4() as i64));
+            let v = ep.apply(ShaderVariant::new(&shaders::GEMM_SUBGROUP).set("MODE", if small { SubgroupGemmMode::FewRows } else { SubgroupGemmMode::Matmul }).set("VEC4", vec4 as i64).set("B_VEC4", self.b_vec4() as i64));
             // MODE 0: [row tiles, column tiles] (row tiles fastest); MODE 2: [column tiles, rows].
             let (groups, row_dim) = if small { ([self.n.div_ceil(32), self.m, batches], 1) } else { ([self.m.div_ceil(8), self.n.div_ceil(32), batches], 0) };
             let bind = vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(out.id), res, Binding::In(a.id), Binding::In(b.id), Binding::Out(out.id)];
@@ -194,7 +195,7 @@ impl Gemm {
         // GPUs: the 128×128 register-blocked kernel (`GemmChoice::Large`), else 64×64 tiles.
         let large = self.large(cx.target());
         let tile = if large { 128 } else { 64 };
-        let v = ShaderVariant::new(if large { &shaders::GEMM_LARGE } else { &shaders::GEMM }).set("MODE", 0).set("VEC4", self.vec4() as i64);
+        let v = ShaderVariant::new(if large { &shaders::GEMM_LARGE } else { &shaders::GEMM }).set("MODE", GemmMode::Matmul).set("VEC4", self.vec4() as i64);
         let v = ep.apply(if large { v.set("B_VEC4", self.b_vec4() as i64) } else { v });
         let groups = [self.n.div_ceil(tile), self.m.div_ceil(tile), batches];
         dispatch(cx, v, meta, groups, (1, tile), TILED_OFFSETS, vec![Binding::In(a.id), Binding::In(b.id), bias, Binding::Out(out.id), res, Binding::In(a.id), Binding::In(b.id)]);
@@ -332,26 +333,26 @@ pub fn dispatch(cx: &mut Lower, v: ShaderVariant, mut meta: Meta, groups: [usize
 const TILED_K: usize = word_of(offset_of!(GemmMeta, k));
 const TILED_K_OFF: usize = word_of(offset_of!(GemmMeta, k_off));
 
-/// Emits the tiled kernel (gemm.wgsl) in a convolution `mode` (1 to 4) with `meta` (a
+/// Emits the tiled kernel (gemm.wgsl) in a convolution `mode` with `meta` (a
 /// [`GemmMeta`]): a K longer than one dispatch may loop over (a step per k) in parts of at most
 /// LOOP_BUDGET, each adding the previous part's product as its residual (the first, the
 /// epilogue's); bias and activation go with the last. Beyond MAX_WINDOWS parts (an absurd
 /// shape), one dispatch of too many workgroups, which the plan's limit check refuses.
 #[allow(clippy::too_many_arguments)]
-pub fn emit_tiled(cx: &mut Lower, mode: i64, meta: Meta, k: usize, groups: [usize; 3], a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand) {
+pub fn emit_tiled(cx: &mut Lower, mode: GemmMode, meta: Meta, k: usize, groups: [usize; 3], a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand) {
     emit_parts(cx, &|e: &Epilogue| e.apply(ShaderVariant::new(&shaders::GEMM).set("MODE", mode)), 64, meta, k, groups, a, b, ep, out)
 }
 
-/// A 2-D convolution's implicit GEMM (`mode` 1) or a transposed one's (2) over M rows and N
-/// columns with `meta` (a [`GemmMeta`]): the 128×128 kernel where the target chose it (`mode` 1
+/// A 2-D convolution's implicit GEMM (`mode` Conv2d) or a transposed one's over M rows and N
+/// columns with `meta` (a [`GemmMeta`]): the 128×128 kernel where the target chose it (Conv2d
 /// over more than 64 rows, or any number when batch-invariant; `vec4`: the image's channels, and
 /// `b_vec4`: the filter's columns, are multiples of 4), else the 64×64 one. K in parts as
 /// [`emit_tiled`].
 #[allow(clippy::too_many_arguments)]
-pub fn emit_conv(cx: &mut Lower, mode: i64, meta: Meta, (m, n, k): (usize, usize, usize), (vec4, b_vec4): (bool, bool), a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand) {
+pub fn emit_conv(cx: &mut Lower, mode: GemmMode, meta: Meta, (m, n, k): (usize, usize, usize), (vec4, b_vec4): (bool, bool), a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand) {
     let t = cx.target();
-    if mode == 1 && t.gemm == GemmChoice::Large && (m > 64 || t.batch_invariant) {
-        let base = ShaderVariant::new(&shaders::GEMM_LARGE).set("MODE", 1).set("VEC4", vec4 as i64).set("B_VEC4", b_vec4 as i64);
+    if mode == GemmMode::Conv2d && t.gemm == GemmChoice::Large && (m > 64 || t.batch_invariant) {
+        let base = ShaderVariant::new(&shaders::GEMM_LARGE).set("MODE", GemmMode::Conv2d).set("VEC4", vec4 as i64).set("B_VEC4", b_vec4 as i64);
         return emit_parts(cx, &|e: &Epilogue| e.apply(base.clone()), 128, meta, k, [n.div_ceil(128), m.div_ceil(128), 1], a, b, ep, out);
     }
     emit_tiled(cx, mode, meta, k, [n.div_ceil(64), m.div_ceil(64), 1], a, b, ep, out)

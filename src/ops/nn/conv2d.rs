@@ -1,5 +1,6 @@
 //! Conv2D: 2-D convolution, NHWC (NCHW through transposes), SAME/VALID/EXPLICIT padding,
 //! strides and dilations, lowered to one implicit-GEMM kernel (im2col never materialised).
+use crate::kernel::codes::{GemmMode, SubgroupGemmMode};
 use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::{Binding, Lower, Meta, Operand, ShaderVariant};
@@ -88,12 +89,12 @@ pub fn emit_with(cx: &mut Lower, g: &Geometry, x: &Operand, f: &Operand, ep: &Ep
             return;
         }
     }
-    emit_mode(cx, 1, g, x, f, ep, out)
+    emit_mode(cx, GemmMode::Conv2d, g, x, f, ep, out)
 }
 
-/// The implicit-GEMM kernel in `mode` 1 (convolution) or 2 (transposed convolution: `g`
+/// The implicit-GEMM kernel in `mode` Conv2d or Conv2dTranspose (transposed convolution: `g`
 /// describes the output as the image, `x` with ih/iw/ic, the filter [KH, KW, OC, IC]).
-pub fn emit_mode(cx: &mut Lower, mode: i64, g: &Geometry, x: &Operand, f: &Operand, ep: &Epilogue, out: &Operand) {
+pub fn emit_mode(cx: &mut Lower, mode: GemmMode, g: &Geometry, x: &Operand, f: &Operand, ep: &Epilogue, out: &Operand) {
     let m = g.n * g.oh * g.ow;
     let k = g.kh * g.kw * g.ic;
     // vec4 loads of 4 channels of a pixel and of 4 filter columns.
@@ -101,7 +102,7 @@ pub fn emit_mode(cx: &mut Lower, mode: i64, g: &Geometry, x: &Operand, f: &Opera
     // The subgroup kernel's loop steps: filter rows, taps, and their channels (4 a step with
     // vec4 loads); beyond the budget, the tiled kernel takes K in parts.
     let steps = g.kh + g.kh * g.kw * (1 + if vec4 { g.ic / 4 + g.ic % 4 } else { g.ic });
-    if mode == 1 && cx.target().gemm == crate::kernel::GemmChoice::Subgroup && g.oc.div_ceil(32) <= crate::kernel::MAX_GROUPS_PER_DIM as usize && steps <= crate::kernel::LOOP_BUDGET {
+    if mode == GemmMode::Conv2d && cx.target().gemm == crate::kernel::GemmChoice::Subgroup && g.oc.div_ceil(32) <= crate::kernel::MAX_GROUPS_PER_DIM as usize && steps <= crate::kernel::LOOP_BUDGET {
         // CPU adapters: the subgroup-broadcast kernel with the im2col loader.
         let meta = Meta::from(GemmSubgroupMeta {
             m: w(m), n: w(g.oc), k: w(k), batch_inner: 1,
@@ -113,7 +114,7 @@ pub fn emit_mode(cx: &mut Lower, mode: i64, g: &Geometry, x: &Operand, f: &Opera
             pl: w(g.pl),
             ..Default::default()
         });
-        let v = ep.apply(ShaderVariant::new(&shaders::GEMM_SUBGROUP).set("MODE", 1).set("VEC4", vec4 as i64).set("B_VEC4", (g.oc % 4 == 0) as i64));
+        let v = ep.apply(ShaderVariant::new(&shaders::GEMM_SUBGROUP).set("MODE", SubgroupGemmMode::Conv2d).set("VEC4", vec4 as i64).set("B_VEC4", (g.oc % 4 == 0) as i64));
         let groups = [m.div_ceil(8), g.oc.div_ceil(32), 1];
         let (b, r) = ep.bindings(f);
         let bind = vec![Binding::In(x.id), Binding::In(f.id), b, Binding::Out(out.id), r, Binding::In(x.id), Binding::In(f.id), Binding::Out(out.id)];

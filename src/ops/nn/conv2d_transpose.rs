@@ -5,6 +5,7 @@
 //! dilations, NHWC or NCHW. With few output channels (a segmentation model's last upsampling),
 //! one invocation per output element visits only the taps on the stride grid
 //! (`nn/conv_transpose.wgsl`) instead of GEMM tiles 64 channels wide.
+use crate::kernel::codes::GemmMode;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
@@ -105,7 +106,7 @@ impl Op for Conv2DBackpropInput {
                 });
                 cx.kernel(ShaderVariant::new(&shaders::CONV_TRANSPOSE), grid(n, 256), meta, vec![Binding::In(x.id), Binding::In(ins[1].id), Binding::Out(y.id)]);
             } else {
-                emit_mode(cx, 2, &g, x, &ins[1], &Epilogue::none(), y);
+                emit_mode(cx, GemmMode::Conv2dTranspose, &g, x, &ins[1], &Epilogue::none(), y);
             }
             Ok(())
         })

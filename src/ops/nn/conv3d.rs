@@ -1,6 +1,7 @@
 //! Conv3D: 3-D convolution, NDHWC (NCDHW through transposes), SAME/VALID padding, strides and
 //! dilations, lowered to one implicit-GEMM kernel (MODE 3 of gemm.wgsl). Also the 3-D window
 //! helpers shared with MaxPool3D/AvgPool3D.
+use crate::kernel::codes::GemmMode;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::{Lower, Meta, Operand, MAX_GROUPS_PER_DIM};
@@ -144,9 +145,9 @@ pub struct Volume {
     pub pad: [usize; 3],
 }
 
-/// Emits gemm.wgsl in `mode` 3 (Conv3D: filter [KD, KH, KW, IC, OC]) or 4 (transposed:
+/// Emits gemm.wgsl in `mode` Conv3d (filter [KD, KH, KW, IC, OC]) or Conv3dTranspose (transposed:
 /// filter [KD, KH, KW, OC, IC]) on NDHWC operands.
-pub fn emit3(cx: &mut Lower, mode: i64, v: &Volume, x: &Operand, f: &Operand, y: &Operand) {
+pub fn emit3(cx: &mut Lower, mode: GemmMode, v: &Volume, x: &Operand, f: &Operand, y: &Operand) {
     let m = v.n * v.out.iter().product::<usize>();
     let kk = v.k.iter().product::<usize>() * v.ic;
     let ep = Epilogue::none();
@@ -199,7 +200,7 @@ impl Op for Conv3D {
         let f = &ins[1];
         with_ndhwc(cx, node, self.window.nchw, &ins[0], &outs[0], |cx, x, y| {
             let v = Volume { n: g.n, input: g.input, ic: c, out: g.out, oc, k, s: g.s, d: g.d, pad: g.pad };
-            emit3(cx, 3, &v, x, f, y);
+            emit3(cx, GemmMode::Conv3d, &v, x, f, y);
             Ok(())
         })
     }

@@ -2,6 +2,7 @@
 //! Conv3DBackpropInput (whose input 0 is a tensor of the output's shape instead of the sizes):
 //! the gradient of Conv3D with respect to its input, lowered to one implicit-GEMM kernel
 //! (MODE 4 of gemm.wgsl). SAME/VALID padding, strides, dilations, NDHWC or NCDHW.
+use crate::kernel::codes::GemmMode;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::{Lower, Operand, MAX_GROUPS_PER_DIM};
@@ -87,7 +88,7 @@ impl Op for Conv3DBackpropInput {
             return Err(node.err("convolution too large for one dispatch"));
         }
         with_ndhwc(cx, node, self.window.nchw, &ins[2], &outs[0], |cx, x, y| {
-            emit3(cx, 4, &v, x, &ins[1], y);
+            emit3(cx, GemmMode::Conv3dTranspose, &v, x, &ins[1], y);
             Ok(())
         })
     }

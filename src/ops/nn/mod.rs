@@ -18,14 +18,15 @@ pub mod pool3d;
 pub mod softmax;
 pub mod window;
 
+use crate::kernel::codes::PoolMode;
 use crate::ops::Registry;
 
 pub fn register(r: &mut Registry) {
     activation::register(r, "nn");
     r.add_built("nn", "Conv2D", conv2d::Conv2D::build);
     r.add_built("nn", "DepthwiseConv2dNative", depthwise::Depthwise::build);
-    r.add_built("nn", "MaxPool", |n| pool::Pool::build(n, pool::MAX));
-    r.add_built("nn", "AvgPool", |n| pool::Pool::build(n, pool::AVG));
+    r.add_built("nn", "MaxPool", |n| pool::Pool::build(n, PoolMode::Max));
+    r.add_built("nn", "AvgPool", |n| pool::Pool::build(n, PoolMode::Avg));
     r.add_built("nn", "FusedBatchNorm", fused_batch_norm::FusedBatchNorm::build);
     r.add_built("nn", "FusedBatchNormV2", fused_batch_norm::FusedBatchNorm::build);
     r.add_built("nn", "FusedBatchNormV3", fused_batch_norm::FusedBatchNorm::build);
@@ -38,8 +39,8 @@ pub fn register(r: &mut Registry) {
     r.add_built("nn", "Conv3DBackpropInput", |n| conv3d_transpose::Conv3DBackpropInput::build(n, false));
     r.add_built("nn", "Conv3DBackpropInputV2", |n| conv3d_transpose::Conv3DBackpropInput::build(n, true));
     r.add_built("nn", "Conv3D", conv3d::Conv3D::build);
-    r.add_built("nn", "MaxPool3D", |n| pool3d::Pool3D::build(n, pool3d::MAX));
-    r.add_built("nn", "AvgPool3D", |n| pool3d::Pool3D::build(n, pool3d::AVG));
+    r.add_built("nn", "MaxPool3D", |n| pool3d::Pool3D::build(n, PoolMode::Max));
+    r.add_built("nn", "AvgPool3D", |n| pool3d::Pool3D::build(n, PoolMode::Avg));
     r.add_built("nn", "LRN", lrn::Lrn::build);
     r.add_built("nn", "_FusedConv2D", fused_conv2d::FusedConv2D::build);
     r.add_built("nn", "_FusedDepthwiseConv2dNative", fused_depthwise::FusedDepthwise::build);

@@ -1,5 +1,6 @@
 //! MaxPool and AvgPool (2-D, NHWC or NCHW; ksize and strides as attributes). SAME padding
 //! never wins a max, and an average divides by the valid elements only, like TensorFlow.
+use crate::kernel::codes::PoolMode;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET, MAX_LOOP_ITERATIONS};
@@ -8,17 +9,15 @@ use crate::ops::nn::window::Window2D;
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 
-/// A 2-D pooling op; `mode` 0 = max, 1 = average; its window decoded when the model is loaded.
+/// A 2-D pooling op; max or average (`mode`); its window decoded when the model is loaded.
 pub struct Pool {
-    pub mode: u32,
+    pub mode: PoolMode,
     pub window: Window2D,
 }
 
-pub const MAX: u32 = 0;
-pub const AVG: u32 = 1;
 
 impl Pool {
-    pub fn build(node: &Node, mode: u32) -> Result<Pool> {
+    pub fn build(node: &Node, mode: PoolMode) -> Result<Pool> {
         Ok(Pool { mode, window: Window2D::decode(node)? })
     }
 }
@@ -73,7 +72,7 @@ impl Op for Pool {
         }
         crate::ops::nn::layout::with_nhwc(cx, node, self.window.nchw, &ins[0], &outs[0], |cx, x, y| {
             if steps > LOOP_BUDGET && global {
-                let r = if mode == 0 { crate::ops::reduce::reduce::MAX } else { crate::ops::reduce::reduce::MEAN };
+                let r = if mode == PoolMode::Max { crate::ops::reduce::reduce::MAX } else { crate::ops::reduce::reduce::MEAN };
                 r.emit_axes(cx, x, &[1, 2], y.id);
                 return Ok(());
             }
@@ -83,7 +82,7 @@ impl Op for Pool {
                 oh: w(g.oh), ow: w(g.ow), kh: w(g.kh), kw: w(g.kw),
                 sh: w(g.sh), sw: w(g.sw), pt: w(g.pt), pl: w(g.pl),
             });
-            let v = ShaderVariant::new(&shaders::POOL).set("MODE", mode as i64);
+            let v = ShaderVariant::new(&shaders::POOL).set("MODE", mode);
             cx.kernel(v, grid(n_out, 256), meta, vec![Binding::In(x.id), Binding::Out(y.id)]);
             Ok(())
         })

@@ -1,5 +1,6 @@
 //! MaxPool3D and AvgPool3D (NDHWC or NCDHW; ksize and strides as 5-int attributes). SAME
 //! padding never wins a max, and an average divides by the valid elements only, like TensorFlow.
+use crate::kernel::codes::PoolMode;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET, MAX_LOOP_ITERATIONS};
@@ -8,17 +9,15 @@ use crate::ops::nn::conv3d::{geometry3, out_shape3, with_ndhwc, Geometry3, Windo
 use crate::ops::{Op, TensorInfo};
 use crate::shaders;
 
-/// A 3-D pooling op; `mode` 0 = max, 1 = average; its window decoded when the model is loaded.
+/// A 3-D pooling op; max or average (`mode`); its window decoded when the model is loaded.
 pub struct Pool3D {
-    pub mode: u32,
+    pub mode: PoolMode,
     pub window: Window3D,
 }
 
-pub const MAX: u32 = 0;
-pub const AVG: u32 = 1;
 
 impl Pool3D {
-    pub fn build(node: &Node, mode: u32) -> Result<Pool3D> {
+    pub fn build(node: &Node, mode: PoolMode) -> Result<Pool3D> {
         Ok(Pool3D { mode, window: Window3D::decode(node)? })
     }
     fn geo(&self, node: &Node, s: &[usize]) -> Result<Geometry3> {
@@ -48,7 +47,7 @@ impl Op for Pool3D {
         }
         with_ndhwc(cx, node, self.window.nchw, &ins[0], &outs[0], |cx, x, y| {
             if steps > LOOP_BUDGET && global {
-                let r = if mode == 0 { crate::ops::reduce::reduce::MAX } else { crate::ops::reduce::reduce::MEAN };
+                let r = if mode == PoolMode::Max { crate::ops::reduce::reduce::MAX } else { crate::ops::reduce::reduce::MEAN };
                 r.emit_axes(cx, x, &[1, 2, 3], y.id);
                 return Ok(());
             }
@@ -62,7 +61,7 @@ impl Op for Pool3D {
                 pf: w(g.pad[0]), pt: w(g.pad[1]), pl: w(g.pad[2]),
                 ..Default::default()
             });
-            let v = ShaderVariant::new(&shaders::POOL3D).set("MODE", mode as i64);
+            let v = ShaderVariant::new(&shaders::POOL3D).set("MODE", mode);
             cx.kernel(v, grid(n_out, 256), meta, vec![Binding::In(x.id), Binding::Out(y.id)]);
             Ok(())
         })

@@ -1,5 +1,6 @@
 //! Softmax and LogSoftmax over the last axis (one workgroup per row, max-subtracted; rows
 //! beyond the loop budget in three passes: parts' maxima and sums, rows', then the outputs).
+use crate::kernel::codes::SoftmaxStage;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::{spread_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant, Storage, LOOP_BUDGET};
@@ -60,8 +61,8 @@ impl Softmax {
         let meta = Meta::from(SoftmaxMeta { rows: w(rows), cols: w(cols), parts: w(parts), chunk: w(chunk) });
         let part_stats = cx.temp_as(DType::F32, vec![rows * parts, 2], Storage::F32);
         let row_stats = cx.temp_as(DType::F32, vec![rows, 2], Storage::F32);
-        cx.kernel(v.clone().set("STAGE", 1), spread_groups(rows * parts), meta.clone(), vec![Binding::In(x.id), Binding::Out(part_stats)]);
-        cx.kernel(v.set("STAGE", 2), spread_groups(rows), meta.clone(), vec![Binding::In(part_stats), Binding::Out(row_stats)]);
+        cx.kernel(v.clone().set("STAGE", SoftmaxStage::Stats), spread_groups(rows * parts), meta.clone(), vec![Binding::In(x.id), Binding::Out(part_stats)]);
+        cx.kernel(v.set("STAGE", SoftmaxStage::Combine), spread_groups(rows), meta.clone(), vec![Binding::In(part_stats), Binding::Out(row_stats)]);
         let apply = ty(ShaderVariant::new(&shaders::SOFTMAX).set("LOG", self.log as i64).entry("apply"));
         cx.kernel(apply, grid(rows * cols, 256), meta, vec![Binding::In(x.id), Binding::Out(y.id), Binding::In(row_stats)]);
     }

@@ -3,6 +3,7 @@
 //! part of a long axis), or one invocation per output of a short axis.
 use std::sync::Arc;
 
+use crate::kernel::codes::ArgOp;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::{spread_groups, grid, Binding, Lower, Meta, Operand, ShaderVariant};
@@ -100,7 +101,7 @@ impl Op for ArgReduce {
         let axis = ins[1].value.as_ref().ok_or_else(|| node.needs_values([1], "dimension must be constant"))?;
         let (_, [outer, len, inner], _) = arg_plan(node, &ins[0].shape, axis)?;
         let n_out = outer * inner;
-        let v = ShaderVariant::new(&shaders::ARG).ty("T", ins[0].storage().wgsl()).ty("O", outs[0].storage().wgsl()).set("OP", self.min as i64);
+        let v = ShaderVariant::new(&shaders::ARG).ty("T", ins[0].storage().wgsl()).ty("O", outs[0].storage().wgsl()).set("OP", if self.min { ArgOp::Min } else { ArgOp::Max });
         // A workgroup takes up to 65,536 elements of an axis (256 per invocation); longer axes
         // go in parts of 16,384, whose winners a second pass compares.
         let chunk = if len <= 256 * 256 { len.max(1) } else { 64 * 256 };

@@ -215,9 +215,8 @@ fn emit(cx: &mut Lower, code: ReduceOp, x: TensorId, dtype: DType, storage: Stor
         parts: w(parts), chunk: w(chunk), count: w(count), _pad: 0,
         kept_shape: dims(&ks, 1), kept_strides: dims(&kst, 0), red_shape: dims(&rs, 1), red_strides: dims(&rst, 0),
     });
-    let pass = partial_in as i64 | ((parts > 1) as i64) << 1;
     let y = cx.storage_of_tensor(dst);
-    let v = ShaderVariant::new(&shaders::REDUCE).ty("T", t.wgsl()).ty("X", storage.wgsl()).ty("Y", y.wgsl()).set("OP", code.code() as i64).set("PASS", pass);
+    let v = ShaderVariant::new(&shaders::REDUCE).ty("T", t.wgsl()).ty("X", storage.wgsl()).ty("Y", y.wgsl()).set("OP", code.code() as i64).set("PARTIAL_IN", partial_in).set("PARTIAL_OUT", parts > 1);
     let (v, groups) = match serial {
         true => (v.entry("serial"), grid(n_out * parts, 64)),
         false => (cx.target().group_reduce(v, t), spread_groups(n_out * parts)),

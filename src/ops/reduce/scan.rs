@@ -3,6 +3,7 @@
 //! scan of the blocks' totals, and their sum).
 use std::sync::Arc;
 
+use crate::kernel::codes::ScanOp;
 use crate::error::Result;
 use crate::graph::Node;
 use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant, LOOP_BUDGET};
@@ -113,7 +114,7 @@ impl Op for Scan {
         let [outer, len, inner] = plan(node, &ins[0].shape, axis)?;
         let (ex, rev) = (self.exclusive, self.reverse);
         let lines = outer * inner;
-        let v = ShaderVariant::new(&shaders::SCAN).ty("T", ins[0].storage().wgsl()).set("OP", self.prod as i64);
+        let v = ShaderVariant::new(&shaders::SCAN).ty("T", ins[0].storage().wgsl()).set("OP", if self.prod { ScanOp::Prod } else { ScanOp::Sum });
         let flags = ex as u32 | (rev as u32) << 1;
         let (x, y) = (ins[0].id, outs[0].id);
         if len <= 4096 {
