@@ -8,6 +8,28 @@ pub struct Shader {
     /// Path under `shaders/`.
     pub path: &'static str,
     pub source: &'static str,
+    /// Whether it names its float storage type `F` ([`crate::kernel::FLOAT_ALIAS`]: it gets
+    /// `F = f16` under f16 storage). Found when compiling wgtf.
+    pub float_alias: bool,
+    /// Whether it moves elements of any type as `E` ([`crate::kernel::ELEMENT_ALIAS`]).
+    pub element_alias: bool,
+}
+
+/// Whether `source` contains `decl` (at compile time, for [`Shader`]'s flags).
+pub const fn declares(source: &str, decl: &str) -> bool {
+    let (s, d) = (source.as_bytes(), decl.as_bytes());
+    let mut i = 0;
+    while i + d.len() <= s.len() {
+        let mut j = 0;
+        while j < d.len() && s[i + j] == d[j] {
+            j += 1;
+        }
+        if j == d.len() {
+            return true;
+        }
+        i += 1;
+    }
+    false
 }
 
 /// Declares a shader from its path under `shaders/`.
@@ -17,6 +39,8 @@ macro_rules! shader {
         $crate::shaders::Shader {
             path: $path,
             source: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/", $path)),
+            float_alias: $crate::shaders::declares(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/", $path)), $crate::kernel::FLOAT_ALIAS),
+            element_alias: $crate::shaders::declares(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/", $path)), $crate::kernel::ELEMENT_ALIAS),
         }
     };
 }

@@ -86,7 +86,12 @@ fn f16_variants_validate() {
     use wgtf::kernel::{ShaderVariant, FLOAT_ALIAS};
     use wgtf::shaders::*;
     let mut n = 0;
-    for s in wgtf::shaders::ALL.iter().filter(|s| s.source.contains(FLOAT_ALIAS)) {
+    for s in wgtf::shaders::ALL.iter().chain(wgtf::shaders::INCLUDES.iter()) {
+        // The flags the planner reads are the sources' declarations.
+        assert_eq!(s.float_alias, s.source.contains(FLOAT_ALIAS), "{}", s.path);
+        assert_eq!(s.element_alias, s.source.contains(wgtf::kernel::ELEMENT_ALIAS), "{}", s.path);
+    }
+    for s in wgtf::shaders::ALL.iter().filter(|s| s.float_alias) {
         let mut v = ShaderVariant::new(s).ty("F", "f16");
         for flag in ["VEC4", "B_VEC4"] {
             if s.source.contains(&format!("override {flag}")) {

@@ -398,11 +398,11 @@ impl<'a> Lower<'a> {
         if groups.contains(&0) {
             return;
         }
-        if self.floats == Storage::F16 && variant.shader.source.contains(shader::FLOAT_ALIAS) && !variant.types.iter().any(|(n, _)| *n == "F") {
+        if self.floats == Storage::F16 && variant.shader.float_alias && !variant.types.iter().any(|(n, _)| *n == "F") {
             variant = variant.ty("F", "f16");
         }
         // Kernels moving elements of any type (`alias E = u32;`) move f16 tensors as f16.
-        if variant.shader.source.contains(shader::ELEMENT_ALIAS)
+        if variant.shader.element_alias
             && !variant.types.iter().any(|(n, _)| *n == "E")
             && bindings.iter().any(|b| self.prog.tensors[b.id()].storage == Storage::F16)
         {

@@ -161,7 +161,7 @@ impl<'a> Planner<'a> {
     /// it was compiled with `F = f16` (or names f16 in another alias, as the cast kernel does).
     fn check_floats(&self, node: &Node, first: usize) -> Result<()> {
         for k in &self.prog.kernels[first..] {
-            let declares = k.variant.shader.source.contains(crate::kernel::FLOAT_ALIAS);
+            let declares = k.variant.shader.float_alias;
             let f16_form = k.variant.types.iter().any(|(_, t)| t.contains("f16"));
             for b in &k.bindings {
                 let s = self.prog.tensors[b.id()].storage;
