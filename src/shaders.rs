@@ -8,12 +8,22 @@ pub struct Shader {
     /// Path under `shaders/`.
     pub path: &'static str,
     pub source: &'static str,
-    /// Whether it names its float storage type `F` ([`crate::kernel::FLOAT_ALIAS`]: it gets
+    /// Whether it names its float storage type `F` ([`FLOAT_ALIAS`]: it gets
     /// `F = f16` under f16 storage). Found when compiling wgtf.
     pub float_alias: bool,
-    /// Whether it moves elements of any type as `E` ([`crate::kernel::ELEMENT_ALIAS`]).
+    /// Whether it moves elements of any type as `E` ([`ELEMENT_ALIAS`]).
     pub element_alias: bool,
 }
+
+/// The declaration by which a shader names its float storage type (`array<F>`, converting with
+/// `f32(x[i])` and `F(v)`): it gets `F = f16` when its op stores floats as f16. Declared in the
+/// shader's own file, not in an include.
+pub const FLOAT_ALIAS: &str = "alias F = f32;";
+
+/// The declaration by which a shader that moves elements of any type (copies, transposes,
+/// padding) names its element type: 32-bit words, or f16 when the tensors it binds are held as
+/// f16 (then counts and indices are in f16 elements).
+pub const ELEMENT_ALIAS: &str = "alias E = u32;";
 
 /// Whether `source` contains `decl` (at compile time, for [`Shader`]'s flags).
 pub const fn declares(source: &str, decl: &str) -> bool {
@@ -39,8 +49,8 @@ macro_rules! shader {
         $crate::shaders::Shader {
             path: $path,
             source: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/", $path)),
-            float_alias: $crate::shaders::declares(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/", $path)), $crate::kernel::FLOAT_ALIAS),
-            element_alias: $crate::shaders::declares(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/", $path)), $crate::kernel::ELEMENT_ALIAS),
+            float_alias: $crate::shaders::declares(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/", $path)), $crate::shaders::FLOAT_ALIAS),
+            element_alias: $crate::shaders::declares(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/", $path)), $crate::shaders::ELEMENT_ALIAS),
         }
     };
 }
@@ -101,10 +111,11 @@ pub static EACH: Shader = shader!("common/each.wgsl");
 pub static COPY_WORDS: Shader = shader!("common/copy_words.wgsl");
 pub static GEMM_EPILOGUE: Shader = shader!("common/gemm_epilogue.wgsl");
 pub static GEMM_BASES: Shader = shader!("common/gemm_bases.wgsl");
+pub static GEMM_IM2COL: Shader = shader!("common/gemm_im2col.wgsl");
 pub static POOL_WINDOW: Shader = shader!("common/pool_window.wgsl");
 pub static PAD_BITS: Shader = shader!("common/pad_bits.wgsl");
 pub static PAD_F16: Shader = shader!("common/pad_f16.wgsl");
-pub static INCLUDES: &[&Shader] = &[&ACTIVATION, &INDEX, &GROUP_TREE, &GROUP_SUBGROUP, &BINARY_ENTRIES, &EACH, &COPY_WORDS, &GEMM_EPILOGUE, &GEMM_BASES, &POOL_WINDOW, &PAD_BITS, &PAD_F16];
+pub static INCLUDES: &[&Shader] = &[&ACTIVATION, &INDEX, &GROUP_TREE, &GROUP_SUBGROUP, &BINARY_ENTRIES, &EACH, &COPY_WORDS, &GEMM_EPILOGUE, &GEMM_BASES, &GEMM_IM2COL, &POOL_WINDOW, &PAD_BITS, &PAD_F16];
 
 pub static ALL: &[&Shader] = &[
     &UNARY_FLOAT,

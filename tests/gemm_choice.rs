@@ -10,6 +10,7 @@ mod common;
 
 use wgtf::graph::Graph;
 use wgtf::proto::{attr_value::Value, tensor_shape_proto::Dim, AttrValue, GraphDef, NodeDef, TensorProto, TensorShapeProto};
+use wgtf::kernel::codes::GemmMode;
 use wgtf::{Context, ContextOptions, GemmChoice, GemmSetting, GemmSource, Model, Tensor};
 
 const FLOAT: i32 = wgtf::proto::DataType::DtFloat as i32;
@@ -236,6 +237,50 @@ fn conv(g: Conv, fused: bool) -> Case {
     Case { name: format!("conv {n}x{h}x{w}x{ic} -> {oc}, {k}x{k} stride {s} dilation {d} same={same} fused={fused}"), nodes, feeds, want }
 }
 
+/// Conv2DBackpropInput (VALID) of x [n, h, w, ic] with a filter [k, k, oc, ic]: the output
+/// [n, (h-1)s + (k-1)d + 1, …, oc], computed by scattering each input pixel through the taps
+/// (the kernels gather instead).
+fn conv_transpose(n: usize, h: usize, w: usize, ic: usize, oc: usize, k: usize, s: usize, d: usize) -> Case {
+    let (x, f) = (values(n * h * w * ic, 7), values(k * k * oc * ic, 8));
+    let (oh, ow) = ((h - 1) * s + (k - 1) * d + 1, (w - 1) * s + (k - 1) * d + 1);
+    let mut want = vec![0f64; n * oh * ow * oc];
+    for b in 0..n {
+        for iy in 0..h {
+            for ix in 0..w {
+                for ky in 0..k {
+                    for kx in 0..k {
+                        let (oy, ox) = (iy * s + ky * d, ix * s + kx * d);
+                        for o in 0..oc {
+                            let acc: f64 = (0..ic).map(|c| x[((b * h + iy) * w + ix) * ic + c] as f64 * f[((ky * k + kx) * oc + o) * ic + c] as f64).sum();
+                            want[((b * oh + oy) * ow + ox) * oc + o] += acc;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let sizes = TensorProto {
+        dtype: wgtf::proto::DataType::DtInt32 as i32,
+        tensor_shape: Some(TensorShapeProto { dim: vec![Dim { size: 4, ..Default::default() }], ..Default::default() }),
+        int_val: vec![n as i32, oh as i32, ow as i32, oc as i32],
+        ..Default::default()
+    };
+    let attrs = vec![
+        ("strides", ints(&[1, s as i64, s as i64, 1])),
+        ("dilations", ints(&[1, d as i64, d as i64, 1])),
+        ("padding", Value::S(b"VALID".to_vec())),
+        ("data_format", Value::S(b"NHWC".to_vec())),
+    ];
+    let nodes = vec![
+        placeholder("x"),
+        constant("f", &[k, k, oc, ic], &f),
+        node("sizes", "Const", &[], vec![("dtype", Value::Type(wgtf::proto::DataType::DtInt32 as i32)), ("value", Value::Tensor(sizes))]),
+        node("out", "Conv2DBackpropInput", &["sizes", "f", "x"], attrs),
+    ];
+    let feeds = vec![("x", Tensor::from_f32(vec![n, h, w, ic], x).unwrap())];
+    Case { name: format!("conv_transpose {n}x{h}x{w}x{ic} -> {oc}, {k}x{k} stride {s} dilation {d}"), nodes, feeds, want }
+}
+
 fn cases() -> Vec<Case> {
     let c = |n, h, w, ic, oc, k, stride, dilation, same| Conv { n, h, w, ic, oc, k, stride, dilation, same };
     vec![
@@ -253,6 +298,8 @@ fn cases() -> Vec<Case> {
         conv(c(1, 24, 24, 4, 16, 3, 1, 2, false), false),
         conv(c(1, 19, 21, 16, 20, 5, 2, 1, false), true),
         conv(c(1, 12, 12, 8, 132, 1, 1, 1, true), true),
+        conv_transpose(2, 9, 11, 24, 20, 3, 2, 1),
+        conv_transpose(1, 7, 6, 5, 17, 2, 3, 2),
     ]
 }
 
@@ -280,8 +327,12 @@ fn every_kernel_computes_products_and_convolutions_alike() {
                 GemmChoice::Large => "linalg/gemm_large.wgsl",
             };
             // Where a kernel leaves a product to the tiled one: a few rows (large), a strided
-            // output (subgroup).
-            let tiled = c.name.starts_with("matmul 3x") || (choice == GemmChoice::Subgroup && c.name.starts_with("einsum"));
+            // output or a transposed convolution (subgroup).
+            if choice == GemmChoice::Large && c.name.starts_with("conv_transpose") {
+                let mode = format!("MODE={}", GemmMode::Conv2dTranspose.code());
+                assert!(kernels.iter().any(|k| k.starts_with(file) && k.contains(&mode)), "{}: kernels {kernels:?}", c.name);
+            }
+            let tiled = c.name.starts_with("matmul 3x") || (choice == GemmChoice::Subgroup && (c.name.starts_with("einsum") || c.name.starts_with("conv_transpose")));
             assert!(tiled || kernels.iter().any(|k| k.starts_with(file)), "{choice}: {}: kernels {kernels:?}", c.name);
         }
     }
@@ -303,6 +354,36 @@ fn large_kernel_passes_the_product_fixtures() {
             panic!("{name} with the large kernel: {e}");
         }
     }
+}
+
+/// Every convolution the implicit GEMM computes (2-D and 3-D, transposed or not) runs on the
+/// large kernel where it is chosen: the fixtures under batch invariance (so that the large kernel
+/// takes their few rows too), with the kernel checked in each plan.
+#[test]
+fn large_kernel_computes_every_convolution_mode() {
+    let ctx = context(GemmSetting::Force(GemmChoice::Large), true);
+    let names = ["conv2d_same", "conv2d_dilated", "conv2d_transpose", "conv2d_transpose_more", "conv3d_pool3d", "conv3d_transpose", "small_cnn"];
+    let mut modes = std::collections::BTreeSet::new();
+    for name in names {
+        let case = common::load_case(&common::fixtures_dir().join(name));
+        if let Err(e) = common::run_case(&ctx, &case) {
+            panic!("{name} with the large kernel: {e}");
+        }
+        let model = ctx.load(&case.model).unwrap();
+        let feeds: Vec<(String, Tensor)> = case.feeds.iter().map(|(n, p)| (n.clone(), Tensor::read_npy(p).unwrap())).collect();
+        let f: Vec<(&str, &Tensor)> = feeds.iter().map(|(n, t)| (n.as_str(), t)).collect();
+        let fetches: Vec<&str> = case.fetches.iter().map(|(n, ..)| n.as_str()).collect();
+        let kernels: Vec<String> = model.plan_for(&f, &fetches).unwrap().kernels.into_iter().map(|k| k.2).collect();
+        assert!(!kernels.iter().any(|k| k.starts_with("linalg/gemm.wgsl")), "{name} left a product to the tiled kernel: {kernels:?}");
+        for k in kernels.iter().filter(|k| k.starts_with("linalg/gemm_large.wgsl")) {
+            let mode = k.split(['[', ',', ']']).find_map(|p| p.strip_prefix("MODE=")).unwrap();
+            modes.insert(mode.parse::<u32>().unwrap());
+        }
+    }
+    // (The fixtures' transposed 2-D convolutions have few output channels, which a direct kernel
+    // computes: `conv_transpose` cases above run Conv2dTranspose on every kernel.)
+    let all: std::collections::BTreeSet<u32> = [GemmMode::Matmul, GemmMode::Conv2d, GemmMode::Conv3d, GemmMode::Conv3dTranspose].iter().map(|m| m.code()).collect();
+    assert_eq!(modes, all, "the fixtures ran these modes of the large kernel");
 }
 
 /// With `batch_invariant`, each row of a batch equals, bit for bit, the row run alone, whatever

@@ -33,6 +33,7 @@ override HAS_RES: bool = false;
 @group(0) @binding(0) var<uniform> cfg: GemmMeta;
 //#include common/gemm_epilogue.wgsl
 //#include common/gemm_bases.wgsl
+//#include common/gemm_im2col.wgsl
 
 const BM: u32 = 64u;
 const BN: u32 = 64u;
@@ -48,80 +49,11 @@ fn load_a(a_base: u32, row: u32, col: u32) -> f32 {
     if (MODE == GEMM_MATMUL) {
         return f32(a[a_base + row * cfg.a_rs + col * cfg.a_cs]);
     }
-    if (MODE == GEMM_CONV3D || MODE == GEMM_CONV3D_TRANSPOSE) {
-        return load_a3(row, col);
-    }
-    // im2col: row = (image, oy, ox), col = (ky, kx, channel).
-    let plane = cfg.oh * cfg.ow;
-    let img = row / plane;
-    let r = row - img * plane;
-    let oy = r / cfg.ow;
-    let ox = r - oy * cfg.ow;
-    let kwc = cfg.kw * cfg.ic;
-    let ky = col / kwc;
-    let r2 = col - ky * kwc;
-    let kx = r2 / cfg.ic;
-    let ch = r2 - kx * cfg.ic;
-    var iy: i32;
-    var ix: i32;
-    if (MODE == GEMM_CONV2D_TRANSPOSE) {
-        let ty = i32(oy + cfg.pt) - i32(ky * cfg.dh);
-        let tx = i32(ox + cfg.pl) - i32(kx * cfg.dw);
-        if (ty < 0 || tx < 0 || u32(ty) % cfg.sh != 0u || u32(tx) % cfg.sw != 0u) {
-            return 0.0;
-        }
-        iy = ty / i32(cfg.sh);
-        ix = tx / i32(cfg.sw);
-    } else {
-        iy = i32(oy * cfg.sh + ky * cfg.dh) - i32(cfg.pt);
-        ix = i32(ox * cfg.sw + kx * cfg.dw) - i32(cfg.pl);
-    }
-    if (iy < 0 || ix < 0 || iy >= i32(cfg.ih) || ix >= i32(cfg.iw)) {
+    let i = a_index(row, col);
+    if (i < 0) {
         return 0.0;
     }
-    return f32(a[((img * cfg.ih + u32(iy)) * cfg.iw + u32(ix)) * cfg.ic + ch]);
-}
-
-// 3-D im2col: row = (image, oz, oy, ox), col = (kz, ky, kx, channel).
-fn load_a3(row: u32, col: u32) -> f32 {
-    let hw = cfg.oh * cfg.ow;
-    let vol = cfg.od * hw;
-    let img = row / vol;
-    var r = row - img * vol;
-    let oz = r / hw;
-    r = r - oz * hw;
-    let oy = r / cfg.ow;
-    let ox = r - oy * cfg.ow;
-    let kwc = cfg.kw * cfg.ic;
-    let khwc = cfg.kh * kwc;
-    let kz = col / khwc;
-    var r2 = col - kz * khwc;
-    let ky = r2 / kwc;
-    r2 = r2 - ky * kwc;
-    let kx = r2 / cfg.ic;
-    let ch = r2 - kx * cfg.ic;
-    var iz: i32;
-    var iy: i32;
-    var ix: i32;
-    if (MODE == GEMM_CONV3D_TRANSPOSE) {
-        let tz = i32(oz + cfg.pf) - i32(kz * cfg.dd);
-        let ty = i32(oy + cfg.pt) - i32(ky * cfg.dh);
-        let tx = i32(ox + cfg.pl) - i32(kx * cfg.dw);
-        if (tz < 0 || ty < 0 || tx < 0 || u32(tz) % cfg.sd != 0u || u32(ty) % cfg.sh != 0u || u32(tx) % cfg.sw != 0u) {
-            return 0.0;
-        }
-        iz = tz / i32(cfg.sd);
-        iy = ty / i32(cfg.sh);
-        ix = tx / i32(cfg.sw);
-    } else {
-        iz = i32(oz * cfg.sd + kz * cfg.dd) - i32(cfg.pf);
-        iy = i32(oy * cfg.sh + ky * cfg.dh) - i32(cfg.pt);
-        ix = i32(ox * cfg.sw + kx * cfg.dw) - i32(cfg.pl);
-    }
-    if (iz < 0 || iy < 0 || ix < 0 || iz >= i32(cfg.id) || iy >= i32(cfg.ih) || ix >= i32(cfg.iw)) {
-        return 0.0;
-    }
-    return f32(a[(((img * cfg.id + u32(iz)) * cfg.ih + u32(iy)) * cfg.iw + u32(ix)) * cfg.ic + ch]);
+    return f32(a[u32(i)]);
 }
 
 fn load_b(b_base: u32, gk: u32, gn: u32) -> f32 {
@@ -129,10 +61,7 @@ fn load_b(b_base: u32, gk: u32, gn: u32) -> f32 {
         return 0.0;
     }
     if (MODE == GEMM_CONV2D_TRANSPOSE || MODE == GEMM_CONV3D_TRANSPOSE) {
-        // filter [KH, KW, OC, IC] ([KD, KH, KW, OC, IC]): gk = (ky, kx, ic), gn = oc.
-        let kk = gk / cfg.ic;
-        let ch = gk - kk * cfg.ic;
-        return f32(b[(kk * cfg.n + gn) * cfg.ic + ch]);
+        return f32(b[b_index_transposed(gk, gn)]);
     }
     return f32(b[b_base + gk * cfg.b_rs + gn * cfg.b_cs]);
 }

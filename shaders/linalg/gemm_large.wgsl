@@ -8,12 +8,12 @@
 //
 // GEMM_MATMUL: A and B are (batched) matrices addressed through strides; C contiguous [batch, M, N]
 //         unless c_cs != 0 (then strided, as in gemm.wgsl).
-// GEMM_CONV2D: A is the im2col view of an NHWC image (Conv2D as implicit GEMM), B the HWIO filter
-//         as a [KH*KW*IC, OC] matrix. (Transposed and 3-D convolutions, gemm.wgsl's GEMM_CONV2D_TRANSPOSE,
-//         GEMM_CONV3D and GEMM_CONV3D_TRANSPOSE, stay on the 64x64 kernel.)
+// The convolution modes (GEMM_CONV2D, GEMM_CONV2D_TRANSPOSE, GEMM_CONV3D, GEMM_CONV3D_TRANSPOSE):
+//         A is the im2col view of the input (common/gemm_im2col.wgsl), B the filter as a
+//         [taps * IC, OC] matrix (transposed: [taps, OC, IC], never read as vec4).
 // K runs from k_off to k, row tiles and batches start at m_off and z_off (see gemm.wgsl).
 // VEC4: A read as vec4 (GEMM_MATMUL: A row-major, K a multiple of 4, rows at multiples of 4 floats;
-// GEMM_CONV2D: IC a multiple of 4, four channels of one pixel). B_VEC4: B read as vec4 (row-major, N
+// convolutions: IC a multiple of 4, four channels of one pixel). B_VEC4: B read as vec4 (row-major, N
 // a multiple of 4, rows at multiples of 4 floats). Bindings 6 and 7 alias 1 and 2 as vec4.
 alias F = f32;
 //#include gen/gemm_mode.wgsl
@@ -29,6 +29,7 @@ override HAS_RES: bool = false;
 @group(0) @binding(0) var<uniform> cfg: GemmMeta;
 //#include common/gemm_epilogue.wgsl
 //#include common/gemm_bases.wgsl
+//#include common/gemm_im2col.wgsl
 
 const BM: u32 = 128u;
 const BK: u32 = 8u;
@@ -37,39 +38,18 @@ const BK: u32 = 8u;
 var<workgroup> tile_a: array<vec4<f32>, 512>;
 var<workgroup> tile_b: array<vec4<f32>, 512>;
 
-// The index into `a` of A(row, col) in GEMM_CONV2D (im2col: row = (image, oy, ox), col = (ky, kx,
-// channel)), or -1 where the window reads padding.
-fn im2col(row: u32, col: u32) -> i32 {
-    let plane = cfg.oh * cfg.ow;
-    let img = row / plane;
-    let r = row - img * plane;
-    let oy = r / cfg.ow;
-    let ox = r - oy * cfg.ow;
-    let kwc = cfg.kw * cfg.ic;
-    let ky = col / kwc;
-    let r2 = col - ky * kwc;
-    let kx = r2 / cfg.ic;
-    let ch = r2 - kx * cfg.ic;
-    let iy = i32(oy * cfg.sh + ky * cfg.dh) - i32(cfg.pt);
-    let ix = i32(ox * cfg.sw + kx * cfg.dw) - i32(cfg.pl);
-    if (iy < 0 || ix < 0 || iy >= i32(cfg.ih) || ix >= i32(cfg.iw)) {
-        return -1;
-    }
-    return i32(((img * cfg.ih + u32(iy)) * cfg.iw + u32(ix)) * cfg.ic + ch);
-}
-
 fn load_a(a_base: u32, row: u32, col: u32) -> f32 {
     if (row >= cfg.m || col >= cfg.k) {
         return 0.0;
     }
-    if (MODE == GEMM_CONV2D) {
-        let i = im2col(row, col);
-        if (i < 0) {
-            return 0.0;
-        }
-        return f32(a[u32(i)]);
+    if (MODE == GEMM_MATMUL) {
+        return f32(a[a_base + row * cfg.a_rs + col * cfg.a_cs]);
     }
-    return f32(a[a_base + row * cfg.a_rs + col * cfg.a_cs]);
+    let i = a_index(row, col);
+    if (i < 0) {
+        return 0.0;
+    }
+    return f32(a[u32(i)]);
 }
 
 // This invocation's share of the A tile at k0: VEC4, the 4 values (row lid/2, k 4(lid%2)..+3);
@@ -80,13 +60,13 @@ fn fetch_a(a_base: u32, m0: u32, k0: u32, lid: u32) -> vec4<f32> {
         let row = m0 + lid / 2u;
         let col = k0 + (lid % 2u) * 4u;
         if (row < cfg.m && col < cfg.k) {
-            if (MODE == GEMM_CONV2D) {
-                let i = im2col(row, col);
+            if (MODE == GEMM_MATMUL) {
+                v = vec4<f32>(a4[(a_base + row * cfg.a_rs + col) / 4u]);
+            } else {
+                let i = a_index(row, col);
                 if (i >= 0) {
                     v = vec4<f32>(a4[u32(i) / 4u]);
                 }
-            } else {
-                v = vec4<f32>(a4[(a_base + row * cfg.a_rs + col) / 4u]);
             }
         }
         return v;
@@ -118,6 +98,9 @@ fn put_a(s: u32, lid: u32, v: vec4<f32>) {
 fn load_b(b_base: u32, gk: u32, gn: u32) -> f32 {
     if (gk >= cfg.k || gn >= cfg.n) {
         return 0.0;
+    }
+    if (MODE == GEMM_CONV2D_TRANSPOSE || MODE == GEMM_CONV3D_TRANSPOSE) {
+        return f32(b[b_index_transposed(gk, gn)]);
     }
     return f32(b[b_base + gk * cfg.b_rs + gn * cfg.b_cs]);
 }

@@ -17,7 +17,7 @@ pub enum GemmChoice {
     Subgroup,
     /// `linalg/gemm_large.wgsl`: 128×128 tiles, a 16×16 workgroup, 8×8 outputs per invocation,
     /// double-buffered k-tiles (GPUs with many lanes). Products of at most 64 rows (unless
-    /// batch-invariant), transposed and 3-D convolutions use the tiled kernel.
+    /// batch-invariant) use the tiled kernel; it computes every convolution mode.
     Large,
 }
 

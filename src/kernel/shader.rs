@@ -7,15 +7,7 @@
 
 use crate::shaders::Shader;
 
-/// The declaration by which a shader names its float storage type (`array<F>`, converting with
-/// `f32(x[i])` and `F(v)`): it gets `F = f16` when its op stores floats as f16. Declared in the
-/// shader's own file, not in an include.
-pub const FLOAT_ALIAS: &str = "alias F = f32;";
-
-/// The declaration by which a shader that moves elements of any type (copies, transposes,
-/// padding) names its element type: 32-bit words, or f16 when the tensors it binds are held as
-/// f16 (then counts and indices are in f16 elements).
-pub const ELEMENT_ALIAS: &str = "alias E = u32;";
+pub use crate::shaders::{ELEMENT_ALIAS, FLOAT_ALIAS};
 
 /// One compiled form of a shader: the pipeline cache key.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

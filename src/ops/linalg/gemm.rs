@@ -339,20 +339,22 @@ const TILED_K_OFF: usize = word_of(offset_of!(GemmMeta, k_off));
 /// epilogue's); bias and activation go with the last. Beyond MAX_WINDOWS parts (an absurd
 /// shape), one dispatch of too many workgroups, which the plan's limit check refuses.
 #[allow(clippy::too_many_arguments)]
-pub fn emit_tiled(cx: &mut Lower, mode: GemmMode, meta: Meta, k: usize, groups: [usize; 3], a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand) {
+fn emit_tiled(cx: &mut Lower, mode: GemmMode, meta: Meta, k: usize, groups: [usize; 3], a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand) {
     emit_parts(cx, &|e: &Epilogue| e.apply(ShaderVariant::new(&shaders::GEMM).set("MODE", mode)), 64, meta, k, groups, a, b, ep, out)
 }
 
-/// A 2-D convolution's implicit GEMM (`mode` Conv2d) or a transposed one's over M rows and N
-/// columns with `meta` (a [`GemmMeta`]): the 128×128 kernel where the target chose it (Conv2d
-/// over more than 64 rows, or any number when batch-invariant; `vec4`: the image's channels, and
-/// `b_vec4`: the filter's columns, are multiples of 4), else the 64×64 one. K in parts as
-/// [`emit_tiled`].
+/// A convolution's implicit GEMM (2-D or 3-D, transposed or not: `mode`) over M rows and N
+/// columns with `meta` (a [`GemmMeta`]): the 128×128 kernel where the target chose it (more than
+/// 64 rows, or any number when batch-invariant; `vec4`: the input's channels are multiples of 4,
+/// `b_vec4`: the filter's columns, never for a transposed filter), else the 64×64 one. K in
+/// parts as [`emit_tiled`].
 #[allow(clippy::too_many_arguments)]
 pub fn emit_conv(cx: &mut Lower, mode: GemmMode, meta: Meta, (m, n, k): (usize, usize, usize), (vec4, b_vec4): (bool, bool), a: &Operand, b: &Operand, ep: &Epilogue, out: &Operand) {
     let t = cx.target();
-    if mode == GemmMode::Conv2d && t.gemm == GemmChoice::Large && (m > 64 || t.batch_invariant) {
-        let base = ShaderVariant::new(&shaders::GEMM_LARGE).set("MODE", GemmMode::Conv2d).set("VEC4", vec4 as i64).set("B_VEC4", b_vec4 as i64);
+    debug_assert_ne!(mode, GemmMode::Matmul, "emit_conv computes convolutions");
+    if t.gemm == GemmChoice::Large && (m > 64 || t.batch_invariant) {
+        let transposed = matches!(mode, GemmMode::Conv2dTranspose | GemmMode::Conv3dTranspose);
+        let base = ShaderVariant::new(&shaders::GEMM_LARGE).set("MODE", mode).set("VEC4", vec4).set("B_VEC4", b_vec4 && !transposed);
         return emit_parts(cx, &|e: &Epilogue| e.apply(base.clone()), 128, meta, k, [n.div_ceil(128), m.div_ceil(128), 1], a, b, ep, out);
     }
     emit_tiled(cx, mode, meta, k, [n.div_ceil(64), m.div_ceil(64), 1], a, b, ep, out)

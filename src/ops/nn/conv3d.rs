@@ -162,8 +162,7 @@ pub fn emit3(cx: &mut Lower, mode: GemmMode, v: &Volume, x: &Operand, f: &Operan
         dd: w(v.d[0]), pf: w(v.pad[0]),
         ..Default::default()
     });
-    let groups = [v.oc.div_ceil(64), m.div_ceil(64), 1];
-    crate::ops::linalg::gemm::emit_tiled(cx, mode, meta, kk, groups, x, f, &ep, y);
+    crate::ops::linalg::gemm::emit_conv(cx, mode, meta, (m, v.oc, kk), (v.ic % 4 == 0, v.oc % 4 == 0), x, f, &ep, y);
 }
 
 fn filter_dims(node: &Node, f: &[usize], c: usize) -> Result<([usize; 3], usize)> {
