@@ -117,13 +117,14 @@ pub fn plan_graph(graph: Graph) -> Result<Vec<Program>> {
     // The plan of all outputs again for an adapter like lavapipe with small bindings: 64-bit
     // integer kernels, the narrowing around ops without them, the subgroup GEMM, and windows
     // of weights beyond a binding.
-    let lavapipe = Target { gemm: wgtf::kernel::GemmChoice::Subgroup, int64: true, max_binding: 1 << 16, subgroups: true, batch_invariant: false, f16: false };
+    let lavapipe = Target { gemm: wgtf::kernel::GemmChoice::Subgroup, depthwise: wgtf::kernel::DepthwiseChoice::Cols4, int64: true, max_binding: 1 << 16, subgroups: true, batch_invariant: false, f16: false };
     if let Ok(p) = compile_for(&CompileRequest { graph: &opt, registry: reg, folded: &opt_folded, feeds: &feeds, fetches: &roots }, &lavapipe) {
         programs.push(p);
     }
     // And with floats held as f16 (`--precision f16`): the conversions at the edges of ops
-    // without f16 kernels, and every kernel binding its float tensors as it declares them.
-    let half = Target { f16: true, ..lavapipe };
+    // without f16 kernels, and every kernel binding its float tensors as it declares them (and
+    // the other depthwise form).
+    let half = Target { f16: true, depthwise: wgtf::kernel::DepthwiseChoice::Cols1, ..lavapipe };
     if let Ok(p) = compile_for(&CompileRequest { graph: &opt, registry: reg, folded: &opt_folded, feeds: &feeds, fetches: &roots }, &half) {
         programs.push(p);
     }

@@ -59,8 +59,13 @@ pub struct BenchReport {
     pub gemm: String,
     /// Where it came from: `option`, `env` (`WGTF_GEMM`), `rule`, `cache`, `autotune`.
     pub gemm_source: String,
-    /// Milliseconds an autotune took before the load (0 without one: not in `load_ms`).
+    /// Milliseconds an autotune (GEMM kernels and depthwise forms) took before the load (0
+    /// without one: not in `load_ms`).
     pub gemm_tune_ms: f64,
+    /// The depthwise form (`cols4`, `cols1`), decided by the same autotune.
+    pub depthwise: String,
+    /// Where it came from: `option`, `env` (`WGTF_DEPTHWISE`), `rule`, `cache`, `autotune`.
+    pub depthwise_source: String,
     pub load_ms: f64,
     pub load_warm_ms: f64,
     pub first_run_ms: f64,
@@ -156,8 +161,10 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 /// Loads `path` into `ctx` (twice, to time a warm load) and measures runs.
 pub fn bench(ctx: &Context, path: &Path, opts: &BenchOptions, mut progress: impl FnMut(usize, usize)) -> Result<BenchReport> {
     let load = LoadOptions { precision: opts.precision, ..Default::default() };
-    // The GEMM kernel is decided (perhaps autotuned) before the load is timed.
+    // The GEMM kernel and the depthwise form are decided (perhaps autotuned) before the load
+    // is timed.
     let gemm = ctx.gemm().clone();
+    let depthwise = ctx.depthwise().clone();
     let p0 = ctx.pipelines_created();
     let t = Instant::now();
     let cold = ctx.load_with(path, &load)?;
@@ -217,7 +224,9 @@ pub fn bench(ctx: &Context, path: &Path, opts: &BenchOptions, mut progress: impl
         precision: opts.precision.name().to_string(),
         gemm: gemm.choice.to_string(),
         gemm_source: gemm.source.to_string(),
-        gemm_tune_ms: gemm.tune_ms,
+        gemm_tune_ms: gemm.tune_ms.max(depthwise.tune_ms),
+        depthwise: depthwise.choice.to_string(),
+        depthwise_source: depthwise.source.to_string(),
         load_ms,
         load_warm_ms,
         first_run_ms,

@@ -417,7 +417,7 @@ fn settings_parse() {
 /// tuned again and rewritten with this adapter's key; a valid entry is used without tuning.
 #[test]
 fn autotune_cache_corrupt_stale_and_valid() {
-    use wgtf::runtime::tune::{cache_file, load_cached, lookup, store, CacheKey, Lookup};
+    use wgtf::runtime::tune::{cache_file, load_cached, lookup, store, Cached, CacheKey, Lookup};
     let dir = std::env::temp_dir().join(format!("wgtf-gemm-cache-test-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -431,23 +431,24 @@ fn autotune_cache_corrupt_stale_and_valid() {
     assert_eq!(d.source, GemmSource::Autotune, "{d:?}");
     assert!(d.notes.iter().any(|n| n.contains("ignored the cache")), "{d:?}");
     assert_eq!(d.scores.len(), choices().len());
-    assert_eq!(load_cached(&path, &key), Some(d.choice));
+    assert_eq!(load_cached(&path, &key).map(|c| c.gemm), Some(d.choice));
     // Valid: used as it is, without timing (a choice the autotune did not make, to tell).
     let other = choices().into_iter().find(|c| *c != d.choice).unwrap();
-    store(&path, &key, other, &[]).unwrap();
+    let pick = Cached { gemm: other, depthwise: wgtf::DepthwiseChoice::Cols4 };
+    store(&path, &key, pick, &[], &[]).unwrap();
     let ctx = tune();
     assert_eq!((ctx.gemm().choice, ctx.gemm().source), (other, GemmSource::Cache));
     assert_eq!(ctx.target().gemm, other);
     // Stale (another wgtf version): ignored, tuned again, replaced by this version's entry.
     let old = CacheKey { version: "0.0.0-old".into(), ..key.clone() };
     std::fs::remove_file(&path).unwrap();
-    store(&path, &old, other, &[]).unwrap();
+    store(&path, &old, pick, &[], &[]).unwrap();
     assert!(matches!(lookup(&path, &key), Lookup::Stale(_)));
     let ctx = tune();
     let d = ctx.gemm();
     assert_eq!(d.source, GemmSource::Autotune);
     assert!(d.notes.iter().any(|n| n.contains("stale")), "{d:?}");
-    assert_eq!(load_cached(&path, &key), Some(d.choice));
+    assert_eq!(load_cached(&path, &key).map(|c| c.gemm), Some(d.choice));
     assert!(matches!(lookup(&path, &old), Lookup::Stale(_)));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -8,7 +8,8 @@ made by bench/gpu/prepare.sh (the wgtf binary, the models, manifest.json):
    the wgtf binary with each GEMM kernel (WGTF_GEMM=tiled, subgroup, large), compared here with
    numpy like tests/common/mod.rs compares them (pending cases must fail); first `wgtf devices`
    with a fresh cache directory records the kernel wgtf's autotune picks and each one's score;
-2. `wgtf bench --json --profile` on MobileNetV2, ResNet50 and EfficientNetB0 (batch 1 and 8) and
+2. `wgtf bench --json --profile` on MobileNetV2, ResNet50 and EfficientNetB0 (batch 1 and 8; the
+   networks with depthwise convolutions also with each depthwise form, WGTF_DEPTHWISE) and
    on the matmul probes (N^3 for N up to 4096), whose one-value results are also checked;
 3. the same in PyTorch (torchvision, fp32, TF32 off, cudnn.benchmark) and torch.matmul (cuBLAS
    SGEMM) through bench/gpu/torch_bench.py, when torch with CUDA is installed; else skipped;
@@ -30,6 +31,16 @@ import numpy as np
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 FAMILIES = ("tiled", "subgroup", "large")
+
+
+def kernels(row):
+    """A network row's kernels: `subgroup (cols1)`, the depthwise form where it has one."""
+    dw = row.get("depthwise") or (row.get("report") or {}).get("depthwise")
+    return "%s (%s)" % (row["gemm"], dw) if dw else row["gemm"]
+# The depthwise forms (WGTF_DEPTHWISE; src/kernel/depthwise.rs) and the networks that have
+# depthwise convolutions: those run with each form forced (--quick: MobileNetV2 only).
+DEPTHWISE_FORMS = ("cols4", "cols1")
+DEPTHWISE_NETS = ("MobileNetV2", "EfficientNetB0")
 T0 = time.time()
 
 # FP32 (non-tensor) peak of some cards, TFLOP/s, from NVIDIA's data sheets (boost clock).
@@ -70,6 +81,7 @@ class Kit:
         # A cache of the GEMM autotune of this run only (`wgtf devices` tunes; steps force a kernel).
         self.env["WGTF_CACHE_DIR"] = os.path.join(self.tmp, "cache")
         self.env.pop("WGTF_GEMM", None)
+        self.env.pop("WGTF_DEPTHWISE", None)
         self.results = {"started_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()), "quick": args.quick,
                         "host": platform.node(), "kit": {}, "adapter": {}, "conformance": {}, "nets": [], "matmul": [],
                         "torch": {"status": "not run"}, "notes": []}
@@ -158,6 +170,16 @@ class Kit:
             if g["choice"] in FAMILIES:
                 self.default_family = g["choice"]
             log("GEMM kernel: %s (%s)%s" % (g["choice"], g["source"], "; autotune scores (time relative to the fastest, summed over its 2 shapes): %s in %d ms" % (g["scores"], g["tune_ms"]) if g["scores"] else ""))
+        # The depthwise form the same autotune picked ("    depthwise: cols1 (autotune: cols4 1.40, cols1 2.00; 380 ms)").
+        block = re.search(r"^\[%d\] .*\n(?:\s+.*\n)*?\s+depthwise: (\w+) \((\w+)(?:: (.*?); \d+ ms)?\)" % chosen["index"], out, re.M)
+        if block:
+            d = {"choice": block.group(1), "source": block.group(2), "scores": {}}
+            for sc in (block.group(3) or "").split(","):
+                if sc.strip():
+                    name, val = sc.split()
+                    d["scores"][name] = float(val)
+            self.results["adapter"]["depthwise"] = d
+            log("depthwise form: %s (%s)%s" % (d["choice"], d["source"], "; autotune scores: %s" % d["scores"] if d["scores"] else ""))
         if self.cpu_adapter and not self.args.quick:
             self.results["notes"].append("measured on a CPU adapter without --quick")
         log("adapter [%d] %s (%s, %s), driver %s" % (chosen["index"], chosen["name"], chosen["backend"], chosen["type"], chosen["driver"]))
@@ -302,13 +324,16 @@ class Kit:
             self.save()
 
     # ---- wgtf bench ----
-    def bench(self, entry, fam, batch, iters, warmup, extra=()):
+    def bench(self, entry, fam, batch, iters, warmup, extra=(), dw=None):
+        env = {"WGTF_GEMM": fam}
+        if dw:
+            env["WGTF_DEPTHWISE"] = dw
         argv = ["bench", "--json", "--profile", "--iters", str(iters), "--warmup", str(warmup)]
         if batch != 1:
             argv += ["--batch", str(batch)]
         argv += list(extra) + [os.path.join(self.models, entry["file"])]
         t = time.time()
-        rc, out, err = self.wgtf_cmd(argv, {"WGTF_GEMM": fam}, timeout=self.args.step_timeout)
+        rc, out, err = self.wgtf_cmd(argv, env, timeout=self.args.step_timeout)
         wall = time.time() - t
         rep = None
         for line in out.splitlines()[::-1]:
@@ -319,7 +344,7 @@ class Kit:
             # Timestamp queries may be missing or broken on an adapter: the figures without them.
             first = (err.strip().splitlines() or ["exit %d" % rc])[-1]
             argv.remove("--profile")
-            rc, out, err = self.wgtf_cmd(argv, {"WGTF_GEMM": fam}, timeout=self.args.step_timeout)
+            rc, out, err = self.wgtf_cmd(argv, env, timeout=self.args.step_timeout)
             wall = time.time() - t
             rep = next((json.loads(l) for l in out.splitlines()[::-1] if l.startswith("{")), None)
             if rep is not None:
@@ -333,25 +358,28 @@ class Kit:
         rep["gemm_kernels"] = sorted({k["kernel"].split("[")[0] for k in rep.get("slowest_kernels", []) if "gemm" in k["kernel"] or "matmul" in k["kernel"]})
         return rep
 
-    def nets(self, fams, precision="f32"):
+    def nets(self, fams, precision="f32", dws=(None,), only=None):
+        """Each network (`only`: these) with each GEMM family and depthwise form (None: wgtf's)."""
         it, wu = (self.args.iters_quick, 1) if self.args.quick else (self.args.iters, self.args.warmup)
         extra = ["--precision", precision] if precision != "f32" else []
         for fam in fams:
-            for e in self.manifest["models"]:
-                if e["kind"] != "net" or (self.args.only_nets and e["net"] not in self.args.only_nets):
-                    continue
-                if self.over_budget("wgtf bench %s (%s)" % (e["name"], fam)):
-                    continue
-                batch = e["batch"]
-                rep = self.bench(e, fam, batch, it, wu, extra)
-                row = {"net": e["net"], "batch": batch, "gemm": fam, "precision": precision, "model": e["file"], "report": rep}
-                self.results["nets"].append(row)
-                if "error" in rep:
-                    log("wgtf %s batch %d %s: ERROR %s" % (e["net"], batch, fam, rep["error"]))
-                else:
-                    log("wgtf %s batch %d WGTF_GEMM=%s %s: p50 %.2f ms, min %.2f ms, kernels %.2f ms, %d dispatches, load %.0f ms (%.0fs)"
-                        % (e["net"], batch, fam, precision, rep["p50_ms"], rep["min_ms"], rep["kernel_ms"], rep["dispatches_per_run"], rep["load_ms"], rep["wall_s"]))
-                self.save()
+            for dw in dws:
+                for e in self.manifest["models"]:
+                    if e["kind"] != "net" or (self.args.only_nets and e["net"] not in self.args.only_nets) or (only and e["net"] not in only):
+                        continue
+                    if self.over_budget("wgtf bench %s (%s%s)" % (e["name"], fam, ", " + dw if dw else "")):
+                        continue
+                    batch = e["batch"]
+                    rep = self.bench(e, fam, batch, it, wu, extra, dw)
+                    row = {"net": e["net"], "batch": batch, "gemm": fam, "depthwise": rep.get("depthwise", dw), "precision": precision, "model": e["file"], "report": rep}
+                    self.results["nets"].append(row)
+                    forced = " WGTF_DEPTHWISE=%s" % dw if dw else ""
+                    if "error" in rep:
+                        log("wgtf %s batch %d %s%s: ERROR %s" % (e["net"], batch, fam, forced, rep["error"]))
+                    else:
+                        log("wgtf %s batch %d WGTF_GEMM=%s%s %s: p50 %.2f ms, min %.2f ms, kernels %.2f ms, %d dispatches, load %.0f ms (%.0fs)"
+                            % (e["net"], batch, fam, forced, precision, rep["p50_ms"], rep["min_ms"], rep["kernel_ms"], rep["dispatches_per_run"], rep["load_ms"], rep["wall_s"]))
+                    self.save()
 
     def probe_sizes(self):
         sizes = [e["n"] for e in self.manifest["models"] if e["kind"] == "matmul"]
@@ -482,7 +510,7 @@ class Kit:
               "wgtf: `wgtf bench` end to end (upload, run, readback); kernels = the sum of GPU kernel times (`--profile`). "
               "PyTorch: torchvision, eval, `inference_mode`, cudnn.benchmark, TF32 off; end to end = host tensor `.cuda()`, forward, `.cpu()`; GPU = CUDA events around the forward on a resident input."
               + (" On a CPU adapter the kernel sum (one profiled run, timestamps around each dispatch) can exceed the p50." if getattr(self, "cpu_adapter", r["adapter"].get("chosen", {}).get("type") == "Cpu") else ""), "",
-              "| network | batch | wgtf GEMM, precision | wgtf p50 | wgtf min | wgtf kernels | p50 − kernels | dispatches | wgtf img/s | PyTorch p50 | PyTorch GPU | wgtf p50 / PyTorch p50 |",
+              "| network | batch | wgtf GEMM (depthwise form), precision | wgtf p50 | wgtf min | wgtf kernels | p50 − kernels | dispatches | wgtf img/s | PyTorch p50 | PyTorch GPU | wgtf p50 / PyTorch p50 |",
               "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for n in r["nets"]:
             rep = n["report"]
@@ -490,11 +518,11 @@ class Kit:
             tp = "%.2f" % tr["e2e_p50_ms"] if tr.get("e2e_p50_ms") else "-"
             tg = "%.2f" % tr["gpu_p50_ms"] if tr.get("gpu_p50_ms") else "-"
             if "error" in rep:
-                L.append("| %s | %d | %s %s | error: %s | | | | | | %s | %s | |" % (n["net"], n["batch"], n["gemm"], n.get("precision", "f32"), rep["error"][:80], tp, tg))
+                L.append("| %s | %d | %s %s | error: %s | | | | | | %s | %s | |" % (n["net"], n["batch"], kernels(n), n.get("precision", "f32"), rep["error"][:80], tp, tg))
                 continue
             ratio = "%.2fx" % (rep["p50_ms"] / tr["e2e_p50_ms"]) if tr.get("e2e_p50_ms") else "-"
             L.append("| %s | %d | %s %s | %.2f | %.2f | %.2f | %.2f | %d | %.1f | %s | %s | %s |" % (
-                n["net"], n["batch"], n["gemm"], n.get("precision", "f32"), rep["p50_ms"], rep["min_ms"], rep["kernel_ms"], rep["p50_ms"] - rep["kernel_ms"], rep["dispatches_per_run"],
+                n["net"], n["batch"], kernels(n), n.get("precision", "f32"), rep["p50_ms"], rep["min_ms"], rep["kernel_ms"], rep["p50_ms"] - rep["kernel_ms"], rep["dispatches_per_run"],
                 rep["throughput_per_s"], tp, tg, ratio))
         pk_name, pk = self.peak()
         tm = {m["n"]: m for m in (t.get("matmul") or [])}
@@ -559,6 +587,8 @@ def main():
     if not args.skip_nets:
         kit.nets([kit.default_family])
         kit.nets([kit.default_family], "f16")
+        # Each depthwise form forced, with wgtf's GEMM kernel (--quick: MobileNetV2 only).
+        kit.nets([kit.default_family], dws=DEPTHWISE_FORMS, only=DEPTHWISE_NETS[:1] if args.quick else DEPTHWISE_NETS)
     if not args.skip_matmul:
         kit.matmul()
     kit.torch()

@@ -45,9 +45,9 @@ if [ "${WGTF_KIT_LOADER:-auto}" = private ] || ! ldconfig -p 2>/dev/null | grep 
 fi
 echo "== Vulkan loader: $loader"
 
-# `wgtf devices` autotunes the GEMM kernel of GPU adapters: not in these checks (kit.py does, with a
-# cache directory of its own).
-export WGTF_GEMM=rule
+# `wgtf devices` autotunes the GEMM kernel and the depthwise form of GPU adapters: not in these
+# checks (kit.py does, with a cache directory of its own).
+export WGTF_GEMM=rule WGTF_DEPTHWISE=rule
 has_gpu() { "$KIT/wgtf" devices 2>&1 | grep -E '^\[[0-9]+\]' | grep -vq ', Cpu) '; }
 if ! has_gpu; then
   # The driver's ICD may live outside the loader's search path (the device README's fallback).
@@ -72,7 +72,7 @@ command -v nvidia-smi >/dev/null && nvidia-smi -L
 echo "== wgtf devices"
 "$KIT/wgtf" devices
 
-unset WGTF_GEMM
+unset WGTF_GEMM WGTF_DEPTHWISE
 "$PY" "$ROOT/bench/gpu/kit.py" --kit "$KIT" --out "$OUT" "$@"
 rc=$?
 echo "== kit exit status $rc; results: $OUT/gpu_bench.md, $OUT/gpu_bench.json, $OUT/run.log"

@@ -1,14 +1,22 @@
 // Depthwise 2-D convolution, NHWC, channel multiplier 1 and a channel count that is a multiple
-// of 4. Each invocation computes 4 channels (vec4 loads) of 4 consecutive output columns, so
-// every filter tap is loaded once for the 4 columns, and the index arithmetic is shared by 16
-// outputs; 3-wide taps at stride 1 or 2 also share the input columns between the 4 outputs. Loads, not arithmetic, bound this kernel on CPU adapters. Out-of-image taps read
-// a clamped address and are replaced by zero (TensorFlow's zero padding, NaN-safe).
+// of 4. Each invocation computes 4 channels (vec4 loads) of COLS consecutive output columns
+// (`DepthwiseChoice` in src/kernel/depthwise.rs; meta `owb` = the column blocks of a row).
+// COLS = 4: every filter tap is loaded once for the 4 columns, and the index arithmetic is shared
+// by 16 outputs; 3-wide taps at stride 1 or 2 also share the input columns between the 4 outputs
+// (loads, not arithmetic, bound this kernel on CPU adapters). COLS = 1: one accumulator per
+// invocation, 4 times as many invocations (GPUs with many lanes). Both sum an output's taps in
+// the same order (bit-identical results). Out-of-image taps read a clamped address and are
+// replaced by zero (TensorFlow's zero padding, NaN-safe).
 // Epilogue: y = act(acc + bias[c] + res[i]) (ACT codes of common/activation.wgsl; ACT_PRELU's
 // slopes follow the biases: bias[c4 + c]).
 alias F = f32;
 override ACT: u32 = ACT_NONE;
 override HAS_BIAS: bool = false;
 override HAS_RES: bool = false;
+// Output columns per invocation: COLS_BLOCK or COLS_SINGLE.
+const COLS_BLOCK: u32 = 4u;
+const COLS_SINGLE: u32 = 1u;
+override COLS: u32 = COLS_BLOCK;
 
 //#include gen/meta/depthwise_vec4.wgsl
 
@@ -61,7 +69,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
     let c = i % cfg.c4;
     let r = i / cfg.c4;
-    let ox0 = (r % cfg.owb) * 4u;
+    let ox0 = (r % cfg.owb) * COLS;
     let r2 = r / cfg.owb;
     let oy = r2 % cfg.oh;
     let img = r2 / cfg.oh;
@@ -73,6 +81,31 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     // 3-wide taps at stride 1 or 2: the 4 columns share input columns (6 or 9 loads per row
     // instead of 12).
     let three_wide = cfg.kw == 3u && cfg.dw == 1u && cfg.sw <= 2u;
+    if (COLS == COLS_SINGLE) {
+        // Each tap summed in the COLS_BLOCK form's order (bit-identical results).
+        var a = vec4<f32>(0.0);
+        for (var ky = 0u; ky < cfg.kh; ky++) {
+            let iy = i32(oy * cfg.sh + ky * cfg.dh) - i32(cfg.pt);
+            if (iy < 0 || iy >= i32(cfg.ih)) {
+                continue;
+            }
+            let row = (img * cfg.ih + u32(iy)) * cfg.iw * cfg.c4;
+            if (three_wide) {
+                let fb = ky * 3u * cfg.c4 + c;
+                let ix = i32(ox0 * cfg.sw) - i32(cfg.pl);
+                a = fma(tap(row, ix, c), vec4<f32>(f[fb]), fma(tap(row, ix + 1, c), vec4<f32>(f[fb + cfg.c4]),
+                        fma(tap(row, ix + 2, c), vec4<f32>(f[fb + 2u * cfg.c4]), a)));
+                continue;
+            }
+            for (var kx = 0u; kx < cfg.kw; kx++) {
+                let w = vec4<f32>(f[(ky * cfg.kw + kx) * cfg.c4 + c]);
+                let ix = i32(ox0 * cfg.sw + kx * cfg.dw) - i32(cfg.pl);
+                a = fma(tap(row, ix, c), w, a);
+            }
+        }
+        store(img, oy, ox0, c, a);
+        return;
+    }
     for (var ky = 0u; ky < cfg.kh; ky++) {
         let iy = i32(oy * cfg.sh + ky * cfg.dh) - i32(cfg.pt);
         if (iy < 0 || iy >= i32(cfg.ih)) {

@@ -169,7 +169,8 @@ fn real_main(cli: Cli, matches: &ArgMatches) -> wgtf::Result<()> {
                     a.max_compute_invocations_per_workgroup,
                     a.features.join(", ")
                 );
-                // The GEMM kernel a model load would use (perhaps autotuned now, then cached).
+                // The GEMM kernel and depthwise form a model load would use (perhaps autotuned
+                // now, then cached).
                 match context(Some(a.index)) {
                     Ok(ctx) => {
                         let g = ctx.gemm();
@@ -177,6 +178,8 @@ fn real_main(cli: Cli, matches: &ArgMatches) -> wgtf::Result<()> {
                         for n in &g.notes {
                             println!("    gemm: note: {n}");
                         }
+                        // Decided by the same autotune (its notes are the GEMM kernel's).
+                        println!("    depthwise: {}", ctx.depthwise().summary());
                     }
                     Err(e) => println!("    gemm: {e}"),
                 }

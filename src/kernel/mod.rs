@@ -3,6 +3,7 @@
 //! emit them; the memory plan and the word codec turn it into buffers. Nothing here touches
 //! wgpu, so lowering is testable without a GPU.
 pub mod codes;
+mod depthwise;
 mod gemm;
 pub mod memory;
 pub mod meta;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 
 pub use shader::{spread_groups, grid, Meta, ShaderVariant, ELEMENT_ALIAS, FLOAT_ALIAS, LOOP_BUDGET, MAX_GROUPS_PER_DIM, MAX_LOOP_ITERATIONS, MAX_RANK, META_BYTES};
 pub use crate::shaders::Shader;
+pub use depthwise::DepthwiseChoice;
 pub use gemm::GemmChoice;
 pub use steps::{How, LoopReport, LoopStep, Step};
 
@@ -28,6 +30,10 @@ pub struct Target {
     /// The GEMM kernel of matrix products and convolutions ([`GemmChoice`]), chosen per
     /// adapter by the runtime (`runtime/tune.rs`: a rule, an autotune, or `WGTF_GEMM`).
     pub gemm: GemmChoice,
+    /// How depthwise convolutions of multiplier 1 and channels in fours split between
+    /// invocations ([`DepthwiseChoice`]), chosen per adapter like [`Target::gemm`]
+    /// (`WGTF_DEPTHWISE`).
+    pub depthwise: DepthwiseChoice,
     /// int64 tensors are held as 64-bit integers (`i64` in WGSL; wgpu's `SHADER_INT64`) and
     /// computed exactly. Without it they are narrowed to 32 bits, and a constant or feed
     /// outside the int32 range is an error.

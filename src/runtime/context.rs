@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::error::{Error, Result};
-use crate::kernel::{GemmChoice, ShaderVariant};
-use super::tune::{GemmDecision, GemmSetting, GemmSource};
+use crate::kernel::{DepthwiseChoice, GemmChoice, ShaderVariant};
+use super::tune::{DepthwiseDecision, DepthwiseSetting, GemmDecision, GemmSetting, Source, Tuned};
 
 /// How to pick the adapter.
 #[derive(Clone, Debug, Default)]
@@ -32,6 +32,10 @@ pub struct ContextOptions {
     /// How the GEMM kernel of matrix products and convolutions is chosen (`None`: `WGTF_GEMM`,
     /// else [`GemmSetting::Auto`]: cached or autotuned on GPUs, by rule on CPU adapters).
     pub gemm: Option<GemmSetting>,
+    /// How depthwise convolutions split between invocations (`None`: `WGTF_DEPTHWISE`, else
+    /// [`DepthwiseSetting::Auto`]: decided by the GEMM kernel's autotune where it runs, by rule
+    /// elsewhere).
+    pub depthwise: Option<DepthwiseSetting>,
     /// The directory of the autotune's cache file (`None`: `$WGTF_CACHE_DIR`, else
     /// `$XDG_CACHE_HOME/wgtf`, else `$HOME/.cache/wgtf`).
     pub gemm_cache: Option<std::path::PathBuf>,
@@ -147,7 +151,11 @@ pub(crate) struct Shared {
     /// See [`ContextOptions::batch_invariant`].
     batch_invariant: bool,
     /// How the GEMM kernel is chosen, and where a forced one came from.
-    gemm: (GemmSetting, GemmSource),
+    gemm: (GemmSetting, Source),
+    /// How the depthwise form is chosen, and where a forced one came from.
+    depthwise: (DepthwiseSetting, Source),
+    /// The autotune's (or the cache's) choices for this device, made at most once.
+    pub(crate) tuned: OnceLock<Tuned>,
     /// The adapter's features (the device's may be fewer: [`ContextOptions::without`]).
     pub adapter_features: wgpu::Features,
     /// See [`ContextOptions::gemm_cache`].
@@ -160,6 +168,8 @@ pub struct Context {
     pub(crate) shared: Arc<Shared>,
     /// The GEMM kernel, decided at first use (see `runtime/tune.rs`); shared by clones.
     gemm: Arc<OnceLock<GemmDecision>>,
+    /// The depthwise form, decided at first use; shared by clones.
+    depthwise: Arc<OnceLock<DepthwiseDecision>>,
 }
 
 impl std::fmt::Debug for Context {
@@ -189,8 +199,12 @@ impl Context {
         };
         let instance = new_instance(backends);
         let gemm = match opts.gemm {
-            Some(s) => (s, GemmSource::Option),
-            None => (GemmSetting::from_env()?.unwrap_or_default(), GemmSource::Env),
+            Some(s) => (s, Source::Option),
+            None => (GemmSetting::from_env()?.unwrap_or_default(), Source::Env),
+        };
+        let depthwise = match opts.depthwise {
+            Some(s) => (s, Source::Option),
+            None => (DepthwiseSetting::from_env()?.unwrap_or_default(), Source::Env),
         };
         let index = match opts.adapter {
             Some(i) => Some(i),
@@ -235,7 +249,7 @@ impl Context {
             })
             .await
             .map_err(|e| Error::Device(format!("cannot open the device: {e}")))?;
-        let mut ctx = Context::from_parts(device, queue, adapter.get_info(), opts.batch_invariant, gemm, adapter.features());
+        let mut ctx = Context::from_parts(device, queue, adapter.get_info(), opts.batch_invariant, (gemm, depthwise), adapter.features());
         if let Some(shared) = Arc::get_mut(&mut ctx.shared) {
             shared.gemm_cache = opts.gemm_cache;
         }
@@ -245,13 +259,16 @@ impl Context {
     /// Runs models on a device the application already has (a game, a viewer).
     pub fn from_device(device: wgpu::Device, queue: wgpu::Queue) -> Context {
         let info = device.adapter_info();
-        // An unknown WGTF_GEMM cannot fail here: it is ignored (`Context::gemm` notes it).
+        // An unknown WGTF_GEMM or WGTF_DEPTHWISE cannot fail here: it is ignored (auto).
         let gemm = GemmSetting::from_env().ok().flatten().unwrap_or_default();
+        let depthwise = DepthwiseSetting::from_env().ok().flatten().unwrap_or_default();
         let features = device.features();
-        Context::from_parts(device, queue, info, false, (gemm, GemmSource::Env), features)
+        Context::from_parts(device, queue, info, false, ((gemm, Source::Env), (depthwise, Source::Env)), features)
     }
 
-    fn from_parts(device: wgpu::Device, queue: wgpu::Queue, info: wgpu::AdapterInfo, batch_invariant: bool, gemm: (GemmSetting, GemmSource), adapter_features: wgpu::Features) -> Context {
+    /// `settings`: the GEMM kernel's and the depthwise form's, and where each came from.
+    fn from_parts(device: wgpu::Device, queue: wgpu::Queue, info: wgpu::AdapterInfo, batch_invariant: bool, settings: ((GemmSetting, Source), (DepthwiseSetting, Source)), adapter_features: wgpu::Features) -> Context {
+        let (gemm, depthwise) = settings;
         let lost = Arc::new(AtomicBool::new(false));
         {
             let lost = lost.clone();
@@ -284,10 +301,13 @@ impl Context {
                 uncaptured,
                 batch_invariant,
                 gemm,
+                depthwise,
+                tuned: OnceLock::new(),
                 adapter_features,
                 gemm_cache: None,
             }),
             gemm: Arc::new(OnceLock::new()),
+            depthwise: Arc::new(OnceLock::new()),
         }
     }
 
@@ -307,24 +327,51 @@ impl Context {
     /// from: decided at the first call (the first model load), which may autotune (see
     /// [`ContextOptions::gemm`] and `WGTF_GEMM`).
     pub fn gemm(&self) -> &GemmDecision {
-        self.gemm.get_or_init(|| super::tune::decide(self, self.shared.gemm.0, self.shared.gemm.1))
+        self.gemm.get_or_init(|| super::tune::decide(self, self.shared.gemm.0, self.shared.gemm.1, self.tune_asked()))
+    }
+
+    /// The depthwise form of this context's depthwise convolutions, and where it came from:
+    /// decided at the first call, by the same autotune as the GEMM kernel (see
+    /// [`ContextOptions::depthwise`] and `WGTF_DEPTHWISE`).
+    pub fn depthwise(&self) -> &DepthwiseDecision {
+        self.depthwise.get_or_init(|| super::tune::decide(self, self.shared.depthwise.0, self.shared.depthwise.1, self.tune_asked()))
+    }
+
+    /// A setting of this context asks for the autotune (`tune`), on CPU adapters too.
+    fn tune_asked(&self) -> bool {
+        self.shared.gemm.0 == GemmSetting::Tune || self.shared.depthwise.0 == DepthwiseSetting::Tune
     }
 
     /// This context with its GEMM kernel forced to `choice` (the same device, pipelines and
-    /// memory counters; a kernel the device cannot run: the tiled one): what the autotune
-    /// times each candidate with.
+    /// memory counters; a kernel the device cannot run: the rule's).
     pub fn with_gemm(&self, choice: GemmChoice) -> Context {
-        let d = super::tune::decide(self, GemmSetting::Force(choice), GemmSource::Option);
-        Context { shared: self.shared.clone(), gemm: Arc::new(OnceLock::from(d)) }
+        let d = super::tune::decide(self, GemmSetting::Force(choice), Source::Option, false);
+        Context { shared: self.shared.clone(), gemm: Arc::new(OnceLock::from(d)), depthwise: self.depthwise.clone() }
     }
 
-    /// The adapter traits lowering chooses kernels by (the GEMM kernel: [`Context::gemm`]).
+    /// This context with its depthwise form forced to `choice` (as [`Context::with_gemm`]).
+    pub fn with_depthwise(&self, choice: DepthwiseChoice) -> Context {
+        let d = super::tune::decide(self, DepthwiseSetting::Force(choice), Source::Option, false);
+        Context { shared: self.shared.clone(), gemm: self.gemm.clone(), depthwise: Arc::new(OnceLock::from(d)) }
+    }
+
+    /// This context with both choices forced, neither decided by the autotune: what the
+    /// autotune times each candidate with.
+    pub(crate) fn with_choices(&self, gemm: GemmChoice, depthwise: DepthwiseChoice) -> Context {
+        let g = super::tune::decide(self, GemmSetting::Force(gemm), Source::Option, false);
+        let d = super::tune::decide(self, DepthwiseSetting::Force(depthwise), Source::Option, false);
+        Context { shared: self.shared.clone(), gemm: Arc::new(OnceLock::from(g)), depthwise: Arc::new(OnceLock::from(d)) }
+    }
+
+    /// The adapter traits lowering chooses kernels by (the GEMM kernel: [`Context::gemm`]; the
+    /// depthwise form: [`Context::depthwise`]).
     pub fn target(&self) -> crate::kernel::Target {
         let gemm = self.gemm().choice;
+        let depthwise = self.depthwise().choice;
         let int64 = self.shared.device.features().contains(wgpu::Features::SHADER_INT64);
         let max_binding = (self.shared.limits.max_storage_buffer_binding_size as u64).min(self.shared.limits.max_buffer_size);
         let subgroups = self.shared.device.features().contains(wgpu::Features::SUBGROUP);
-        crate::kernel::Target { gemm, int64, max_binding, subgroups, batch_invariant: self.shared.batch_invariant, f16: false }
+        crate::kernel::Target { gemm, depthwise, int64, max_binding, subgroups, batch_invariant: self.shared.batch_invariant, f16: false }
     }
 
     /// Compute pipelines compiled in this context so far.

@@ -1,61 +1,138 @@
-//! The GEMM kernel of an adapter ([`crate::kernel::Target::gemm`]): forced (`WGTF_GEMM`,
-//! [`crate::ContextOptions::gemm`]), by rule, or by an autotune that times each candidate
-//! kernel on a matrix product and a convolution and keeps the fastest, cached on disk per
-//! adapter, driver and wgtf version (`tune/cache.rs`). Decided once per [`Context`], at its first
-//! model load (or [`Context::gemm`]); lowering only reads the choice.
+//! The kernel choices of an adapter: the GEMM kernel ([`crate::kernel::Target::gemm`]) and the
+//! depthwise form ([`crate::kernel::Target::depthwise`]). Each is forced (`WGTF_GEMM`,
+//! `WGTF_DEPTHWISE`, [`crate::ContextOptions::gemm`] / [`crate::ContextOptions::depthwise`]),
+//! by rule, or by an autotune that times each candidate (GEMM kernels on a matrix product and a
+//! convolution, depthwise forms on two MobileNet-like depthwise convolutions) and keeps the
+//! fastest, cached on disk per adapter, driver and wgtf version (`tune/cache.rs`). One autotune
+//! decides both, once per device; each choice is decided once per [`Context`], at its first
+//! model load (or [`Context::gemm`], [`Context::depthwise`]); lowering only reads them.
+mod bench;
 pub mod cache;
 
 use std::sync::Mutex;
 
 use super::context::Context;
 use crate::error::{Error, Result};
-use crate::kernel::GemmChoice;
-pub use cache::{cache_dir, cache_file, load_cached, lookup, store, CacheKey, Lookup};
+use crate::kernel::{DepthwiseChoice, GemmChoice};
+pub use cache::{cache_dir, cache_file, load_cached, lookup, store, Cached, CacheKey, Lookup};
 
-/// How a context chooses its GEMM kernel (`WGTF_GEMM=auto|rule|tune|tiled|subgroup|large`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum GemmSetting {
-    /// GPUs: the cached choice for this adapter, driver and wgtf version, else an autotune
-    /// (then cached). CPU adapters (lavapipe, SwiftShader): the rule, without timing.
-    #[default]
-    Auto,
-    /// No timing: the subgroup kernel on CPU adapters with subgroups of at least 8 lanes, the
-    /// tiled one elsewhere (wgtf's choice before the autotune).
-    Rule,
-    /// As `Auto`, on CPU adapters too.
-    Tune,
-    /// This kernel (where the adapter cannot run it: the tiled one).
-    Force(GemmChoice),
+/// A kernel choice the runtime makes per adapter.
+pub trait Choice: Copy + Eq + std::fmt::Debug + std::fmt::Display + Send + Sync + 'static {
+    /// The environment variable that sets it.
+    const ENV: &'static str;
+    /// Every choice, in the order the autotune times them.
+    fn all() -> &'static [Self];
+    /// Its name in `ENV`, the cache and `wgtf devices`.
+    fn name(self) -> &'static str;
+    /// The choices the context's device can run.
+    fn candidates(ctx: &Context) -> Vec<Self>;
+    /// The choice without timing.
+    fn rule(ctx: &Context) -> Self;
+    /// What an autotune (or the cache) chose, and the scores of this autotune.
+    fn of(t: &Tuned) -> (Self, Vec<(Self, f64)>);
 }
 
-impl GemmSetting {
-    /// A setting by name: `auto`, `rule`, `tune`, or a kernel (`tiled`, `subgroup`, `large`).
-    pub fn parse(s: &str) -> Result<GemmSetting> {
+impl Choice for GemmChoice {
+    const ENV: &'static str = "WGTF_GEMM";
+    fn all() -> &'static [GemmChoice] {
+        &GemmChoice::ALL
+    }
+    fn name(self) -> &'static str {
+        GemmChoice::name(self)
+    }
+    fn candidates(ctx: &Context) -> Vec<GemmChoice> {
+        candidates(ctx)
+    }
+    fn rule(ctx: &Context) -> GemmChoice {
+        rule(ctx)
+    }
+    fn of(t: &Tuned) -> (GemmChoice, Vec<(GemmChoice, f64)>) {
+        (t.choice.gemm, t.gemm_scores.clone())
+    }
+}
+
+impl Choice for DepthwiseChoice {
+    const ENV: &'static str = "WGTF_DEPTHWISE";
+    fn all() -> &'static [DepthwiseChoice] {
+        &DepthwiseChoice::ALL
+    }
+    fn name(self) -> &'static str {
+        DepthwiseChoice::name(self)
+    }
+    /// Every form: both need only vec4 loads.
+    fn candidates(_: &Context) -> Vec<DepthwiseChoice> {
+        DepthwiseChoice::ALL.to_vec()
+    }
+    /// The 4-column form (wgtf's choice before the autotune; CPU adapters, where invocations
+    /// cost).
+    fn rule(_: &Context) -> DepthwiseChoice {
+        DepthwiseChoice::Cols4
+    }
+    fn of(t: &Tuned) -> (DepthwiseChoice, Vec<(DepthwiseChoice, f64)>) {
+        (t.choice.depthwise, t.depthwise_scores.clone())
+    }
+}
+
+/// How a context makes a choice (`WGTF_GEMM=auto|rule|tune|tiled|subgroup|large`,
+/// `WGTF_DEPTHWISE=auto|rule|tune|cols4|cols1`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Setting<C> {
+    /// GPUs: the cached choice for this adapter, driver and wgtf version, else an autotune
+    /// (then cached). CPU adapters (lavapipe, SwiftShader): the rule, without timing, unless
+    /// the other choice's setting is `tune`.
+    Auto,
+    /// No timing: GEMM: the subgroup kernel on CPU adapters with subgroups of at least 8 lanes,
+    /// the tiled one elsewhere; depthwise: 4 columns per invocation (wgtf's choices before the
+    /// autotune).
+    Rule,
+    /// As `Auto`, on CPU adapters too (the autotune then decides both choices that are `auto`
+    /// or `tune`).
+    Tune,
+    /// This choice (where the adapter cannot run it: the rule's).
+    Force(C),
+}
+
+impl<C> Default for Setting<C> {
+    fn default() -> Self {
+        Setting::Auto
+    }
+}
+
+/// The GEMM kernel's setting (`WGTF_GEMM`).
+pub type GemmSetting = Setting<GemmChoice>;
+/// The depthwise form's setting (`WGTF_DEPTHWISE`).
+pub type DepthwiseSetting = Setting<DepthwiseChoice>;
+
+impl<C: Choice> Setting<C> {
+    /// A setting by name: `auto`, `rule`, `tune`, or a choice's name.
+    pub fn parse(s: &str) -> Result<Setting<C>> {
         match s.trim().to_ascii_lowercase().as_str() {
-            "auto" => Ok(GemmSetting::Auto),
-            "rule" => Ok(GemmSetting::Rule),
-            "tune" => Ok(GemmSetting::Tune),
-            other => GemmChoice::parse(other)
-                .map(GemmSetting::Force)
-                .ok_or_else(|| Error::Other(format!("WGTF_GEMM={s}: expected auto, rule, tune, tiled, subgroup or large"))),
+            "auto" => Ok(Setting::Auto),
+            "rule" => Ok(Setting::Rule),
+            "tune" => Ok(Setting::Tune),
+            other => C::all().iter().copied().find(|c| c.name() == other).map(Setting::Force).ok_or_else(|| {
+                let names: Vec<&str> = C::all().iter().map(|c| c.name()).collect();
+                let (last, rest) = names.split_last().map_or(("", &[][..]), |(l, r)| (*l, r));
+                Error::Other(format!("{}={s}: expected auto, rule, tune, {} or {last}", C::ENV, rest.join(", ")))
+            }),
         }
     }
 
-    /// `WGTF_GEMM` (`None` where unset or empty); an unknown value is an error.
-    pub fn from_env() -> Result<Option<GemmSetting>> {
-        match std::env::var("WGTF_GEMM") {
-            Ok(s) if !s.trim().is_empty() => GemmSetting::parse(&s).map(Some),
+    /// The environment variable (`None` where unset or empty); an unknown value is an error.
+    pub fn from_env() -> Result<Option<Setting<C>>> {
+        match std::env::var(C::ENV) {
+            Ok(s) if !s.trim().is_empty() => Setting::parse(&s).map(Some),
             _ => Ok(None),
         }
     }
 }
 
-/// Where a context's GEMM kernel came from.
+/// Where a context's choice came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GemmSource {
-    /// [`crate::ContextOptions::gemm`].
+pub enum Source {
+    /// [`crate::ContextOptions`].
     Option,
-    /// `WGTF_GEMM`.
+    /// The environment (`WGTF_GEMM`, `WGTF_DEPTHWISE`).
     Env,
     /// The rule (CPU adapters, `rule`, or where an autotune failed).
     Rule,
@@ -65,36 +142,44 @@ pub enum GemmSource {
     Autotune,
 }
 
-impl std::fmt::Display for GemmSource {
+/// Where the GEMM kernel came from (the name before the depthwise choice).
+pub type GemmSource = Source;
+
+impl std::fmt::Display for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            GemmSource::Option => "option",
-            GemmSource::Env => "env",
-            GemmSource::Rule => "rule",
-            GemmSource::Cache => "cache",
-            GemmSource::Autotune => "autotune",
+            Source::Option => "option",
+            Source::Env => "env",
+            Source::Rule => "rule",
+            Source::Cache => "cache",
+            Source::Autotune => "autotune",
         })
     }
 }
 
-/// A context's GEMM kernel, where it came from, and what the autotune measured.
+/// A context's choice, where it came from, and what the autotune measured.
 #[derive(Clone, Debug)]
-pub struct GemmDecision {
-    pub choice: GemmChoice,
-    pub source: GemmSource,
+pub struct Decision<C> {
+    pub choice: C,
+    pub source: Source,
     /// Each candidate's score when tuned just now: its time relative to the fastest candidate,
     /// summed over the shapes timed (lower is faster; the best possible is the number of shapes).
-    pub scores: Vec<(GemmChoice, f64)>,
+    pub scores: Vec<(C, f64)>,
     /// What was noticed on the way: an ignored cache file (corrupt, stale), a cache that could
-    /// not be written, a forced kernel the adapter cannot run, a failed autotune.
+    /// not be written, a forced choice the adapter cannot run, a failed autotune.
     pub notes: Vec<String>,
-    /// Milliseconds the autotune took (0 without one).
+    /// Milliseconds the autotune took (GEMM and depthwise together; 0 without one).
     pub tune_ms: f64,
 }
 
-impl GemmDecision {
-    pub(crate) fn fixed(choice: GemmChoice, source: GemmSource) -> GemmDecision {
-        GemmDecision { choice, source, scores: Vec::new(), notes: Vec::new(), tune_ms: 0.0 }
+/// A context's GEMM kernel.
+pub type GemmDecision = Decision<GemmChoice>;
+/// A context's depthwise form.
+pub type DepthwiseDecision = Decision<DepthwiseChoice>;
+
+impl<C: Choice> Decision<C> {
+    pub(crate) fn fixed(choice: C, source: Source) -> Decision<C> {
+        Decision { choice, source, scores: Vec::new(), notes: Vec::new(), tune_ms: 0.0 }
     }
 
     /// One line: `large (autotune: large 2.00, tiled 2.71, subgroup 3.40; 412 ms)`.
@@ -108,7 +193,7 @@ impl GemmDecision {
     }
 }
 
-/// The kernels the context's device can run: the tiled one always; the subgroup one with
+/// The GEMM kernels the context's device can run: the tiled one always; the subgroup one with
 /// subgroups of at least 8 lanes; the large one with 16 KiB of workgroup memory.
 pub fn candidates(ctx: &Context) -> Vec<GemmChoice> {
     let info = ctx.adapter_info();
@@ -122,7 +207,8 @@ pub fn candidates(ctx: &Context) -> Vec<GemmChoice> {
     }).collect()
 }
 
-/// The rule: the subgroup kernel on CPU adapters that have it (loads cost there), else tiled.
+/// The GEMM rule: the subgroup kernel on CPU adapters that have it (loads cost there), else
+/// tiled.
 pub fn rule(ctx: &Context) -> GemmChoice {
     let cpu = ctx.adapter_info().device_type == wgpu::DeviceType::Cpu;
     if cpu && candidates(ctx).contains(&GemmChoice::Subgroup) {
@@ -132,33 +218,57 @@ pub fn rule(ctx: &Context) -> GemmChoice {
     }
 }
 
-/// Decides the kernel of `ctx` by `setting` (`forced_by`: where a forced kernel came from).
-pub(crate) fn decide(ctx: &Context, setting: GemmSetting, forced_by: GemmSource) -> GemmDecision {
+/// Decides a choice of `ctx` by `setting` (`forced_by`: where a forced choice came from;
+/// `tune_asked`: a setting of the context is `tune`, so `auto` tunes on CPU adapters too).
+pub(crate) fn decide<C: Choice>(ctx: &Context, setting: Setting<C>, forced_by: Source, tune_asked: bool) -> Decision<C> {
     match setting {
-        GemmSetting::Force(c) => {
-            if candidates(ctx).contains(&c) {
-                return GemmDecision::fixed(c, forced_by);
+        Setting::Force(c) => {
+            if C::candidates(ctx).contains(&c) {
+                return Decision::fixed(c, forced_by);
             }
-            let mut d = GemmDecision::fixed(GemmChoice::Tiled, forced_by);
-            d.notes.push(format!("this adapter cannot run the {c} kernel: tiled"));
+            let r = C::rule(ctx);
+            let mut d = Decision::fixed(r, forced_by);
+            d.notes.push(format!("this adapter cannot run {c}: {r}"));
             d
         }
-        GemmSetting::Rule => GemmDecision::fixed(rule(ctx), GemmSource::Rule),
-        GemmSetting::Auto if ctx.adapter_info().device_type == wgpu::DeviceType::Cpu => GemmDecision::fixed(rule(ctx), GemmSource::Rule),
-        GemmSetting::Auto | GemmSetting::Tune => tuned(ctx),
+        Setting::Rule => Decision::fixed(C::rule(ctx), Source::Rule),
+        Setting::Auto if !tune_asked && ctx.adapter_info().device_type == wgpu::DeviceType::Cpu => Decision::fixed(C::rule(ctx), Source::Rule),
+        Setting::Auto | Setting::Tune => {
+            let t = ctx.shared.tuned.get_or_init(|| tuned(ctx));
+            let (choice, scores) = C::of(t);
+            Decision { choice, source: t.source, scores, notes: t.notes.clone(), tune_ms: t.tune_ms }
+        }
     }
 }
 
-/// Autotunes of this process, by adapter and candidates (a context without subgroups differs),
-/// where no cache directory can be written: one autotune per adapter and process then.
-static TUNED: Mutex<Vec<(CacheKey, Vec<GemmChoice>, GemmChoice)>> = Mutex::new(Vec::new());
+/// What the autotune (or the cache) decided for a device.
+#[derive(Clone, Debug)]
+pub struct Tuned {
+    pub choice: Cached,
+    pub gemm_scores: Vec<(GemmChoice, f64)>,
+    pub depthwise_scores: Vec<(DepthwiseChoice, f64)>,
+    pub source: Source,
+    pub notes: Vec<String>,
+    pub tune_ms: f64,
+}
 
-/// The cached choice, else an autotune (stored in the cache; in memory only where no cache
-/// directory can be written). A failed autotune falls back to the rule.
-fn tuned(ctx: &Context) -> GemmDecision {
+impl Tuned {
+    fn fixed(choice: Cached, source: Source, notes: Vec<String>) -> Tuned {
+        Tuned { choice, gemm_scores: Vec::new(), depthwise_scores: Vec::new(), source, notes, tune_ms: 0.0 }
+    }
+}
+
+/// Autotunes of this process, by adapter and GEMM candidates (a context without subgroups
+/// differs), where no cache directory can be written: one autotune per adapter and process then.
+static TUNED: Mutex<Vec<(CacheKey, Vec<GemmChoice>, Cached)>> = Mutex::new(Vec::new());
+
+/// The cached choices, else an autotune (stored in the cache; in memory only where no cache
+/// directory can be written). A failed autotune falls back to the rules.
+fn tuned(ctx: &Context) -> Tuned {
+    let rules = Cached { gemm: rule(ctx), depthwise: <DepthwiseChoice as Choice>::rule(ctx) };
     if cfg!(target_arch = "wasm32") {
         // Browsers: no blocking runs to time, no files.
-        return GemmDecision::fixed(rule(ctx), GemmSource::Rule);
+        return Tuned::fixed(rules, Source::Rule, Vec::new());
     }
     let key = CacheKey::of(ctx.adapter_info());
     let cands = candidates(ctx);
@@ -167,8 +277,8 @@ fn tuned(ctx: &Context) -> GemmDecision {
     let path = ctx.shared.gemm_cache.clone().or_else(cache_dir).map(|d| cache_file(&d));
     match &path {
         Some(p) => match lookup(p, &key) {
-            Lookup::Hit(c) if cands.contains(&c) => return GemmDecision { notes, ..GemmDecision::fixed(c, GemmSource::Cache) },
-            Lookup::Hit(c) => notes.push(format!("the cached {c} kernel cannot run with this context's features: tuned again (not cached)")),
+            Lookup::Hit(c) if cands.contains(&c.gemm) => return Tuned::fixed(c, Source::Cache, notes),
+            Lookup::Hit(c) => notes.push(format!("the cached {} kernel cannot run with this context's features: tuned again (not cached)", c.gemm)),
             Lookup::Missing => {}
             Lookup::Corrupt(why) => notes.push(format!("ignored the cache: {why}")),
             Lookup::Stale(why) => notes.push(format!("ignored a stale cache entry: {why}")),
@@ -176,28 +286,35 @@ fn tuned(ctx: &Context) -> GemmDecision {
         None => {
             let memo = TUNED.lock().unwrap_or_else(|e| e.into_inner()).iter().find(|(k, c, _)| k == &key && c == &cands).map(|e| e.2);
             if let Some(c) = memo {
-                return GemmDecision::fixed(c, GemmSource::Cache);
+                return Tuned::fixed(c, Source::Cache, notes);
             }
             notes.push("no writable cache directory ($WGTF_CACHE_DIR, $XDG_CACHE_HOME/wgtf, $HOME/.cache/wgtf): the choice is kept in memory".into());
         }
     }
     let t0 = std::time::Instant::now();
-    let scores = match autotune(ctx, &cands) {
+    let dw_cands = <DepthwiseChoice as Choice>::candidates(ctx);
+    let scores = bench::gemm_scores(ctx, &cands).and_then(|g| Ok((g, bench::depthwise_scores(ctx, &dw_cands)?)));
+    let (gemm_scores, depthwise_scores) = match scores {
         Ok(s) => s,
         Err(e) => {
-            notes.push(format!("the autotune failed ({e}): the rule's kernel"));
-            return GemmDecision { notes, ..GemmDecision::fixed(rule(ctx), GemmSource::Rule) };
+            notes.push(format!("the autotune failed ({e}): the rules' choices"));
+            return Tuned::fixed(rules, Source::Rule, notes);
         }
     };
     let tune_ms = t0.elapsed().as_secs_f64() * 1e3;
-    let choice = scores.iter().min_by(|a, b| a.1.total_cmp(&b.1)).map_or(GemmChoice::Tiled, |s| s.0);
+    let choice = Cached { gemm: fastest(&gemm_scores).unwrap_or(rules.gemm), depthwise: fastest(&depthwise_scores).unwrap_or(rules.depthwise) };
     TUNED.lock().unwrap_or_else(|e| e.into_inner()).push((key.clone(), cands, choice));
     if let (Some(p), true) = (&path, all) {
-        if let Err(e) = store(p, &key, choice, &scores) {
+        if let Err(e) = store(p, &key, choice, &gemm_scores, &depthwise_scores) {
             notes.push(format!("cannot write the cache {}: {e}", p.display()));
         }
     }
-    GemmDecision { choice, source: GemmSource::Autotune, scores, notes, tune_ms }
+    Tuned { choice, gemm_scores, depthwise_scores, source: Source::Autotune, notes, tune_ms }
+}
+
+/// The candidate with the lowest score.
+fn fastest<C: Copy>(scores: &[(C, f64)]) -> Option<C> {
+    scores.iter().min_by(|a, b| a.1.total_cmp(&b.1)).map(|s| s.0)
 }
 
 /// The candidates of the adapter with every feature (a context made `without` some has fewer:
@@ -210,120 +327,4 @@ fn candidates_all(ctx: &Context) -> Vec<GemmChoice> {
         c.sort_by_key(|x| GemmChoice::ALL.iter().position(|y| y == x));
     }
     c
-}
-
-/// The shapes timed: (M, K, N) of a matrix product, and (H = W, IC, OC) of a 3×3 convolution
-/// of one image (M = H·W, K = 9·IC). Small on CPU adapters, where only `tune` times them.
-#[cfg(not(target_arch = "wasm32"))]
-fn shapes(ctx: &Context) -> ([usize; 3], [usize; 3]) {
-    if ctx.adapter_info().device_type == wgpu::DeviceType::Cpu {
-        ([256, 256, 256], [28, 32, 64])
-    } else {
-        ([1024, 1024, 1024], [56, 64, 64])
-    }
-}
-
-/// Each candidate's score: its time relative to the fastest candidate's, summed over the shapes.
-#[cfg(not(target_arch = "wasm32"))]
-fn autotune(ctx: &Context, cands: &[GemmChoice]) -> Result<Vec<(GemmChoice, f64)>> {
-    let ([m, k, n], [hw, ic, oc]) = shapes(ctx);
-    let matmul = bench::matmul(m, k, n);
-    let conv = bench::conv(hw, ic, oc);
-    let reps = if ctx.adapter_info().device_type == wgpu::DeviceType::Cpu { 1 } else { 3 };
-    let mut times: std::collections::HashMap<GemmChoice, Vec<f64>> = std::collections::HashMap::new();
-    for (graph, feeds) in [&matmul, &conv] {
-        for &c in cands {
-            let view = ctx.with_gemm(c);
-            let t = bench::time(&view, graph, feeds, reps)?;
-            times.entry(c).or_default().push(t);
-        }
-    }
-    let shapes = times.values().next().map_or(0, Vec::len);
-    let best: Vec<f64> = (0..shapes).map(|i| times.values().map(|t| t[i]).fold(f64::INFINITY, f64::min).max(1e-9)).collect();
-    Ok(cands.iter().map(|c| (*c, times[c].iter().zip(&best).map(|(t, b)| t / b).sum())).collect())
-}
-
-#[cfg(target_arch = "wasm32")]
-fn autotune(_: &Context, _: &[GemmChoice]) -> Result<Vec<(GemmChoice, f64)>> {
-    Err(Error::Other("no autotune in browsers".into()))
-}
-
-/// The graphs the autotune times.
-#[cfg(not(target_arch = "wasm32"))]
-mod bench {
-    use crate::graph::Graph;
-    use crate::proto::{attr_value, AttrValue, GraphDef, NodeDef};
-    use crate::runtime::context::Context;
-    use crate::tensor::Tensor;
-    use crate::error::Result;
-
-    pub type Case = (Graph, Vec<(&'static str, Tensor)>);
-
-    fn node(name: &str, op: &str, inputs: &[&str], attrs: Vec<(&str, attr_value::Value)>) -> NodeDef {
-        NodeDef {
-            name: name.into(),
-            op: op.into(),
-            input: inputs.iter().map(|s| s.to_string()).collect(),
-            attr: attrs.into_iter().map(|(k, v)| (k.to_string(), AttrValue { value: Some(v) })).collect(),
-            ..Default::default()
-        }
-    }
-
-    fn float() -> (&'static str, attr_value::Value) {
-        ("T", attr_value::Value::Type(crate::proto::DataType::DtFloat as i32))
-    }
-
-    fn placeholder(name: &str) -> NodeDef {
-        node(name, "Placeholder", &[], vec![("dtype", attr_value::Value::Type(crate::proto::DataType::DtFloat as i32))])
-    }
-
-    /// Values in [-1, 1) from a fixed sequence.
-    fn values(shape: Vec<usize>) -> Tensor {
-        let n: usize = shape.iter().product();
-        let mut x = 12345u32;
-        let v = (0..n).map(|_| {
-            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            (x >> 8) as f32 / (1u32 << 23) as f32 - 1.0
-        });
-        Tensor::from_f32(shape, v.collect()).expect("shape and values agree")
-    }
-
-    fn graph(nodes: Vec<NodeDef>) -> Graph {
-        Graph::from_graph_def(GraphDef { node: nodes, ..Default::default() }, None).expect("a valid graph")
-    }
-
-    /// C = A·B, A [M, K], B [K, N].
-    pub fn matmul(m: usize, k: usize, n: usize) -> Case {
-        let g = graph(vec![placeholder("a"), placeholder("b"), node("c", "MatMul", &["a", "b"], vec![float()])]);
-        (g, vec![("a", values(vec![m, k])), ("b", values(vec![k, n]))])
-    }
-
-    /// A 3×3 convolution, stride 1, SAME padding, of one [HW, HW, IC] image to OC channels.
-    pub fn conv(hw: usize, ic: usize, oc: usize) -> Case {
-        let list = |v: Vec<i64>| attr_value::Value::List(attr_value::ListValue { i: v, ..Default::default() });
-        let attrs = vec![float(), ("strides", list(vec![1; 4])), ("dilations", list(vec![1; 4])), ("padding", attr_value::Value::S(b"SAME".to_vec())), ("data_format", attr_value::Value::S(b"NHWC".to_vec()))];
-        let g = graph(vec![placeholder("x"), placeholder("f"), node("c", "Conv2D", &["x", "f"], attrs)]);
-        (g, vec![("x", values(vec![1, hw, hw, ic])), ("f", values(vec![3, 3, ic, oc]))])
-    }
-
-    /// The fastest of `reps` runs in milliseconds, after one untimed run (compiling the
-    /// pipelines): GPU time from timestamps where the adapter has them, else wall clock.
-    pub fn time(ctx: &Context, graph: &Graph, feeds: &[(&'static str, Tensor)], reps: usize) -> Result<f64> {
-        let model = crate::runtime::model::Model::from_graph(ctx, graph.clone())?;
-        let feeds: Vec<(&str, &Tensor)> = feeds.iter().map(|(n, t)| (*n, t)).collect();
-        model.run(&feeds, &["c"])?;
-        let stamps = ctx.device().features().contains(wgpu::Features::TIMESTAMP_QUERY);
-        let mut best = f64::INFINITY;
-        for _ in 0..reps {
-            let ms = if stamps {
-                model.profile(&feeds, &["c"])?.iter().map(|k| k.nanos).sum::<f64>() / 1e6
-            } else {
-                let t0 = std::time::Instant::now();
-                model.run(&feeds, &["c"])?;
-                t0.elapsed().as_secs_f64() * 1e3
-            };
-            best = best.min(ms);
-        }
-        Ok(best)
-    }
 }

@@ -17,12 +17,13 @@ pub fn context() -> Context {
     }
 }
 
-/// The options of test contexts: the GEMM kernel by rule (no autotune, whatever the user's
-/// cache holds: the same kernels every run) unless `WGTF_GEMM` chooses (the GPU kit runs the
-/// suite with each kernel).
+/// The options of test contexts: the GEMM and depthwise kernels by rule (no autotune, whatever
+/// the user's cache holds: the same kernels every run) unless `WGTF_GEMM` / `WGTF_DEPTHWISE`
+/// choose (the GPU kit runs the suite with each kernel).
 pub fn options() -> wgtf::ContextOptions {
     let gemm = std::env::var_os("WGTF_GEMM").is_none().then_some(wgtf::GemmSetting::Rule);
-    wgtf::ContextOptions { gemm, ..Default::default() }
+    let depthwise = std::env::var_os("WGTF_DEPTHWISE").is_none().then_some(wgtf::DepthwiseSetting::Rule);
+    wgtf::ContextOptions { gemm, depthwise, ..Default::default() }
 }
 
 pub fn fixtures_dir() -> PathBuf {

@@ -20,6 +20,7 @@ pub(crate) fn bench(adapter: Option<usize>, path: &PathBuf, opts: &wgtf::bench::
     }
     println!("model:      {}  on {}  ({})", path.display(), r.adapter, r.precision);
     println!("gemm:       {} ({})", r.gemm, r.gemm_source);
+    println!("depthwise:  {} ({})", r.depthwise, r.depthwise_source);
     println!("load:       {:.1} ms cold ({} pipelines compiled), {:.1} ms warm ({} new pipelines); first run {:.1} ms",
         r.load_ms, r.pipelines_created, r.load_warm_ms, r.pipelines_created_warm, r.first_run_ms);
     println!("latency:    p50 {:.3} ms  p90 {:.3} ms  p99 {:.3} ms  (mean {:.3} ms, {} runs, batch {})", r.p50_ms, r.p90_ms, r.p99_ms, r.mean_ms, opts.iters, r.batch);

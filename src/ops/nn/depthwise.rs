@@ -2,7 +2,7 @@
 //! output channel c·multiplier + q. Dilations, SAME/VALID/EXPLICIT padding, NHWC/NCHW.
 use crate::error::Result;
 use crate::graph::Node;
-use crate::kernel::{grid, Binding, Lower, Meta, Operand, ShaderVariant};
+use crate::kernel::{grid, Binding, DepthwiseChoice, Lower, Meta, Operand, ShaderVariant};
 use crate::kernel::meta::{w, DepthwiseMeta, DepthwiseVec4Meta};
 use crate::ops::linalg::gemm::Epilogue;
 use crate::ops::nn::conv2d::{geometry, out_shape, Geometry};
@@ -29,8 +29,10 @@ pub fn emit(cx: &mut Lower, g: &Geometry, x: &Operand, f: &Operand, bias: Option
 /// The depthwise kernel with a full epilogue (bias, residual add, activation).
 pub fn emit_with(cx: &mut Lower, g: &Geometry, x: &Operand, f: &Operand, ep: &Epilogue, out: &Operand) {
     if g.oc == g.ic && g.ic % 4 == 0 {
-        // Multiplier 1, channels in fours: 4 channels × 4 columns per invocation (vec4 loads).
-        let (c4, owb) = (g.ic / 4, g.ow.div_ceil(4));
+        // Multiplier 1, channels in fours: 4 channels × `cols` columns per invocation (vec4
+        // loads), as the target chose.
+        let choice = cx.target().depthwise;
+        let (c4, owb) = (g.ic / 4, g.ow.div_ceil(choice.cols()));
         let n = g.n * g.oh * owb * c4;
         let meta = Meta::from(DepthwiseVec4Meta {
             n: w(n), ih: w(g.ih), iw: w(g.iw), c4: w(c4),
@@ -38,7 +40,11 @@ pub fn emit_with(cx: &mut Lower, g: &Geometry, x: &Operand, f: &Operand, ep: &Ep
             kw: w(g.kw), sh: w(g.sh), sw: w(g.sw), dh: w(g.dh),
             dw: w(g.dw), pt: w(g.pt), pl: w(g.pl), alpha: ep.alpha,
         });
-        let v = ep.apply(ShaderVariant::new(&shaders::DEPTHWISE_VEC4));
+        let mut v = ep.apply(ShaderVariant::new(&shaders::DEPTHWISE_VEC4));
+        if choice != DepthwiseChoice::default() {
+            // The shader's default is the default choice's (its variant name unchanged).
+            v = v.set("COLS", choice.cols() as i64);
+        }
         let (b, r) = ep.bindings(f);
         cx.kernel(v, grid(n, 64), meta, vec![Binding::In(x.id), Binding::In(f.id), b, Binding::Out(out.id), r]);
         return;

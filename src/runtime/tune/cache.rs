@@ -1,5 +1,7 @@
 //! The autotune's disk cache: one small JSON file (`gemm.json` in the cache directory) holding,
-//! per adapter, the GEMM kernel the autotune chose and its timings. An entry is used only where
+//! per adapter, the GEMM kernel and the depthwise form the autotune chose and their timings.
+//! The file records its format ([`FORMAT`]): a file of another format (before the depthwise
+//! choice: none) is stale as a whole, and rewritten by the next autotune. An entry is used only where
 //! its whole key matches (adapter, vendor, device id, backend, driver, driver info and wgtf
 //! version); an entry of the same adapter with another driver or version is stale and is
 //! replaced by the next autotune. A file that cannot be read as JSON is ignored and rewritten.
@@ -9,10 +11,21 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::kernel::GemmChoice;
+use crate::kernel::{DepthwiseChoice, GemmChoice};
 
 /// The file name in the cache directory.
 pub const FILE: &str = "gemm.json";
+
+/// The format of the file this build writes (1, unrecorded: GEMM kernels only; 2: and the
+/// depthwise form).
+pub const FORMAT: u32 = 2;
+
+/// The choices the cache holds for an adapter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cached {
+    pub gemm: GemmChoice,
+    pub depthwise: DepthwiseChoice,
+}
 
 /// What a cached choice holds for: the adapter, its driver and the wgtf version.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,24 +70,37 @@ pub struct CacheEntry {
     /// over the shapes timed: lower is faster), by name.
     #[serde(default)]
     pub scores: Vec<(String, f64)>,
+    /// The chosen depthwise form's name (`cols4`, `cols1`).
+    #[serde(default)]
+    pub depthwise: String,
+    /// Each depthwise form's score when it was tuned, by name.
+    #[serde(default)]
+    pub depthwise_scores: Vec<(String, f64)>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct CacheFile {
+    /// [`FORMAT`] (absent in files of format 1).
+    #[serde(default = "format_1")]
+    format: u32,
     entries: Vec<CacheEntry>,
+}
+
+fn format_1() -> u32 {
+    1
 }
 
 /// What the cache holds for a key.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Lookup {
     /// A valid entry for this key.
-    Hit(GemmChoice),
+    Hit(Cached),
     /// No file, or no entry for this adapter.
     Missing,
     /// The file is not a cache file (why); it will be rewritten.
     Corrupt(String),
-    /// An entry for this adapter made with another driver or wgtf version (which); it will be
-    /// replaced.
+    /// An entry for this adapter made with another driver or wgtf version, or a file of another
+    /// format (which); it will be replaced.
     Stale(String),
 }
 
@@ -109,10 +135,17 @@ pub fn lookup(path: &Path, key: &CacheKey) -> Lookup {
         Ok(None) => return Lookup::Missing,
         Err(e) => return Lookup::Corrupt(e),
     };
+    if file.format != FORMAT {
+        return match file.entries.iter().any(|e| e.key.same_adapter(key)) {
+            true => Lookup::Stale(format!("{}: cache format {}, not {FORMAT} (written by an older wgtf)", path.display(), file.format)),
+            false => Lookup::Missing,
+        };
+    }
     if let Some(e) = file.entries.iter().find(|e| &e.key == key) {
-        return match GemmChoice::parse(&e.gemm) {
-            Some(c) => Lookup::Hit(c),
-            None => Lookup::Corrupt(format!("{}: unknown GEMM kernel '{}'", path.display(), e.gemm)),
+        return match (GemmChoice::parse(&e.gemm), DepthwiseChoice::parse(&e.depthwise)) {
+            (Some(gemm), Some(depthwise)) => Lookup::Hit(Cached { gemm, depthwise }),
+            (None, _) => Lookup::Corrupt(format!("{}: unknown GEMM kernel '{}'", path.display(), e.gemm)),
+            (_, None) => Lookup::Corrupt(format!("{}: unknown depthwise form '{}'", path.display(), e.depthwise)),
         };
     }
     match file.entries.iter().find(|e| e.key.same_adapter(key)) {
@@ -131,8 +164,8 @@ pub fn lookup(path: &Path, key: &CacheKey) -> Lookup {
     }
 }
 
-/// The cached choice for `key`, if the file at `path` holds a valid one.
-pub fn load_cached(path: &Path, key: &CacheKey) -> Option<GemmChoice> {
+/// The cached choices for `key`, if the file at `path` holds valid ones.
+pub fn load_cached(path: &Path, key: &CacheKey) -> Option<Cached> {
     match lookup(path, key) {
         Lookup::Hit(c) => Some(c),
         _ => None,
@@ -140,12 +173,19 @@ pub fn load_cached(path: &Path, key: &CacheKey) -> Option<GemmChoice> {
 }
 
 /// Records `choice` for `key` in the file at `path`: other adapters' entries are kept, this
-/// adapter's (stale or not) replaced; an unreadable file is replaced. Atomic: written to a
-/// temporary file in the same directory, then renamed.
-pub fn store(path: &Path, key: &CacheKey, choice: GemmChoice, scores: &[(GemmChoice, f64)]) -> std::io::Result<()> {
-    let mut file = read(path).ok().flatten().unwrap_or_default();
+/// adapter's (stale or not) replaced; an unreadable file or one of another format is replaced.
+/// Atomic: written to a temporary file in the same directory, then renamed.
+pub fn store(path: &Path, key: &CacheKey, choice: Cached, gemm_scores: &[(GemmChoice, f64)], depthwise_scores: &[(DepthwiseChoice, f64)]) -> std::io::Result<()> {
+    let mut file = read(path).ok().flatten().filter(|f| f.format == FORMAT).unwrap_or_default();
+    file.format = FORMAT;
     file.entries.retain(|e| !e.key.same_adapter(key));
-    file.entries.push(CacheEntry { key: key.clone(), gemm: choice.name().to_string(), scores: scores.iter().map(|(c, s)| (c.name().to_string(), *s)).collect() });
+    file.entries.push(CacheEntry {
+        key: key.clone(),
+        gemm: choice.gemm.name().to_string(),
+        scores: gemm_scores.iter().map(|(c, s)| (c.name().to_string(), *s)).collect(),
+        depthwise: choice.depthwise.name().to_string(),
+        depthwise_scores: depthwise_scores.iter().map(|(c, s)| (c.name().to_string(), *s)).collect(),
+    });
     let text = serde_json::to_string_pretty(&file).map_err(std::io::Error::other)?;
     static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -172,6 +212,10 @@ mod tests {
         d
     }
 
+    fn pick(gemm: GemmChoice) -> Cached {
+        Cached { gemm, depthwise: DepthwiseChoice::Cols1 }
+    }
+
     #[test]
     fn valid_corrupt_and_stale_files() {
         let dir = temp_dir("kinds");
@@ -181,23 +225,45 @@ mod tests {
         std::fs::write(&path, "{ not json").unwrap();
         assert!(matches!(lookup(&path, &k), Lookup::Corrupt(_)));
         // A corrupt file is replaced by the next store.
-        store(&path, &k, GemmChoice::Large, &[(GemmChoice::Large, 1.0), (GemmChoice::Tiled, 1.5)]).unwrap();
-        assert_eq!(load_cached(&path, &k), Some(GemmChoice::Large));
+        store(&path, &k, pick(GemmChoice::Large), &[(GemmChoice::Large, 1.0), (GemmChoice::Tiled, 1.5)], &[(DepthwiseChoice::Cols1, 2.0)]).unwrap();
+        assert_eq!(load_cached(&path, &k), Some(pick(GemmChoice::Large)));
         // Another driver or version: stale; a store replaces the entry, others stay.
         let other = CacheKey { adapter: "other".into(), ..k.clone() };
-        store(&path, &other, GemmChoice::Tiled, &[]).unwrap();
+        store(&path, &other, pick(GemmChoice::Tiled), &[], &[]).unwrap();
         let newer = key("mesa", "9.9.9");
         assert!(matches!(lookup(&path, &newer), Lookup::Stale(_)));
         assert!(matches!(lookup(&path, &key("nvidia", "1.0.0")), Lookup::Stale(_)));
-        store(&path, &newer, GemmChoice::Subgroup, &[]).unwrap();
-        assert_eq!(load_cached(&path, &newer), Some(GemmChoice::Subgroup));
+        store(&path, &newer, pick(GemmChoice::Subgroup), &[], &[]).unwrap();
+        assert_eq!(load_cached(&path, &newer), Some(pick(GemmChoice::Subgroup)));
         assert!(matches!(lookup(&path, &k), Lookup::Stale(_)));
-        assert_eq!(load_cached(&path, &other), Some(GemmChoice::Tiled));
+        assert_eq!(load_cached(&path, &other), Some(pick(GemmChoice::Tiled)));
         // No temporary file is left.
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
-        // An entry naming an unknown kernel is not used.
-        std::fs::write(&path, std::fs::read_to_string(&path).unwrap().replace("\"subgroup\"", "\"huge\"")).unwrap();
+        // An entry naming an unknown kernel or form is not used.
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace("\"subgroup\"", "\"huge\"")).unwrap();
         assert!(matches!(lookup(&path, &newer), Lookup::Corrupt(_)));
+        std::fs::write(&path, text.replace("\"cols1\"", "\"cols9\"")).unwrap();
+        assert!(matches!(lookup(&path, &newer), Lookup::Corrupt(_)));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A file of format 1 (no format field, no depthwise form): stale for its adapters, missing
+    /// for others; the next store rewrites it in this format.
+    #[test]
+    fn old_format_is_stale() {
+        let dir = temp_dir("format");
+        let path = cache_file(&dir);
+        let k = key("mesa", "1.0.0");
+        let entry = format!(r#"{{"entries":[{{"key":{},"gemm":"large","scores":[]}}]}}"#, serde_json::to_string(&k).unwrap());
+        std::fs::write(&path, entry).unwrap();
+        assert!(matches!(lookup(&path, &k), Lookup::Stale(why) if why.contains("format")));
+        let other = CacheKey { adapter: "other".into(), ..k.clone() };
+        assert_eq!(lookup(&path, &other), Lookup::Missing);
+        store(&path, &other, pick(GemmChoice::Tiled), &[], &[]).unwrap();
+        assert_eq!(lookup(&path, &k), Lookup::Missing);
+        assert_eq!(load_cached(&path, &other), Some(pick(GemmChoice::Tiled)));
+        assert!(std::fs::read_to_string(&path).unwrap().contains(&format!("\"format\": {FORMAT}")));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
