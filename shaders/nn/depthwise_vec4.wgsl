@@ -14,8 +14,7 @@ override ACT: u32 = ACT_NONE;
 override HAS_BIAS: bool = false;
 override HAS_RES: bool = false;
 // Output columns per invocation: COLS_BLOCK or COLS_SINGLE.
-const COLS_BLOCK: u32 = 4u;
-const COLS_SINGLE: u32 = 1u;
+//#include gen/depthwise_cols.wgsl
 override COLS: u32 = COLS_BLOCK;
 
 //#include gen/meta/depthwise_vec4.wgsl

@@ -295,6 +295,17 @@ codes! {
 }
 
 codes! {
+    /// `COLS` of `nn/depthwise_vec4.wgsl`: output columns per invocation (the code is the
+    /// count; [`crate::kernel::DepthwiseChoice`] picks it).
+    DepthwiseCols, "COLS_", "gen/depthwise_cols.wgsl" {
+        /// 4 columns: each filter tap loaded once for the 4.
+        Block = 4,
+        /// 1 column, one accumulator.
+        Single = 1,
+    }
+}
+
+codes! {
     /// `MODE` of `common/pool_window.wgsl` (`nn/pool.wgsl`, `nn/pool3d.wgsl`).
     PoolMode, "POOL_", "gen/pool_mode.wgsl" {
         Max = 0,
@@ -400,6 +411,7 @@ pub fn generated(path: &str) -> Option<String> {
         p if p == ScanOp::PATH => ScanOp::wgsl(),
         p if p == GemmMode::PATH => GemmMode::wgsl(),
         p if p == SubgroupGemmMode::PATH => SubgroupGemmMode::wgsl(),
+        p if p == DepthwiseCols::PATH => DepthwiseCols::wgsl(),
         p if p == PoolMode::PATH => PoolMode::wgsl(),
         p if p == PadMode::PATH => PadMode::wgsl(),
         p if p == CastMode::PATH => CastMode::wgsl(),
@@ -429,6 +441,7 @@ pub fn all() -> Vec<(&'static str, &'static str, Vec<(String, u32)>)> {
         one::<ScanOp>(),
         one::<GemmMode>(),
         one::<SubgroupGemmMode>(),
+        one::<DepthwiseCols>(),
         one::<PoolMode>(),
         one::<PadMode>(),
         one::<CastMode>(),

@@ -1,6 +1,8 @@
 //! The depthwise kernel a target computes channel-multiplier-1 depthwise convolutions with
 //! (plain data; the runtime chooses it per adapter: `runtime/tune.rs`).
 
+use crate::kernel::codes::DepthwiseCols;
+
 /// How `nn/depthwise_vec4.wgsl` splits a depthwise convolution of multiplier 1 and channels in
 /// fours between invocations: each computes 4 channels (vec4 loads) of [`DepthwiseChoice::cols`]
 /// consecutive output columns. Every choice gives the same results up to float rounding (each
@@ -34,11 +36,11 @@ impl DepthwiseChoice {
         DepthwiseChoice::ALL.into_iter().find(|c| c.name().eq_ignore_ascii_case(s.trim()))
     }
 
-    /// Output columns per invocation: the shader's `COLS` override.
-    pub fn cols(self) -> usize {
+    /// The shader's `COLS` override: output columns per invocation.
+    pub fn cols(self) -> DepthwiseCols {
         match self {
-            DepthwiseChoice::Cols4 => 4,
-            DepthwiseChoice::Cols1 => 1,
+            DepthwiseChoice::Cols4 => DepthwiseCols::Block,
+            DepthwiseChoice::Cols1 => DepthwiseCols::Single,
         }
     }
 }

@@ -32,7 +32,7 @@ pub fn emit_with(cx: &mut Lower, g: &Geometry, x: &Operand, f: &Operand, ep: &Ep
         // Multiplier 1, channels in fours: 4 channels × `cols` columns per invocation (vec4
         // loads), as the target chose.
         let choice = cx.target().depthwise;
-        let (c4, owb) = (g.ic / 4, g.ow.div_ceil(choice.cols()));
+        let (c4, owb) = (g.ic / 4, g.ow.div_ceil(choice.cols().code() as usize));
         let n = g.n * g.oh * owb * c4;
         let meta = Meta::from(DepthwiseVec4Meta {
             n: w(n), ih: w(g.ih), iw: w(g.iw), c4: w(c4),
@@ -43,7 +43,7 @@ pub fn emit_with(cx: &mut Lower, g: &Geometry, x: &Operand, f: &Operand, ep: &Ep
         let mut v = ep.apply(ShaderVariant::new(&shaders::DEPTHWISE_VEC4));
         if choice != DepthwiseChoice::default() {
             // The shader's default is the default choice's (its variant name unchanged).
-            v = v.set("COLS", choice.cols() as i64);
+            v = v.set("COLS", choice.cols());
         }
         let (b, r) = ep.bindings(f);
         cx.kernel(v, grid(n, 64), meta, vec![Binding::In(x.id), Binding::In(f.id), b, Binding::Out(out.id), r]);
