@@ -12,8 +12,22 @@ pub fn to_words(t: &Tensor, name: &str, target: &Target) -> Result<Vec<u8>> {
     to_storage(t, name, storage)
 }
 
+/// A host tensor's bytes where `storage` holds its elements as they are (f32 as f32, i32 as
+/// i32, i64 as i64): no conversion, no copy. Else `None` ([`to_storage`] converts).
+pub fn as_stored(t: &Tensor, storage: Storage) -> Option<&[u8]> {
+    match (storage, t.data()) {
+        (Storage::F32, Data::F32(v)) => Some(bytemuck::cast_slice(v)),
+        (Storage::I32, Data::I32(v)) => Some(bytemuck::cast_slice(v)),
+        (Storage::I64, Data::I64(v)) => Some(bytemuck::cast_slice(v)),
+        _ => None,
+    }
+}
+
 /// A host tensor as the bytes of its elements held in `storage`.
 pub fn to_storage(t: &Tensor, name: &str, storage: Storage) -> Result<Vec<u8>> {
+    if let Some(bytes) = as_stored(t, storage) {
+        return Ok(bytes.to_vec());
+    }
     let mut out = Vec::with_capacity(t.len() * storage.bytes() as usize);
     match (storage, t.data()) {
         (Storage::F16, _) => {
@@ -23,19 +37,16 @@ pub fn to_storage(t: &Tensor, name: &str, storage: Storage) -> Result<Vec<u8>> {
             // Whole words: buffer writes go in 4-byte units.
             out.resize(out.len().next_multiple_of(4), 0);
         }
-        (Storage::I64, Data::I64(v)) => out.extend_from_slice(bytemuck::cast_slice(v)),
         (Storage::I64, _) => {
             for x in t.to_i64_vec()? {
                 out.extend_from_slice(&x.to_le_bytes());
             }
         }
-        (Storage::F32, Data::F32(v)) => out.extend_from_slice(bytemuck::cast_slice(v)),
         (Storage::F32, _) => {
             for x in t.to_f32_vec()? {
                 out.extend_from_slice(&x.to_le_bytes());
             }
         }
-        (Storage::I32, Data::I32(v)) => out.extend_from_slice(bytemuck::cast_slice(v)),
         (Storage::I32, Data::I64(v)) => {
             for &x in v {
                 let w = i32::try_from(x).map_err(|_| Error::Feed {

@@ -1,9 +1,9 @@
 //! Writing a run's feeds into their buffers.
 use super::{Instance, Plan};
 use crate::error::Result;
-use crate::kernel::words::to_words;
-use crate::kernel::{Source, Storage};
-use crate::tensor::{Data, Tensor};
+use crate::kernel::words::{as_stored, to_words};
+use crate::kernel::Source;
+use crate::tensor::Tensor;
 
 impl Plan {
     /// Writes the feeds (none when the plan resumes after a sync point: the first plan of the
@@ -13,9 +13,9 @@ impl Plan {
         let upload = if self.resume == 0 { feeds } else { &[] };
         for ((r, id), t) in self.prog.feeds.iter().zip(upload) {
             let buf = &inst.feeds[self.prog.tensors[*id].source_feed()].buf;
-            // f32 feeds held as f32 go straight into the staging memory (no copy of their own).
-            if let (Data::F32(v), Storage::F32) = (t.data(), self.prog.tensors[*id].storage) {
-                let bytes: &[u8] = bytemuck::cast_slice(v);
+            // Feeds held as they are (f32 as f32, i32 as i32 …) go straight into the staging
+            // memory (no copy of their own).
+            if let Some(bytes) = as_stored(t, self.prog.tensors[*id].storage) {
                 if let Some(mut view) = wgpu::BufferSize::new(bytes.len() as u64).and_then(|n| queue.write_buffer_with(buf, 0, n)) {
                     view.copy_from_slice(bytes);
                 }
