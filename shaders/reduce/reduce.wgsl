@@ -102,6 +102,11 @@ fn finish(v: T) -> T {
     if (OP == REDUCE_MEAN) {
         return v / T(max(cfg.count, 1u));
     }
+    if (OP == REDUCE_SUM && cfg.scale != 1.0) {
+        // A sum and the constant factor after it, fused (a mean written as Sum then Mul by
+        // 1/N): scaled before it is stored, so that an f16 output holds the mean, not the sum.
+        return v * T(cfg.scale);
+    }
     if (OP == REDUCE_EUCLIDEAN_NORM) {
         return T(sqrt(f32(v)));
     }

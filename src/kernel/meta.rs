@@ -191,7 +191,8 @@ meta_blocks! {
     }
 
     /// `reduce/reduce.wgsl`: kept dims (the outputs) and reduced dims, each with its input
-    /// strides; long reductions in `parts` of `chunk`; `count`, the whole reduction's length.
+    /// strides; long reductions in `parts` of `chunk`; `count`, the whole reduction's length;
+    /// `scale`, what a sum's final pass multiplies by before storing (1: none).
     ReduceMeta, "gen/meta/reduce.wgsl" {
         n_out: u32,
         n_red: u32,
@@ -200,7 +201,7 @@ meta_blocks! {
         parts: u32,
         chunk: u32,
         count: u32,
-        _pad: u32,
+        scale: f32,
         kept_shape: [u32; 8],
         kept_strides: [u32; 8],
         red_shape: [u32; 8],

@@ -2,6 +2,8 @@
 //! a small rule in its own file; this module runs the passes and holds what they share.
 //! - [`pad`]: a zero `Pad` in front of a VALID convolution becomes the convolution's EXPLICIT
 //!   padding;
+//! - [`scale`]: a constant factor after a float `Sum` (a mean as jax2tf writes it) moves into
+//!   the sum;
 //! - [`chain`]: Conv2D / DepthwiseConv2dNative / MatMul with constant weights (or a fused node
 //!   that only adds a bias, as the TF.js converter writes them) starts a chain; the driver walks
 //!   its sole consumers and asks the absorb rules, in order, whether one takes the next node
@@ -26,6 +28,7 @@ mod affine;
 mod chain;
 mod pad;
 mod residual;
+mod scale;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -43,6 +46,7 @@ pub type Values = HashMap<TensorRef, Arc<Tensor>>;
 pub fn optimize(graph: &Graph, values: &Values, registry: &Registry) -> Graph {
     let mut g = graph.clone();
     pad::fold_pads(&mut g, values);
+    scale::fold_scales(&mut g, values);
     if registry.contains("_FusedConv2D") {
         chain::fuse_chains(&mut g, values, registry);
     }

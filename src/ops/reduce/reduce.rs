@@ -15,21 +15,26 @@ use crate::shaders;
 use crate::tensor::{DType, Tensor};
 
 /// A reduction: its `OP` code in reduce.wgsl, and `keep_dims` (decoded when the model is
-/// loaded, [`Reduce::build`]).
+/// loaded, [`Reduce::build`]); a Sum's `scale`, the constant factor that fusion moved into it
+/// (`_scale`, 1 without; `lower/fuse/scale.rs`).
 #[derive(Clone, Copy)]
 pub struct Reduce {
     pub code: ReduceOp,
     pub keep: bool,
+    pub scale: f32,
 }
 
-pub const SUM: Reduce = Reduce { code: ReduceOp::Sum, keep: false };
-pub const MEAN: Reduce = Reduce { code: ReduceOp::Mean, keep: false };
-pub const MAX: Reduce = Reduce { code: ReduceOp::Max, keep: false };
-pub const MIN: Reduce = Reduce { code: ReduceOp::Min, keep: false };
-pub const PROD: Reduce = Reduce { code: ReduceOp::Prod, keep: false };
-pub const ALL: Reduce = Reduce { code: ReduceOp::All, keep: false };
-pub const ANY: Reduce = Reduce { code: ReduceOp::Any, keep: false };
-pub const EUCLIDEAN_NORM: Reduce = Reduce { code: ReduceOp::EuclideanNorm, keep: false };
+/// The internal attribute carrying a fused Sum's factor.
+pub const SCALE_ATTR: &str = "_scale";
+
+pub const SUM: Reduce = Reduce { code: ReduceOp::Sum, keep: false, scale: 1.0 };
+pub const MEAN: Reduce = Reduce { code: ReduceOp::Mean, keep: false, scale: 1.0 };
+pub const MAX: Reduce = Reduce { code: ReduceOp::Max, keep: false, scale: 1.0 };
+pub const MIN: Reduce = Reduce { code: ReduceOp::Min, keep: false, scale: 1.0 };
+pub const PROD: Reduce = Reduce { code: ReduceOp::Prod, keep: false, scale: 1.0 };
+pub const ALL: Reduce = Reduce { code: ReduceOp::All, keep: false, scale: 1.0 };
+pub const ANY: Reduce = Reduce { code: ReduceOp::Any, keep: false, scale: 1.0 };
+pub const EUCLIDEAN_NORM: Reduce = Reduce { code: ReduceOp::EuclideanNorm, keep: false, scale: 1.0 };
 
 /// Sorted, unique reduced axes.
 fn axes(node: &Node, rank: usize, t: &Tensor) -> Result<Vec<usize>> {
@@ -54,11 +59,15 @@ fn out_shape(keep: bool, shape: &[usize], axes: &[usize]) -> Result<Vec<usize>> 
 impl Reduce {
     /// This reduction for one node, its `keep_dims` decoded.
     pub fn build(self, node: &Node) -> Result<Reduce> {
-        Ok(Reduce { keep: node.attr_bool_or("keep_dims", false)?, ..self })
+        let scale = match self.code {
+            ReduceOp::Sum => node.attr_opt_float(SCALE_ATTR)?.unwrap_or(1.0),
+            _ => 1.0,
+        };
+        Ok(Reduce { keep: node.attr_bool_or("keep_dims", false)?, scale, ..self })
     }
     fn cpu(&self, v: &[f64]) -> f64 {
         match self.code {
-            ReduceOp::Sum => v.iter().sum(),
+            ReduceOp::Sum => v.iter().sum::<f64>() * self.scale as f64,
             ReduceOp::Mean => v.iter().sum::<f64>() / v.len().max(1) as f64,
             // NaN propagates, as in TensorFlow (f64::max would drop it).
             ReduceOp::Max => v.iter().copied().fold(f64::NEG_INFINITY, |a, b| if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) }),
@@ -165,7 +174,7 @@ impl Reduce {
         let (rs, rst) = merge_dims(a.iter().map(|&d| (x.shape[d], st[d])));
         let n_red: usize = rs.iter().product();
         let walk = Walk { kept: (ks, kst), red: (rs, rst) };
-        emit(cx, self.code, x.id, x.dtype, x.storage(), walk, out, false, n_red);
+        emit(cx, (self.code, self.scale), x.id, x.dtype, x.storage(), walk, out, false, n_red);
     }
 }
 
@@ -184,9 +193,10 @@ const SERIAL_WHOLE: usize = 4096;
 const SERIAL_PART: usize = 1024;
 
 /// Emits the passes of a reduction of `x` walked by `walk` into `out`; `partial_in`: x holds
-/// partial results of an earlier pass; `count`: the whole reduction's element count.
+/// partial results of an earlier pass; `count`: the whole reduction's element count; `scale`:
+/// a sum's factor, applied by the final pass.
 #[allow(clippy::too_many_arguments)]
-fn emit(cx: &mut Lower, code: ReduceOp, x: TensorId, dtype: DType, storage: Storage, walk: Walk, out: TensorId, partial_in: bool, count: usize) {
+fn emit(cx: &mut Lower, (code, scale): (ReduceOp, f32), x: TensorId, dtype: DType, storage: Storage, walk: Walk, out: TensorId, partial_in: bool, count: usize) {
     let Walk { kept: (ks, kst), red: (rs, rst) } = walk;
     let n_out: usize = ks.iter().product();
     let n_red: usize = rs.iter().product();
@@ -212,7 +222,7 @@ fn emit(cx: &mut Lower, code: ReduceOp, x: TensorId, dtype: DType, storage: Stor
     let dst = if parts > 1 { cx.temp_as(dtype, vec![n_out * parts], t) } else { out };
     let meta = Meta::from(ReduceMeta {
         n_out: w(n_out), n_red: w(n_red), kept_rank: w(ks.len()), red_rank: w(rs.len()),
-        parts: w(parts), chunk: w(chunk), count: w(count), _pad: 0,
+        parts: w(parts), chunk: w(chunk), count: w(count), scale: if parts > 1 { 1.0 } else { scale },
         kept_shape: dims(&ks, 1), kept_strides: dims(&kst, 0), red_shape: dims(&rs, 1), red_strides: dims(&rst, 0),
     });
     let y = cx.storage_of_tensor(dst);
@@ -226,7 +236,7 @@ fn emit(cx: &mut Lower, code: ReduceOp, x: TensorId, dtype: DType, storage: Stor
         // The partial results: `serial` wrote them [parts, n_out], `main` [n_out, parts].
         let (kst, rst) = if serial { (1, n_out) } else { (parts, 1) };
         let walk = Walk { kept: (vec![n_out], vec![kst]), red: (vec![parts], vec![rst]) };
-        emit(cx, code, dst, dtype, t, walk, out, true, count);
+        emit(cx, (code, scale), dst, dtype, t, walk, out, true, count);
     }
 }
 
