@@ -8,62 +8,15 @@
 mod common;
 
 use wgtf::graph::Graph;
-use wgtf::proto::{attr_value::Value, tensor_shape_proto::Dim, AttrValue, GraphDef, NodeDef, TensorProto, TensorShapeProto};
+use wgtf::proto::{attr_value::Value, GraphDef, NodeDef};
 use wgtf::runtime::tune::{cache_file, load_cached, lookup, store, Cached, CacheKey, Lookup};
 use wgtf::{Context, ContextOptions, DepthwiseChoice, DepthwiseSetting, GemmSetting, Model, Precision, Source, Tensor};
 
-const FLOAT: i32 = wgtf::proto::DataType::DtFloat as i32;
+use common::float_graph::*;
 
 fn context(depthwise: DepthwiseSetting) -> Context {
     common::context();
     Context::new_with(ContextOptions { depthwise: Some(depthwise), ..common::options() }).unwrap()
-}
-
-fn node(name: &str, op: &str, inputs: &[&str], attrs: Vec<(&str, Value)>) -> NodeDef {
-    let mut attrs = attrs;
-    if op != "Placeholder" && op != "Const" {
-        attrs.push(("T", Value::Type(FLOAT)));
-    }
-    NodeDef {
-        name: name.into(),
-        op: op.into(),
-        input: inputs.iter().map(|s| s.to_string()).collect(),
-        attr: attrs.into_iter().map(|(k, v)| (k.to_string(), AttrValue { value: Some(v) })).collect(),
-        ..Default::default()
-    }
-}
-
-fn placeholder(name: &str) -> NodeDef {
-    node(name, "Placeholder", &[], vec![("dtype", Value::Type(FLOAT))])
-}
-
-fn constant(name: &str, shape: &[usize], v: &[f32]) -> NodeDef {
-    let t = TensorProto {
-        dtype: FLOAT,
-        tensor_shape: Some(TensorShapeProto { dim: shape.iter().map(|&d| Dim { size: d as i64, ..Default::default() }).collect(), ..Default::default() }),
-        float_val: v.to_vec(),
-        ..Default::default()
-    };
-    node(name, "Const", &[], vec![("dtype", Value::Type(FLOAT)), ("value", Value::Tensor(t))])
-}
-
-fn list(v: &[i64]) -> Value {
-    Value::List(wgtf::proto::attr_value::ListValue { i: v.to_vec(), ..Default::default() })
-}
-
-fn strings(v: &[&str]) -> Value {
-    Value::List(wgtf::proto::attr_value::ListValue { s: v.iter().map(|s| s.as_bytes().to_vec()).collect(), ..Default::default() })
-}
-
-/// Values in [-1, 1) from a fixed sequence.
-fn values(n: usize, seed: u32) -> Vec<f32> {
-    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-    (0..n)
-        .map(|_| {
-            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            (x >> 8) as f32 / (1u32 << 23) as f32 - 1.0
-        })
-        .collect()
 }
 
 /// A depthwise convolution of multiplier 1: [n, h, w, c] by a k×k window.
@@ -118,8 +71,8 @@ fn case(g: Dw) -> Case {
         }
     }
     let mut attrs = vec![
-        ("strides", list(&[1, s as i64, s as i64, 1])),
-        ("dilations", list(&[1, d as i64, d as i64, 1])),
+        ("strides", ints(&[1, s as i64, s as i64, 1])),
+        ("dilations", ints(&[1, d as i64, d as i64, 1])),
         ("padding", Value::S(if same { b"SAME".to_vec() } else { b"VALID".to_vec() })),
         ("data_format", Value::S(b"NHWC".to_vec())),
     ];

@@ -9,11 +9,11 @@
 mod common;
 
 use wgtf::graph::Graph;
-use wgtf::proto::{attr_value::Value, tensor_shape_proto::Dim, AttrValue, GraphDef, NodeDef, TensorProto, TensorShapeProto};
+use wgtf::proto::{attr_value::Value, tensor_shape_proto::Dim, GraphDef, NodeDef, TensorProto, TensorShapeProto};
 use wgtf::kernel::codes::GemmMode;
 use wgtf::{Context, ContextOptions, GemmChoice, GemmSetting, GemmSource, Model, Tensor};
 
-const FLOAT: i32 = wgtf::proto::DataType::DtFloat as i32;
+use common::float_graph::*;
 
 fn context(gemm: GemmSetting, batch_invariant: bool) -> Context {
     common::context();
@@ -23,49 +23,6 @@ fn context(gemm: GemmSetting, batch_invariant: bool) -> Context {
 /// The kernels the adapter runs (lavapipe: all three).
 fn choices() -> Vec<GemmChoice> {
     wgtf::runtime::tune::candidates(&common::context())
-}
-
-fn node(name: &str, op: &str, inputs: &[&str], attrs: Vec<(&str, Value)>) -> NodeDef {
-    let mut attrs: Vec<(&str, Value)> = attrs;
-    if op != "Placeholder" && op != "Const" {
-        attrs.push(("T", Value::Type(FLOAT)));
-    }
-    NodeDef {
-        name: name.into(),
-        op: op.into(),
-        input: inputs.iter().map(|s| s.to_string()).collect(),
-        attr: attrs.into_iter().map(|(k, v)| (k.to_string(), AttrValue { value: Some(v) })).collect(),
-        ..Default::default()
-    }
-}
-
-fn placeholder(name: &str) -> NodeDef {
-    node(name, "Placeholder", &[], vec![("dtype", Value::Type(FLOAT))])
-}
-
-fn constant(name: &str, shape: &[usize], v: &[f32]) -> NodeDef {
-    let t = TensorProto {
-        dtype: FLOAT,
-        tensor_shape: Some(TensorShapeProto { dim: shape.iter().map(|&d| Dim { size: d as i64, ..Default::default() }).collect(), ..Default::default() }),
-        float_val: v.to_vec(),
-        ..Default::default()
-    };
-    node(name, "Const", &[], vec![("dtype", Value::Type(FLOAT)), ("value", Value::Tensor(t))])
-}
-
-fn ints(v: &[i64]) -> Value {
-    Value::List(wgtf::proto::attr_value::ListValue { i: v.to_vec(), ..Default::default() })
-}
-
-/// Values in [-1, 1) from a fixed sequence.
-fn values(n: usize, seed: u32) -> Vec<f32> {
-    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-    (0..n)
-        .map(|_| {
-            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            (x >> 8) as f32 / (1u32 << 23) as f32 - 1.0
-        })
-        .collect()
 }
 
 /// A test: a graph, its feeds, and the expected output "out".

@@ -7,6 +7,8 @@
 //   NHWC image.
 //   GEMM_CONV3D, GEMM_CONV3D_TRANSPOSE: row = (image, oz, oy, ox), col = (kz, ky, kx, channel)
 //   of an NDHWC volume.
+// `load_a`: A(row, col) of batch base `a_base` in any mode (0 outside A), read from the
+// includer's `a`.
 // `b_index_transposed`: the index into `b` of B(gk, gn) for the transposed modes, whose filter
 // is [KH, KW, OC, IC] ([KD, KH, KW, OC, IC]): gk = (taps, ic), gn = oc.
 //#include gen/gemm_mode.wgsl
@@ -68,4 +70,18 @@ fn b_index_transposed(gk: u32, gn: u32) -> u32 {
     let taps = gk / cfg.ic;
     let ch = gk - taps * cfg.ic;
     return (taps * cfg.n + gn) * cfg.ic + ch;
+}
+
+fn load_a(a_base: u32, row: u32, col: u32) -> f32 {
+    if (row >= cfg.m || col >= cfg.k) {
+        return 0.0;
+    }
+    if (MODE == GEMM_MATMUL) {
+        return f32(a[a_base + row * cfg.a_rs + col * cfg.a_cs]);
+    }
+    let i = a_index(row, col);
+    if (i < 0) {
+        return 0.0;
+    }
+    return f32(a[u32(i)]);
 }

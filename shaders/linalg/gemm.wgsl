@@ -42,20 +42,6 @@ const BK: u32 = 16u;
 var<workgroup> tile_a: array<f32, 1024>; // [BK][BM]
 var<workgroup> tile_b: array<f32, 1024>; // [BK][BN]
 
-fn load_a(a_base: u32, row: u32, col: u32) -> f32 {
-    if (row >= cfg.m || col >= cfg.k) {
-        return 0.0;
-    }
-    if (MODE == GEMM_MATMUL) {
-        return f32(a[a_base + row * cfg.a_rs + col * cfg.a_cs]);
-    }
-    let i = a_index(row, col);
-    if (i < 0) {
-        return 0.0;
-    }
-    return f32(a[u32(i)]);
-}
-
 fn load_b(b_base: u32, gk: u32, gn: u32) -> f32 {
     if (gk >= cfg.k || gn >= cfg.n) {
         return 0.0;

@@ -38,20 +38,6 @@ const BK: u32 = 8u;
 var<workgroup> tile_a: array<vec4<f32>, 512>;
 var<workgroup> tile_b: array<vec4<f32>, 512>;
 
-fn load_a(a_base: u32, row: u32, col: u32) -> f32 {
-    if (row >= cfg.m || col >= cfg.k) {
-        return 0.0;
-    }
-    if (MODE == GEMM_MATMUL) {
-        return f32(a[a_base + row * cfg.a_rs + col * cfg.a_cs]);
-    }
-    let i = a_index(row, col);
-    if (i < 0) {
-        return 0.0;
-    }
-    return f32(a[u32(i)]);
-}
-
 // This invocation's share of the A tile at k0: VEC4, the 4 values (row lid/2, k 4(lid%2)..+3);
 // otherwise the values (row idx/8, k idx%8) for idx = lid + 256l, l = 0..3.
 fn fetch_a(a_base: u32, m0: u32, k0: u32, lid: u32) -> vec4<f32> {

@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 use std::path::{Path, PathBuf};
 
+pub mod float_graph;
+
 use wgtf::{Context, Tensor};
 
 /// The GPU context for tests. With no adapter the test fails with instructions: in CI a skip
