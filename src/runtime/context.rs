@@ -357,6 +357,7 @@ impl Context {
 
     /// This context with both choices forced, neither decided by the autotune: what the
     /// autotune times each candidate with.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) fn with_choices(&self, gemm: GemmChoice, depthwise: DepthwiseChoice) -> Context {
         let g = super::tune::decide(self, GemmSetting::Force(gemm), Source::Option, false);
         let d = super::tune::decide(self, DepthwiseSetting::Force(depthwise), Source::Option, false);

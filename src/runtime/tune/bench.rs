@@ -1,5 +1,6 @@
 //! What the autotune times: each candidate on a few small graphs, scored relative to the
 //! fastest (GPU time from timestamps where the adapter has them, else wall clock).
+#[cfg(not(target_arch = "wasm32"))]
 use super::Choice;
 use crate::error::Result;
 use crate::kernel::{DepthwiseChoice, GemmChoice};
