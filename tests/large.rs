@@ -65,21 +65,3 @@ mod matmul;
 mod where_nms;
 #[path = "large/pool.rs"]
 mod pool;
-#[allow(unused_imports)]
-use top_k::*;
-#[allow(unused_imports)]
-use reduce::*;
-#[allow(unused_imports)]
-use arg::*;
-#[allow(unused_imports)]
-use softmax::*;
-#[allow(unused_imports)]
-use scan::*;
-#[allow(unused_imports)]
-use data::*;
-#[allow(unused_imports)]
-use matmul::*;
-#[allow(unused_imports)]
-use where_nms::*;
-#[allow(unused_imports)]
-use pool::*;

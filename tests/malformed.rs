@@ -89,6 +89,28 @@ fn relu_model() -> Vec<u8> {
     bytes(vec![placeholder("x", F32, &[-1, 3]), op("y", "Relu", &["x"])])
 }
 
+/// A checkpoint of two float tensors: (index, data).
+fn small_checkpoint() -> (Vec<u8>, Vec<u8>) {
+    let (a, mut data) = f32_entry("dense/kernel", &[2, 3], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 0);
+    let (b, d2) = f32_entry("dense/bias", &[3], &[0.5, -0.5, 0.25], data.len());
+    data.extend(d2);
+    (checkpoint_index(&[a, b]), data)
+}
+
+/// An .npy file (version 1.0) with this header dict and data.
+fn npy_with_header(dict: &str, data: &[u8]) -> Vec<u8> {
+    let mut h = dict.to_string();
+    while (10 + h.len() + 1) % 64 != 0 {
+        h.push(' ');
+    }
+    h.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(h.len() as u16).to_le_bytes());
+    out.extend_from_slice(h.as_bytes());
+    out.extend_from_slice(data);
+    out
+}
+
 #[path = "malformed/truncated.rs"]
 mod truncated;
 #[path = "malformed/bit_flipped.rs"]
@@ -105,19 +127,3 @@ mod attributes;
 mod nan_inf;
 #[path = "malformed/feeds.rs"]
 mod feeds;
-#[allow(unused_imports)]
-use truncated::*;
-#[allow(unused_imports)]
-use bit_flipped::*;
-#[allow(unused_imports)]
-use dtypes::*;
-#[allow(unused_imports)]
-use structure::*;
-#[allow(unused_imports)]
-use shapes::*;
-#[allow(unused_imports)]
-use attributes::*;
-#[allow(unused_imports)]
-use nan_inf::*;
-#[allow(unused_imports)]
-use feeds::*;

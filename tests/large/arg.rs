@@ -2,7 +2,7 @@
 use super::*;
 
 
-pub(super) fn arg_graph(op_name: &str, dtype: i32, rank: usize, axis: i32, out: i32) -> Vec<NodeDef> {
+fn arg_graph(op_name: &str, dtype: i32, rank: usize, axis: i32, out: i32) -> Vec<NodeDef> {
     vec![
         input(dtype, rank),
         const_i32("axis", &[], &[axis]),
@@ -11,7 +11,7 @@ pub(super) fn arg_graph(op_name: &str, dtype: i32, rank: usize, axis: i32, out: 
 }
 
 /// The host's ArgMax (`min`: ArgMin) of `v` seen as [outer, len, inner]; ties to the first.
-pub(super) fn arg_host(v: &[f32], [outer, len, inner]: [usize; 3], min: bool) -> Vec<i64> {
+fn arg_host(v: &[f32], [outer, len, inner]: [usize; 3], min: bool) -> Vec<i64> {
     let mut out = Vec::with_capacity(outer * inner);
     for o in 0..outer {
         for i in 0..inner {
@@ -28,9 +28,9 @@ pub(super) fn arg_host(v: &[f32], [outer, len, inner]: [usize; 3], min: bool) ->
     out
 }
 
-pub(super) const ARG_ALL: &[(&str, bool, i32)] = &[("ArgMax", false, I64), ("ArgMax", false, I32), ("ArgMin", true, I64), ("ArgMin", true, I32)];
+const ARG_ALL: &[(&str, bool, i32)] = &[("ArgMax", false, I64), ("ArgMax", false, I32), ("ArgMin", true, I64), ("ArgMin", true, I32)];
 
-pub(super) fn check_arg(ctx: &Context, v: Vec<f32>, shape: &[usize], axis: usize, ops: &[(&str, bool, i32)]) {
+fn check_arg(ctx: &Context, v: Vec<f32>, shape: &[usize], axis: usize, ops: &[(&str, bool, i32)]) {
     let x = Tensor::from_f32(shape.to_vec(), v).unwrap();
     let split = [shape[..axis].iter().product(), shape[axis], shape[axis + 1..].iter().product()];
     for &(name, min, out) in ops {

@@ -4,12 +4,12 @@ use super::*;
 
 /// `x` as f32 with each element its own index (exact up to 2^24; beyond, the pattern wraps at
 /// 2^23 so that every value stays exact and neighbours still differ).
-pub(super) fn iota(shape: &[usize]) -> Tensor {
+fn iota(shape: &[usize]) -> Tensor {
     let n: usize = shape.iter().product();
     Tensor::from_f32(shape.to_vec(), (0..n).map(|i| (i % (1 << 23)) as f32 + (i >> 23) as f32 * 0.5).collect()).unwrap()
 }
 
-pub(super) fn check_same(what: &str, got: &[f32], want: impl Iterator<Item = f32>) {
+fn check_same(what: &str, got: &[f32], want: impl Iterator<Item = f32>) {
     let mut n = 0;
     for (i, w) in want.enumerate() {
         assert!(got[i].to_bits() == w.to_bits(), "{what}: element {i}: got {}, want {w}", got[i]);

@@ -1,9 +1,10 @@
 //! Matrix products over a long K: every kernel loops over K
 use super::*;
+use super::reduce::check_close;
 
 
 /// A[b]·B[b] on the host, A [batch, m, k] (or [batch, k, m] with `ta`), B [batch, k, n].
-pub(super) fn matmul_host(a: &[f32], b: &[f32], batch: usize, m: usize, k: usize, n: usize, ta: bool) -> (Vec<f64>, Vec<f64>) {
+fn matmul_host(a: &[f32], b: &[f32], batch: usize, m: usize, k: usize, n: usize, ta: bool) -> (Vec<f64>, Vec<f64>) {
     let (mut c, mut mag) = (vec![0f64; batch * m * n], vec![0f64; batch * m * n]);
     for z in 0..batch {
         for i in 0..m {

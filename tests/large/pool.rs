@@ -1,5 +1,7 @@
 //! Pools whose window is the whole image: an invocation per output would loop over all of it
 use super::*;
+use super::matmul::{check_matmul, conv_host};
+use super::reduce::{check_close, reduce_host};
 
 
 #[test]

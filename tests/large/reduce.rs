@@ -3,7 +3,7 @@ use super::*;
 
 
 /// `op(x, axes)` (keep_dims false) of `dtype`.
-pub(super) fn reduce_graph(op_name: &str, dtype: i32, rank: usize, axes: &[i32]) -> Vec<NodeDef> {
+fn reduce_graph(op_name: &str, dtype: i32, rank: usize, axes: &[i32]) -> Vec<NodeDef> {
     vec![
         input(dtype, rank),
         const_i32("axes", &[axes.len() as i64], axes),
@@ -42,7 +42,7 @@ pub(super) fn check_close(what: &str, got: &[f32], want: &[f64], mag: &[f64]) {
 }
 
 /// Sum, Mean, Max, Min and EuclideanNorm of `v` over `axes`, checked on the host.
-pub(super) fn check_float_reductions(ctx: &Context, v: Vec<f32>, shape: &[usize], axes: &[usize], ops: &[&str]) {
+fn check_float_reductions(ctx: &Context, v: Vec<f32>, shape: &[usize], axes: &[usize], ops: &[&str]) {
     let x = Tensor::from_f32(shape.to_vec(), v).unwrap();
     let v = x.as_f32().unwrap();
     let n_red: usize = axes.iter().map(|&d| shape[d]).product();

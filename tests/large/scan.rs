@@ -1,8 +1,9 @@
 //! Cumsum, Cumprod
 use super::*;
+use super::reduce::check_close;
 
 
-pub(super) fn scan_graph(op_name: &str, dtype: i32, rank: usize, axis: i32, exclusive: bool, reverse: bool) -> Vec<NodeDef> {
+fn scan_graph(op_name: &str, dtype: i32, rank: usize, axis: i32, exclusive: bool, reverse: bool) -> Vec<NodeDef> {
     vec![
         input(dtype, rank),
         const_i32("axis", &[], &[axis]),
@@ -11,7 +12,7 @@ pub(super) fn scan_graph(op_name: &str, dtype: i32, rank: usize, axis: i32, excl
 }
 
 /// The host's scan of `v` seen as [outer, len, inner] in f64: (values, prefix sums of |x|).
-pub(super) fn scan_host(v: &[f64], [outer, len, inner]: [usize; 3], exclusive: bool, reverse: bool, prod: bool) -> (Vec<f64>, Vec<f64>) {
+fn scan_host(v: &[f64], [outer, len, inner]: [usize; 3], exclusive: bool, reverse: bool, prod: bool) -> (Vec<f64>, Vec<f64>) {
     let (mut out, mut mag) = (vec![0f64; v.len()], vec![0f64; v.len()]);
     for o in 0..outer {
         for i in 0..inner {
@@ -33,7 +34,7 @@ pub(super) fn scan_host(v: &[f64], [outer, len, inner]: [usize; 3], exclusive: b
     (out, mag)
 }
 
-pub(super) fn check_cumsum(ctx: &Context, v: Vec<f32>, shape: &[usize], axis: usize, exclusive: bool, reverse: bool) {
+fn check_cumsum(ctx: &Context, v: Vec<f32>, shape: &[usize], axis: usize, exclusive: bool, reverse: bool) {
     let x = Tensor::from_f32(shape.to_vec(), v).unwrap();
     let y = f32s(&run(ctx, scan_graph("Cumsum", F32, shape.len(), axis as i32, exclusive, reverse), &x, &["y"])[0]);
     let split = [shape[..axis].iter().product(), shape[axis], shape[axis + 1..].iter().product()];

@@ -2,7 +2,7 @@
 use super::*;
 
 
-pub(super) fn check_softmax(ctx: &Context, v: Vec<f32>, rows: usize, log: bool) {
+fn check_softmax(ctx: &Context, v: Vec<f32>, rows: usize, log: bool) {
     let cols = v.len() / rows;
     let name = if log { "LogSoftmax" } else { "Softmax" };
     let x = Tensor::from_f32(vec![rows, cols], v).unwrap();

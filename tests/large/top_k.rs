@@ -2,13 +2,13 @@
 use super::*;
 
 
-pub(super) fn top_k_graph(k: i32, dtype: i32) -> Vec<NodeDef> {
+fn top_k_graph(k: i32, dtype: i32) -> Vec<NodeDef> {
     vec![input(dtype, 2), const_i32("k", &[], &[k]), node("t", "TopKV2", &["x", "k"], vec![("T", ty(dtype))])]
 }
 
 /// The host's TopK of each row: NaN first, then larger values, ties (and -0 = +0) to the lower
 /// index.
-pub(super) fn top_k_host(v: &[f32], rows: usize, k: usize) -> (Vec<f32>, Vec<i64>) {
+fn top_k_host(v: &[f32], rows: usize, k: usize) -> (Vec<f32>, Vec<i64>) {
     let n = v.len() / rows;
     let (mut vals, mut idx) = (Vec::new(), Vec::new());
     for r in 0..rows {
@@ -24,7 +24,7 @@ pub(super) fn top_k_host(v: &[f32], rows: usize, k: usize) -> (Vec<f32>, Vec<i64
     (vals, idx)
 }
 
-pub(super) fn check_top_k(ctx: &Context, v: Vec<f32>, rows: usize, k: usize) {
+fn check_top_k(ctx: &Context, v: Vec<f32>, rows: usize, k: usize) {
     let n = v.len() / rows;
     let x = Tensor::from_f32(vec![rows, n], v).unwrap();
     let y = run(ctx, top_k_graph(k as i32, F32), &x, &["t:0", "t:1"]);

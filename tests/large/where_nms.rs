@@ -2,7 +2,7 @@
 use super::*;
 
 
-pub(super) fn check_where(ctx: &Context, x: &Tensor, dtype: i32) {
+fn check_where(ctx: &Context, x: &Tensor, dtype: i32) {
     let y = run(ctx, vec![input(dtype, x.rank()), node("y", "Where", &["x"], vec![("T", ty(dtype))])], x, &["y"]);
     let v = x.to_f64_vec().unwrap();
     let mut want = Vec::new();

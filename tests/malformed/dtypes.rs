@@ -34,20 +34,6 @@ fn wrong_dtypes_are_errors() {
     }
 }
 
-/// An .npy file (version 1.0) with this header dict and data.
-pub(super) fn npy_with_header(dict: &str, data: &[u8]) -> Vec<u8> {
-    let mut h = dict.to_string();
-    while (10 + h.len() + 1) % 64 != 0 {
-        h.push(' ');
-    }
-    h.push('\n');
-    let mut out = b"\x93NUMPY\x01\x00".to_vec();
-    out.extend_from_slice(&(h.len() as u16).to_le_bytes());
-    out.extend_from_slice(h.as_bytes());
-    out.extend_from_slice(data);
-    out
-}
-
 #[test]
 fn npy_header_and_layout_errors() {
     let ok = npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", &[0; 8]);

@@ -202,7 +202,7 @@ fn crashes_found_while_fuzzing_are_errors() {
 
 // --- fuzz corpora and regressions ------------------------------------------------------------
 
-pub(super) fn files(dir: &Path) -> Vec<PathBuf> {
+fn files(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir).map(|d| d.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect()).unwrap_or_default();
     v.sort();
     v

@@ -2,11 +2,11 @@
 use super::*;
 
 
-pub(super) const NAN: f32 = f32::NAN;
-pub(super) const INF: f32 = f32::INFINITY;
+const NAN: f32 = f32::NAN;
+const INF: f32 = f32::INFINITY;
 
 /// Same floats, NaN equal to NaN, and signs of infinities and zeros kept (within 1e-5 otherwise).
-pub(super) fn same(got: &[f32], want: &[f32]) -> bool {
+fn same(got: &[f32], want: &[f32]) -> bool {
     got.len() == want.len()
         && got.iter().zip(want).all(|(g, w)| {
             (g.is_nan() && w.is_nan()) || (g.is_infinite() && g == w) || (g.is_finite() && w.is_finite() && (g - w).abs() <= 1e-5 * (1.0 + w.abs()))

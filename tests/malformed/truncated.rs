@@ -32,14 +32,6 @@ fn truncated_npy_files_are_errors() {
     }
 }
 
-/// A checkpoint of two float tensors: (index, data).
-pub(super) fn small_checkpoint() -> (Vec<u8>, Vec<u8>) {
-    let (a, mut data) = f32_entry("dense/kernel", &[2, 3], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 0);
-    let (b, d2) = f32_entry("dense/bias", &[3], &[0.5, -0.5, 0.25], data.len());
-    data.extend(d2);
-    (checkpoint_index(&[a, b]), data)
-}
-
 #[test]
 fn truncated_checkpoints_are_errors() {
     let (index, data) = small_checkpoint();
